@@ -1,0 +1,19 @@
+//! `pacto-core`: the only crate that knows what a Pacto contract is.
+//!
+//! Data flows one way:
+//! bytes --[`syntax`]--> [`syntax::Tree`] (byte spans) --[`model`]--> [`model::Contract`]
+//! --[`validate`]--> [`Diagnostic`]s, rendered by [`report`].
+//!
+//! The modules here are synchronous and do no I/O beyond the [`bundle::Bundle`] they are handed.
+
+pub mod bundle;
+pub mod diagnostic;
+pub mod model;
+pub mod report;
+pub mod schema;
+pub mod syntax;
+pub mod validate;
+pub mod version;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use syntax::{LineIndex, Span};

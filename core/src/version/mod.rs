@@ -1,0 +1,1 @@
+//! Masterminds-compatible semantic versions and constraints (being written).
