@@ -37,3 +37,10 @@ impl Span {
         self.start as usize..self.end as usize
     }
 }
+
+mod tree;
+
+pub use tree::{
+    parse, resolve, Entry, Limits, NodeId, NodeKind, NodeRef, Parsed, Resolved, Scalar, Style,
+    SyntaxError, Tree,
+};

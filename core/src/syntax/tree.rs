@@ -1,0 +1,1098 @@
+//! The span-preserving YAML tree: an arena of nodes built from saphyr-parser events.
+//!
+//! Every node keeps its byte [`Span`]. Aliases stay aliases (a node pointing at its anchor) so an
+//! alias bomb costs no memory; its expanded size is computed while building and refused past
+//! [`Limits::max_expanded_nodes`]. Scalars are resolved the way Go's `gopkg.in/yaml.v3` resolves
+//! them (YAML 1.2 core schema plus yaml.v3's integer forms), because Go Pacto's verdicts depend on it.
+
+use super::{LineIndex, Span};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YSpan};
+use std::collections::HashMap;
+
+/// Bounds on what the parser accepts. Every bound is checked while reading, so a hostile document
+/// is refused in time and memory proportional to the bound, not to its expansion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest accepted input, in bytes.
+    pub max_bytes: usize,
+    /// Deepest nesting of sequences and mappings.
+    pub max_depth: usize,
+    /// Most nodes written in the document.
+    pub max_nodes: usize,
+    /// Most nodes the document would have with every alias expanded (billion-laughs guard).
+    pub max_expanded_nodes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_bytes: 16 * 1024 * 1024,
+            max_depth: 128,
+            max_nodes: 2_000_000,
+            max_expanded_nodes: 4_000_000,
+        }
+    }
+}
+
+/// Index of a node in a [`Tree`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(u32);
+
+/// How a scalar is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+/// A scalar's value after yaml.v3-style resolution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Resolved {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// Integers above `i64::MAX` that still fit a u64.
+    UInt(u64),
+    Float(f64),
+    /// Anything else, including timestamps (kept as their source text).
+    Str,
+}
+
+impl Resolved {
+    /// The YAML type name, for messages.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Resolved::Null => "null",
+            Resolved::Bool(_) => "boolean",
+            Resolved::Int(_) | Resolved::UInt(_) => "integer",
+            Resolved::Float(_) => "number",
+            Resolved::Str => "string",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    /// The scalar's content after escape processing and folding.
+    pub text: String,
+    pub style: Style,
+    pub resolved: Resolved,
+}
+
+/// One key/value pair of a mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    pub key: NodeId,
+    pub value: NodeId,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum NodeKind {
+    Scalar(Scalar),
+    Sequence(Vec<NodeId>),
+    Mapping(Vec<Entry>),
+    /// `*name`: the node the anchor was put on.
+    Alias(NodeId),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct NodeData {
+    kind: NodeKind,
+    span: Span,
+}
+
+/// A problem found while reading YAML.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// `PARSE_ERROR` (YAML syntax, empty document), `DUPLICATE_KEY` or `YAML_LIMIT_EXCEEDED`.
+    pub code: &'static str,
+    pub message: String,
+    pub span: Span,
+    /// Whether the tree is unusable (syntax errors, limits) or merely suspicious (duplicate keys).
+    pub fatal: bool,
+}
+
+/// A parsed YAML document.
+#[derive(Debug, Clone)]
+pub struct Tree {
+    nodes: Vec<NodeData>,
+    root: NodeId,
+    line_index: LineIndex,
+}
+
+/// What [`parse`] returns: a tree when the document could be read, and every problem found.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub tree: Option<Tree>,
+    pub errors: Vec<SyntaxError>,
+    pub line_index: LineIndex,
+}
+
+/// Parse the first YAML document of `text` (later documents are ignored, as yaml.v3's `Decode`
+/// does). An empty document is an error, as in Go Pacto.
+pub fn parse(text: &str, limits: &Limits) -> Parsed {
+    let line_index = LineIndex::new(text);
+    if text.len() > limits.max_bytes {
+        return Parsed {
+            tree: None,
+            errors: vec![SyntaxError {
+                code: "YAML_LIMIT_EXCEEDED",
+                message: format!(
+                    "the file is {} bytes, more than the {} bytes Pacto reads",
+                    text.len(),
+                    limits.max_bytes
+                ),
+                span: Span::new(0, 0),
+                fatal: true,
+            }],
+            line_index,
+        };
+    }
+    let mut builder = Builder::new(text, limits);
+    let outcome = builder.run();
+    let mut errors = std::mem::take(&mut builder.errors);
+    let tree = match outcome {
+        Ok(Some(root)) => Some(Tree {
+            nodes: builder.nodes,
+            root,
+            line_index: line_index.clone(),
+        }),
+        Ok(None) => {
+            errors.push(SyntaxError {
+                code: "PARSE_ERROR",
+                message: "the document is empty: a contract needs at least `pactoVersion` and `service`"
+                    .to_string(),
+                span: Span::new(0, 0),
+                fatal: true,
+            });
+            None
+        }
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    Parsed {
+        tree,
+        errors,
+        line_index,
+    }
+}
+
+/// Converts saphyr's character indices into byte offsets. Events arrive almost in order, so a
+/// cursor that walks forward (and restarts from its line when it must go back) is linear overall.
+struct Offsets<'a> {
+    text: &'a str,
+    ascii: bool,
+    char_pos: usize,
+    byte_pos: usize,
+}
+
+impl<'a> Offsets<'a> {
+    fn new(text: &'a str) -> Self {
+        Offsets {
+            text,
+            ascii: text.is_ascii(),
+            char_pos: 0,
+            byte_pos: 0,
+        }
+    }
+
+    fn byte(&mut self, char_index: usize) -> u32 {
+        if self.ascii {
+            return char_index.min(self.text.len()) as u32;
+        }
+        if char_index < self.char_pos {
+            self.char_pos = 0;
+            self.byte_pos = 0;
+        }
+        let rest = &self.text[self.byte_pos..];
+        for (b, _) in rest.char_indices() {
+            if self.char_pos == char_index {
+                self.byte_pos += b;
+                return self.byte_pos as u32;
+            }
+            self.char_pos += 1;
+        }
+        // Reached the end of the text.
+        self.byte_pos = self.text.len();
+        self.char_pos = char_index.min(self.char_pos);
+        self.text.len() as u32
+    }
+
+    fn span(&mut self, s: &YSpan) -> Span {
+        let start = self.byte(s.start.index());
+        let end = self.byte(s.end.index());
+        Span::new(start, end)
+    }
+}
+
+enum Frame {
+    Seq {
+        id: NodeId,
+        items: Vec<NodeId>,
+        anchor: usize,
+    },
+    Map {
+        id: NodeId,
+        entries: Vec<Entry>,
+        pending_key: Option<NodeId>,
+        seen: HashMap<String, Span>,
+        anchor: usize,
+    },
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    limits: Limits,
+    nodes: Vec<NodeData>,
+    /// Expanded size of each node (aliases count their target's size).
+    sizes: Vec<u64>,
+    /// Whether a node is complete (an alias to an incomplete node is recursive).
+    complete: Vec<bool>,
+    anchors: HashMap<usize, NodeId>,
+    stack: Vec<Frame>,
+    offsets: Offsets<'a>,
+    errors: Vec<SyntaxError>,
+}
+
+type BuildResult<T> = Result<T, SyntaxError>;
+
+impl<'a> Builder<'a> {
+    fn new(text: &'a str, limits: &Limits) -> Self {
+        Builder {
+            text,
+            limits: *limits,
+            nodes: Vec::new(),
+            sizes: Vec::new(),
+            complete: Vec::new(),
+            anchors: HashMap::new(),
+            stack: Vec::new(),
+            offsets: Offsets::new(text),
+            errors: Vec::new(),
+        }
+    }
+
+    fn limit_error(&self, span: Span, message: String) -> SyntaxError {
+        SyntaxError {
+            code: "YAML_LIMIT_EXCEEDED",
+            message,
+            span,
+            fatal: true,
+        }
+    }
+
+    fn push_node(&mut self, kind: NodeKind, span: Span, size: u64) -> BuildResult<NodeId> {
+        if self.nodes.len() >= self.limits.max_nodes {
+            return Err(self.limit_error(
+                span,
+                format!("the document has more than {} nodes", self.limits.max_nodes),
+            ));
+        }
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(NodeData { kind, span });
+        self.sizes.push(size);
+        self.complete.push(size > 0);
+        Ok(id)
+    }
+
+    /// Run the event loop. `Ok(None)` means the stream held no document.
+    fn run(&mut self) -> BuildResult<Option<NodeId>> {
+        let mut parser = Parser::new_from_str(self.text);
+        let mut in_document = false;
+        loop {
+            let (event, yspan) = match parser.next_event() {
+                None => return Ok(None),
+                Some(Ok(ev)) => ev,
+                Some(Err(e)) => {
+                    let at = self.offsets.byte(e.marker().index());
+                    let code = if e.info().contains("recursion limit") {
+                        "YAML_LIMIT_EXCEEDED"
+                    } else {
+                        "PARSE_ERROR"
+                    };
+                    return Err(SyntaxError {
+                        code,
+                        message: format!("invalid YAML: {}", e.info()),
+                        span: Span::new(at, at),
+                        fatal: true,
+                    });
+                }
+            };
+            let span = self.offsets.span(&yspan);
+            match event {
+                Event::StreamStart | Event::Nothing => {}
+                Event::StreamEnd => return Ok(None),
+                Event::DocumentStart(_) => in_document = true,
+                Event::DocumentEnd => {
+                    if in_document {
+                        return Ok(None);
+                    }
+                }
+                Event::Alias(anchor) => {
+                    let Some(&target) = self.anchors.get(&anchor) else {
+                        return Err(SyntaxError {
+                            code: "PARSE_ERROR",
+                            message: "invalid YAML: alias to an unknown anchor".to_string(),
+                            span,
+                            fatal: true,
+                        });
+                    };
+                    if !self.complete[target.0 as usize] {
+                        return Err(SyntaxError {
+                            code: "PARSE_ERROR",
+                            message: "invalid YAML: an alias refers to a node that contains it"
+                                .to_string(),
+                            span,
+                            fatal: true,
+                        });
+                    }
+                    let size = self.sizes[target.0 as usize];
+                    let id = self.push_node(NodeKind::Alias(target), span, size)?;
+                    if let Some(root) = self.attach(id)? {
+                        return Ok(Some(root));
+                    }
+                }
+                Event::Scalar(value, style, anchor, tag) => {
+                    let style = match style {
+                        ScalarStyle::Plain => Style::Plain,
+                        ScalarStyle::SingleQuoted => Style::SingleQuoted,
+                        ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+                        ScalarStyle::Literal => Style::Literal,
+                        ScalarStyle::Folded => Style::Folded,
+                    };
+                    let tag = tag.map(|t| {
+                        if t.is_yaml_core_schema() {
+                            format!("!!{}", t.suffix)
+                        } else {
+                            t.to_string()
+                        }
+                    });
+                    let resolved = resolve(&value, style, tag.as_deref());
+                    let scalar = Scalar {
+                        text: value.into_owned(),
+                        style,
+                        resolved,
+                    };
+                    let id = self.push_node(NodeKind::Scalar(scalar), span, 1)?;
+                    if anchor != 0 {
+                        self.anchors.insert(anchor, id);
+                    }
+                    if let Some(root) = self.attach(id)? {
+                        return Ok(Some(root));
+                    }
+                }
+                Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                    if self.stack.len() >= self.limits.max_depth {
+                        return Err(self.limit_error(
+                            span,
+                            format!(
+                                "the document nests deeper than {} levels",
+                                self.limits.max_depth
+                            ),
+                        ));
+                    }
+                    let is_seq = matches!(event, Event::SequenceStart(..));
+                    let kind = if is_seq {
+                        NodeKind::Sequence(Vec::new())
+                    } else {
+                        NodeKind::Mapping(Vec::new())
+                    };
+                    let id = self.push_node(kind, span, 0)?;
+                    if anchor != 0 {
+                        self.anchors.insert(anchor, id);
+                    }
+                    self.stack.push(if is_seq {
+                        Frame::Seq {
+                            id,
+                            items: Vec::new(),
+                            anchor,
+                        }
+                    } else {
+                        Frame::Map {
+                            id,
+                            entries: Vec::new(),
+                            pending_key: None,
+                            seen: HashMap::new(),
+                            anchor,
+                        }
+                    });
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    let Some(frame) = self.stack.pop() else {
+                        continue;
+                    };
+                    let (id, kind, children_size, _anchor) = match frame {
+                        Frame::Seq { id, items, anchor } => {
+                            let size = items
+                                .iter()
+                                .fold(0u64, |acc, c| acc.saturating_add(self.sizes[c.0 as usize]));
+                            (id, NodeKind::Sequence(items), size, anchor)
+                        }
+                        Frame::Map {
+                            id,
+                            entries,
+                            anchor,
+                            ..
+                        } => {
+                            let size = entries.iter().fold(0u64, |acc, e| {
+                                acc.saturating_add(self.sizes[e.key.0 as usize])
+                                    .saturating_add(self.sizes[e.value.0 as usize])
+                            });
+                            (id, NodeKind::Mapping(entries), size, anchor)
+                        }
+                    };
+                    let size = children_size.saturating_add(1);
+                    let idx = id.0 as usize;
+                    let start = self.nodes[idx].span.start;
+                    // Block collections end where their last child ends (saphyr reports the
+                    // position of the next token).
+                    let end = match &kind {
+                        NodeKind::Sequence(items) => items.last().map(|c| self.nodes[c.0 as usize].span.end),
+                        NodeKind::Mapping(entries) => {
+                            entries.last().map(|e| self.nodes[e.value.0 as usize].span.end)
+                        }
+                        _ => None,
+                    };
+                    let flow_end = self.flow_end(start, span.end);
+                    let end = flow_end.or(end).unwrap_or(span.end).max(start);
+                    self.nodes[idx].kind = kind;
+                    self.nodes[idx].span = Span::new(start, end);
+                    self.sizes[idx] = size;
+                    self.complete[idx] = true;
+                    if size > self.limits.max_expanded_nodes {
+                        return Err(self.limit_error(
+                            Span::new(start, end),
+                            format!(
+                                "aliases expand this document to more than {} nodes; Pacto refuses it (possible alias bomb)",
+                                self.limits.max_expanded_nodes
+                            ),
+                        ));
+                    }
+                    if let Some(root) = self.attach(id)? {
+                        return Ok(Some(root));
+                    }
+                }
+            }
+        }
+    }
+
+    /// For a flow collection (`[..]`, `{..}`), the end is just after its closing bracket.
+    fn flow_end(&self, start: u32, end_event: u32) -> Option<u32> {
+        let bytes = self.text.as_bytes();
+        let opener = *bytes.get(start as usize)?;
+        let closer = match opener {
+            b'[' => b']',
+            b'{' => b'}',
+            _ => return None,
+        };
+        // saphyr's end event span starts at the closing bracket.
+        let at = end_event.saturating_sub(1) as usize;
+        for i in [at, at + 1, end_event as usize] {
+            if bytes.get(i) == Some(&closer) {
+                return Some(i as u32 + 1);
+            }
+        }
+        None
+    }
+
+    /// Attach a finished node to its parent. Returns the root when the document is complete.
+    fn attach(&mut self, id: NodeId) -> BuildResult<Option<NodeId>> {
+        let total = self.sizes[id.0 as usize];
+        let text = self.text;
+        let Some(frame) = self.stack.last_mut() else {
+            return Ok(Some(id));
+        };
+        match frame {
+            Frame::Seq { items, .. } => items.push(id),
+            Frame::Map {
+                entries,
+                pending_key,
+                seen,
+                ..
+            } => match pending_key.take() {
+                None => *pending_key = Some(id),
+                Some(key) => {
+                    let key_data = &self.nodes[key.0 as usize];
+                    if let NodeKind::Scalar(s) = &key_data.kind {
+                        let key_span = key_data.span;
+                        if let Some(first) = seen.get(&s.text) {
+                            let line = line_of(text, first.start);
+                            self.errors.push(SyntaxError {
+                                code: "DUPLICATE_KEY",
+                                message: format!(
+                                    "mapping key \"{}\" is already defined at line {}",
+                                    s.text, line
+                                ),
+                                span: key_span,
+                                fatal: false,
+                            });
+                        } else {
+                            seen.insert(s.text.clone(), key_span);
+                        }
+                    }
+                    entries.push(Entry { key, value: id });
+                }
+            },
+        }
+        if total > self.limits.max_expanded_nodes {
+            let span = self.nodes[id.0 as usize].span;
+            return Err(self.limit_error(
+                span,
+                format!(
+                    "aliases expand this document to more than {} nodes; Pacto refuses it (possible alias bomb)",
+                    self.limits.max_expanded_nodes
+                ),
+            ));
+        }
+        Ok(None)
+    }
+
+}
+
+/// 1-based line of a byte offset (only used for duplicate-key messages).
+fn line_of(text: &str, byte: u32) -> usize {
+    text.as_bytes()[..(byte as usize).min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// Resolve a scalar as yaml.v3 does when decoding into an untyped value.
+pub fn resolve(text: &str, style: Style, tag: Option<&str>) -> Resolved {
+    match tag {
+        Some("!!str") | Some("!!binary") | Some("!!timestamp") => return Resolved::Str,
+        Some("!!null") => return Resolved::Null,
+        _ => {}
+    }
+    if style != Style::Plain && tag.is_none() {
+        return Resolved::Str;
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        "true" | "True" | "TRUE" => return Resolved::Bool(true),
+        "false" | "False" | "FALSE" => return Resolved::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Resolved::Float(f64::INFINITY)
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+        return Resolved::Str;
+    }
+    let plain: String = text.chars().filter(|c| *c != '_').collect();
+    if let Some(v) = parse_go_int(&plain) {
+        return v;
+    }
+    if is_yaml_float(&plain) {
+        if let Ok(f) = plain.parse::<f64>() {
+            return Resolved::Float(f);
+        }
+    }
+    Resolved::Str
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)` then `ParseUint(s, 0, 64)`: optional sign, then `0x`, `0o`,
+/// `0b` prefixes, a leading `0` for octal, or decimal.
+fn parse_go_int(s: &str) -> Option<Resolved> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..])
+    } else {
+        (10, lower.as_str())
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let magnitude = u64::from_str_radix(digits, radix).ok()?;
+    if neg {
+        if magnitude <= i64::MAX as u64 + 1 {
+            Some(Resolved::Int((magnitude as i128).wrapping_neg() as i64))
+        } else {
+            None
+        }
+    } else if magnitude <= i64::MAX as u64 {
+        Some(Resolved::Int(magnitude as i64))
+    } else {
+        Some(Resolved::UInt(magnitude))
+    }
+}
+
+/// yaml.v3's float pattern: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_yaml_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'-') | Some(b'+')) {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if matches!(b.get(i), Some(b'e') | Some(b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'-') | Some(b'+')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// A node of a [`Tree`], with aliases followed.
+#[derive(Clone, Copy)]
+pub struct NodeRef<'t> {
+    tree: &'t Tree,
+    id: NodeId,
+}
+
+impl std::fmt::Debug for NodeRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NodeRef({:?} {:?})", self.id, self.span())
+    }
+}
+
+impl Tree {
+    pub fn root(&self) -> NodeRef<'_> {
+        self.node(self.root)
+    }
+
+    /// The node `id`, following aliases to their anchors.
+    pub fn node(&self, id: NodeId) -> NodeRef<'_> {
+        let mut id = id;
+        // Aliases always point at complete, earlier nodes, so this terminates.
+        while let NodeKind::Alias(target) = self.nodes[id.0 as usize].kind {
+            id = target;
+        }
+        NodeRef { tree: self, id }
+    }
+
+    pub fn line_index(&self) -> &LineIndex {
+        &self.line_index
+    }
+
+    /// Span of the node as written, without following aliases (an alias's own `*name`).
+    pub fn written_span(&self, id: NodeId) -> Span {
+        self.nodes[id.0 as usize].span
+    }
+
+    /// Follow a path of mapping keys and sequence indices (JSON-pointer tokens, unescaped).
+    /// Returns the deepest node reached and how many tokens were consumed.
+    pub fn walk<'t, S: AsRef<str>>(&'t self, tokens: &[S]) -> (NodeRef<'t>, usize) {
+        let mut node = self.root();
+        for (i, tok) in tokens.iter().enumerate() {
+            let next = match node.kind() {
+                NodeKind::Mapping(_) => node.get(tok.as_ref()),
+                NodeKind::Sequence(_) => tok.as_ref().parse::<usize>().ok().and_then(|i| node.item(i)),
+                _ => None,
+            };
+            match next {
+                Some(n) => node = n,
+                None => return (node, i),
+            }
+        }
+        (node, tokens.len())
+    }
+
+    /// The span of the key under which the node at `tokens` sits (for a sequence item, the item
+    /// itself; for the root, the first key of the document or an empty span at 0).
+    pub fn key_span<S: AsRef<str>>(&self, tokens: &[S]) -> Span {
+        let Some((last, parent_tokens)) = tokens.split_last() else {
+            return self
+                .root()
+                .entries()
+                .next()
+                .map(|(k, _)| k.span())
+                .unwrap_or_default();
+        };
+        let (parent, used) = self.walk(parent_tokens);
+        if used < parent_tokens.len() {
+            return parent.key_or_self_span();
+        }
+        match parent.kind() {
+            NodeKind::Mapping(_) => match parent.entry(last.as_ref()) {
+                Some((k, _)) => k.span(),
+                None => parent.span(),
+            },
+            NodeKind::Sequence(_) => last
+                .as_ref()
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| parent.item(i))
+                .map_or(parent.span(), |n| n.span()),
+            _ => parent.span(),
+        }
+    }
+}
+
+impl<'t> NodeRef<'t> {
+    pub fn id(self) -> NodeId {
+        self.id
+    }
+
+    pub fn tree(self) -> &'t Tree {
+        self.tree
+    }
+
+    pub fn kind(self) -> &'t NodeKind {
+        &self.tree.nodes[self.id.0 as usize].kind
+    }
+
+    pub fn span(self) -> Span {
+        self.tree.nodes[self.id.0 as usize].span
+    }
+
+    /// This node's span, or for an empty mapping/sequence at the end of a key, still its own span.
+    fn key_or_self_span(self) -> Span {
+        self.span()
+    }
+
+    pub fn as_scalar(self) -> Option<&'t Scalar> {
+        match self.kind() {
+            NodeKind::Scalar(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The scalar's text whatever its resolved type (Go decodes any scalar into a string field
+    /// as its source text). `None` for collections and null.
+    pub fn as_str(self) -> Option<&'t str> {
+        match self.as_scalar() {
+            Some(s) if s.resolved != Resolved::Null => Some(&s.text),
+            _ => None,
+        }
+    }
+
+    /// The scalar's text only when YAML reads it as a string.
+    pub fn as_string_typed(self) -> Option<&'t str> {
+        match self.as_scalar() {
+            Some(s) if s.resolved == Resolved::Str => Some(&s.text),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(self) -> Option<i64> {
+        match self.as_scalar()?.resolved {
+            Resolved::Int(i) => Some(i),
+            Resolved::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Some(f as i64),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(self) -> Option<bool> {
+        match self.as_scalar()?.resolved {
+            Resolved::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(self) -> bool {
+        matches!(self.as_scalar(), Some(s) if s.resolved == Resolved::Null)
+    }
+
+    pub fn is_mapping(self) -> bool {
+        matches!(self.kind(), NodeKind::Mapping(_))
+    }
+
+    pub fn is_sequence(self) -> bool {
+        matches!(self.kind(), NodeKind::Sequence(_))
+    }
+
+    /// Key/value pairs of a mapping (empty for anything else), in document order. Keys are
+    /// scalars in every contract we know; a key that is a collection is skipped by [`Self::get`].
+    pub fn entries(self) -> impl Iterator<Item = (NodeRef<'t>, NodeRef<'t>)> + 't {
+        let tree = self.tree;
+        let entries: &'t [Entry] = match self.kind() {
+            NodeKind::Mapping(e) => e,
+            _ => &[],
+        };
+        entries
+            .iter()
+            .map(move |e| (tree.node(e.key), tree.node(e.value)))
+    }
+
+    /// Items of a sequence (empty for anything else).
+    pub fn items(self) -> impl Iterator<Item = NodeRef<'t>> + 't {
+        let tree = self.tree;
+        let items: &'t [NodeId] = match self.kind() {
+            NodeKind::Sequence(items) => items,
+            _ => &[],
+        };
+        items.iter().map(move |id| tree.node(*id))
+    }
+
+    pub fn item(self, index: usize) -> Option<NodeRef<'t>> {
+        match self.kind() {
+            NodeKind::Sequence(items) => items.get(index).map(|id| self.tree.node(*id)),
+            _ => None,
+        }
+    }
+
+    /// The first entry whose key's text is `key`.
+    pub fn entry(self, key: &str) -> Option<(NodeRef<'t>, NodeRef<'t>)> {
+        self.entries()
+            .find(|(k, _)| k.as_scalar().is_some_and(|s| s.text == key))
+    }
+
+    /// The value under `key` in a mapping.
+    pub fn get(self, key: &str) -> Option<NodeRef<'t>> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// Convert to JSON the way Go Pacto's structural layer sees the document: mappings become
+    /// string-keyed objects (other keys are stringified), aliases are expanded (bounded by the
+    /// parse limits), timestamps stay strings. NaN and infinities have no JSON form and become
+    /// their YAML text.
+    pub fn to_json(self) -> serde_json::Value {
+        use serde_json::Value;
+        match self.kind() {
+            NodeKind::Scalar(s) => match s.resolved {
+                Resolved::Null => Value::Null,
+                Resolved::Bool(b) => Value::Bool(b),
+                Resolved::Int(i) => Value::from(i),
+                Resolved::UInt(u) => Value::from(u),
+                Resolved::Float(f) => serde_json::Number::from_f64(f)
+                    .map_or_else(|| Value::String(s.text.clone()), Value::Number),
+                Resolved::Str => Value::String(s.text.clone()),
+            },
+            NodeKind::Sequence(_) => Value::Array(self.items().map(|n| n.to_json()).collect()),
+            NodeKind::Mapping(_) => {
+                let mut map = serde_json::Map::new();
+                for (k, v) in self.entries() {
+                    let key = match k.as_scalar() {
+                        Some(s) => key_string(s),
+                        None => k.to_json().to_string(),
+                    };
+                    // Like a Go map, a later duplicate key overwrites (duplicates are reported).
+                    map.insert(key, v.to_json());
+                }
+                Value::Object(map)
+            }
+            NodeKind::Alias(_) => Value::Null,
+        }
+    }
+}
+
+/// How Go's `fmt.Sprint` writes a scalar key that is not a string.
+fn key_string(s: &Scalar) -> String {
+    match s.resolved {
+        Resolved::Null => "<nil>".to_string(),
+        Resolved::Bool(b) => b.to_string(),
+        Resolved::Int(i) => i.to_string(),
+        Resolved::UInt(u) => u.to_string(),
+        Resolved::Float(f) if f.fract() == 0.0 && f.abs() < 1e21 => format!("{}", f as i128),
+        _ => s.text.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(text: &str) -> Tree {
+        let p = parse(text, &Limits::default());
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        p.tree.unwrap()
+    }
+
+    fn slice<'a>(text: &'a str, span: Span) -> &'a str {
+        &text[span.range()]
+    }
+
+    #[test]
+    fn spans_are_byte_ranges_even_after_non_ascii() {
+        let text = "name: \"日本😀\"\nservice:\n  version: 1.0.0\n  tags: [a, 名]\n";
+        let t = tree(text);
+        let root = t.root();
+        let name = root.get("name").unwrap();
+        assert_eq!(slice(text, name.span()), "\"日本😀\"");
+        assert_eq!(name.as_str(), Some("日本😀"));
+        let (k, v) = root.get("service").unwrap().entry("version").unwrap();
+        assert_eq!(slice(text, k.span()), "version");
+        assert_eq!(slice(text, v.span()), "1.0.0");
+        let tags = root.get("service").unwrap().get("tags").unwrap();
+        assert_eq!(slice(text, tags.span()), "[a, 名]");
+        assert_eq!(slice(text, tags.item(1).unwrap().span()), "名");
+        let lc = t.line_index().line_col(v.span().start, super::super::ColumnUnit::Char);
+        assert_eq!((lc.line, lc.col), (2, 11));
+    }
+
+    #[test]
+    fn block_collections_end_at_their_last_child() {
+        let text = "a:\n  b: 1\n  c:\n    - x\n    - y\nd: 2\n";
+        let t = tree(text);
+        let a = t.root().get("a").unwrap();
+        assert_eq!(slice(text, a.span()), "b: 1\n  c:\n    - x\n    - y");
+        let c = a.get("c").unwrap();
+        assert_eq!(slice(text, c.span()), "- x\n    - y");
+    }
+
+    #[test]
+    fn scalars_resolve_like_yaml_v3() {
+        let cases = [
+            ("1.0", Resolved::Float(1.0)),
+            ("\"1.0\"", Resolved::Str),
+            ("1.0.0", Resolved::Str),
+            ("2024.01.01", Resolved::Str),
+            ("16", Resolved::Int(16)),
+            ("0x1F", Resolved::Int(31)),
+            ("0o17", Resolved::Int(15)),
+            ("017", Resolved::Int(15)),
+            ("08", Resolved::Float(8.0)),
+            ("1_000", Resolved::Int(1000)),
+            ("-3", Resolved::Int(-3)),
+            ("1e3", Resolved::Float(1000.0)),
+            ("true", Resolved::Bool(true)),
+            ("yes", Resolved::Str),
+            ("~", Resolved::Null),
+            ("", Resolved::Null),
+            ("abc", Resolved::Str),
+            ("2001-12-14", Resolved::Str),
+            ("18446744073709551615", Resolved::UInt(u64::MAX)),
+            ("!!str 12", Resolved::Str),
+        ];
+        for (src, want) in cases {
+            let t = tree(&format!("k: {src}\n"));
+            let got = t.root().get("k").unwrap().as_scalar().unwrap().resolved;
+            assert_eq!(got, want, "{src}");
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_with_both_places() {
+        let text = "a: 1\nb: 2\na: 3\n";
+        let p = parse(text, &Limits::default());
+        assert_eq!(p.errors.len(), 1);
+        let e = &p.errors[0];
+        assert_eq!(e.code, "DUPLICATE_KEY");
+        assert!(!e.fatal);
+        assert_eq!(e.span, Span::new(10, 11));
+        assert!(e.message.contains("line 1"), "{}", e.message);
+        assert!(p.tree.is_some());
+    }
+
+    #[test]
+    fn empty_and_broken_documents_are_errors() {
+        for text in ["", "# only a comment\n"] {
+            let p = parse(text, &Limits::default());
+            assert!(p.tree.is_none(), "{text:?}");
+            assert_eq!(p.errors[0].code, "PARSE_ERROR");
+        }
+        let p = parse("a: [1, 2\nb: 3\n", &Limits::default());
+        assert!(p.tree.is_none());
+        assert_eq!(p.errors[0].code, "PARSE_ERROR");
+        assert!(p.errors[0].message.starts_with("invalid YAML"));
+    }
+
+    #[test]
+    fn an_explicit_empty_document_is_a_null_root() {
+        let t = tree("---\n...\n");
+        assert!(t.root().is_null());
+    }
+
+    #[test]
+    fn aliases_resolve_and_expand_in_json() {
+        let text = "base: &b {x: 1}\nuse: *b\n";
+        let t = tree(text);
+        assert_eq!(t.root().get("use").unwrap().get("x").unwrap().as_i64(), Some(1));
+        assert_eq!(
+            t.root().to_json(),
+            serde_json::json!({"base": {"x": 1}, "use": {"x": 1}})
+        );
+    }
+
+    #[test]
+    fn billion_laughs_is_refused_quickly() {
+        let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        let start = std::time::Instant::now();
+        let p = parse(&text, &Limits::default());
+        assert!(p.tree.is_none());
+        assert_eq!(p.errors[0].code, "YAML_LIMIT_EXCEEDED");
+        assert!(p.errors[0].message.contains("alias"));
+        // Generous bound: the point is that it does not expand 9^10 nodes.
+        assert!(start.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn deep_nesting_and_size_are_bounded() {
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        let p = parse(&deep, &Limits::default());
+        assert_eq!(p.errors[0].code, "YAML_LIMIT_EXCEEDED", "{:?}", p.errors);
+        let deep_block: String = (0..500).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+        let p = parse(&deep_block, &Limits::default());
+        assert_eq!(p.errors[0].code, "YAML_LIMIT_EXCEEDED", "{:?}", p.errors);
+        let limits = Limits {
+            max_bytes: 10,
+            ..Limits::default()
+        };
+        let p = parse("a: 123456789012\n", &limits);
+        assert_eq!(p.errors[0].code, "YAML_LIMIT_EXCEEDED");
+    }
+
+    #[test]
+    fn walk_and_key_span_follow_json_pointer_tokens() {
+        let text = "interfaces:\n  - name: api\n    port: 80\nservice:\n  name: x\n";
+        let t = tree(text);
+        let (n, used) = t.walk(&["interfaces", "0", "port"]);
+        assert_eq!(used, 3);
+        assert_eq!(slice(text, n.span()), "80");
+        assert_eq!(slice(text, t.key_span(&["interfaces", "0", "port"])), "port");
+        assert_eq!(slice(text, t.key_span(&["service"])), "service");
+        assert_eq!(slice(text, t.key_span::<&str>(&[])), "interfaces");
+        let (_, used) = t.walk(&["service", "missing"]);
+        assert_eq!(used, 1);
+    }
+
+    #[test]
+    fn only_the_first_document_is_read() {
+        let t = tree("a: 1\n---\nb: 2\n");
+        assert!(t.root().get("a").is_some());
+        assert!(t.root().get("b").is_none());
+    }
+}
