@@ -9,7 +9,9 @@
 pub mod bundle;
 pub mod diagnostic;
 pub mod model;
+pub mod registry;
 pub mod report;
+pub mod scaffold;
 pub mod schema;
 pub mod syntax;
 pub mod validate;

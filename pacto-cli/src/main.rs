@@ -1,1 +1,56 @@
-fn main() {}
+//! `pacto`: the command-line face of Pacto. Each command is a small function over `pacto-core`.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+use pacto_core::report::OutputFormat;
+use std::process::ExitCode;
+
+/// Operational contracts for cloud-native services.
+#[derive(Debug, Parser)]
+#[command(name = "pacto", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// Output format: text, json, markdown or sarif.
+    #[arg(long, global = true, env = "PACTO_OUTPUT_FORMAT", default_value = "text", value_parser = parse_format)]
+    output_format: OutputFormat,
+
+    /// Debug logs on stderr.
+    #[arg(short, long, global = true, env = "PACTO_VERBOSE")]
+    verbose: bool,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+fn parse_format(s: &str) -> Result<OutputFormat, String> {
+    s.parse().map_err(|e: pacto_core::report::UnknownOutputFormat| e.to_string())
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scaffold a new bundle: NAME/pacto.yaml, NAME/interfaces/, NAME/configuration/.
+    Init(commands::init::Args),
+    /// Validate bundles: syntax, schema, cross-field rules, semantics and policies.
+    Validate(commands::validate::Args),
+    /// Print the version.
+    Version,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Init(args) => commands::init::run(&args, cli.output_format),
+        Command::Validate(args) => commands::validate::run(&args, cli.output_format),
+        Command::Version => {
+            println!("pacto version {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,1 +1,94 @@
-//! (being written)
+//! The embedded JSON Schema of `pactoVersion: "1.0"` (`schemas/pacto-v1.0.schema.json`) and the
+//! documentation it carries for every field.
+
+use serde_json::Value;
+use std::sync::OnceLock;
+
+/// The schema file, verbatim (the MCP `pacto_schema` tool and `pacto doc` hand it out as is).
+pub const SCHEMA_JSON: &str = include_str!("../../../schemas/pacto-v1.0.schema.json");
+
+/// Its `$id`.
+pub const SCHEMA_ID: &str = "https://pacto.trianalab.com/schema/v1.0";
+
+/// The parsed schema document.
+pub fn schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        // The file is ours and checked by tests; a broken build would fail every test.
+        serde_json::from_str(SCHEMA_JSON).unwrap_or(Value::Bool(true))
+    })
+}
+
+/// The compiled validator (draft 2020-12, format assertions off, as Go Pacto's validator).
+pub fn validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        compile(schema()).unwrap_or_else(|_| {
+            // Unreachable with the shipped schema (a test compiles it); accept-all keeps the other
+            // layers running rather than panicking.
+            #[allow(clippy::unwrap_used)]
+            compile(&Value::Bool(true)).unwrap()
+        })
+    })
+}
+
+/// Compile a user-supplied schema (configuration or policy) the way Go Pacto does: draft 2020-12
+/// unless the schema says otherwise, formats not asserted, no network or file resolution.
+pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
+    jsonschema::options()
+        .should_validate_formats(false)
+        .build(schema)
+        .map_err(|e| e.to_string())
+}
+
+/// The sub-schema at a JSON pointer into the schema document (`/properties/service`).
+pub fn at_pointer(pointer: &str) -> Option<&'static Value> {
+    schema().pointer(pointer)
+}
+
+/// The documented keys of the object described at `pointer`, following a local `$ref`.
+pub fn object_keys(pointer: &str) -> Vec<&'static str> {
+    let Some(mut node) = at_pointer(pointer) else {
+        return Vec::new();
+    };
+    for _ in 0..8 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(r) if r.starts_with("#/") => match at_pointer(&r[1..]) {
+                Some(n) => node = n,
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    node.get("properties")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// The `description` of the property at a dotted instance path (`runtime.state.type`), walking
+/// `properties`, `items` and local `$ref`s. Used by hovers and documentation.
+pub fn description(path: &[&str]) -> Option<&'static str> {
+    fn deref(mut node: &'static Value) -> &'static Value {
+        for _ in 0..8 {
+            match node.get("$ref").and_then(Value::as_str) {
+                Some(r) if r.starts_with("#/") => match at_pointer(&r[1..]) {
+                    Some(n) => node = n,
+                    None => break,
+                },
+                _ => break,
+            }
+        }
+        node
+    }
+    let mut node = deref(schema());
+    for seg in path {
+        if seg.parse::<usize>().is_ok() {
+            node = deref(node.get("items")?);
+            continue;
+        }
+        let props = node.get("properties")?;
+        node = deref(props.get(*seg)?);
+    }
+    node.get("description").and_then(Value::as_str)
+}

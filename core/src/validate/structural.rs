@@ -1,0 +1,282 @@
+//! Layer 1: the contract document against the embedded JSON Schema.
+//!
+//! Each leaf cause becomes one diagnostic placed on the exact node: the key for an unknown or a
+//! missing key, the value for a bad value. Where Go Pacto says `PARSE_ERROR` or
+//! `SCHEMA_VIOLATION` for a problem we can name, we name it (`UNKNOWN_FIELD`,
+//! `MISSING_REQUIRED_FIELD`); the verdict is the same.
+
+use super::path::{dotted, json_pointer_tokens};
+use crate::diagnostic::Diagnostic;
+use crate::schema;
+use crate::syntax::{NodeRef, Resolved, Style, Tree};
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::ValidationError;
+use serde_json::Value;
+
+pub(crate) const SCHEMA_VIOLATION: &str = "SCHEMA_VIOLATION";
+pub(crate) const UNKNOWN_FIELD: &str = "UNKNOWN_FIELD";
+pub(crate) const MISSING_REQUIRED_FIELD: &str = "MISSING_REQUIRED_FIELD";
+
+/// A schema finding, and whether it is about the shape of a whole object (a `oneOf`/`anyOf` that
+/// no form matched) rather than one node.
+pub struct Finding {
+    pub diagnostic: Diagnostic,
+    pub shape: bool,
+}
+
+/// Validate the document (as JSON) against the contract schema.
+pub fn check(tree: &Tree, doc: &Value) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut shapes = Vec::new();
+    for error in schema::validator().iter_errors(doc) {
+        leaves(tree, &error, &mut out, &mut shapes, 0);
+    }
+    // One problem per node: a value that is both of the wrong type and outside the enum is
+    // reported once, by the first (most basic) finding.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|d| {
+        d.code != SCHEMA_VIOLATION || seen.insert((d.path.clone(), d.span))
+    });
+    let mut findings: Vec<Finding> = out
+        .into_iter()
+        .map(|diagnostic| Finding {
+            diagnostic,
+            shape: false,
+        })
+        .collect();
+    findings.extend(shapes.into_iter().map(|diagnostic| Finding {
+        diagnostic,
+        shape: true,
+    }));
+    findings
+}
+
+/// Validate `instance` against a user schema (configuration values, policies) and report each leaf
+/// as `code` with `prefix` before the message. Spans are found by following the instance path
+/// from `base` (the node that `instance` was made from).
+pub(crate) fn check_with(
+    validator: &jsonschema::Validator,
+    instance: &Value,
+    base: NodeRef<'_>,
+    mut describe: impl FnMut(&str, &str) -> (String, String),
+) -> Vec<(String, String, crate::syntax::Span)> {
+    let mut out = Vec::new();
+    for error in validator.iter_errors(instance) {
+        let tokens = json_pointer_tokens(error.instance_path().as_str());
+        let (node, _) = walk_from(base, &tokens);
+        let pointer = error.instance_path().as_str().to_string();
+        let (path, message) = describe(&pointer, &error.to_string());
+        out.push((path, message, node.span()));
+    }
+    out.sort_by(|a, b| (a.2.start, &a.1).cmp(&(b.2.start, &b.1)));
+    out
+}
+
+fn walk_from<'t>(base: NodeRef<'t>, tokens: &[String]) -> (NodeRef<'t>, usize) {
+    let mut node = base;
+    for (i, tok) in tokens.iter().enumerate() {
+        let next = if node.is_mapping() {
+            node.get(tok)
+        } else {
+            tok.parse::<usize>().ok().and_then(|i| node.item(i))
+        };
+        match next {
+            Some(n) => node = n,
+            None => return (node, i),
+        }
+    }
+    (node, tokens.len())
+}
+
+fn leaves(
+    tree: &Tree,
+    error: &ValidationError<'_>,
+    out: &mut Vec<Diagnostic>,
+    shapes: &mut Vec<Diagnostic>,
+    depth: usize,
+) {
+    let tokens = json_pointer_tokens(error.instance_path().as_str());
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected }
+        | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
+            let schema_path = error.schema_path().as_str();
+            let parent_pointer = schema_path.rsplit_once('/').map_or("", |(p, _)| p);
+            let known = schema::object_keys(parent_pointer);
+            for key in unexpected {
+                let mut key_tokens = tokens.clone();
+                key_tokens.push(key.clone());
+                let where_ = if tokens.is_empty() {
+                    "the contract".to_string()
+                } else {
+                    format!("`{}`", dotted(&tokens))
+                };
+                let mut d = Diagnostic::error(
+                    UNKNOWN_FIELD,
+                    dotted(&key_tokens),
+                    format!("unknown field \"{key}\" in {where_}"),
+                )
+                .with_span(Some(tree.key_span(&key_tokens)));
+                if let Some(best) = nearest(key, &known) {
+                    d = d.with_help(format!("did you mean \"{best}\"?"));
+                } else if !known.is_empty() {
+                    d = d.with_help(format!("valid fields here: {}", known.join(", ")));
+                }
+                out.push(d);
+            }
+        }
+        ValidationErrorKind::Required { property } => {
+            let prop = property.as_str().unwrap_or_default().to_string();
+            let mut full = tokens.clone();
+            full.push(prop.clone());
+            let span = tree.key_span(&tokens);
+            let d = Diagnostic::error(
+                MISSING_REQUIRED_FIELD,
+                dotted(&full),
+                format!("{} is required", dotted(&full)),
+            )
+            .with_span(Some(span))
+            .with_help(if tokens.is_empty() {
+                format!("add `{prop}:` at the top level")
+            } else {
+                format!("add `{prop}:` under `{}`", dotted(&tokens))
+            });
+            out.push(d);
+        }
+        ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context }
+            if depth < 8 =>
+        {
+            // Drop the branches that expect another type for this very node: when exactly one
+            // branch is left, its leaves are the real problem (e.g. an `owner` object with an
+            // unknown key). Otherwise say which forms are allowed.
+            let here = error.instance_path().as_str();
+            let matching: Vec<&Vec<ValidationError<'static>>> = context
+                .iter()
+                .filter(|branch| {
+                    !branch.iter().any(|e| {
+                        e.instance_path().as_str() == here
+                            && matches!(e.kind(), ValidationErrorKind::Type { .. })
+                    })
+                })
+                .collect();
+            if let [only] = matching.as_slice() {
+                if !only.is_empty() {
+                    for e in only.iter() {
+                        leaves(tree, e, out, shapes, depth + 1);
+                    }
+                    return;
+                }
+            }
+            shapes.push(violation(tree, &tokens, one_of_message(&tokens, error)));
+        }
+        _ => {
+            let mut message = error.to_string();
+            let (node, used) = tree.walk(&tokens);
+            let mut d = violation(tree, &tokens, std::mem::take(&mut message));
+            if used == tokens.len() {
+                if let Some(hint) = quote_hint(node, error) {
+                    d = d.with_help(hint);
+                }
+            }
+            out.push(d);
+        }
+    }
+}
+
+fn violation(tree: &Tree, tokens: &[String], message: String) -> Diagnostic {
+    let (node, used) = tree.walk(tokens);
+    let span = if used == tokens.len() {
+        node.span()
+    } else {
+        tree.key_span(&tokens[..used])
+    };
+    // Go Pacto's schema paths join instance tokens with dots: `interfaces.0.port`.
+    Diagnostic::error(SCHEMA_VIOLATION, tokens.join("."), message).with_span(Some(span))
+}
+
+fn one_of_message(tokens: &[String], error: &ValidationError<'_>) -> String {
+    let last = tokens
+        .iter()
+        .rev()
+        .find(|t| t.parse::<usize>().is_err())
+        .map(String::as_str);
+    match last {
+        Some("scaling") => {
+            "scaling takes either `replicas` alone or both `min` and `max`, not a mix".to_string()
+        }
+        Some("configuration") | Some("configurations") => {
+            "a configuration takes either `schema` (with optional `values`) or `ref` (without `schema` or `values`)".to_string()
+        }
+        Some("policy") | Some("policies") => {
+            "a policy takes exactly one of `schema` or `ref`".to_string()
+        }
+        Some("owner") => {
+            "owner is either a non-empty string or an object with `team`, `dri` and/or `contacts`"
+                .to_string()
+        }
+        _ => error.to_string(),
+    }
+}
+
+/// An unquoted scalar that YAML read as a number or boolean where the schema wants a string.
+fn quote_hint(node: NodeRef<'_>, error: &ValidationError<'_>) -> Option<String> {
+    let scalar = node.as_scalar()?;
+    if scalar.style != Style::Plain || scalar.resolved == Resolved::Str {
+        return None;
+    }
+    let wants_string = match error.kind() {
+        ValidationErrorKind::Type { .. } => error.to_string().contains("\"string\""),
+        ValidationErrorKind::Enum { options } => options
+            .as_array()
+            .is_some_and(|o| o.iter().all(Value::is_string)),
+        ValidationErrorKind::Constant { expected_value } => expected_value.is_string(),
+        _ => false,
+    };
+    wants_string.then(|| {
+        format!(
+            "YAML reads the unquoted {} as a {}; quote it: \"{}\"",
+            scalar.text,
+            scalar.resolved.type_name(),
+            scalar.text
+        )
+    })
+}
+
+/// The candidate closest to `key` by edit distance, if close enough to be a likely typo.
+pub(crate) fn nearest<'a>(key: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let key_l = key.to_ascii_lowercase();
+    candidates
+        .iter()
+        .map(|c| (levenshtein(&key_l, &c.to_ascii_lowercase()), *c))
+        .filter(|(d, c)| *d <= (c.len().max(key.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_finds_typos_only() {
+        let keys = ["interfaces", "service", "runtime", "dependencies"];
+        assert_eq!(nearest("interface", &keys), Some("interfaces"));
+        assert_eq!(nearest("Servce", &keys), Some("service"));
+        assert_eq!(nearest("xyz", &keys), None);
+        assert_eq!(levenshtein("kitten", "sitting"), 3);
+    }
+}
