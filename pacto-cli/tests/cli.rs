@@ -1,0 +1,228 @@
+//! End-to-end tests of the `pacto` binary: exit codes, output formats, init, and the Go Pacto
+//! compatibility corpus.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn pacto() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+    c.env_remove("PACTO_OUTPUT_FORMAT").env_remove("PACTO_OFFLINE");
+    c
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn fixture(p: &str) -> String {
+    root().join("fixtures").join(p).to_string_lossy().into_owned()
+}
+
+fn run(args: &[&str], cwd: &Path) -> Output {
+    pacto().args(args).current_dir(cwd).output().expect("run pacto")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn valid_bundle_exits_zero_and_says_so() {
+    let dir = fixture("valid/postgres");
+    let out = run(&["validate", &dir], &root());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), format!("{dir} is valid\n"));
+}
+
+#[test]
+fn invalid_bundle_prints_go_lines_with_locations_and_exits_one() {
+    let out = run(&["validate", "fixtures/invalid/health-interface-not-found"], &root());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "fixtures/invalid/health-interface-not-found is invalid\n"
+    );
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("  ERROR [HEALTH_INTERFACE_NOT_FOUND] runtime.health.interface: health interface \"ap\" does not match any declared interface (fixtures/invalid/health-interface-not-found/pacto.yaml:25:16)"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean \"api\"?"), "{err}");
+    assert!(err.ends_with("validation failed with 1 error(s)\n"), "{err}");
+}
+
+#[test]
+fn warnings_do_not_fail_and_use_go_warn_prefix() {
+    let out = run(&["validate", "fixtures/warnings/port-ignored"], &root());
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stderr).contains("  WARN  [PORT_IGNORED] interfaces[0].port: port is not applicable for event interface \"events\""));
+}
+
+#[test]
+fn json_keeps_go_keys_and_adds_positions() {
+    let out = run(
+        &["validate", "--output-format", "json", "fixtures/invalid/port-required"],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["Path"], "fixtures/invalid/port-required");
+    assert_eq!(v["Valid"], false);
+    assert_eq!(v["Warnings"], Value::Null);
+    let e = &v["Errors"][0];
+    assert_eq!(e["Code"], "PORT_REQUIRED");
+    assert_eq!(e["Path"], "interfaces[0].port");
+    assert_eq!(e["Severity"], "error");
+    assert_eq!((e["Line"].as_u64(), e["Column"].as_u64()), (Some(7), Some(11)));
+    let keys: Vec<&String> = e.as_object().unwrap().keys().collect();
+    assert_eq!(&keys[..3], &["Path", "Code", "Message"]);
+}
+
+#[test]
+fn several_paths_give_one_result_each() {
+    let out = run(
+        &[
+            "validate",
+            "--output-format=json",
+            "fixtures/valid/nginx",
+            "fixtures/invalid/job-scaling",
+        ],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let arr = v.as_array().expect("array");
+    assert_eq!(arr.len(), 2);
+    assert_eq!(arr[0]["Valid"], true);
+    assert_eq!(arr[1]["Errors"][0]["Code"], "JOB_SCALING_NOT_ALLOWED");
+}
+
+#[test]
+fn sarif_and_markdown_render() {
+    let out = run(
+        &["validate", "--output-format", "sarif", "fixtures/invalid/invalid-semver"],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("sarif json");
+    assert_eq!(v["version"], "2.1.0");
+    let result = &v["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "INVALID_SEMVER");
+    assert_eq!(result["level"], "error");
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 4);
+    let out = run(
+        &["validate", "--output-format", "markdown", "fixtures/invalid/invalid-semver"],
+        &root(),
+    );
+    let md = text(&out.stdout);
+    assert!(md.contains("| Severity | Code | Location | Path | Message |"), "{md}");
+    assert!(md.contains("INVALID_SEMVER"), "{md}");
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let out = run(&["validate", "--output-format", "yaml"], &root());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("unknown output format"));
+    let out = run(&["frobnicate"], &root());
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn missing_directory_is_one_parse_error() {
+    let out = run(&["validate", "--output-format", "json", "does-not-exist"], &root());
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["Errors"][0]["Code"], "PARSE_ERROR");
+    assert_eq!(v["Errors"][0]["Path"], "");
+    assert!(v["Errors"][0]["Message"]
+        .as_str()
+        .unwrap()
+        .starts_with("failed to access does-not-exist"));
+}
+
+#[test]
+fn init_scaffolds_a_bundle_that_validates_clean() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = run(&["init", "orders"], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "Created orders/\n  orders/pacto.yaml\n  orders/interfaces/\n  orders/configuration/\n"
+    );
+    for f in ["pacto.yaml", "interfaces/openapi.yaml", "configuration/schema.json"] {
+        assert!(tmp.path().join("orders").join(f).is_file(), "{f}");
+    }
+    let out = run(&["validate", "--output-format", "json", "orders"], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["Errors"], Value::Null);
+    assert_eq!(v["Warnings"], Value::Null, "the scaffold must not warn");
+
+    // An existing directory is refused, unless --force.
+    let out = run(&["init", "orders"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("directory \"orders\" already exists"));
+    let out = run(&["--output-format", "json", "init", "orders", "--force"], tmp.path());
+    assert_eq!(out.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["Dir"], "orders");
+}
+
+#[test]
+fn init_with_a_bad_name_scaffolds_a_contract_that_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(run(&["init", "My_Svc"], tmp.path()).status.code(), Some(0));
+    let out = run(&["validate", "My_Svc"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("[SCHEMA_VIOLATION] service.name"));
+}
+
+/// Every bundle of the Go Pacto demo corpus is valid for Go Pacto, so it must be for us.
+/// The corpus comes from `$PACTO_COMPAT_CORPUS` (set by scripts/test) or `../shared/corpus`.
+#[test]
+fn go_pacto_corpus_is_valid() {
+    let corpus = std::env::var_os("PACTO_COMPAT_CORPUS")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let p = root().join("../shared/corpus");
+            p.is_dir().then_some(p)
+        });
+    let Some(corpus) = corpus else {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI must provide the compatibility corpus (PACTO_COMPAT_CORPUS)");
+        }
+        eprintln!("skipping: no compatibility corpus (set PACTO_COMPAT_CORPUS)");
+        return;
+    };
+    let mut bundles = Vec::new();
+    let mut stack = vec![corpus.clone()];
+    while let Some(dir) = stack.pop() {
+        if dir.join("pacto.yaml").is_file() {
+            bundles.push(dir.clone());
+        }
+        for e in std::fs::read_dir(&dir).unwrap().flatten() {
+            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                stack.push(e.path());
+            }
+        }
+    }
+    bundles.sort();
+    assert!(bundles.len() >= 10, "found only {} bundles in {}", bundles.len(), corpus.display());
+    let mut args = vec!["validate".to_string(), "--offline".into(), "--output-format".into(), "json".into()];
+    args.extend(bundles.iter().map(|b| b.to_string_lossy().into_owned()));
+    let out = pacto().args(&args).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let invalid: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["Valid"] != true)
+        .map(|r| format!("{}: {}", r["Path"], r["Errors"]))
+        .collect();
+    assert!(invalid.is_empty(), "corpus bundles judged invalid:\n{}", invalid.join("\n"));
+    assert_eq!(out.status.code(), Some(0));
+    eprintln!("{} corpus bundles valid", bundles.len());
+}
