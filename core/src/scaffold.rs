@@ -11,11 +11,11 @@ pub struct Scaffold {
 /// Quote a YAML scalar when writing it plain would change its meaning.
 pub fn yaml_scalar(s: &str) -> String {
     let plain_safe = !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-'))
         && !s.starts_with(['-', '.'])
-        && crate::syntax::resolve(s, crate::syntax::Style::Plain, None) == crate::syntax::Resolved::Str;
+        && crate::syntax::resolve(s, crate::syntax::Style::Plain, None)
+            == crate::syntax::Resolved::Str;
     if plain_safe {
         return s.to_string();
     }

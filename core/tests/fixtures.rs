@@ -6,6 +6,8 @@
 //! (`{"valid": false, "offline": false, "diagnostics": [{"code", "severity", "path", "line", "column"}]}`).
 //! Run with `PACTO_BLESS=1` to rewrite the second form from the current output, then review the diff.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
 use pacto_core::syntax::ColumnUnit;
 use pacto_core::validate::{validate_dir, Options};
 use serde_json::{json, Value};
@@ -76,7 +78,9 @@ fn check_group(group: &str) {
                 .collect();
             got.sort_unstable();
             if !valid || want != got {
-                failures.push(format!("{name}: valid={valid} warnings={got:?}, want {want:?}; all: {diags:?}"));
+                failures.push(format!(
+                    "{name}: valid={valid} warnings={got:?}, want {want:?}; all: {diags:?}"
+                ));
             }
             continue;
         }

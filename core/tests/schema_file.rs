@@ -10,6 +10,8 @@
 //! This test reads the file directly with `jsonschema`, independently of the validation
 //! pipeline, so a mistake in the file itself shows up here first.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 

@@ -23,7 +23,8 @@ struct Cli {
 }
 
 fn parse_format(s: &str) -> Result<OutputFormat, String> {
-    s.parse().map_err(|e: pacto_core::report::UnknownOutputFormat| e.to_string())
+    s.parse()
+        .map_err(|e: pacto_core::report::UnknownOutputFormat| e.to_string())
 }
 
 #[derive(Debug, Subcommand)]

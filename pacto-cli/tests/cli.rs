@@ -1,13 +1,16 @@
 //! End-to-end tests of the `pacto` binary: exit codes, output formats, init, and the Go Pacto
 //! compatibility corpus.
 
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn pacto() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
-    c.env_remove("PACTO_OUTPUT_FORMAT").env_remove("PACTO_OFFLINE");
+    c.env_remove("PACTO_OUTPUT_FORMAT")
+        .env_remove("PACTO_OFFLINE");
     c
 }
 
@@ -16,11 +19,19 @@ fn root() -> PathBuf {
 }
 
 fn fixture(p: &str) -> String {
-    root().join("fixtures").join(p).to_string_lossy().into_owned()
+    root()
+        .join("fixtures")
+        .join(p)
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn run(args: &[&str], cwd: &Path) -> Output {
-    pacto().args(args).current_dir(cwd).output().expect("run pacto")
+    pacto()
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run pacto")
 }
 
 fn text(b: &[u8]) -> String {
@@ -37,7 +48,10 @@ fn valid_bundle_exits_zero_and_says_so() {
 
 #[test]
 fn invalid_bundle_prints_go_lines_with_locations_and_exits_one() {
-    let out = run(&["validate", "fixtures/invalid/health-interface-not-found"], &root());
+    let out = run(
+        &["validate", "fixtures/invalid/health-interface-not-found"],
+        &root(),
+    );
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         text(&out.stdout),
@@ -49,7 +63,10 @@ fn invalid_bundle_prints_go_lines_with_locations_and_exits_one() {
         "{err}"
     );
     assert!(err.contains("did you mean \"api\"?"), "{err}");
-    assert!(err.ends_with("validation failed with 1 error(s)\n"), "{err}");
+    assert!(
+        err.ends_with("validation failed with 1 error(s)\n"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -62,7 +79,12 @@ fn warnings_do_not_fail_and_use_go_warn_prefix() {
 #[test]
 fn json_keeps_go_keys_and_adds_positions() {
     let out = run(
-        &["validate", "--output-format", "json", "fixtures/invalid/port-required"],
+        &[
+            "validate",
+            "--output-format",
+            "json",
+            "fixtures/invalid/port-required",
+        ],
         &root(),
     );
     assert_eq!(out.status.code(), Some(1));
@@ -74,7 +96,10 @@ fn json_keeps_go_keys_and_adds_positions() {
     assert_eq!(e["Code"], "PORT_REQUIRED");
     assert_eq!(e["Path"], "interfaces[0].port");
     assert_eq!(e["Severity"], "error");
-    assert_eq!((e["Line"].as_u64(), e["Column"].as_u64()), (Some(7), Some(11)));
+    assert_eq!(
+        (e["Line"].as_u64(), e["Column"].as_u64()),
+        (Some(7), Some(11))
+    );
     let keys: Vec<&String> = e.as_object().unwrap().keys().collect();
     assert_eq!(&keys[..3], &["Path", "Code", "Message"]);
 }
@@ -101,7 +126,12 @@ fn several_paths_give_one_result_each() {
 #[test]
 fn sarif_and_markdown_render() {
     let out = run(
-        &["validate", "--output-format", "sarif", "fixtures/invalid/invalid-semver"],
+        &[
+            "validate",
+            "--output-format",
+            "sarif",
+            "fixtures/invalid/invalid-semver",
+        ],
         &root(),
     );
     assert_eq!(out.status.code(), Some(1));
@@ -113,11 +143,19 @@ fn sarif_and_markdown_render() {
     let region = &result["locations"][0]["physicalLocation"]["region"];
     assert_eq!(region["startLine"], 4);
     let out = run(
-        &["validate", "--output-format", "markdown", "fixtures/invalid/invalid-semver"],
+        &[
+            "validate",
+            "--output-format",
+            "markdown",
+            "fixtures/invalid/invalid-semver",
+        ],
         &root(),
     );
     let md = text(&out.stdout);
-    assert!(md.contains("| Severity | Code | Location | Path | Message |"), "{md}");
+    assert!(
+        md.contains("| Severity | Code | Location | Path | Message |"),
+        "{md}"
+    );
     assert!(md.contains("INVALID_SEMVER"), "{md}");
 }
 
@@ -132,7 +170,10 @@ fn usage_errors_exit_two() {
 
 #[test]
 fn missing_directory_is_one_parse_error() {
-    let out = run(&["validate", "--output-format", "json", "does-not-exist"], &root());
+    let out = run(
+        &["validate", "--output-format", "json", "does-not-exist"],
+        &root(),
+    );
     assert_eq!(out.status.code(), Some(1));
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["Errors"][0]["Code"], "PARSE_ERROR");
@@ -152,10 +193,17 @@ fn init_scaffolds_a_bundle_that_validates_clean() {
         text(&out.stdout),
         "Created orders/\n  orders/pacto.yaml\n  orders/interfaces/\n  orders/configuration/\n"
     );
-    for f in ["pacto.yaml", "interfaces/openapi.yaml", "configuration/schema.json"] {
+    for f in [
+        "pacto.yaml",
+        "interfaces/openapi.yaml",
+        "configuration/schema.json",
+    ] {
         assert!(tmp.path().join("orders").join(f).is_file(), "{f}");
     }
-    let out = run(&["validate", "--output-format", "json", "orders"], tmp.path());
+    let out = run(
+        &["validate", "--output-format", "json", "orders"],
+        tmp.path(),
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["Errors"], Value::Null);
@@ -165,7 +213,10 @@ fn init_scaffolds_a_bundle_that_validates_clean() {
     let out = run(&["init", "orders"], tmp.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("directory \"orders\" already exists"));
-    let out = run(&["--output-format", "json", "init", "orders", "--force"], tmp.path());
+    let out = run(
+        &["--output-format", "json", "init", "orders", "--force"],
+        tmp.path(),
+    );
     assert_eq!(out.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["Dir"], "orders");
@@ -210,8 +261,18 @@ fn go_pacto_corpus_is_valid() {
         }
     }
     bundles.sort();
-    assert!(bundles.len() >= 10, "found only {} bundles in {}", bundles.len(), corpus.display());
-    let mut args = vec!["validate".to_string(), "--offline".into(), "--output-format".into(), "json".into()];
+    assert!(
+        bundles.len() >= 10,
+        "found only {} bundles in {}",
+        bundles.len(),
+        corpus.display()
+    );
+    let mut args = vec![
+        "validate".to_string(),
+        "--offline".into(),
+        "--output-format".into(),
+        "json".into(),
+    ];
     args.extend(bundles.iter().map(|b| b.to_string_lossy().into_owned()));
     let out = pacto().args(&args).output().unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
@@ -222,7 +283,11 @@ fn go_pacto_corpus_is_valid() {
         .filter(|r| r["Valid"] != true)
         .map(|r| format!("{}: {}", r["Path"], r["Errors"]))
         .collect();
-    assert!(invalid.is_empty(), "corpus bundles judged invalid:\n{}", invalid.join("\n"));
+    assert!(
+        invalid.is_empty(),
+        "corpus bundles judged invalid:\n{}",
+        invalid.join("\n")
+    );
     assert_eq!(out.status.code(), Some(0));
     eprintln!("{} corpus bundles valid", bundles.len());
 }

@@ -2,4 +2,6 @@
 
 pub mod reference;
 
-pub use reference::{parse_dependency_ref, parse_oci_reference, DependencyRef, OciReference, RefScheme};
+pub use reference::{
+    parse_dependency_ref, parse_oci_reference, DependencyRef, OciReference, RefScheme,
+};

@@ -119,7 +119,10 @@ mod tests {
         assert_eq!(r.tag.as_deref(), Some("1.0"));
         assert_eq!(r.digest.as_deref(), Some("sha256:abc"));
         let r = parse_oci_reference("host:5000/repo:1.0").unwrap();
-        assert_eq!((r.registry.as_str(), r.tag.as_deref()), ("host:5000", Some("1.0")));
+        assert_eq!(
+            (r.registry.as_str(), r.tag.as_deref()),
+            ("host:5000", Some("1.0"))
+        );
         let r = parse_oci_reference("host:5000/repo").unwrap();
         assert_eq!(r.tag, None);
         assert!(parse_oci_reference("ghcr.io/x@sha256:abc123def456").is_ok());
@@ -132,8 +135,14 @@ mod tests {
             "invalid OCI reference: missing repository in \"ghcr.io\""
         );
         assert_eq!(parse_oci_reference("").unwrap_err(), OciRefError::Empty);
-        assert!(matches!(parse_oci_reference("/repo"), Err(OciRefError::EmptyRegistry(_))));
-        assert!(matches!(parse_oci_reference("host/"), Err(OciRefError::EmptyRepository(_))));
+        assert!(matches!(
+            parse_oci_reference("/repo"),
+            Err(OciRefError::EmptyRegistry(_))
+        ));
+        assert!(matches!(
+            parse_oci_reference("host/"),
+            Err(OciRefError::EmptyRepository(_))
+        ));
     }
 
     #[test]

@@ -241,7 +241,11 @@ mod tests {
         assert_eq!(idx.line_col(999, ColumnUnit::Utf8), lc(3, 3));
         for off in 0..text.len() as u32 {
             for unit in [ColumnUnit::Utf8, ColumnUnit::Utf16, ColumnUnit::Char] {
-                assert_eq!(idx.offset(idx.line_col(off, unit), unit), off, "offset {off}");
+                assert_eq!(
+                    idx.offset(idx.line_col(off, unit), unit),
+                    off,
+                    "offset {off}"
+                );
             }
         }
     }
@@ -266,7 +270,11 @@ mod tests {
         for (off, _) in text.char_indices() {
             let off = off as u32;
             for unit in [ColumnUnit::Utf8, ColumnUnit::Utf16, ColumnUnit::Char] {
-                assert_eq!(idx.offset(idx.line_col(off, unit), unit), off, "{off} {unit:?}");
+                assert_eq!(
+                    idx.offset(idx.line_col(off, unit), unit),
+                    off,
+                    "{off} {unit:?}"
+                );
             }
         }
         // Char index agrees with std's count.

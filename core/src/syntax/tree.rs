@@ -163,8 +163,9 @@ pub fn parse(text: &str, limits: &Limits) -> Parsed {
         Ok(None) => {
             errors.push(SyntaxError {
                 code: "PARSE_ERROR",
-                message: "the document is empty: a contract needs at least `pactoVersion` and `service`"
-                    .to_string(),
+                message:
+                    "the document is empty: a contract needs at least `pactoVersion` and `service`"
+                        .to_string(),
                 span: Span::new(0, 0),
                 fatal: true,
             });
@@ -451,10 +452,12 @@ impl<'a> Builder<'a> {
                     // Block collections end where their last child ends (saphyr reports the
                     // position of the next token).
                     let end = match &kind {
-                        NodeKind::Sequence(items) => items.last().map(|c| self.nodes[c.0 as usize].span.end),
-                        NodeKind::Mapping(entries) => {
-                            entries.last().map(|e| self.nodes[e.value.0 as usize].span.end)
+                        NodeKind::Sequence(items) => {
+                            items.last().map(|c| self.nodes[c.0 as usize].span.end)
                         }
+                        NodeKind::Mapping(entries) => entries
+                            .last()
+                            .map(|e| self.nodes[e.value.0 as usize].span.end),
                         _ => None,
                     };
                     let flow_end = self.flow_end(start, span.end);
@@ -550,7 +553,6 @@ impl<'a> Builder<'a> {
         }
         Ok(None)
     }
-
 }
 
 /// 1-based line of a byte offset (only used for duplicate-key messages).
@@ -723,7 +725,11 @@ impl Tree {
         for (i, tok) in tokens.iter().enumerate() {
             let next = match node.kind() {
                 NodeKind::Mapping(_) => node.get(tok.as_ref()),
-                NodeKind::Sequence(_) => tok.as_ref().parse::<usize>().ok().and_then(|i| node.item(i)),
+                NodeKind::Sequence(_) => tok
+                    .as_ref()
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| node.item(i)),
                 _ => None,
             };
             match next {
@@ -935,7 +941,7 @@ mod tests {
         p.tree.unwrap()
     }
 
-    fn slice<'a>(text: &'a str, span: Span) -> &'a str {
+    fn slice(text: &str, span: Span) -> &str {
         &text[span.range()]
     }
 
@@ -953,7 +959,9 @@ mod tests {
         let tags = root.get("service").unwrap().get("tags").unwrap();
         assert_eq!(slice(text, tags.span()), "[a, 名]");
         assert_eq!(slice(text, tags.item(1).unwrap().span()), "名");
-        let lc = t.line_index().line_col(v.span().start, super::super::ColumnUnit::Char);
+        let lc = t
+            .line_index()
+            .line_col(v.span().start, super::super::ColumnUnit::Char);
         assert_eq!((lc.line, lc.col), (2, 11));
     }
 
@@ -1034,7 +1042,10 @@ mod tests {
     fn aliases_resolve_and_expand_in_json() {
         let text = "base: &b {x: 1}\nuse: *b\n";
         let t = tree(text);
-        assert_eq!(t.root().get("use").unwrap().get("x").unwrap().as_i64(), Some(1));
+        assert_eq!(
+            t.root().get("use").unwrap().get("x").unwrap().as_i64(),
+            Some(1)
+        );
         assert_eq!(
             t.root().to_json(),
             serde_json::json!({"base": {"x": 1}, "use": {"x": 1}})
@@ -1064,7 +1075,9 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
         let p = parse(&deep, &Limits::default());
         assert_eq!(p.errors[0].code, "YAML_LIMIT_EXCEEDED", "{:?}", p.errors);
-        let deep_block: String = (0..500).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect();
+        let deep_block: String = (0..500)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
         let p = parse(&deep_block, &Limits::default());
         assert_eq!(p.errors[0].code, "YAML_LIMIT_EXCEEDED", "{:?}", p.errors);
         let limits = Limits {
@@ -1082,7 +1095,10 @@ mod tests {
         let (n, used) = t.walk(&["interfaces", "0", "port"]);
         assert_eq!(used, 3);
         assert_eq!(slice(text, n.span()), "80");
-        assert_eq!(slice(text, t.key_span(&["interfaces", "0", "port"])), "port");
+        assert_eq!(
+            slice(text, t.key_span(&["interfaces", "0", "port"])),
+            "port"
+        );
         assert_eq!(slice(text, t.key_span(&["service"])), "service");
         assert_eq!(slice(text, t.key_span::<&str>(&[])), "interfaces");
         let (_, used) = t.walk(&["service", "missing"]);

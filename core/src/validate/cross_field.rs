@@ -69,7 +69,12 @@ impl<'a> Checker<'a> {
     }
 
     fn semver(&mut self) {
-        let Some(v) = self.contract.service.as_ref().and_then(|s| non_empty(&s.version)) else {
+        let Some(v) = self
+            .contract
+            .service
+            .as_ref()
+            .and_then(|s| non_empty(&s.version))
+        else {
             return;
         };
         if let Err(e) = Version::parse(&v.value) {
@@ -118,7 +123,10 @@ impl<'a> Checker<'a> {
                 ("event", Some(p)) => self.warn(
                     "PORT_IGNORED",
                     path,
-                    format!("port is not applicable for event interface \"{}\"", iface.name()),
+                    format!(
+                        "port is not applicable for event interface \"{}\"",
+                        iface.name()
+                    ),
                     Some(p.span),
                 ),
                 _ => {}
@@ -133,7 +141,10 @@ impl<'a> Checker<'a> {
                 self.error(
                     "CONTRACT_REQUIRED",
                     format!("interfaces[{i}].contract"),
-                    format!("contract is required for {kind} interface \"{}\"", iface.name()),
+                    format!(
+                        "contract is required for {kind} interface \"{}\"",
+                        iface.name()
+                    ),
                     span_of(&iface.contract)
                         .or(span_of(&iface.kind))
                         .or(Some(iface.span)),
@@ -169,12 +180,7 @@ impl<'a> Checker<'a> {
         let name = probe.interface.as_ref().map_or("", |n| n.as_str());
         let name_span = span_of(&probe.interface).or(Some(probe.place.key));
         let iface_path = format!("runtime.{what}.interface");
-        let Some(iface) = self
-            .contract
-            .interfaces
-            .iter()
-            .find(|i| i.name() == name)
-        else {
+        let Some(iface) = self.contract.interfaces.iter().find(|i| i.name() == name) else {
             let declared: Vec<&str> = self.contract.interfaces.iter().map(|i| i.name()).collect();
             let mut d = Diagnostic::error(
                 code("NOT_FOUND"),
@@ -294,7 +300,11 @@ impl<'a> Checker<'a> {
 
     fn config_refs(&mut self) {
         for (prefix, cfg) in self.contract.all_configurations() {
-            self.oci_ref(&cfg.reference, "INVALID_CONFIG_REF", format!("{prefix}.ref"));
+            self.oci_ref(
+                &cfg.reference,
+                "INVALID_CONFIG_REF",
+                format!("{prefix}.ref"),
+            );
         }
     }
 
@@ -373,7 +383,12 @@ impl<'a> Checker<'a> {
     }
 
     fn image_ref(&mut self) {
-        let Some(image) = self.contract.service.as_ref().and_then(|s| s.image.as_ref()) else {
+        let Some(image) = self
+            .contract
+            .service
+            .as_ref()
+            .and_then(|s| s.image.as_ref())
+        else {
             return;
         };
         let Some(r) = &image.reference else { return };
@@ -391,7 +406,12 @@ impl<'a> Checker<'a> {
     }
 
     fn chart(&mut self) {
-        let Some(chart) = self.contract.service.as_ref().and_then(|s| s.chart.as_ref()) else {
+        let Some(chart) = self
+            .contract
+            .service
+            .as_ref()
+            .and_then(|s| s.chart.as_ref())
+        else {
             return;
         };
         self.oci_ref(
@@ -434,7 +454,9 @@ impl<'a> Checker<'a> {
                     "configuration values require a configuration schema to validate against",
                 )
                 .with_span(Some(values.span))
-                .with_help(format!("add `schema: configuration/schema.json` to `{prefix}`")),
+                .with_help(format!(
+                    "add `schema: configuration/schema.json` to `{prefix}`"
+                )),
             );
             return;
         }
@@ -483,7 +505,9 @@ impl<'a> Checker<'a> {
     }
 
     fn scaling(&mut self) {
-        let Some(s) = &self.contract.scaling else { return };
+        let Some(s) = &self.contract.scaling else {
+            return;
+        };
         if s.replicas.is_some() {
             return; // Normalised: min = max = replicas.
         }
@@ -492,16 +516,26 @@ impl<'a> Checker<'a> {
                 self.error(
                     "SCALING_MIN_EXCEEDS_MAX",
                     "scaling".to_string(),
-                    format!("scaling min ({}) must not exceed max ({})", min.value, max.value),
-                    Some(Span::new(min.span.start.min(max.span.start), min.span.end.max(max.span.end))),
+                    format!(
+                        "scaling min ({}) must not exceed max ({})",
+                        min.value, max.value
+                    ),
+                    Some(Span::new(
+                        min.span.start.min(max.span.start),
+                        min.span.end.max(max.span.end),
+                    )),
                 );
             }
         }
     }
 
     fn job_scaling(&mut self) {
-        let Some(s) = &self.contract.scaling else { return };
-        let Some(rt) = &self.contract.runtime else { return };
+        let Some(s) = &self.contract.scaling else {
+            return;
+        };
+        let Some(rt) = &self.contract.runtime else {
+            return;
+        };
         if rt.workload.as_ref().is_some_and(|w| w.value == "job") {
             self.out.push(
                 Diagnostic::error(
@@ -516,11 +550,20 @@ impl<'a> Checker<'a> {
     }
 
     fn state_invariant(&mut self) {
-        let Some(state) = self.contract.runtime.as_ref().and_then(|r| r.state.as_ref()) else {
+        let Some(state) = self
+            .contract
+            .runtime
+            .as_ref()
+            .and_then(|r| r.state.as_ref())
+        else {
             return;
         };
         let stateless = state.kind.as_ref().is_some_and(|k| k.value == "stateless");
-        if let Some(d) = state.durability.as_ref().filter(|d| d.value == "persistent") {
+        if let Some(d) = state
+            .durability
+            .as_ref()
+            .filter(|d| d.value == "persistent")
+        {
             if stateless {
                 self.error(
                     "STATELESS_PERSISTENT_CONFLICT",

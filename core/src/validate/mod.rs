@@ -122,9 +122,12 @@ pub fn validate(
     let parsed = parse(text, &options.limits);
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let Some(tree) = parsed.tree.as_ref() else {
-        diagnostics.extend(parsed.errors.iter().map(|e| {
-            Diagnostic::error(e.code, "", e.message.clone()).with_span(Some(e.span))
-        }));
+        diagnostics.extend(
+            parsed
+                .errors
+                .iter()
+                .map(|e| Diagnostic::error(e.code, "", e.message.clone()).with_span(Some(e.span))),
+        );
         return Validation {
             parsed,
             contract: None,
@@ -167,7 +170,7 @@ pub fn validate(
             .into_iter()
             .filter(|f| {
                 let s = subject(&f.diagnostic.path);
-                !covered.contains(&s) && !(f.shape && covered_within(&s))
+                !(covered.contains(&s) || f.shape && covered_within(&s))
             })
             .map(|f| f.diagnostic),
     );
@@ -225,7 +228,11 @@ fn path_of_key(tree: &Tree, span: Span) -> Option<String> {
 
 /// Validate the bundle directory `dir` (as the user wrote it) into a report for the renderers.
 /// A directory that cannot be loaded gives one `PARSE_ERROR` with path `""`, as in Go Pacto.
-pub fn validate_dir(dir: &str, resolver_oci: Option<&dyn RefResolver>, options: &Options) -> FileReport {
+pub fn validate_dir(
+    dir: &str,
+    resolver_oci: Option<&dyn RefResolver>,
+    options: &Options,
+) -> FileReport {
     let loaded = match bundle::load_dir(dir) {
         Ok(l) => l,
         Err(e) => return load_failure(dir, &e),

@@ -129,7 +129,10 @@ impl RefContext<'_, '_> {
             return;
         }
         if chain.len() >= MAX_CHAIN {
-            self.unresolved(reference, format!("policy refs nest deeper than {MAX_CHAIN}"));
+            self.unresolved(
+                reference,
+                format!("policy refs nest deeper than {MAX_CHAIN}"),
+            );
             return;
         }
         let parsed_ref = parse_dependency_ref(reference);
@@ -157,10 +160,10 @@ impl RefContext<'_, '_> {
         let tree = match parsed.tree {
             Some(t) if !parsed.errors.iter().any(|e| e.fatal) => t,
             _ => {
-                let why = parsed
-                    .errors
-                    .first()
-                    .map_or_else(|| "its pacto.yaml cannot be read".to_string(), |e| e.message.clone());
+                let why = parsed.errors.first().map_or_else(
+                    || "its pacto.yaml cannot be read".to_string(),
+                    |e| e.message.clone(),
+                );
                 return self.unresolved(reference, format!("its pacto.yaml is invalid: {why}"));
             }
         };

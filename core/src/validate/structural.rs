@@ -34,9 +34,7 @@ pub fn check(tree: &Tree, doc: &Value) -> Vec<Finding> {
     // One problem per node: a value that is both of the wrong type and outside the enum is
     // reported once, by the first (most basic) finding.
     let mut seen = std::collections::HashSet::new();
-    out.retain(|d| {
-        d.code != SCHEMA_VIOLATION || seen.insert((d.path.clone(), d.span))
-    });
+    out.retain(|d| d.code != SCHEMA_VIOLATION || seen.insert((d.path.clone(), d.span)));
     let mut findings: Vec<Finding> = out
         .into_iter()
         .map(|diagnostic| Finding {
