@@ -846,15 +846,58 @@ impl<'t> NodeRef<'t> {
 
     /// Key/value pairs of a mapping (empty for anything else), in document order. Keys are
     /// scalars in every contract we know; a key that is a collection is skipped by [`Self::get`].
-    pub fn entries(self) -> impl Iterator<Item = (NodeRef<'t>, NodeRef<'t>)> + 't {
+    pub fn entries(self) -> Entries<'t> {
         let tree = self.tree;
         let entries: &'t [Entry] = match self.kind() {
             NodeKind::Mapping(e) => e,
             _ => &[],
         };
-        entries
-            .iter()
-            .map(move |e| (tree.node(e.key), tree.node(e.value)))
+        if entries.iter().any(|e| is_merge_key(tree, e.key)) {
+            Entries::Merged(self.merged_entries(0).into_iter())
+        } else {
+            Entries::Plain(tree, entries.iter())
+        }
+    }
+
+    /// Entries with YAML merge keys (`<<: *base`, `<<: [*a, *b]`) applied as yaml.v3 does:
+    /// explicit keys win, then earlier merged mappings over later ones.
+    fn merged_entries(self, depth: usize) -> Vec<(NodeRef<'t>, NodeRef<'t>)> {
+        let tree = self.tree;
+        let NodeKind::Mapping(entries) = self.kind() else {
+            return Vec::new();
+        };
+        let mut out: Vec<(NodeRef<'t>, NodeRef<'t>)> = Vec::new();
+        let mut merged: Vec<(NodeRef<'t>, NodeRef<'t>)> = Vec::new();
+        for e in entries {
+            if is_merge_key(tree, e.key) {
+                // Merge sources are aliases of earlier, complete mappings: the depth bound only
+                // guards against pathological chains.
+                if depth >= 32 {
+                    continue;
+                }
+                let value = tree.node(e.value);
+                let sources: Vec<NodeRef<'t>> = if value.is_sequence() {
+                    value.items().collect()
+                } else {
+                    vec![value]
+                };
+                for src in sources {
+                    merged.extend(src.merged_entries(depth + 1));
+                }
+            } else {
+                out.push((tree.node(e.key), tree.node(e.value)));
+            }
+        }
+        for (k, v) in merged {
+            let text = k.as_scalar().map(|s| s.text.as_str());
+            let taken = out
+                .iter()
+                .any(|(ok, _)| ok.as_scalar().map(|s| s.text.as_str()) == text);
+            if !taken {
+                out.push((k, v));
+            }
+        }
+        out
     }
 
     /// Items of a sequence (empty for anything else).
@@ -915,6 +958,30 @@ impl<'t> NodeRef<'t> {
                 Value::Object(map)
             }
             NodeKind::Alias(_) => Value::Null,
+        }
+    }
+}
+
+fn is_merge_key(tree: &Tree, key: NodeId) -> bool {
+    matches!(
+        &tree.nodes[key.0 as usize].kind,
+        NodeKind::Scalar(s) if s.style == Style::Plain && s.text == "<<"
+    )
+}
+
+/// Iterator over a mapping's entries (see [`NodeRef::entries`]).
+pub enum Entries<'t> {
+    Plain(&'t Tree, std::slice::Iter<'t, Entry>),
+    Merged(std::vec::IntoIter<(NodeRef<'t>, NodeRef<'t>)>),
+}
+
+impl<'t> Iterator for Entries<'t> {
+    type Item = (NodeRef<'t>, NodeRef<'t>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Entries::Plain(tree, it) => it.next().map(|e| (tree.node(e.key), tree.node(e.value))),
+            Entries::Merged(it) => it.next(),
         }
     }
 }
@@ -1049,6 +1116,16 @@ mod tests {
         assert_eq!(
             t.root().to_json(),
             serde_json::json!({"base": {"x": 1}, "use": {"x": 1}})
+        );
+    }
+
+    #[test]
+    fn merge_keys_apply_like_yaml_v3() {
+        let text = "base: &b {a: 1, b: 2}\nother: &o {b: 3, c: 4}\nx:\n  <<: [*b, *o]\n  a: 9\n";
+        let t = tree(text);
+        assert_eq!(
+            t.root().get("x").unwrap().to_json(),
+            serde_json::json!({"a": 9, "b": 2, "c": 4})
         );
     }
 
