@@ -41,6 +41,6 @@ impl Span {
 mod tree;
 
 pub use tree::{
-    parse, resolve, Entries, Entry, Limits, NodeId, NodeKind, NodeRef, Parsed, Resolved, Scalar, Style,
-    SyntaxError, Tree,
+    parse, resolve, Entries, Entry, Limits, NodeId, NodeKind, NodeRef, Parsed, Resolved, Scalar,
+    Style, SyntaxError, Tree,
 };
