@@ -8,6 +8,7 @@
 
 pub mod bundle;
 pub mod diagnostic;
+pub mod diff;
 pub mod model;
 pub mod registry;
 pub mod report;
