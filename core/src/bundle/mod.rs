@@ -36,6 +36,9 @@ pub trait Bundle: Send + Sync {
     fn read(&self, path: &str) -> Result<Vec<u8>, BundleError>;
     /// For messages: where the bundle is (a directory, an OCI reference).
     fn describe(&self) -> String;
+    /// Names of the direct children of directory `dir` (`.` for the root), sorted; empty when
+    /// the directory does not exist.
+    fn list(&self, dir: &str) -> Vec<String>;
 }
 
 /// Go's `io/fs.ValidPath`: unrooted, slash-separated, no empty, `.` or `..` elements, except that
@@ -112,6 +115,24 @@ impl Bundle for DirBundle {
 
     fn describe(&self) -> String {
         self.root.display().to_string()
+    }
+
+    fn list(&self, dir: &str) -> Vec<String> {
+        let Ok(full) = self.resolve(dir) else {
+            return Vec::new();
+        };
+        if self.check_inside(&full, dir).is_err() {
+            return Vec::new();
+        }
+        let mut names: Vec<String> = std::fs::read_dir(full)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
     }
 }
 
@@ -203,6 +224,26 @@ impl Bundle for MemBundle {
 
     fn describe(&self) -> String {
         self.name.clone()
+    }
+
+    fn list(&self, dir: &str) -> Vec<String> {
+        if !is_valid_path(dir) {
+            return Vec::new();
+        }
+        let prefix = if dir == "." {
+            String::new()
+        } else {
+            format!("{dir}/")
+        };
+        let mut names: Vec<String> = self
+            .files
+            .keys()
+            .filter_map(|k| k.strip_prefix(&prefix))
+            .map(|rest| rest.split('/').next().unwrap_or(rest).to_string())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 }
 
@@ -316,6 +357,10 @@ mod tests {
         assert!(b.exists("configuration/schema.json"));
         assert!(!b.exists("config"));
         assert!(!b.exists("configuration/schema.json/x"));
+        let b = b.with("sbom/b.cdx.json", "{}").with("sbom/a.spdx.json", "{}").with("pacto.yaml", "");
+        assert_eq!(b.list("sbom"), vec!["a.spdx.json", "b.cdx.json"]);
+        assert_eq!(b.list("."), vec!["configuration", "pacto.yaml", "sbom"]);
+        assert!(b.list("nope").is_empty());
     }
 
     #[test]
