@@ -4,6 +4,10 @@
 //! no `.` or `..` segments. A path that breaks them never reaches the file system, so a contract
 //! cannot make Pacto read outside its bundle. Every read is bounded by [`MAX_FILE_BYTES`].
 
+mod git;
+
+pub use git::{load_git, parse_git_spec};
+
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -357,7 +361,10 @@ mod tests {
         assert!(b.exists("configuration/schema.json"));
         assert!(!b.exists("config"));
         assert!(!b.exists("configuration/schema.json/x"));
-        let b = b.with("sbom/b.cdx.json", "{}").with("sbom/a.spdx.json", "{}").with("pacto.yaml", "");
+        let b = b
+            .with("sbom/b.cdx.json", "{}")
+            .with("sbom/a.spdx.json", "{}")
+            .with("pacto.yaml", "");
         assert_eq!(b.list("sbom"), vec!["a.spdx.json", "b.cdx.json"]);
         assert_eq!(b.list("."), vec!["configuration", "pacto.yaml", "sbom"]);
         assert!(b.list("nope").is_empty());
