@@ -61,11 +61,16 @@ pub fn is_valid_path(path: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct DirBundle {
     root: PathBuf,
+    /// The root with links resolved, computed once.
+    canonical_root: std::sync::OnceLock<Result<PathBuf, String>>,
 }
 
 impl DirBundle {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        DirBundle { root: root.into() }
+        DirBundle {
+            root: root.into(),
+            canonical_root: std::sync::OnceLock::new(),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -85,7 +90,14 @@ impl DirBundle {
             path: path.to_string(),
             reason: e.to_string(),
         };
-        let root = self.root.canonicalize().map_err(io)?;
+        let root = self
+            .canonical_root
+            .get_or_init(|| self.root.canonicalize().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|reason| BundleError::Io {
+                path: path.to_string(),
+                reason: reason.clone(),
+            })?;
         let target = full.canonicalize().map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
                 BundleError::NotFound(path.to_string())
@@ -93,7 +105,7 @@ impl DirBundle {
                 io(e)
             }
         })?;
-        if target.starts_with(&root) {
+        if target.starts_with(root) {
             Ok(())
         } else {
             Err(BundleError::Escapes {

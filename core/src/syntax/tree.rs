@@ -373,6 +373,10 @@ impl<'a> Builder<'a> {
                         }
                     });
                     let resolved = resolve(&value, style, tag.as_deref());
+                    let span = match self.quoted_end(span.start, style) {
+                        Some(end) => Span::new(span.start, end),
+                        None => span,
+                    };
                     let scalar = Scalar {
                         text: value.into_owned(),
                         style,
@@ -460,7 +464,7 @@ impl<'a> Builder<'a> {
                             .map(|e| self.nodes[e.value.0 as usize].span.end),
                         _ => None,
                     };
-                    let flow_end = self.flow_end(start, span.end);
+                    let flow_end = self.flow_end(start, end);
                     let end = flow_end.or(end).unwrap_or(span.end).max(start);
                     self.nodes[idx].kind = kind;
                     self.nodes[idx].span = Span::new(start, end);
@@ -483,21 +487,74 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// For a flow collection (`[..]`, `{..}`), the end is just after its closing bracket.
-    fn flow_end(&self, start: u32, end_event: u32) -> Option<u32> {
-        let bytes = self.text.as_bytes();
-        let opener = *bytes.get(start as usize)?;
-        let closer = match opener {
+    /// Skip node properties (`&anchor`, `!tag`) and blanks from `i`.
+    fn skip_props(&self, mut i: usize) -> usize {
+        let b = self.text.as_bytes();
+        loop {
+            while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+                i += 1;
+            }
+            if i < b.len() && matches!(b[i], b'&' | b'!') {
+                while i < b.len() && !matches!(b[i], b' ' | b'\t' | b'\r' | b'\n') {
+                    i += 1;
+                }
+            } else {
+                return i;
+            }
+        }
+    }
+
+    /// For a flow collection (`[..]`, `{..}`, possibly after an anchor or tag), the end is just
+    /// after its closing bracket: scan from its last child (or its opener) over blanks, commas,
+    /// colons and comments.
+    fn flow_end(&self, start: u32, last_child_end: Option<u32>) -> Option<u32> {
+        let b = self.text.as_bytes();
+        let open_at = self.skip_props(start as usize);
+        let closer = match b.get(open_at)? {
             b'[' => b']',
             b'{' => b'}',
             _ => return None,
         };
-        // saphyr's end event span starts at the closing bracket.
-        let at = end_event.saturating_sub(1) as usize;
-        for i in [at, at + 1, end_event as usize] {
-            if bytes.get(i) == Some(&closer) {
+        let mut i = last_child_end.map_or(open_at + 1, |e| (e as usize).max(open_at + 1));
+        while i < b.len() {
+            match b[i] {
+                c if c == closer => return Some(i as u32 + 1),
+                b' ' | b'\t' | b'\r' | b'\n' | b',' | b':' | b'?' => i += 1,
+                b'#' => {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+
+    /// For a quoted scalar, the end is just after its closing quote (saphyr's span also covers
+    /// trailing blanks and a comment).
+    fn quoted_end(&self, start: u32, style: Style) -> Option<u32> {
+        let b = self.text.as_bytes();
+        let open_at = self.skip_props(start as usize);
+        let quote = match (style, b.get(open_at)?) {
+            (Style::DoubleQuoted, b'"') => b'"',
+            (Style::SingleQuoted, b'\'') => b'\'',
+            _ => return None,
+        };
+        let mut i = open_at + 1;
+        while i < b.len() {
+            if quote == b'"' && b[i] == b'\\' {
+                i += 2;
+                continue;
+            }
+            if b[i] == quote {
+                if quote == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
                 return Some(i as u32 + 1);
             }
+            i += 1;
         }
         None
     }

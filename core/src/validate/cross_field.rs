@@ -17,6 +17,7 @@ pub fn check(contract: &Contract, tree: &Tree, bundle: Option<&dyn Bundle>) -> V
         tree,
         bundle,
         out: Vec::new(),
+        exists: HashMap::new(),
     };
     c.semver();
     c.duplicate_names();
@@ -47,6 +48,8 @@ struct Checker<'a> {
     tree: &'a Tree,
     bundle: Option<&'a dyn Bundle>,
     out: Vec<Diagnostic>,
+    /// File checks already made (a large contract names the same files many times).
+    exists: HashMap<String, bool>,
 }
 
 fn span_of<T>(s: &Option<Spanned<T>>) -> Option<Span> {
@@ -230,8 +233,16 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn missing_file(&self, path: &str) -> bool {
-        self.bundle.is_some_and(|b| !b.exists(path))
+    fn missing_file(&mut self, path: &str) -> bool {
+        let Some(bundle) = self.bundle else {
+            return false;
+        };
+        if let Some(known) = self.exists.get(path) {
+            return !known;
+        }
+        let found = bundle.exists(path);
+        self.exists.insert(path.to_string(), found);
+        !found
     }
 
     fn file_help(path: &str) -> String {
