@@ -33,6 +33,8 @@ enum Command {
     Init(commands::init::Args),
     /// Validate bundles: syntax, schema, cross-field rules, semantics and policies.
     Validate(commands::validate::Args),
+    /// Compare two versions of a contract and classify every change.
+    Diff(commands::diff::Args),
     /// Print the version.
     Version,
 }
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Init(args) => commands::init::run(&args, cli.output_format),
         Command::Validate(args) => commands::validate::run(&args, cli.output_format),
+        Command::Diff(args) => commands::diff::run(&args, cli.output_format),
         Command::Version => {
             println!("pacto version {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)

@@ -2,9 +2,13 @@
 //! JSON Schemas and SBOMs. Every change says why it has its classification and, where known,
 //! where it sits in each side's source.
 
+pub mod contract;
+pub mod graph;
 pub mod json_schema;
 pub mod openapi;
 pub mod sbom;
+
+pub use contract::{compare, ContractDiff, DiffError, Side, Which};
 
 use crate::syntax::Span;
 use serde::Serialize;
@@ -223,7 +227,17 @@ pub fn sort_changes(changes: &mut [Change]) {
     changes.sort_by(|a, b| {
         (a.path.as_str(), rank(a.change_type))
             .cmp(&(b.path.as_str(), rank(b.change_type)))
-            .then_with(|| a.old_value.as_ref().map(Value::to_string).cmp(&b.old_value.as_ref().map(Value::to_string)))
-            .then_with(|| a.new_value.as_ref().map(Value::to_string).cmp(&b.new_value.as_ref().map(Value::to_string)))
+            .then_with(|| {
+                a.old_value
+                    .as_ref()
+                    .map(Value::to_string)
+                    .cmp(&b.old_value.as_ref().map(Value::to_string))
+            })
+            .then_with(|| {
+                a.new_value
+                    .as_ref()
+                    .map(Value::to_string)
+                    .cmp(&b.new_value.as_ref().map(Value::to_string))
+            })
     });
 }

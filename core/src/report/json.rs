@@ -63,7 +63,7 @@ fn issue(report: &FileReport, diag: &Diagnostic) -> Value {
 /// Print like Go's `json.Encoder` with `SetIndent("", "  ")`: two-space indent, a newline at the
 /// end, and HTML-safe escapes. The escaped characters can only occur inside strings, so escaping
 /// them in the serialized text is exact.
-fn write_go_json(value: &Value, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_go_json(value: &Value, out: &mut dyn Write) -> io::Result<()> {
     let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
     let mut escaped = String::with_capacity(text.len() + 1);
     for c in text.chars() {

@@ -63,7 +63,7 @@ pub fn render_markdown(reports: &[FileReport], out: &mut dyn Write) -> io::Resul
 
 /// Plain text in a table cell: `|` escaped, HTML-significant characters as entities (GitHub would
 /// otherwise swallow `<tag>`-like text), newlines as `<br>`.
-fn text_cell(text: &str) -> String {
+pub(crate) fn text_cell(text: &str) -> String {
     let mut cell = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -83,7 +83,7 @@ fn text_cell(text: &str) -> String {
 /// A code span in a table cell, empty for empty text. `|` is escaped even inside the span (GFM
 /// splits table rows before parsing code spans); a newline cannot occur in a cell and becomes a
 /// space.
-fn code_cell(text: &str) -> String {
+pub(crate) fn code_cell(text: &str) -> String {
     if text.is_empty() {
         return String::new();
     }

@@ -34,11 +34,13 @@ impl FileReport {
     }
 }
 
+mod diff;
 mod json;
 mod markdown;
 mod sarif;
 mod text;
 
+pub use diff::{render_diff, DependencyDiff, DiffReport};
 pub use json::render_json;
 pub use markdown::render_markdown;
 pub use sarif::render_sarif;

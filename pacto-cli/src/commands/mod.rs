@@ -1,2 +1,3 @@
+pub mod diff;
 pub mod init;
 pub mod validate;

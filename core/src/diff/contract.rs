@@ -1,0 +1,971 @@
+//! Contract diff (spec §4.3): service, scaling, runtime, dependencies, interfaces (with the
+//! OpenAPI deep diff), configuration (with the schema property diff) and policies, for every
+//! contract shape the model reads. Changes carry the source line of each side.
+
+use super::{
+    json_schema, openapi, overall, sbom, sort_changes, Change, ChangeType, Classification, Source,
+};
+use crate::bundle::Bundle;
+use crate::model::{Configuration, Contract, Owner, Policy, Probe, Spanned};
+use crate::syntax::{ColumnUnit, Span, Tree};
+use serde_json::{json, Value};
+
+/// One side of a diff: the contract, its tree, its bundle, and the display path of its
+/// `pacto.yaml`.
+pub struct Side<'a> {
+    pub contract: &'a Contract,
+    pub tree: &'a Tree,
+    pub bundle: &'a dyn Bundle,
+    pub file: &'a str,
+}
+
+/// Which side a problem came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    Old,
+    New,
+}
+
+impl std::fmt::Display for Which {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Which::Old => "old",
+            Which::New => "new",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DiffError {
+    #[error("{side} contract: interface contract {file}: {message}")]
+    OpenApi {
+        side: Which,
+        file: String,
+        message: String,
+    },
+    #[error("{side} contract: configuration schema {file}: {message}")]
+    Schema {
+        side: Which,
+        file: String,
+        message: String,
+    },
+}
+
+/// The diff of two contracts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractDiff {
+    pub classification: Classification,
+    pub changes: Vec<Change>,
+    /// Informational: never raises the classification.
+    pub sbom: Option<sbom::SbomDiff>,
+}
+
+/// Compare two contracts with their bundles.
+pub fn compare(old: &Side<'_>, new: &Side<'_>) -> Result<ContractDiff, DiffError> {
+    let mut d = Differ {
+        old,
+        new,
+        out: Vec::new(),
+    };
+    d.service();
+    d.scaling();
+    d.runtime();
+    d.dependencies();
+    d.interfaces()?;
+    d.configuration()?;
+    d.configurations()?;
+    d.policy();
+    d.policies();
+    let mut changes = d.out;
+    sort_changes(&mut changes);
+    let sbom = sbom::diff(
+        load_sbom(old.bundle).as_ref(),
+        load_sbom(new.bundle).as_ref(),
+    );
+    Ok(ContractDiff {
+        classification: overall(&changes),
+        changes,
+        sbom,
+    })
+}
+
+fn load_sbom(bundle: &dyn Bundle) -> Option<sbom::Sbom> {
+    let names = bundle.list("sbom");
+    let name = sbom::pick_sbom_file(names.iter().map(String::as_str))?;
+    let bytes = bundle.read(&format!("sbom/{name}")).ok()?;
+    // A parse failure only suppresses the SBOM diff (spec §2).
+    sbom::Sbom::parse(name, &bytes).ok()
+}
+
+struct Differ<'s, 'a> {
+    old: &'s Side<'a>,
+    new: &'s Side<'a>,
+    out: Vec<Change>,
+}
+
+fn source(side: &Side<'_>, span: Option<Span>) -> Option<Source> {
+    let span = span?;
+    let line = side
+        .tree
+        .line_index()
+        .line_col(span.start, ColumnUnit::Char)
+        .line
+        + 1;
+    Some(Source {
+        file: side.file.to_string(),
+        span,
+        line,
+    })
+}
+
+fn text(s: &Option<Spanned<String>>) -> &str {
+    s.as_ref().map_or("", |s| s.as_str())
+}
+
+fn span<T>(s: &Option<Spanned<T>>) -> Option<Span> {
+    s.as_ref().map(|s| s.span)
+}
+
+fn int(s: &Option<Spanned<i64>>) -> i64 {
+    s.as_ref().map_or(0, |s| s.value)
+}
+
+/// added / removed / modified from the emptiness of each side.
+fn presence(old_empty: bool, new_empty: bool) -> ChangeType {
+    match (old_empty, new_empty) {
+        (true, _) => ChangeType::Added,
+        (_, true) => ChangeType::Removed,
+        _ => ChangeType::Modified,
+    }
+}
+
+/// Plain-words explanation of a classification for simple field rules.
+fn explain(rule: &str, t: ChangeType) -> String {
+    let why = match (rule, t) {
+        ("service.name", _) => "consumers find the service by its name; renaming it breaks every reference",
+        ("service.version", _) => "a version bump by itself changes nothing for consumers",
+        ("service.owner" | "service.image" | "service.chart", _) => {
+            "ownership and packaging metadata do not change how consumers call the service"
+        }
+        ("interfaces", ChangeType::Removed) => "consumers of a removed interface can no longer reach it",
+        ("interfaces", ChangeType::Added) => "a new interface adds capability without affecting existing callers",
+        ("interfaces.type", _) => "callers speak the old protocol and will fail against the new one",
+        ("interfaces.port", ChangeType::Added) => "a port now declared may differ from what callers assumed",
+        ("interfaces.port", _) => "callers connecting to the old port will fail",
+        ("interfaces.visibility", _) => "reachability changes: callers outside the new boundary may lose access",
+        ("interfaces.contract", _) => "the API description moved or changed; callers should re-check it",
+        ("runtime.workload", _) => "platforms schedule and operate the service differently",
+        ("runtime.state.type" | "runtime.state.persistence.scope" | "runtime.state.persistence.durability", _) => {
+            "storage and data guarantees change; operators and data consumers must adapt"
+        }
+        ("runtime.state.dataCriticality", _) => "backup, alerting and handling expectations change",
+        ("runtime.lifecycle.upgradeStrategy", ChangeType::Added) => "declaring a strategy documents existing behaviour",
+        ("runtime.lifecycle.upgradeStrategy", _) => "rollouts behave differently during upgrades",
+        ("runtime.lifecycle.gracefulShutdownSeconds", ChangeType::Modified) => "only the shutdown grace period changes",
+        ("runtime.health.initialDelaySeconds", _) => "only the probe timing changes",
+        ("runtime.health.interface" | "runtime.health.path" | "runtime.metrics.interface" | "runtime.metrics.path", _) => {
+            "probes and scrapers configured for the old endpoint will miss it"
+        }
+        ("scaling", ChangeType::Added) => "declaring scaling documents capacity without reducing it",
+        ("scaling.max", _) => "only the upper bound of capacity changes",
+        ("scaling.min", _) | ("scaling.replicas", _) | ("scaling", _) => "the guaranteed capacity may drop",
+        ("dependencies", ChangeType::Added) => "a new dependency must be deployed, but nothing existing breaks",
+        ("dependencies", ChangeType::Removed) => {
+            "the dependency (or its pinned version) is gone; whatever relied on it through this service loses it"
+        }
+        ("dependencies.compatibility", _) => "a different range of dependency versions is accepted",
+        ("dependencies.required", _) => "whether the service can start without this dependency changes",
+        ("configuration" | "configurations", ChangeType::Added) => "new configuration does not affect existing deployments",
+        ("configuration" | "configurations", ChangeType::Removed) => "deployments that pass this configuration will be rejected",
+        ("configuration.schema" | "configuration.ref" | "configurations.schema" | "configurations.ref", ChangeType::Removed) => {
+            "deployments validated against the removed schema lose that contract"
+        }
+        ("configuration.schema" | "configuration.ref" | "configurations.schema" | "configurations.ref", _) => {
+            "configuration is validated against a different schema; existing values may no longer pass"
+        }
+        ("policy" | "policies", ChangeType::Added) => "a new policy constrains future versions, not consumers",
+        ("policy" | "policies" | "policy.schema" | "policy.ref" | "policies.schema" | "policies.ref", _) => {
+            "the rules this contract is held to change"
+        }
+        _ => "not in the rule table: treated as potentially breaking",
+    };
+    let mut chars = why.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+impl Differ<'_, '_> {
+    /// A simple field change: path = rule, Go's reason `<path> <type>`.
+    fn field(
+        &mut self,
+        rule: &str,
+        t: ChangeType,
+        old: Option<Value>,
+        new: Option<Value>,
+        spans: (Option<Span>, Option<Span>),
+    ) {
+        let c = Change::new(rule, rule, t, old, new, format!("{rule} {}", t.as_str()));
+        let e = explain(rule, t);
+        let c = c
+            .with_explanation(e)
+            .with_sources(source(self.old, spans.0), source(self.new, spans.1));
+        self.out.push(c);
+    }
+
+    fn service(&mut self) {
+        let (o, n) = (
+            self.old.contract.service.as_ref(),
+            self.new.contract.service.as_ref(),
+        );
+        let os = o.map(|s| (&s.name, &s.version));
+        let ns = n.map(|s| (&s.name, &s.version));
+        let empty = &None;
+        let (oname, over) = os.unwrap_or((empty, empty));
+        let (nname, nver) = ns.unwrap_or((empty, empty));
+        if text(oname) != text(nname) {
+            self.field(
+                "service.name",
+                ChangeType::Modified,
+                Some(json!(text(oname))),
+                Some(json!(text(nname))),
+                (span(oname), span(nname)),
+            );
+        }
+        if text(over) != text(nver) {
+            self.field(
+                "service.version",
+                ChangeType::Modified,
+                Some(json!(text(over))),
+                Some(json!(text(nver))),
+                (span(over), span(nver)),
+            );
+        }
+        // Owner: a string, or for the object form its JSON (compared structurally).
+        let owner = |side: &Side<'_>| -> (Value, Option<Span>) {
+            match side
+                .contract
+                .service
+                .as_ref()
+                .and_then(|s| s.owner.as_ref())
+            {
+                None => (json!(""), None),
+                Some(Owner::Text(t)) => (json!(t.value), Some(t.span)),
+                Some(Owner::Structured { span, .. }) => {
+                    let node = side
+                        .tree
+                        .root()
+                        .get("service")
+                        .and_then(|s| s.get("owner"))
+                        .map_or(Value::Null, |n| n.to_json());
+                    (node, Some(*span))
+                }
+            }
+        };
+        let ((ov, osp), (nv, nsp)) = (owner(self.old), owner(self.new));
+        if ov != nv {
+            let t = presence(ov == json!(""), nv == json!(""));
+            self.field("service.owner", t, Some(ov), Some(nv), (osp, nsp));
+        }
+        let image = |side: &Side<'_>| {
+            side.contract
+                .service
+                .as_ref()
+                .and_then(|s| s.image.as_ref())
+                .map(|i| {
+                    (
+                        text(&i.reference).to_string(),
+                        span(&i.reference).or(Some(i.place.key)),
+                    )
+                })
+        };
+        let (oi, ni) = (image(self.old), image(self.new));
+        let (oref, nref) = (
+            oi.as_ref().map_or("", |i| i.0.as_str()),
+            ni.as_ref().map_or("", |i| i.0.as_str()),
+        );
+        if oref != nref {
+            let t = presence(oi.is_none(), ni.is_none());
+            self.field(
+                "service.image",
+                t,
+                Some(json!(oref)),
+                Some(json!(nref)),
+                (oi.as_ref().and_then(|i| i.1), ni.as_ref().and_then(|i| i.1)),
+            );
+        }
+        let chart = |side: &Side<'_>| {
+            side.contract
+                .service
+                .as_ref()
+                .and_then(|s| s.chart.as_ref())
+                .map(|c| {
+                    (
+                        format!("{}:{}", text(&c.reference), text(&c.version)),
+                        c.place.key,
+                    )
+                })
+        };
+        let (oc, nc) = (chart(self.old), chart(self.new));
+        let (ocs, ncs) = (
+            oc.as_ref().map_or(String::new(), |c| c.0.clone()),
+            nc.as_ref().map_or(String::new(), |c| c.0.clone()),
+        );
+        if ocs != ncs {
+            let t = presence(oc.is_none(), nc.is_none());
+            self.field(
+                "service.chart",
+                t,
+                Some(json!(ocs)),
+                Some(json!(ncs)),
+                (oc.map(|c| c.1), nc.map(|c| c.1)),
+            );
+        }
+    }
+
+    fn scaling(&mut self) {
+        let (o, n) = (
+            self.old.contract.scaling.as_ref(),
+            self.new.contract.scaling.as_ref(),
+        );
+        let summary = |s: &crate::model::Scaling| match &s.replicas {
+            Some(r) => format!("replicas={}", r.value),
+            None => format!("min={} max={}", int(&s.min), int(&s.max)),
+        };
+        match (o, n) {
+            (None, None) => {}
+            (None, Some(n)) => self.field(
+                "scaling",
+                ChangeType::Added,
+                None,
+                Some(json!(summary(n))),
+                (None, Some(n.place.key)),
+            ),
+            (Some(o), None) => self.field(
+                "scaling",
+                ChangeType::Removed,
+                Some(json!(summary(o))),
+                None,
+                (Some(o.place.key), None),
+            ),
+            (Some(o), Some(n)) => {
+                if o.replicas.is_some() != n.replicas.is_some() {
+                    self.field(
+                        "scaling",
+                        ChangeType::Modified,
+                        Some(json!(summary(o))),
+                        Some(json!(summary(n))),
+                        (Some(o.place.key), Some(n.place.key)),
+                    );
+                } else if o.replicas.is_some() {
+                    if int(&o.replicas) != int(&n.replicas) {
+                        self.field(
+                            "scaling.replicas",
+                            ChangeType::Modified,
+                            Some(json!(int(&o.replicas))),
+                            Some(json!(int(&n.replicas))),
+                            (span(&o.replicas), span(&n.replicas)),
+                        );
+                    }
+                } else {
+                    if int(&o.min) != int(&n.min) {
+                        self.field(
+                            "scaling.min",
+                            ChangeType::Modified,
+                            Some(json!(int(&o.min))),
+                            Some(json!(int(&n.min))),
+                            (span(&o.min), span(&n.min)),
+                        );
+                    }
+                    if int(&o.max) != int(&n.max) {
+                        self.field(
+                            "scaling.max",
+                            ChangeType::Modified,
+                            Some(json!(int(&o.max))),
+                            Some(json!(int(&n.max))),
+                            (span(&o.max), span(&n.max)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn runtime(&mut self) {
+        let (o, n) = (
+            self.old.contract.runtime.as_ref(),
+            self.new.contract.runtime.as_ref(),
+        );
+        if o.is_none() && n.is_none() {
+            return;
+        }
+        type Get = fn(&crate::model::Runtime) -> &Option<Spanned<String>>;
+        let none: &Option<Spanned<String>> = &None;
+        let fields: [(&str, Get); 5] = [
+            ("runtime.workload", |r| &r.workload),
+            ("runtime.state.type", |r| {
+                r.state.as_ref().map_or(&None, |s| &s.kind)
+            }),
+            ("runtime.state.persistence.scope", |r| {
+                r.state.as_ref().map_or(&None, |s| &s.scope)
+            }),
+            ("runtime.state.persistence.durability", |r| {
+                r.state.as_ref().map_or(&None, |s| &s.durability)
+            }),
+            ("runtime.state.dataCriticality", |r| {
+                r.state.as_ref().map_or(&None, |s| &s.data_criticality)
+            }),
+        ];
+        for (rule, get) in fields {
+            let ov = o.map_or(none, get);
+            let nv = n.map_or(none, get);
+            if text(ov) != text(nv) {
+                self.field(
+                    rule,
+                    ChangeType::Modified,
+                    Some(json!(text(ov))),
+                    Some(json!(text(nv))),
+                    (span(ov), span(nv)),
+                );
+            }
+        }
+        let (ol, nl) = (
+            o.and_then(|r| r.lifecycle.as_ref()),
+            n.and_then(|r| r.lifecycle.as_ref()),
+        );
+        if ol.is_some() || nl.is_some() {
+            let (os, ns) = (
+                ol.map_or(none, |l| &l.upgrade_strategy),
+                nl.map_or(none, |l| &l.upgrade_strategy),
+            );
+            if text(os) != text(ns) {
+                self.field(
+                    "runtime.lifecycle.upgradeStrategy",
+                    presence(text(os).is_empty(), text(ns).is_empty()),
+                    Some(json!(text(os))),
+                    Some(json!(text(ns))),
+                    (span(os), span(ns)),
+                );
+            }
+            let (og, ng) = (
+                ol.and_then(|l| l.graceful_shutdown_seconds.as_ref()),
+                nl.and_then(|l| l.graceful_shutdown_seconds.as_ref()),
+            );
+            if og.map(|g| g.value) != ng.map(|g| g.value) {
+                self.field(
+                    "runtime.lifecycle.gracefulShutdownSeconds",
+                    presence(og.is_none(), ng.is_none()),
+                    Some(json!(og.map_or(0, |g| g.value))),
+                    Some(json!(ng.map_or(0, |g| g.value))),
+                    (og.map(|g| g.span), ng.map(|g| g.span)),
+                );
+            }
+        }
+        self.probe(
+            "health",
+            o.and_then(|r| r.health.as_ref()),
+            n.and_then(|r| r.health.as_ref()),
+        );
+        self.probe(
+            "metrics",
+            o.and_then(|r| r.metrics.as_ref()),
+            n.and_then(|r| r.metrics.as_ref()),
+        );
+    }
+
+    /// Health and metrics: every difference is "modified", even from absent (Go Pacto).
+    fn probe(&mut self, what: &str, o: Option<&Probe>, n: Option<&Probe>) {
+        if o.is_none() && n.is_none() {
+            return;
+        }
+        let none: &Option<Spanned<String>> = &None;
+        for (field, get) in [
+            (
+                "interface",
+                (|p: &Probe| &p.interface) as fn(&Probe) -> &Option<Spanned<String>>,
+            ),
+            ("path", |p: &Probe| &p.path),
+        ] {
+            let (ov, nv) = (o.map_or(none, get), n.map_or(none, get));
+            if text(ov) != text(nv) {
+                self.field(
+                    &format!("runtime.{what}.{field}"),
+                    ChangeType::Modified,
+                    Some(json!(text(ov))),
+                    Some(json!(text(nv))),
+                    (span(ov), span(nv)),
+                );
+            }
+        }
+        if what == "health" {
+            let (od, nd) = (
+                o.and_then(|p| p.initial_delay_seconds.as_ref()),
+                n.and_then(|p| p.initial_delay_seconds.as_ref()),
+            );
+            let (ov, nv) = (od.map_or(0, |d| d.value), nd.map_or(0, |d| d.value));
+            if ov != nv {
+                self.field(
+                    "runtime.health.initialDelaySeconds",
+                    ChangeType::Modified,
+                    Some(json!(ov)),
+                    Some(json!(nv)),
+                    (od.map(|d| d.span), nd.map(|d| d.span)),
+                );
+            }
+        }
+    }
+
+    fn dependencies(&mut self) {
+        let (o, n) = (
+            &self.old.contract.dependencies,
+            &self.new.contract.dependencies,
+        );
+        for od in o {
+            let r = od.reference();
+            match n.iter().find(|nd| nd.reference() == r) {
+                None => self.field(
+                    "dependencies",
+                    ChangeType::Removed,
+                    Some(json!(r)),
+                    None,
+                    (span(&od.reference).or(Some(od.span)), None),
+                ),
+                Some(nd) => {
+                    let (oc, nc) = (text(&od.compatibility), text(&nd.compatibility));
+                    if oc != nc {
+                        self.field(
+                            "dependencies.compatibility",
+                            ChangeType::Modified,
+                            Some(json!(format!("{r}: {oc}"))),
+                            Some(json!(format!("{r}: {nc}"))),
+                            (span(&od.compatibility), span(&nd.compatibility)),
+                        );
+                    }
+                    if od.is_required() != nd.is_required() {
+                        self.field(
+                            "dependencies.required",
+                            ChangeType::Modified,
+                            Some(json!(format!("{r}: required={}", od.is_required()))),
+                            Some(json!(format!("{r}: required={}", nd.is_required()))),
+                            (
+                                span(&od.required).or(Some(od.span)),
+                                span(&nd.required).or(Some(nd.span)),
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        for nd in n {
+            let r = nd.reference();
+            if !o.iter().any(|od| od.reference() == r) {
+                self.field(
+                    "dependencies",
+                    ChangeType::Added,
+                    None,
+                    Some(json!(r)),
+                    (None, span(&nd.reference).or(Some(nd.span))),
+                );
+            }
+        }
+    }
+
+    fn interfaces(&mut self) -> Result<(), DiffError> {
+        let (o, n) = (&self.old.contract.interfaces, &self.new.contract.interfaces);
+        for oi in o {
+            let name = oi.name();
+            let Some(ni) = n.iter().find(|ni| ni.name() == name) else {
+                self.field(
+                    "interfaces",
+                    ChangeType::Removed,
+                    Some(json!(name)),
+                    None,
+                    (span(&oi.name).or(Some(oi.span)), None),
+                );
+                continue;
+            };
+            if oi.kind() != ni.kind() {
+                self.field(
+                    "interfaces.type",
+                    ChangeType::Modified,
+                    Some(json!(format!("{name}: {}", oi.kind()))),
+                    Some(json!(format!("{name}: {}", ni.kind()))),
+                    (span(&oi.kind), span(&ni.kind)),
+                );
+            }
+            let (op, np) = (
+                oi.port.as_ref().map(|p| p.value),
+                ni.port.as_ref().map(|p| p.value),
+            );
+            if op != np {
+                self.field(
+                    "interfaces.port",
+                    presence(op.is_none(), np.is_none()),
+                    Some(json!(op.unwrap_or(0))),
+                    Some(json!(np.unwrap_or(0))),
+                    (span(&oi.port), span(&ni.port)),
+                );
+            }
+            let (ov, nv) = (text(&oi.visibility), text(&ni.visibility));
+            if ov != nv {
+                self.field(
+                    "interfaces.visibility",
+                    ChangeType::Modified,
+                    Some(json!(format!("{name}: {ov}"))),
+                    Some(json!(format!("{name}: {nv}"))),
+                    (span(&oi.visibility), span(&ni.visibility)),
+                );
+            }
+            let (oc, nc) = (text(&oi.contract), text(&ni.contract));
+            match (oc.is_empty(), nc.is_empty()) {
+                (false, false) => {
+                    if oc != nc {
+                        self.field(
+                            "interfaces.contract",
+                            ChangeType::Modified,
+                            Some(json!(format!("{name}: {oc}"))),
+                            Some(json!(format!("{name}: {nc}"))),
+                            (span(&oi.contract), span(&ni.contract)),
+                        );
+                    }
+                    self.openapi(oc, nc)?;
+                }
+                (true, true) => {}
+                _ => self.field(
+                    "interfaces.contract",
+                    ChangeType::Modified,
+                    Some(json!(oc)),
+                    Some(json!(nc)),
+                    (span(&oi.contract), span(&ni.contract)),
+                ),
+            }
+        }
+        for ni in n {
+            if !o.iter().any(|oi| oi.name() == ni.name()) {
+                self.field(
+                    "interfaces",
+                    ChangeType::Added,
+                    None,
+                    Some(json!(ni.name())),
+                    (None, span(&ni.name).or(Some(ni.span))),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The OpenAPI deep diff of two interface contract files. Files that are not OpenAPI
+    /// (`.proto`, AsyncAPI, missing files) give nothing, as in Go Pacto; an OpenAPI-looking file
+    /// (`.yaml`, `.yml`, `.json`) that does not parse is an error naming the side and file.
+    fn openapi(&mut self, old_path: &str, new_path: &str) -> Result<(), DiffError> {
+        let load = |side: &Side<'_>,
+                    which: Which,
+                    path: &str|
+         -> Result<Option<openapi::OpenApiDoc>, DiffError> {
+            let lower = path.to_ascii_lowercase();
+            if !(lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")) {
+                return Ok(None);
+            }
+            let Ok(bytes) = side.bundle.read(path) else {
+                return Ok(None);
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            match openapi::OpenApiDoc::parse(path, &text) {
+                Ok(doc) => Ok(Some(doc)),
+                Err(e) if e.is_not_openapi() => Ok(None),
+                Err(e) => Err(DiffError::OpenApi {
+                    side: which,
+                    file: path.to_string(),
+                    message: e.to_string(),
+                }),
+            }
+        };
+        let (Some(o), Some(n)) = (
+            load(self.old, Which::Old, old_path)?,
+            load(self.new, Which::New, new_path)?,
+        ) else {
+            return Ok(());
+        };
+        self.out.extend(openapi::diff(&o, &n));
+        Ok(())
+    }
+
+    fn schema_diff(
+        &mut self,
+        prefix: &str,
+        old_path: &str,
+        new_path: &str,
+    ) -> Result<(), DiffError> {
+        let load = |side: &Side<'_>,
+                    which: Which,
+                    path: &str|
+         -> Result<Option<json_schema::SchemaDoc>, DiffError> {
+            let Ok(bytes) = side.bundle.read(path) else {
+                return Ok(None);
+            };
+            json_schema::SchemaDoc::parse(path, &String::from_utf8_lossy(&bytes))
+                .map(Some)
+                .map_err(|e| DiffError::Schema {
+                    side: which,
+                    file: path.to_string(),
+                    message: e.to_string(),
+                })
+        };
+        let (Some(o), Some(n)) = (
+            load(self.old, Which::Old, old_path)?,
+            load(self.new, Which::New, new_path)?,
+        ) else {
+            return Ok(());
+        };
+        for mut c in json_schema::diff(&o, &n) {
+            if !prefix.is_empty() {
+                c.path = format!("{prefix}.{}", c.path);
+            }
+            self.out.push(c);
+        }
+        Ok(())
+    }
+
+    fn configuration(&mut self) -> Result<(), DiffError> {
+        let (o, n) = (
+            self.old.contract.configuration.as_ref(),
+            self.new.contract.configuration.as_ref(),
+        );
+        let value = |c: &Configuration| {
+            let r = text(&c.reference);
+            json!(if r.is_empty() { text(&c.schema) } else { r })
+        };
+        match (o, n) {
+            (None, None) => Ok(()),
+            (None, Some(n)) => {
+                self.field(
+                    "configuration",
+                    ChangeType::Added,
+                    None,
+                    Some(value(n)),
+                    (None, Some(n.place.key)),
+                );
+                Ok(())
+            }
+            (Some(o), None) => {
+                self.field(
+                    "configuration",
+                    ChangeType::Removed,
+                    Some(value(o)),
+                    None,
+                    (Some(o.place.key), None),
+                );
+                Ok(())
+            }
+            (Some(o), Some(n)) => {
+                let (os, ns) = (text(&o.schema), text(&n.schema));
+                if os != ns {
+                    self.field(
+                        "configuration.schema",
+                        ChangeType::Modified,
+                        Some(json!(os)),
+                        Some(json!(ns)),
+                        (span(&o.schema), span(&n.schema)),
+                    );
+                }
+                let (or, nr) = (text(&o.reference), text(&n.reference));
+                if or != nr {
+                    self.field(
+                        "configuration.ref",
+                        presence(or.is_empty(), nr.is_empty()),
+                        Some(json!(or)),
+                        Some(json!(nr)),
+                        (span(&o.reference), span(&n.reference)),
+                    );
+                }
+                if !os.is_empty() && !ns.is_empty() {
+                    self.schema_diff("", os, ns)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// LATE-V1 `configurations[]`, keyed by name.
+    fn configurations(&mut self) -> Result<(), DiffError> {
+        let (o, n) = (
+            &self.old.contract.configurations,
+            &self.new.contract.configurations,
+        );
+        let name = |c: &Configuration| text(&c.name).to_string();
+        for oc in o {
+            let key = name(oc);
+            let Some(nc) = n.iter().find(|nc| name(nc) == key) else {
+                self.field(
+                    "configurations",
+                    ChangeType::Removed,
+                    Some(json!(key)),
+                    None,
+                    (Some(oc.place.key), None),
+                );
+                continue;
+            };
+            for (field, get) in [
+                (
+                    "schema",
+                    (|c: &Configuration| &c.schema)
+                        as fn(&Configuration) -> &Option<Spanned<String>>,
+                ),
+                ("ref", |c: &Configuration| &c.reference),
+            ] {
+                let (ov, nv) = (text(get(oc)), text(get(nc)));
+                if ov != nv {
+                    let rule = format!("configurations.{field}");
+                    let t = presence(ov.is_empty(), nv.is_empty());
+                    let c = Change::new(
+                        &rule,
+                        format!("configurations[{key}].{field}"),
+                        t,
+                        Some(json!(ov)),
+                        Some(json!(nv)),
+                        format!("configurations[{key}].{field} {}", t.as_str()),
+                    );
+                    let e = explain(&rule, t);
+                    self.out.push(c.with_explanation(e).with_sources(
+                        source(self.old, span(get(oc))),
+                        source(self.new, span(get(nc))),
+                    ));
+                }
+            }
+            let (os, ns) = (text(&oc.schema), text(&nc.schema));
+            if !os.is_empty() && !ns.is_empty() {
+                self.schema_diff(&format!("configurations[{key}]"), os, ns)?;
+            }
+        }
+        for nc in n {
+            let key = name(nc);
+            if !o.iter().any(|oc| name(oc) == key) {
+                self.field(
+                    "configurations",
+                    ChangeType::Added,
+                    None,
+                    Some(json!(key)),
+                    (None, Some(nc.place.key)),
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn policy(&mut self) {
+        let (o, n) = (
+            self.old.contract.policy.as_ref(),
+            self.new.contract.policy.as_ref(),
+        );
+        let value = |p: &Policy| {
+            let r = text(&p.reference);
+            json!(if r.is_empty() { text(&p.schema) } else { r })
+        };
+        match (o, n) {
+            (None, None) => {}
+            (None, Some(n)) => self.field(
+                "policy",
+                ChangeType::Added,
+                None,
+                Some(value(n)),
+                (None, Some(n.place.key)),
+            ),
+            (Some(o), None) => self.field(
+                "policy",
+                ChangeType::Removed,
+                Some(value(o)),
+                None,
+                (Some(o.place.key), None),
+            ),
+            (Some(o), Some(n)) => {
+                for (field, get) in [
+                    (
+                        "policy.schema",
+                        (|p: &Policy| &p.schema) as fn(&Policy) -> &Option<Spanned<String>>,
+                    ),
+                    ("policy.ref", |p: &Policy| &p.reference),
+                ] {
+                    let (ov, nv) = (text(get(o)), text(get(n)));
+                    if ov != nv {
+                        self.field(
+                            field,
+                            ChangeType::Modified,
+                            Some(json!(ov)),
+                            Some(json!(nv)),
+                            (span(get(o)), span(get(n))),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// LATE-V1 `policies[]`, keyed by name (or by what they point at when unnamed).
+    fn policies(&mut self) {
+        let key = |p: &Policy| {
+            let n = text(&p.name);
+            if !n.is_empty() {
+                return n.to_string();
+            }
+            let r = text(&p.reference);
+            if r.is_empty() { text(&p.schema) } else { r }.to_string()
+        };
+        let (o, n) = (&self.old.contract.policies, &self.new.contract.policies);
+        for op in o {
+            let k = key(op);
+            let Some(np) = n.iter().find(|np| key(np) == k) else {
+                self.field(
+                    "policies",
+                    ChangeType::Removed,
+                    Some(json!(k)),
+                    None,
+                    (Some(op.place.key), None),
+                );
+                continue;
+            };
+            for (field, get) in [
+                (
+                    "schema",
+                    (|p: &Policy| &p.schema) as fn(&Policy) -> &Option<Spanned<String>>,
+                ),
+                ("ref", |p: &Policy| &p.reference),
+            ] {
+                let (ov, nv) = (text(get(op)), text(get(np)));
+                if ov != nv {
+                    let rule = format!("policies.{field}");
+                    let t = if field == "schema" {
+                        ChangeType::Modified
+                    } else {
+                        presence(ov.is_empty(), nv.is_empty())
+                    };
+                    let c = Change::new(
+                        &rule,
+                        format!("policies[{k}].{field}"),
+                        t,
+                        Some(json!(ov)),
+                        Some(json!(nv)),
+                        format!("policies[{k}].{field} {}", t.as_str()),
+                    );
+                    let e = explain(&rule, t);
+                    self.out.push(c.with_explanation(e).with_sources(
+                        source(self.old, span(get(op))),
+                        source(self.new, span(get(np))),
+                    ));
+                }
+            }
+        }
+        for np in n {
+            let k = key(np);
+            if !o.iter().any(|op| key(op) == k) {
+                self.field(
+                    "policies",
+                    ChangeType::Added,
+                    None,
+                    Some(json!(k)),
+                    (None, Some(np.place.key)),
+                );
+            }
+        }
+    }
+}
