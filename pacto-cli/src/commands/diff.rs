@@ -41,22 +41,21 @@ struct Loaded {
 }
 
 fn load(arg: &str, which: &str) -> Result<Loaded, String> {
-    let (bundle, text, file): (Box<dyn Bundle>, String, String) = if let Some((rev, dir)) =
-        bundle::parse_git_spec(arg)
-    {
-        let cwd = std::env::current_dir().map_err(|e| format!("{which} contract: {e}"))?;
-        let (b, text): (MemBundle, String) =
-            bundle::load_git(&cwd, &rev, &dir).map_err(|e| format!("{which} contract: {e}"))?;
-        (Box::new(b), text, format!("{arg}/pacto.yaml"))
-    } else if arg.starts_with("oci://") {
-        return Err(format!(
+    let (bundle, text, file): (Box<dyn Bundle>, String, String) =
+        if let Some((rev, dir)) = bundle::parse_git_spec(arg) {
+            let cwd = std::env::current_dir().map_err(|e| format!("{which} contract: {e}"))?;
+            let (b, text): (MemBundle, String) =
+                bundle::load_git(&cwd, &rev, &dir).map_err(|e| format!("{which} contract: {e}"))?;
+            (Box::new(b), text, format!("{arg}/pacto.yaml"))
+        } else if arg.starts_with("oci://") {
+            return Err(format!(
             "{which} contract: cannot fetch {arg}: this build cannot pull from OCI registries yet"
         ));
-    } else {
-        let l = bundle::load_dir(arg).map_err(|e| format!("{which} contract: {e}"))?;
-        let b: DirBundle = l.bundle;
-        (Box::new(b), l.text, l.contract_path)
-    };
+        } else {
+            let l = bundle::load_dir(arg).map_err(|e| format!("{which} contract: {e}"))?;
+            let b: DirBundle = l.bundle;
+            (Box::new(b), l.text, l.contract_path)
+        };
     let parsed = parse(&text, &Limits::default());
     let tree = match parsed.tree {
         Some(t) if !parsed.errors.iter().any(|e| e.fatal) => t,
