@@ -9,6 +9,7 @@
 pub mod bundle;
 pub mod diagnostic;
 pub mod diff;
+pub mod graph;
 pub mod model;
 pub mod registry;
 pub mod report;

@@ -35,6 +35,16 @@ enum Command {
     Validate(commands::validate::Args),
     /// Compare two versions of a contract and classify every change.
     Diff(commands::diff::Args),
+    /// Pack a bundle into a reproducible tar.gz.
+    Pack(commands::pack::Args),
+    /// Validate a bundle and push it to an OCI registry.
+    Push(commands::push::Args),
+    /// Pull a bundle from an OCI registry into a directory.
+    Pull(commands::pull::Args),
+    /// Store credentials for a registry.
+    Login(commands::login::Args),
+    /// Resolve and show the dependency graph.
+    Graph(commands::graph::Args),
     /// Print the version.
     Version,
 }
@@ -45,6 +55,11 @@ fn main() -> ExitCode {
         Command::Init(args) => commands::init::run(&args, cli.output_format),
         Command::Validate(args) => commands::validate::run(&args, cli.output_format),
         Command::Diff(args) => commands::diff::run(&args, cli.output_format),
+        Command::Pack(args) => commands::pack::run(&args, cli.output_format),
+        Command::Push(args) => commands::push::run(&args, cli.output_format),
+        Command::Pull(args) => commands::pull::run(&args, cli.output_format),
+        Command::Login(args) => commands::login::run(&args, cli.output_format),
+        Command::Graph(args) => commands::graph::run(&args, cli.output_format),
         Command::Version => {
             println!("pacto version {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)
