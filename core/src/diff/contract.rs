@@ -206,10 +206,21 @@ impl Differ<'_, '_> {
         new: Option<Value>,
         spans: (Option<Span>, Option<Span>),
     ) {
-        let c = Change::new(rule, rule, t, old, new, format!("{rule} {}", t.as_str()));
-        let e = explain(rule, t);
-        let c = c
-            .with_explanation(e)
+        self.field_at(rule, rule, t, old, new, spans);
+    }
+
+    /// A field change under `rule`, reported at `path` (`configurations[app].schema`).
+    fn field_at(
+        &mut self,
+        rule: &str,
+        path: &str,
+        t: ChangeType,
+        old: Option<Value>,
+        new: Option<Value>,
+        spans: (Option<Span>, Option<Span>),
+    ) {
+        let c = Change::new(rule, path, t, old, new, format!("{path} {}", t.as_str()))
+            .with_explanation(explain(rule, t))
             .with_sources(source(self.old, spans.0), source(self.new, spans.1));
         self.out.push(c);
     }
@@ -818,19 +829,14 @@ impl Differ<'_, '_> {
                 if ov != nv {
                     let rule = format!("configurations.{field}");
                     let t = presence(ov.is_empty(), nv.is_empty());
-                    let c = Change::new(
+                    self.field_at(
                         &rule,
-                        format!("configurations[{key}].{field}"),
+                        &format!("configurations[{key}].{field}"),
                         t,
                         Some(json!(ov)),
                         Some(json!(nv)),
-                        format!("configurations[{key}].{field} {}", t.as_str()),
+                        (span(get(oc)), span(get(nc))),
                     );
-                    let e = explain(&rule, t);
-                    self.out.push(c.with_explanation(e).with_sources(
-                        source(self.old, span(get(oc))),
-                        source(self.new, span(get(nc))),
-                    ));
                 }
             }
             let (os, ns) = (text(&oc.schema), text(&nc.schema));
@@ -939,19 +945,14 @@ impl Differ<'_, '_> {
                     } else {
                         presence(ov.is_empty(), nv.is_empty())
                     };
-                    let c = Change::new(
+                    self.field_at(
                         &rule,
-                        format!("policies[{k}].{field}"),
+                        &format!("policies[{k}].{field}"),
                         t,
                         Some(json!(ov)),
                         Some(json!(nv)),
-                        format!("policies[{k}].{field} {}", t.as_str()),
+                        (span(get(op)), span(get(np))),
                     );
-                    let e = explain(&rule, t);
-                    self.out.push(c.with_explanation(e).with_sources(
-                        source(self.old, span(get(op))),
-                        source(self.new, span(get(np))),
-                    ));
                 }
             }
         }
