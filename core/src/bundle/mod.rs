@@ -4,7 +4,9 @@
 //! no `.` or `..` segments. A path that breaks them never reaches the file system, so a contract
 //! cannot make Pacto read outside its bundle. Every read is bounded by [`MAX_FILE_BYTES`].
 
+pub mod archive;
 mod git;
+pub mod ignore;
 
 pub use git::{load_git, parse_git_spec};
 

@@ -1,11 +1,169 @@
-//! `pacto pack` (being written).
+//! `pacto pack [DIR] [-o|--output FILE]`: validate a bundle and write it as a reproducible
+//! `.tar.gz` (spec §5.2, §6.2, §11.4).
 
-use pacto_core::report::OutputFormat;
+use anyhow::bail;
+use pacto_core::bundle::archive::{
+    load_ignore_file, pack_dir_with, write_file_atomic, PackOptions,
+};
+use pacto_core::bundle::{is_valid_path, load_dir};
+use pacto_core::model::Contract;
+use pacto_core::report::{self, OutputFormat};
+use pacto_core::syntax::{parse, Limits};
+use pacto_core::validate::{validate_dir, Options};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Bundle directory (default: the current directory).
+    #[arg(value_name = "DIR", default_value = ".")]
+    dir: String,
 
-pub fn run(_args: &Args, _format: OutputFormat) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("pacto pack is not available yet")
+    /// Where to write the archive (default: <name>-<version>.tar.gz in the current directory).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let dir = args.dir.as_str();
+    let report = validate_dir(dir, None, &Options::default());
+    if !report.valid() {
+        print_diagnostics(&report)?;
+        bail!(
+            "contract validation failed with {} error(s)",
+            report.errors().count()
+        );
+    }
+
+    let loaded = load_dir(dir)?;
+    let parsed = parse(&loaded.text, &Limits::default());
+    let Some(tree) = parsed.tree else {
+        bail!("{} could not be parsed", loaded.contract_path);
+    };
+    let contract = Contract::from_tree(&tree);
+    let name = contract.service_name();
+    let version = contract.service_version();
+
+    let root = Path::new(dir);
+    let rules = load_ignore_file(root)?;
+    let ignored: Vec<String> = referenced_paths(&contract)
+        .into_iter()
+        .filter(|(_, path)| is_valid_path(path) && root.join(path).exists())
+        .filter_map(|(field, path)| {
+            let is_dir = root.join(&path).is_dir();
+            rules
+                .excluding_pattern(&path, is_dir)
+                .map(|pattern| format!("  {path} ({field}) is excluded by the pattern {pattern:?}"))
+        })
+        .collect();
+    if !ignored.is_empty() {
+        bail!(
+            ".pactoignore leaves out files the contract references:\n{}\nchange .pactoignore so these files ship in the bundle",
+            ignored.join("\n")
+        );
+    }
+
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("{name}-{version}.tar.gz")));
+    let mut options = PackOptions::default();
+    if let Some(rel) = inside(root, &output) {
+        // Never pack the archive being written (or the one a previous run wrote there).
+        options.exclude.push(rel);
+    }
+    let packed = pack_dir_with(root, &options)?;
+    write_file_atomic(&output, &packed.tar_gz)?;
+
+    let shown = output.display().to_string();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        OutputFormat::Json => {
+            let value = serde_json::json!({
+                "Output": shown,
+                "Name": name,
+                "Version": version,
+                "Digest": packed.gz_sha256,
+            });
+            serde_json::to_writer_pretty(&mut out, &value)?;
+            writeln!(out)?;
+        }
+        _ => writeln!(out, "Packed {name}@{version} -> {shown}")?,
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The validation report on stderr, as `pacto validate` prints it in text, without its closing
+/// `validation failed` line (the command's own error replaces it).
+fn print_diagnostics(report: &report::FileReport) -> anyhow::Result<()> {
+    let mut verdict = Vec::new();
+    let mut diagnostics = Vec::new();
+    report::render_text(std::slice::from_ref(report), &mut verdict, &mut diagnostics)?;
+    let diagnostics = String::from_utf8_lossy(&diagnostics);
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    err.write_all(&verdict)?;
+    for line in diagnostics.lines() {
+        if !line.starts_with("validation failed with ") {
+            writeln!(err, "{line}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Every bundle file the contract names, with the field that names it.
+fn referenced_paths(contract: &Contract) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (i, interface) in contract.interfaces.iter().enumerate() {
+        if let Some(c) = &interface.contract {
+            out.push((format!("interfaces[{i}].contract"), c.value.clone()));
+        }
+    }
+    for (prefix, configuration) in contract.all_configurations() {
+        if let Some(s) = &configuration.schema {
+            out.push((format!("{prefix}.schema"), s.value.clone()));
+        }
+    }
+    for (prefix, policy) in contract.all_policies() {
+        if let Some(s) = &policy.schema {
+            out.push((format!("{prefix}.schema"), s.value.clone()));
+        }
+    }
+    out
+}
+
+/// The bundle-relative path of `file` when it lies inside `dir`.
+fn inside(dir: &Path, file: &Path) -> Option<String> {
+    let dir = dir.canonicalize().ok()?;
+    let parent = match file.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let full = parent.canonicalize().ok()?.join(file.file_name()?);
+    let rel = full.strip_prefix(&dir).ok()?;
+    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    Some(parts?.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_outputs_inside_the_bundle() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("sub")).unwrap();
+        assert_eq!(
+            inside(d.path(), &d.path().join("sub/x.tar.gz")),
+            Some("sub/x.tar.gz".to_string())
+        );
+        assert_eq!(
+            inside(&d.path().join("sub"), &d.path().join("x.tar.gz")),
+            None
+        );
+        assert_eq!(inside(d.path(), &d.path().join("missing/x.tar.gz")), None);
+    }
 }
