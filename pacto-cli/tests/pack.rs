@@ -204,18 +204,26 @@ fn ignoring_a_referenced_file_is_an_error() {
     let err = text(&out.stderr);
     assert!(
         err.contains(
-            "Error: .pactoignore leaves out files the contract references:\n  interfaces/payments.proto (interfaces[1].contract) is excluded by the pattern \"*.proto\"\nchange .pactoignore"
+            "  ERROR [FILE_IGNORED] interfaces[1].contract: \"interfaces/payments.proto\" is excluded from the bundle by the .pactoignore pattern \"*.proto\" (svc/pacto.yaml:"
         ),
         "{err}"
     );
+    assert!(
+        err.contains("contract validation failed with 1 error(s)"),
+        "{err}"
+    );
+    // `pacto validate` reports it too (spec §11.4).
+    let out = run(&["validate", "svc"], tmp.path());
+    assert_eq!(out.status.code(), Some(1));
     assert!(!tmp.path().join(ARCHIVE).exists());
 
     // A whole ignored directory counts too.
     fs::write(dir.join(".pactoignore"), "policy/\n").unwrap();
     let out = run(&["pack", "svc"], tmp.path());
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr)
-        .contains("  policy/schema.json (policy.schema) is excluded by the pattern \"policy/\""));
+    assert!(text(&out.stderr).contains(
+        "[FILE_IGNORED] policy.schema: \"policy/schema.json\" is excluded from the bundle by the .pactoignore pattern \"policy/\""
+    ));
 }
 
 #[test]

@@ -390,6 +390,29 @@ impl Contract {
         out
     }
 
+    /// Every bundle file the contract names, with the Go-style path of the field that names it:
+    /// interface contracts, configuration schemas and policy schemas.
+    pub fn referenced_files(&self) -> Vec<(String, &Spanned<String>)> {
+        let mut out = Vec::new();
+        for (i, interface) in self.interfaces.iter().enumerate() {
+            if let Some(c) = &interface.contract {
+                out.push((format!("interfaces[{i}].contract"), c));
+            }
+        }
+        for (prefix, configuration) in self.all_configurations() {
+            if let Some(s) = &configuration.schema {
+                out.push((format!("{prefix}.schema"), s));
+            }
+        }
+        for (prefix, policy) in self.all_policies() {
+            if let Some(s) = &policy.schema {
+                out.push((format!("{prefix}.schema"), s));
+            }
+        }
+        out.retain(|(_, v)| !v.value.is_empty());
+        out
+    }
+
     /// Every configuration, the singular `configuration` first, each with its Go-style path prefix.
     pub fn all_configurations(&self) -> Vec<(String, &Configuration)> {
         let mut out: Vec<(String, &Configuration)> = Vec::new();

@@ -242,13 +242,49 @@ pub fn validate_dir(
         resolver = resolver.with_registry(oci);
     }
     let bundle: &DirBundle = &loaded.bundle;
-    let v = validate(&loaded.text, Some(bundle), &resolver, options);
+    let mut v = validate(&loaded.text, Some(bundle), &resolver, options);
+    if let Some(contract) = &v.contract {
+        v.diagnostics
+            .extend(ignored_references(contract, Path::new(dir)));
+        sort(&mut v.diagnostics);
+    }
     FileReport {
         path: dir.to_string(),
         file: Some(loaded.contract_path),
         line_index: Some(v.parsed.line_index),
         diagnostics: v.diagnostics,
     }
+}
+
+/// Files the contract references that `.pactoignore` would leave out of the packed bundle
+/// (spec §11.4: an error in validate, pack and push).
+fn ignored_references(contract: &Contract, root: &Path) -> Vec<Diagnostic> {
+    let rules = match bundle::archive::load_ignore_file(root) {
+        Ok(r) => r,
+        Err(e) => {
+            return vec![Diagnostic::error("INVALID_PACTOIGNORE", "", e.to_string())];
+        }
+    };
+    contract
+        .referenced_files()
+        .into_iter()
+        .filter(|(_, f)| bundle::is_valid_path(&f.value) && root.join(&f.value).exists())
+        .filter_map(|(path, f)| {
+            let is_dir = root.join(&f.value).is_dir();
+            rules.excluding_pattern(&f.value, is_dir).map(|pattern| {
+                Diagnostic::error(
+                    "FILE_IGNORED",
+                    path,
+                    format!(
+                        "\"{}\" is excluded from the bundle by the .pactoignore pattern {pattern:?}",
+                        f.value
+                    ),
+                )
+                .with_span(Some(f.span))
+                .with_help("change .pactoignore so the files the contract references ship in the bundle")
+            })
+        })
+        .collect()
 }
 
 fn load_failure(dir: &str, e: &LoadError) -> FileReport {

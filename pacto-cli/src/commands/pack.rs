@@ -2,10 +2,8 @@
 //! `.tar.gz` (spec §5.2, §6.2, §11.4).
 
 use anyhow::bail;
-use pacto_core::bundle::archive::{
-    load_ignore_file, pack_dir_with, write_file_atomic, PackOptions,
-};
-use pacto_core::bundle::{is_valid_path, load_dir};
+use pacto_core::bundle::archive::{pack_dir_with, write_file_atomic, PackOptions};
+use pacto_core::bundle::load_dir;
 use pacto_core::model::Contract;
 use pacto_core::report::{self, OutputFormat};
 use pacto_core::syntax::{parse, Limits};
@@ -46,24 +44,6 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let version = contract.service_version();
 
     let root = Path::new(dir);
-    let rules = load_ignore_file(root)?;
-    let ignored: Vec<String> = referenced_paths(&contract)
-        .into_iter()
-        .filter(|(_, path)| is_valid_path(path) && root.join(path).exists())
-        .filter_map(|(field, path)| {
-            let is_dir = root.join(&path).is_dir();
-            rules
-                .excluding_pattern(&path, is_dir)
-                .map(|pattern| format!("  {path} ({field}) is excluded by the pattern {pattern:?}"))
-        })
-        .collect();
-    if !ignored.is_empty() {
-        bail!(
-            ".pactoignore leaves out files the contract references:\n{}\nchange .pactoignore so these files ship in the bundle",
-            ignored.join("\n")
-        );
-    }
-
     let output = args
         .output
         .clone()
@@ -112,27 +92,6 @@ fn print_diagnostics(report: &report::FileReport) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// Every bundle file the contract names, with the field that names it.
-fn referenced_paths(contract: &Contract) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (i, interface) in contract.interfaces.iter().enumerate() {
-        if let Some(c) = &interface.contract {
-            out.push((format!("interfaces[{i}].contract"), c.value.clone()));
-        }
-    }
-    for (prefix, configuration) in contract.all_configurations() {
-        if let Some(s) = &configuration.schema {
-            out.push((format!("{prefix}.schema"), s.value.clone()));
-        }
-    }
-    for (prefix, policy) in contract.all_policies() {
-        if let Some(s) = &policy.schema {
-            out.push((format!("{prefix}.schema"), s.value.clone()));
-        }
-    }
-    out
 }
 
 /// The bundle-relative path of `file` when it lies inside `dir`.
