@@ -1,7 +1,11 @@
-//! Dependency-graph diff data (spec §4.6) and its tree rendering. Resolving both graphs needs
-//! distribution; until then a diff carries only the new root.
+//! Dependency-graph diff (spec §4.6), its tree rendering, and the recursive dependency contract
+//! diffs (spec §4.7).
 
+use super::{compare, Classification, DiffError};
+use crate::graph::{Graph, Node};
+use crate::report::DependencyDiff;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -101,4 +105,228 @@ impl GraphDiff {
         walk(&self.root, "", &mut out);
         out
     }
+}
+
+fn opt(s: &str) -> Option<String> {
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn change(name: &str, change_type: GraphChangeType, old: &str, new: &str) -> GraphChange {
+    GraphChange {
+        name: name.to_string(),
+        change_type,
+        old_version: opt(old),
+        new_version: opt(new),
+    }
+}
+
+/// `DiffGraphs` (spec §4.6): compare two resolved graphs by service name, level by level.
+///
+/// * Neither graph: an empty diff. Only one: every node `added` (or `removed`).
+/// * Otherwise, under each node, children of the new graph are `version_changed` or `added`
+///   against the old children of the same name, and old children missing from the new level
+///   are `removed` (per level, so a dropped direct dependency shows even if it is still reached
+///   transitively). Recursion skips shared edges and names already visited, and compares with
+///   the old graph's fully resolved node of that name. Unresolved edges are ignored.
+/// * `changes` keeps the first change met per name in a depth-first walk, sorted by name.
+pub fn diff_graphs(old: Option<&Graph>, new: Option<&Graph>) -> GraphDiff {
+    let root = match (old, new) {
+        (None, None) => return GraphDiff::root_only("", ""),
+        (None, Some(n)) => mark_all(&n.root, GraphChangeType::Added, &mut HashSet::new()),
+        (Some(o), None) => mark_all(&o.root, GraphChangeType::Removed, &mut HashSet::new()),
+        (Some(o), Some(n)) => {
+            let mut full = HashMap::new();
+            full_node_index(&o.root, &mut full);
+            diff_trees(&o.root, &n.root, &full, &mut HashSet::new())
+        }
+    };
+    let mut changes = Vec::new();
+    collect_changes(&root, &mut changes, &mut HashSet::new());
+    changes.sort_by(|a, b| a.name.cmp(&b.name));
+    GraphDiff { root, changes }
+}
+
+fn resolved_children(n: &Node) -> impl Iterator<Item = (&Node, bool)> {
+    n.dependencies
+        .iter()
+        .filter_map(|e| e.node.as_ref().map(|c| (c, e.shared)))
+}
+
+fn child_map(n: &Node) -> HashMap<&str, &Node> {
+    let mut m = HashMap::new();
+    for (c, _) in resolved_children(n) {
+        m.insert(c.name.as_str(), c);
+    }
+    m
+}
+
+fn diff_trees<'a>(
+    old: &'a Node,
+    new: &'a Node,
+    old_full: &HashMap<&'a str, &'a Node>,
+    visited: &mut HashSet<String>,
+) -> GraphNode {
+    let mut dn = GraphNode {
+        name: new.name.clone(),
+        version: opt(&new.version),
+        change: None,
+        children: Vec::new(),
+    };
+    let old_by_name = child_map(old);
+    let new_by_name = child_map(new);
+    for (child, shared) in resolved_children(new) {
+        let name = child.name.as_str();
+        match old_by_name.get(name) {
+            Some(&old_child) => {
+                let mut c = GraphNode {
+                    name: name.to_string(),
+                    version: opt(&child.version),
+                    change: None,
+                    children: Vec::new(),
+                };
+                if old_child.version != child.version {
+                    c.change = Some(change(
+                        name,
+                        GraphChangeType::VersionChanged,
+                        &old_child.version,
+                        &child.version,
+                    ));
+                }
+                if !shared && visited.insert(name.to_string()) {
+                    let old_child = old_full.get(name).copied().unwrap_or(old_child);
+                    c.children = diff_trees(old_child, child, old_full, visited).children;
+                }
+                dn.children.push(c);
+            }
+            None => dn.children.push(GraphNode {
+                name: name.to_string(),
+                version: opt(&child.version),
+                change: Some(change(name, GraphChangeType::Added, "", &child.version)),
+                children: Vec::new(),
+            }),
+        }
+    }
+    for (child, _) in resolved_children(old) {
+        if !new_by_name.contains_key(child.name.as_str()) {
+            dn.children.push(GraphNode {
+                name: child.name.clone(),
+                version: opt(&child.version),
+                change: Some(change(
+                    &child.name,
+                    GraphChangeType::Removed,
+                    &child.version,
+                    "",
+                )),
+                children: Vec::new(),
+            });
+        }
+    }
+    dn
+}
+
+fn mark_all(n: &Node, kind: GraphChangeType, visited: &mut HashSet<String>) -> GraphNode {
+    let mut dn = GraphNode {
+        name: n.name.clone(),
+        version: opt(&n.version),
+        change: None,
+        children: Vec::new(),
+    };
+    for (child, shared) in resolved_children(n) {
+        let (old, new) = match kind {
+            GraphChangeType::Added => ("", child.version.as_str()),
+            _ => (child.version.as_str(), ""),
+        };
+        let mut c = GraphNode {
+            name: child.name.clone(),
+            version: opt(&child.version),
+            change: Some(change(&child.name, kind, old, new)),
+            children: Vec::new(),
+        };
+        if !shared && visited.insert(child.name.clone()) {
+            c.children = mark_all(child, kind, visited).children;
+        }
+        dn.children.push(c);
+    }
+    dn
+}
+
+/// Every fully resolved node by name: a node with children wins over a shallow copy.
+fn full_node_index<'a>(n: &'a Node, idx: &mut HashMap<&'a str, &'a Node>) {
+    if idx
+        .get(n.name.as_str())
+        .is_some_and(|prev| !prev.dependencies.is_empty())
+    {
+        return;
+    }
+    idx.insert(&n.name, n);
+    for (c, _) in resolved_children(n) {
+        full_node_index(c, idx);
+    }
+}
+
+fn collect_changes(n: &GraphNode, out: &mut Vec<GraphChange>, seen: &mut HashSet<String>) {
+    if let Some(c) = &n.change {
+        if seen.insert(n.name.clone()) {
+            out.push(c.clone());
+        }
+    }
+    for c in &n.children {
+        collect_changes(c, out, seen);
+    }
+}
+
+/// The recursive dependency contract diffs of spec §4.7, and the dependencies whose diff
+/// failed (an unreadable OpenAPI document or schema), which are left out of `diffs`.
+#[derive(Debug, Clone, Default)]
+pub struct DependencyDiffs {
+    /// Sorted by name.
+    pub diffs: Vec<DependencyDiff>,
+    pub errors: Vec<(String, DiffError)>,
+}
+
+impl DependencyDiffs {
+    /// The highest classification among the dependency diffs.
+    pub fn classification(&self) -> Classification {
+        self.diffs
+            .iter()
+            .map(|d| d.classification)
+            .max()
+            .unwrap_or(Classification::NonBreaking)
+    }
+}
+
+/// For every service name in both graphs except the old root's, where both sides were
+/// fetched, compare the two contracts with their own bundles; keep the diffs with changes or
+/// SBOM changes. Their classification counts toward the overall one.
+pub fn dependency_diffs(old: &Graph, new: &Graph) -> DependencyDiffs {
+    let old_nodes = old.nodes_by_name();
+    let new_nodes = new.nodes_by_name();
+    let mut out = DependencyDiffs::default();
+    for (name, new_node) in new_nodes {
+        if name == old.root.name {
+            continue;
+        }
+        let Some(old_node) = old_nodes.get(name) else {
+            continue;
+        };
+        let (Some(o), Some(n)) = (&old_node.resolved, &new_node.resolved) else {
+            continue;
+        };
+        match compare(&o.side(), &n.side()) {
+            Ok(d) => {
+                let sbom_changes = d.sbom.as_ref().is_some_and(|s| !s.changes.is_empty());
+                if d.changes.is_empty() && !sbom_changes {
+                    continue;
+                }
+                out.diffs.push(DependencyDiff {
+                    name: name.to_string(),
+                    classification: d.classification,
+                    changes: d.changes,
+                    sbom_diff: d.sbom,
+                });
+            }
+            Err(e) => out.errors.push((name.to_string(), e)),
+        }
+    }
+    out
 }

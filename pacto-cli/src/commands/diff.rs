@@ -1,8 +1,9 @@
 //! `pacto diff OLD NEW`
 
 use pacto_core::bundle::{self, Bundle, DirBundle, MemBundle};
-use pacto_core::diff::graph::GraphDiff;
+use pacto_core::diff::graph::{dependency_diffs, diff_graphs};
 use pacto_core::diff::{compare, Classification, Side};
+use pacto_core::graph::{resolve, ResolveOptions};
 use pacto_core::model::Contract;
 use pacto_core::report::{self, DiffReport, OutputFormat};
 use pacto_core::syntax::{parse, ColumnUnit, Limits, Tree};
@@ -114,13 +115,30 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    // Spec §4.6-4.7: both dependency graphs, their diff, and the diffs of the dependency
+    // contracts present on both sides (these raise the classification).
+    let opts = ResolveOptions::default();
+    let old_graph = resolve(
+        &oc,
+        super::graph::fetcher_for(&args.old, false).as_ref(),
+        &opts,
+    );
+    let new_graph = resolve(
+        &nc,
+        super::graph::fetcher_for(&args.new, true).as_ref(),
+        &opts,
+    );
+    let deps = dependency_diffs(&old_graph, &new_graph);
+    for (name, e) in &deps.errors {
+        eprintln!("Warning: dependency {name} not compared: {e}");
+    }
     let report = DiffReport {
         old_path: args.old.clone(),
         new_path: args.new.clone(),
-        classification: diff.classification,
+        classification: diff.classification.max(deps.classification()),
         changes: diff.changes,
-        dependency_diffs: Vec::new(),
-        graph_diff: GraphDiff::root_only(nc.service_name(), nc.service_version()),
+        dependency_diffs: deps.diffs,
+        graph_diff: diff_graphs(Some(&old_graph), Some(&new_graph)),
         sbom_diff: diff.sbom,
     };
     let stdout = std::io::stdout();
