@@ -1,6 +1,7 @@
 //! `pacto`: the command-line face of Pacto. Each command is a small function over `pacto-core`.
 
 mod commands;
+mod net;
 
 use clap::{Parser, Subcommand};
 use pacto_core::report::OutputFormat;
@@ -15,8 +16,11 @@ struct Cli {
     output_format: OutputFormat,
 
     /// Debug logs on stderr.
-    #[arg(short, long, global = true, env = "PACTO_VERBOSE")]
+    #[arg(short, long, global = true, env = "PACTO_VERBOSE", value_parser = clap::builder::BoolishValueParser::new())]
     verbose: bool,
+
+    #[command(flatten)]
+    net: net::NetArgs,
 
     #[command(subcommand)]
     command: Command,
@@ -51,6 +55,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    net::init(cli.net.clone());
     let result = match cli.command {
         Command::Init(args) => commands::init::run(&args, cli.output_format),
         Command::Validate(args) => commands::validate::run(&args, cli.output_format),

@@ -607,3 +607,63 @@ fn serve(
         }
     }
 }
+
+/// `validate`, `diff` and `graph` accept `oci://` bundles: by tag, untagged (highest semver) and
+/// with dependencies resolved through the registry by `compatibility`.
+#[test]
+fn oci_refs_work_in_validate_diff_and_graph() {
+    let Some(reg) = env_or_skip("PACTO_TEST_REGISTRY", "oci refs") else {
+        return;
+    };
+    let home = Home::new();
+    let repo = format!("{reg}/{}", unique_repo("oci_refs"));
+    let db_repo = format!("{reg}/{}", unique_repo("oci_refs_db"));
+    let db1 = home.bundle("db1", "db", "1.0.0", "");
+    let db2 = home.bundle("db2", "db", "1.3.0", "");
+    ok(&home.run(&["push", &format!("oci://{db_repo}"), "-p", &db1]));
+    ok(&home.run(&["push", &format!("oci://{db_repo}"), "-p", &db2]));
+    let deps = format!(
+        "dependencies:\n  - ref: oci://{db_repo}\n    required: true\n    compatibility: ^1.0.0\n"
+    );
+    let v1 = home.bundle("v1", "orders", "1.0.0", &deps);
+    let v2 = home.bundle("v2", "orders", "2.0.0", &deps);
+    std::fs::write(
+        Path::new(&v2).join("pacto.yaml"),
+        std::fs::read_to_string(Path::new(&v2).join("pacto.yaml"))
+            .unwrap()
+            .replace("port: 8080", "port: 9090"),
+    )
+    .unwrap();
+    ok(&home.run(&["push", &format!("oci://{repo}"), "-p", &v1]));
+    ok(&home.run(&["push", &format!("oci://{repo}"), "-p", &v2]));
+
+    // validate by tag and untagged.
+    let o = home.run(&["validate", &format!("oci://{repo}:1.0.0")]);
+    ok(&o);
+    assert_eq!(stdout(&o), format!("oci://{repo}:1.0.0 is valid\n"));
+    ok(&home.run(&["validate", &format!("oci://{repo}")]));
+    // A tag that does not exist is a located, named error.
+    let o = home.run(&["validate", &format!("oci://{repo}:9.9.9")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("artifact not found"), "{}", stderr(&o));
+
+    // diff between two registry versions: the port change is BREAKING (exit 1).
+    let o = home.run(&[
+        "diff",
+        &format!("oci://{repo}:1.0.0"),
+        &format!("oci://{repo}:2.0.0"),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        out.contains(
+            "[BREAKING] interfaces.port (modified): interfaces.port modified [8080 -> 9090]"
+        ),
+        "{out}"
+    );
+
+    // graph of a pulled root: the untagged dependency resolves to the highest ^1.0.0 tag.
+    let o = home.run(&["graph", &format!("oci://{repo}:2.0.0")]);
+    ok(&o);
+    assert!(stdout(&o).contains("db@1.3.0"), "{}", stdout(&o));
+}

@@ -49,9 +49,11 @@ fn load(arg: &str, which: &str) -> Result<Loaded, String> {
                 bundle::load_git(&cwd, &rev, &dir).map_err(|e| format!("{which} contract: {e}"))?;
             (Box::new(b), text, format!("{arg}/pacto.yaml"))
         } else if arg.starts_with("oci://") {
-            return Err(format!(
-            "{which} contract: cannot fetch {arg}: this build cannot pull from OCI registries yet"
-        ));
+            let pulled = crate::net::registry()
+                .pull(arg)
+                .map_err(|e| format!("{which} contract: {}", e.with_hint()))?;
+            let file = format!("oci://{}/pacto.yaml", pulled.resolved_ref);
+            (Box::new(pulled.bundle), pulled.contract_text, file)
         } else {
             let l = bundle::load_dir(arg).map_err(|e| format!("{which} contract: {e}"))?;
             let b: DirBundle = l.bundle;

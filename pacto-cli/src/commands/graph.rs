@@ -4,12 +4,11 @@ use pacto_core::bundle;
 use pacto_core::graph::{
     self, Fetcher, GitFetcher, LocalFetcher, LocalOverride, ResolveOptions, Router,
 };
-use pacto_core::registry::{Registry, RegistryOptions};
 use pacto_core::report::OutputFormat;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -47,9 +46,8 @@ fn parse_jobs(s: &str) -> Result<usize, String> {
 /// sides of a diff) so tag lists and pulled bundles are fetched once. Credentials, cache and
 /// plain-HTTP settings come from the environment.
 pub fn oci_fetcher() -> Option<Arc<dyn Fetcher>> {
-    static REGISTRY: OnceLock<Arc<Registry>> = OnceLock::new();
-    let r = REGISTRY.get_or_init(|| Arc::new(Registry::from_env(RegistryOptions::from_env())));
-    Some(r.clone())
+    let registry: Arc<dyn Fetcher> = crate::net::registry();
+    Some(registry)
 }
 
 /// The fetcher for the dependencies of the bundle named by a command-line argument: local refs

@@ -28,10 +28,6 @@ pub struct Args {
     /// Read the password from standard input.
     #[arg(long)]
     password_stdin: bool,
-
-    /// Talk plain HTTP to the registry (loopback registries always use it).
-    #[arg(long, env = "PACTO_PLAIN_HTTP")]
-    plain_http: bool,
 }
 
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
@@ -57,7 +53,7 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let mut options = RegistryOptions::from_env();
     options.no_cache = true;
     options.offline = false;
-    options.client.plain_http |= args.plain_http;
+    options.client.plain_http |= crate::net::args().plain_http;
     let checker = Registry::new(
         options,
         Arc::new(Static(Credential::Basic {

@@ -5,7 +5,7 @@ use anyhow::bail;
 use pacto_core::bundle::archive::{pack_dir_with, write_file_atomic, PackOptions};
 use pacto_core::bundle::load_dir;
 use pacto_core::model::Contract;
-use pacto_core::report::{self, OutputFormat};
+use pacto_core::report::OutputFormat;
 use pacto_core::syntax::{parse, Limits};
 use pacto_core::validate::{validate_dir, Options};
 use std::io::Write;
@@ -27,7 +27,7 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let dir = args.dir.as_str();
     let report = validate_dir(dir, None, &Options::default());
     if !report.valid() {
-        print_diagnostics(&report)?;
+        crate::net::print_diagnostics(&report)?;
         bail!(
             "contract validation failed with {} error(s)",
             report.errors().count()
@@ -74,24 +74,6 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The validation report on stderr, as `pacto validate` prints it in text, without its closing
-/// `validation failed` line (the command's own error replaces it).
-fn print_diagnostics(report: &report::FileReport) -> anyhow::Result<()> {
-    let mut verdict = Vec::new();
-    let mut diagnostics = Vec::new();
-    report::render_text(std::slice::from_ref(report), &mut verdict, &mut diagnostics)?;
-    let diagnostics = String::from_utf8_lossy(&diagnostics);
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
-    err.write_all(&verdict)?;
-    for line in diagnostics.lines() {
-        if !line.starts_with("validation failed with ") {
-            writeln!(err, "{line}")?;
-        }
-    }
-    Ok(())
 }
 
 /// The bundle-relative path of `file` when it lies inside `dir`.

@@ -5,7 +5,6 @@
 //! the directory is written atomically (see `write_to_dir`), so a failed pull leaves nothing
 //! behind.
 
-use super::push::{open_registry, NetArgs};
 use anyhow::{anyhow, bail};
 use pacto_core::bundle::archive::write_to_dir;
 use pacto_core::model::Contract;
@@ -26,13 +25,6 @@ pub struct Args {
     /// Output directory (default: the service name).
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
-
-    /// Use the local cache only; never contact the registry.
-    #[arg(long, env = "PACTO_OFFLINE")]
-    offline: bool,
-
-    #[command(flatten)]
-    net: NetArgs,
 }
 
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
@@ -42,7 +34,7 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
             args.reference
         );
     }
-    let registry = open_registry(&args.net, args.offline);
+    let registry = crate::net::registry();
     let pulled = registry
         .pull(&args.reference)
         .map_err(|e| anyhow!(e.with_hint()))?;

@@ -10,16 +10,13 @@ use anyhow::{anyhow, bail};
 use pacto_core::bundle::archive::pack_dir;
 use pacto_core::bundle::load_dir;
 use pacto_core::model::Contract;
-use pacto_core::registry::{
-    parse_dependency_ref, BundleMeta, Progress, RefScheme, Registry, RegistryOptions, Transfer,
-};
-use pacto_core::report::{self, OutputFormat};
+use pacto_core::registry::{parse_dependency_ref, BundleMeta, RefScheme};
+use pacto_core::report::OutputFormat;
 use pacto_core::syntax::{parse, Limits};
 use pacto_core::validate::{validate_dir, Options};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -34,21 +31,6 @@ pub struct Args {
     /// Overwrite the tag when it already exists.
     #[arg(short, long)]
     force: bool,
-
-    #[command(flatten)]
-    net: NetArgs,
-}
-
-/// Registry flags shared by push and pull.
-#[derive(Debug, Clone, clap::Args)]
-pub struct NetArgs {
-    /// Talk plain HTTP to the registry (loopback registries always use it).
-    #[arg(long, env = "PACTO_PLAIN_HTTP")]
-    pub plain_http: bool,
-
-    /// Neither read nor write the local cache.
-    #[arg(long, env = "PACTO_NO_CACHE")]
-    pub no_cache: bool,
 }
 
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
@@ -58,11 +40,11 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
             args.reference
         );
     }
-    let registry = open_registry(&args.net, false);
+    let registry = crate::net::registry();
     let dir = args.path.as_str();
-    let report = validate_dir(dir, Some(&registry), &Options::default());
+    let report = validate_dir(dir, Some(&*registry), &Options::default());
     if !report.valid() {
-        print_diagnostics(&report)?;
+        crate::net::print_diagnostics(&report)?;
         bail!(
             "contract validation failed with {} error(s)",
             report.errors().count()
@@ -166,73 +148,4 @@ fn reject_local_refs(contract: &Contract) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The validation report on stderr, as `pacto validate` prints it in text, without its closing
-/// `validation failed` line (the command's own error replaces it).
-fn print_diagnostics(report: &report::FileReport) -> anyhow::Result<()> {
-    let mut verdict = Vec::new();
-    let mut diagnostics = Vec::new();
-    report::render_text(std::slice::from_ref(report), &mut verdict, &mut diagnostics)?;
-    let diagnostics = String::from_utf8_lossy(&diagnostics);
-    let stderr = std::io::stderr();
-    let mut err = stderr.lock();
-    err.write_all(&verdict)?;
-    for line in diagnostics.lines() {
-        if !line.starts_with("validation failed with ") {
-            writeln!(err, "{line}")?;
-        }
-    }
-    Ok(())
-}
-
-/// The registry for a command: environment defaults, the command's flags, progress bars when
-/// stderr is a terminal.
-pub(crate) fn open_registry(net: &NetArgs, offline: bool) -> Registry {
-    let mut options = RegistryOptions::from_env();
-    options.client.plain_http |= net.plain_http;
-    options.no_cache |= net.no_cache;
-    options.offline |= offline;
-    let registry = Registry::from_env(options);
-    if std::io::stderr().is_terminal() {
-        registry.with_progress(Arc::new(Bars))
-    } else {
-        registry
-    }
-}
-
-/// indicatif bars on stderr.
-struct Bars;
-
-struct Bar(indicatif::ProgressBar);
-
-impl Progress for Bars {
-    fn start(&self, label: &str, total: u64) -> Box<dyn Transfer> {
-        let bar = indicatif::ProgressBar::new(total);
-        let style =
-            indicatif::ProgressStyle::with_template("{msg} [{wide_bar}] {bytes}/{total_bytes}")
-                .map(|s| s.progress_chars("=> "))
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
-        bar.set_style(style);
-        bar.set_message(label.to_string());
-        Box::new(Bar(bar))
-    }
-}
-
-impl Transfer for Bar {
-    fn advance(&mut self, bytes: u64) {
-        self.0.inc(bytes);
-    }
-
-    fn finish(&mut self) {
-        self.0.finish_and_clear();
-    }
-}
-
-impl Drop for Bar {
-    fn drop(&mut self) {
-        if !self.0.is_finished() {
-            self.0.finish_and_clear();
-        }
-    }
 }

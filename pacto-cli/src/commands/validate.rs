@@ -10,10 +10,6 @@ pub struct Args {
     /// Bundle directories to validate (default: the current directory).
     #[arg(value_name = "PATH")]
     paths: Vec<String>,
-
-    /// Do not fetch oci:// references; remote policies are reported as not enforced.
-    #[arg(long, env = "PACTO_OFFLINE")]
-    offline: bool,
 }
 
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
@@ -23,16 +19,17 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         args.paths.clone()
     };
     let options = Options {
-        offline: args.offline,
+        offline: crate::net::offline(),
         ..Options::default()
     };
+    let registry = crate::net::registry();
     let reports: Vec<_> = paths
         .iter()
         .map(|p| {
             if p.starts_with("oci://") {
-                oci_not_yet(p)
+                pacto_core::registry::validate_oci(&registry, p, &options)
             } else {
-                validate_dir(p, None, &options)
+                validate_dir(p, Some(&*registry), &options)
             }
         })
         .collect();
@@ -47,17 +44,4 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-fn oci_not_yet(path: &str) -> report::FileReport {
-    report::FileReport {
-        path: path.to_string(),
-        file: None,
-        line_index: None,
-        diagnostics: vec![pacto_core::Diagnostic::error(
-            "PARSE_ERROR",
-            "",
-            format!("cannot fetch {path}: this build cannot pull from OCI registries yet"),
-        )],
-    }
 }
