@@ -1438,6 +1438,8 @@ fn tag_pages_are_followed() {
                     max_tag_pages: max_pages,
                     ..ClientOptions::default()
                 },
+                // Every call lists again (a cached listing would answer the second call).
+                no_cache: true,
                 ..options(cache.path())
             },
             Arc::new(Anonymous),
@@ -1485,4 +1487,30 @@ fn invalid_references_are_refused_before_any_request() {
         assert!(err.to_string().contains(bad.trim_start_matches("oci://")));
     }
     let _ = Cache::disabled();
+}
+
+/// A new process over a warm cache does not list tags again until the listing expires.
+#[test]
+fn tag_listings_are_cached_on_disk_with_a_ttl() {
+    let cache = tempfile::tempdir().unwrap();
+    let server = paging_server(false, false);
+    let refr = format!("oci://{}/acme/svc", server.addr);
+    let registry = |ttl: u64| {
+        Registry::new(
+            RegistryOptions {
+                tag_ttl: Some(std::time::Duration::from_secs(ttl)),
+                ..options(cache.path())
+            },
+            Arc::new(Anonymous),
+        )
+    };
+    assert_eq!(registry(300).list_tags(&refr).unwrap().len(), 130);
+    let first = server.requests().len();
+    assert!(first >= 1);
+    // A second registry (a new process) answers from the disk cache.
+    assert_eq!(registry(300).list_tags(&refr).unwrap().len(), 130);
+    assert_eq!(server.requests().len(), first);
+    // Expired: listed again.
+    assert_eq!(registry(0).list_tags(&refr).unwrap().len(), 130);
+    assert!(server.requests().len() > first);
 }

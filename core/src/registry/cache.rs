@@ -224,6 +224,56 @@ impl Cache {
         write_atomic(&path, body.to_string().as_bytes())
     }
 
+    fn tag_list_path(&self, repo: &Repo) -> Option<PathBuf> {
+        // `@list.json` cannot clash with a tag answer: tags never contain `@`.
+        Some(self.tag_dir(repo)?.join("@list.json"))
+    }
+
+    /// The cached tag listing of `repo` and whether it has expired.
+    pub fn get_tag_list(&self, repo: &Repo) -> Option<(Vec<String>, bool)> {
+        let path = self.tag_list_path(repo)?;
+        let mut buf = Vec::new();
+        std::fs::File::open(&path)
+            .ok()?
+            .take(16 * 1024 * 1024)
+            .read_to_end(&mut buf)
+            .ok()?;
+        let parsed: Option<(Vec<String>, u64)> = serde_json::from_slice::<serde_json::Value>(&buf)
+            .ok()
+            .and_then(|v| {
+                let tags = v
+                    .get("tags")?
+                    .as_array()?
+                    .iter()
+                    .map(|t| t.as_str().map(str::to_string))
+                    .collect::<Option<Vec<String>>>()?;
+                Some((tags, v.get("fetched_at")?.as_u64()?))
+            });
+        let Some((tags, fetched_at)) = parsed else {
+            let _ = std::fs::remove_file(&path);
+            return None;
+        };
+        let now = now_secs();
+        let expired = fetched_at > now + 60 || now - fetched_at.min(now) >= self.tag_ttl.as_secs();
+        Some((tags, expired))
+    }
+
+    /// Remember the tag listing of `repo` (it expires like tag answers).
+    pub fn put_tag_list(&self, repo: &Repo, tags: &[String]) -> std::io::Result<()> {
+        let Some(path) = self.tag_list_path(repo) else {
+            return Ok(());
+        };
+        let body = serde_json::json!({ "tags": tags, "fetched_at": now_secs() });
+        write_atomic(&path, body.to_string().as_bytes())
+    }
+
+    /// Forget the tag listing of `repo` (after a push added a tag).
+    pub fn drop_tag_list(&self, repo: &Repo) {
+        if let Some(path) = self.tag_list_path(repo) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
     /// Tags of `repo` with a cached answer (for resolving untagged references offline).
     pub fn cached_tags(&self, repo: &Repo) -> Vec<String> {
         let Some(dir) = self.tag_dir(repo) else {
@@ -247,7 +297,9 @@ impl Cache {
     }
 }
 
-/// Write `bytes` to `path` through a synced temporary file in the same directory and a rename.
+/// Write `bytes` to `path` through a temporary file in the same directory and a rename, so
+/// readers see the old file or the new one, never a part. No fsync: a cache entry lost in a
+/// crash is fetched again, and blobs are verified on every read.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().ok_or_else(|| {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, "path has no parent")
@@ -255,7 +307,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
@@ -269,6 +320,27 @@ mod tests {
             registry: "127.0.0.1:5000".into(),
             repository: "acme/svc".into(),
         }
+    }
+
+    #[test]
+    fn tag_listings_round_trip_and_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path(), Duration::from_secs(60));
+        assert!(cache.get_tag_list(&repo()).is_none());
+        let tags = vec!["1.0.0".to_string(), "2.0.0".to_string()];
+        cache.put_tag_list(&repo(), &tags).unwrap();
+        assert_eq!(cache.get_tag_list(&repo()), Some((tags.clone(), false)));
+        // A listing never clashes with a tag answer, and is not taken for a tag.
+        assert!(cache.cached_tags(&repo()).is_empty());
+        let expired = Cache::new(dir.path(), Duration::from_secs(0));
+        assert_eq!(expired.get_tag_list(&repo()), Some((tags, true)));
+        cache.drop_tag_list(&repo());
+        assert!(cache.get_tag_list(&repo()).is_none());
+        // A corrupt listing is removed, not trusted.
+        let path = cache.tag_list_path(&repo()).unwrap();
+        std::fs::write(&path, b"{not json").unwrap();
+        assert!(cache.get_tag_list(&repo()).is_none());
+        assert!(!path.exists());
     }
 
     #[test]

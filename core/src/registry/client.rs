@@ -203,12 +203,17 @@ impl Client {
             let b = ureq::Agent::config_builder()
                 .http_status_as_error(false)
                 .timeout_connect(Some(options.connect_timeout))
-                .timeout_resolve(Some(options.connect_timeout))
                 .timeout_per_read(Some(options.io_timeout))
                 .timeout_per_write(Some(options.io_timeout))
                 .max_redirects(5)
                 .user_agent(options.user_agent.as_str());
-            let b = if proxy { b } else { b.proxy(None) };
+            // A resolve timeout makes ureq resolve on a new thread for every request: only worth
+            // it for names (the proxied agent); the direct agent serves loopback and IPs.
+            let b = if proxy {
+                b.timeout_resolve(Some(options.connect_timeout))
+            } else {
+                b.proxy(None)
+            };
             ureq::Agent::new_with_config(b.build())
         };
         Client {

@@ -237,16 +237,30 @@ impl Registry {
         if let Some(t) = lock(&self.tags).get(&target.repo) {
             return Ok(t.clone());
         }
+        let cached = self.cache.get_tag_list(&target.repo);
         let tags = if self.offline {
-            let t = self.cache.cached_tags(&target.repo);
-            if t.is_empty() {
-                return Err(RegistryError::NotCached {
-                    reference: target.original.clone(),
-                });
+            // Offline: the last listing, however old, else the tags pulled before.
+            match cached {
+                Some((t, _)) => t,
+                None => {
+                    let t = self.cache.cached_tags(&target.repo);
+                    if t.is_empty() {
+                        return Err(RegistryError::NotCached {
+                            reference: target.original.clone(),
+                        });
+                    }
+                    t
+                }
             }
-            t
         } else {
-            self.client.list_tags(&target.repo, &target.original)?
+            match cached {
+                Some((t, false)) => t,
+                _ => {
+                    let t = self.client.list_tags(&target.repo, &target.original)?;
+                    let _ = self.cache.put_tag_list(&target.repo, &t);
+                    t
+                }
+            }
         };
         let tags = Arc::new(tags);
         lock(&self.tags).insert(target.repo.clone(), tags.clone());
@@ -477,6 +491,9 @@ impl Registry {
         let _ = self.cache.put_blob(&art.manifest_digest, &art.manifest);
         let _ = self.cache.put_blob(&art.layer_digest, &art.layer);
         let _ = self.cache.put_tag(repo, &tag, &digest);
+        // The repository has a new tag: the cached listing no longer tells the truth.
+        self.cache.drop_tag_list(repo);
+        lock(&self.tags).remove(repo);
         lock(&self.pulled).remove(&target.canonical());
         Ok(result(digest, false))
     }
