@@ -628,15 +628,15 @@ fn phases(gen: &Generated, bench: bool) {
 
         let t = Mark::now();
         cache.put_blob(&m.digest, &m.bytes).expect("cache manifest");
-        p.add("cache write manifest (sha256 + fsync + rename)", t);
+        p.add("cache write manifest (sha256 + temp file + rename)", t);
         let t = Mark::now();
         cache
             .put_blob(&layer.digest, &layer_bytes)
             .expect("cache layer");
-        p.add("cache write layer (sha256 + fsync + rename)", t);
+        p.add("cache write layer (sha256 + temp file + rename)", t);
         let t = Mark::now();
         cache.put_tag(repo, &tag, &m.digest).expect("cache tag");
-        p.add("cache write tag answer (fsync + rename)", t);
+        p.add("cache write tag answer (temp file + rename)", t);
 
         let t = Mark::now();
         let entry = cache.get_tag(repo, &tag).expect("cached tag");
@@ -740,7 +740,7 @@ fn phases(gen: &Generated, bench: bool) {
             })
             .min()
             .unwrap_or_default();
-        rows.push(("cache write blob + tag (2 fsyncs)", threads, best));
+        rows.push(("cache write blob + tag", threads, best));
     }
     for threads in [1, PARALLEL] {
         let best = (0..reps)

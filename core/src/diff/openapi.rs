@@ -45,7 +45,7 @@ mod tests;
 use super::{sort_changes, Change, ChangeType, Classification, Source};
 use crate::syntax::{self, ColumnUnit, Limits, NodeRef, Resolved, Tree};
 use compare::{compare, Memo, Outcome};
-use resolve::{resolve, View};
+use resolve::{resolve, RefCache, View};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -239,6 +239,7 @@ pub fn diff(old: &OpenApiDoc, new: &OpenApiDoc) -> Vec<Change> {
     if old.text == new.text {
         return Vec::new();
     }
+    let _targets = RefCache::new(&[&old.tree, &new.tree]);
     let mut d = Differ {
         old,
         new,

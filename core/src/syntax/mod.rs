@@ -38,6 +38,7 @@ impl Span {
     }
 }
 
+mod json;
 mod tree;
 
 pub use tree::{

@@ -36,7 +36,7 @@ impl Default for Limits {
 
 /// Index of a node in a [`Tree`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct NodeId(u32);
+pub struct NodeId(pub(super) u32);
 
 /// How a scalar is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,9 +99,9 @@ pub enum NodeKind {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-struct NodeData {
-    kind: NodeKind,
-    span: Span,
+pub(super) struct NodeData {
+    pub(super) kind: NodeKind,
+    pub(super) span: Span,
 }
 
 /// A problem found while reading YAML.
@@ -133,7 +133,21 @@ pub struct Parsed {
 
 /// Parse the first YAML document of `text` (later documents are ignored, as yaml.v3's `Decode`
 /// does). An empty document is an error, as in Go Pacto.
+///
+/// A document that starts with `{` or `[` is first read by the JSON fast path
+/// ([`super::json`]), which builds the same tree; anything it does not accept as JSON is read
+/// as YAML.
 pub fn parse(text: &str, limits: &Limits) -> Parsed {
+    if text.len() <= limits.max_bytes && super::json::starts_like_json(text) {
+        if let Ok(parsed) = super::json::parse(text, limits) {
+            return parsed;
+        }
+    }
+    parse_yaml(text, limits)
+}
+
+/// [`parse`] without the JSON fast path.
+pub(crate) fn parse_yaml(text: &str, limits: &Limits) -> Parsed {
     let line_index = LineIndex::new(text);
     if text.len() > limits.max_bytes {
         return Parsed {
@@ -752,6 +766,15 @@ impl std::fmt::Debug for NodeRef<'_> {
 }
 
 impl Tree {
+    /// A tree from an arena built by another reader of this module (the JSON fast path).
+    pub(super) fn from_arena(nodes: Vec<NodeData>, root: NodeId, line_index: LineIndex) -> Tree {
+        Tree {
+            nodes,
+            root,
+            line_index,
+        }
+    }
+
     pub fn root(&self) -> NodeRef<'_> {
         self.node(self.root)
     }

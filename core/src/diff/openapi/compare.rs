@@ -16,6 +16,38 @@ use super::resolve::{resolve, View};
 use crate::syntax::{Limits, NodeId, NodeRef, Resolved, Scalar};
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FxHash (rustc's): node-pair keys are two small integers, so SipHash's strength buys nothing
+/// and costs a large share of a diff.
+#[derive(Default, Clone, Copy)]
+struct PairHasher(u64);
+
+impl Hasher for PairHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// A map keyed by node pairs.
+type PairMap<V> = HashMap<(NodeId, NodeId), V, BuildHasherDefault<PairHasher>>;
+
+/// Mappings with at most this many entries are matched by key with a linear scan.
+const LINEAR_ENTRIES: usize = 16;
 
 /// Most differences described in one explanation.
 pub(super) const MAX_REPORTED: usize = 8;
@@ -164,7 +196,7 @@ pub(super) struct Outcome {
 /// a thousand operations is compared once.
 #[derive(Debug, Default)]
 pub(super) struct Memo {
-    pairs: HashMap<(NodeId, NodeId), Known>,
+    pairs: PairMap<Known>,
 }
 
 #[derive(Debug, Clone)]
@@ -196,8 +228,8 @@ pub(super) fn compare(
         new_text,
         ignore,
         shared: memo,
-        local: HashMap::new(),
-        active: HashMap::new(),
+        local: PairMap::default(),
+        active: PairMap::default(),
         steps: 0,
         out: Vec::new(),
         more: false,
@@ -229,10 +261,10 @@ struct Comparer<'a> {
     /// Final results, valid across comparisons.
     shared: &'a mut Memo,
     /// Results that relied on an enclosing pair being equal: valid in this comparison only.
-    local: HashMap<(NodeId, NodeId), Known>,
+    local: PairMap<Known>,
     /// Pairs being compared further up, with their depth (assumed equal: co-induction for
     /// recursive schemas).
-    active: HashMap<(NodeId, NodeId), usize>,
+    active: PairMap<usize>,
     steps: usize,
     /// Collected differences, at most [`MAX_COLLECTED`].
     out: Vec<Difference>,
@@ -385,20 +417,19 @@ impl Comparer<'_> {
     ) -> (bool, usize) {
         let old_entries = a.entries();
         let new_entries = b.entries();
-        let new_by_key: HashMap<&str, NodeRef<'_>> =
-            new_entries.iter().map(|(k, _, v)| (*k, *v)).collect();
-        let old_keys: HashSet<&str> = old_entries.iter().map(|(k, _, _)| *k).collect();
+        let old_keys = Keys::new(&old_entries);
+        let new_keys = Keys::new(&new_entries);
         let (mut equal, mut assumed) = (true, NONE);
         for (k, _, v) in &old_entries {
             path.push(Seg::Key((*k).to_string()));
             if !self.ignored(path) {
-                match new_by_key.get(k) {
+                match new_keys.get(&new_entries, k) {
                     None => {
                         self.push(path, DiffKind::Removed(short(*v)));
                         equal = false;
                     }
                     Some(w) => {
-                        let (e, at) = self.node(*v, *w, path, depth + 1);
+                        let (e, at) = self.node(*v, w, path, depth + 1);
                         equal &= e;
                         assumed = assumed.min(at);
                     }
@@ -410,7 +441,7 @@ impl Comparer<'_> {
             }
         }
         for (k, _, w) in &new_entries {
-            if old_keys.contains(k) {
+            if old_keys.get(&old_entries, k).is_some() {
                 continue;
             }
             path.push(Seg::Key((*k).to_string()));
@@ -475,7 +506,7 @@ impl Comparer<'_> {
 /// difference is found where the pair is first expanded. `None` when `budget` pairs do not
 /// suffice.
 fn bisimilar(old: NodeRef<'_>, new: NodeRef<'_>, budget: usize) -> Option<bool> {
-    let mut seen: HashSet<(NodeId, NodeId)> = HashSet::new();
+    let mut seen: HashSet<(NodeId, NodeId), BuildHasherDefault<PairHasher>> = HashSet::default();
     let mut work = vec![(old, new)];
     while let Some((a, b)) = work.pop() {
         let (a, b) = (resolve(a), resolve(b));
@@ -491,11 +522,10 @@ fn bisimilar(old: NodeRef<'_>, new: NodeRef<'_>, budget: usize) -> Option<bool> 
             if old_entries.len() != new_entries.len() {
                 return Some(false);
             }
-            let new_by_key: HashMap<&str, NodeRef<'_>> =
-                new_entries.iter().map(|(k, _, v)| (*k, *v)).collect();
+            let new_keys = Keys::new(&new_entries);
             for (k, _, v) in &old_entries {
-                match new_by_key.get(k) {
-                    Some(w) => work.push((*v, *w)),
+                match new_keys.get(&new_entries, k) {
+                    Some(w) => work.push((*v, w)),
                     None => return Some(false),
                 }
             }
@@ -514,6 +544,42 @@ fn bisimilar(old: NodeRef<'_>, new: NodeRef<'_>, budget: usize) -> Option<bool> 
         }
     }
     Some(true)
+}
+
+/// Finds a mapping's entries by key text: a linear scan for small mappings, an index otherwise.
+enum Keys<'e> {
+    Scan,
+    Index(HashMap<&'e str, usize>),
+}
+
+impl<'e> Keys<'e> {
+    fn new<'t>(entries: &'e [(&'t str, NodeRef<'t>, NodeRef<'t>)]) -> Keys<'e> {
+        if entries.len() <= LINEAR_ENTRIES {
+            return Keys::Scan;
+        }
+        let mut index = HashMap::with_capacity(entries.len());
+        for (i, (k, _, _)) in entries.iter().enumerate() {
+            // The last entry of a key wins (views have unique keys; this keeps the old rule).
+            index.insert(*k, i);
+        }
+        Keys::Index(index)
+    }
+
+    /// The value of the last entry whose key is `key`.
+    fn get<'t>(
+        &self,
+        entries: &[(&'t str, NodeRef<'t>, NodeRef<'t>)],
+        key: &str,
+    ) -> Option<NodeRef<'t>> {
+        match self {
+            Keys::Scan => entries
+                .iter()
+                .rev()
+                .find(|(k, _, _)| *k == key)
+                .map(|e| e.2),
+            Keys::Index(index) => index.get(key).map(|&i| entries[i].2),
+        }
+    }
 }
 
 /// Scalar equality on decoded values, as Go's comparison of YAML re-serialisations sees it.
