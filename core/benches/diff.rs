@@ -13,6 +13,9 @@
 //! `interfaces/openapi.json`), the contract pairs (`pairs/pair-0000/{old,new}` …), and the
 //! figures in `bench-results.txt` as `key value` lines.
 
+mod common;
+
+use common::{fmt_dur, ms, Sample, Table};
 use pacto_core::bundle;
 use pacto_core::diff::openapi::{self, OpenApiDoc};
 use pacto_core::diff::{compare, Change, Side};
@@ -945,11 +948,6 @@ fn generate_pair(bytes: usize, edits: usize) -> (Api, Api, BTreeMap<String, usiz
 // ---------------------------------------------------------------------------------------------
 // Measurement and output.
 
-struct Sample {
-    min: Duration,
-    median: Duration,
-}
-
 /// Run `f` `reps` times; `f` returns the time of its timed part.
 fn measure(reps: usize, mut f: impl FnMut() -> Duration) -> Sample {
     let mut times: Vec<Duration> = (0..reps.max(1)).map(|_| f()).collect();
@@ -957,69 +955,6 @@ fn measure(reps: usize, mut f: impl FnMut() -> Duration) -> Sample {
     Sample {
         min: times[0],
         median: times[times.len() / 2],
-    }
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn fmt_dur(d: Duration) -> String {
-    let s = d.as_secs_f64();
-    if s < 1e-3 {
-        format!("{:.1} µs", s * 1e6)
-    } else if s < 1.0 {
-        format!("{:.2} ms", s * 1e3)
-    } else {
-        format!("{s:.3} s")
-    }
-}
-
-struct Table {
-    rows: Vec<[String; 4]>,
-}
-
-impl Table {
-    fn new() -> Self {
-        Table {
-            rows: vec![[
-                "case".to_string(),
-                "min".to_string(),
-                "median".to_string(),
-                "derived (from median)".to_string(),
-            ]],
-        }
-    }
-
-    fn row(&mut self, case: &str, s: &Sample, derived: String) {
-        self.rows
-            .push([case.to_string(), fmt_dur(s.min), fmt_dur(s.median), derived]);
-    }
-
-    fn print(&self) {
-        let width = |c: usize| {
-            self.rows
-                .iter()
-                .map(|r| r[c].chars().count())
-                .max()
-                .unwrap_or(0)
-        };
-        let w = [width(0), width(1), width(2), width(3)];
-        for (i, r) in self.rows.iter().enumerate() {
-            println!(
-                "{:<w0$}  {:>w1$}  {:>w2$}  {}",
-                r[0],
-                r[1],
-                r[2],
-                r[3],
-                w0 = w[0],
-                w1 = w[1],
-                w2 = w[2]
-            );
-            if i == 0 {
-                println!("{}", "-".repeat(w[0] + w[1] + w[2] + w[3] + 6));
-            }
-        }
     }
 }
 
