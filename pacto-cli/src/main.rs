@@ -49,6 +49,8 @@ enum Command {
     Login(commands::login::Args),
     /// Resolve and show the dependency graph.
     Graph(commands::graph::Args),
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp(commands::lsp::Args),
     /// Print the version.
     Version,
 }
@@ -65,6 +67,7 @@ fn main() -> ExitCode {
         Command::Pull(args) => commands::pull::run(&args, cli.output_format),
         Command::Login(args) => commands::login::run(&args, cli.output_format),
         Command::Graph(args) => commands::graph::run(&args, cli.output_format),
+        Command::Lsp(args) => commands::lsp::run(&args),
         Command::Version => {
             println!("pacto version {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)

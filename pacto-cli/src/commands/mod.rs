@@ -2,6 +2,7 @@ pub mod diff;
 pub mod graph;
 pub mod init;
 pub mod login;
+pub mod lsp;
 pub mod pack;
 pub mod pull;
 pub mod push;

@@ -1,0 +1,216 @@
+//! `textDocument/completion`: keys valid in the mapping at the cursor (from the schema, minus the
+//! keys already there), enum values for the current key, and declared interface names for
+//! `runtime.health.interface` / `runtime.metrics.interface`.
+//!
+//! The context comes from indentation, not from the tree: a buffer being typed in rarely parses.
+
+use crate::schema_nav::schema_at;
+use crate::to_proto::{self, Encoding};
+use pacto_core::syntax::{parse, ColumnUnit, Limits, LineIndex, NodeRef};
+use serde_json::Value;
+use tower_lsp_server::ls_types::{
+    CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind, Position,
+};
+
+/// A line split into its key column, the column of its last `- ` marker, and its content.
+struct Line<'a> {
+    col: usize,
+    dash: Option<usize>,
+    rest: &'a str,
+}
+
+fn split(line: &str) -> Line<'_> {
+    let mut col = 0;
+    let mut dash = None;
+    let mut rest = line;
+    loop {
+        let trimmed = rest.trim_start_matches(' ');
+        col += rest.len() - trimmed.len();
+        rest = trimmed;
+        if rest == "-" || rest.starts_with("- ") {
+            dash = Some(col);
+            col += 1;
+            rest = &rest[1..];
+        } else {
+            break;
+        }
+    }
+    Line { col, dash, rest }
+}
+
+/// The key of a `key:` / `key: value` line.
+fn key_of(rest: &str) -> Option<&str> {
+    if rest.starts_with('#') {
+        return None;
+    }
+    let (k, after) = rest.split_once(':')?;
+    if !(after.is_empty() || after.starts_with(' ')) {
+        return None;
+    }
+    let k = k.trim().trim_matches(|c| c == '"' || c == '\'');
+    (!k.is_empty()).then_some(k)
+}
+
+fn is_blank(l: &Line<'_>) -> bool {
+    l.rest.trim().is_empty() || l.rest.starts_with('#')
+}
+
+/// The instance path of the mapping whose keys sit at column `ind` on line `cur`.
+fn parent_path(lines: &[&str], cur: usize, mut ind: usize, cur_dash: Option<usize>) -> Vec<String> {
+    let mut rev: Vec<String> = Vec::new();
+    if let Some(d) = cur_dash {
+        rev.push("0".to_string());
+        ind = d;
+    }
+    for line in lines[..cur].iter().rev() {
+        if ind == 0 {
+            break;
+        }
+        let l = split(line);
+        if is_blank(&l) {
+            continue;
+        }
+        if l.col >= ind {
+            if let Some(d) = l.dash.filter(|&d| d < ind && l.col == ind) {
+                rev.push("0".to_string());
+                ind = d;
+            }
+            continue;
+        }
+        match key_of(l.rest) {
+            Some(k) => rev.push(k.to_string()),
+            None => break,
+        }
+        ind = l.col;
+        if let Some(d) = l.dash {
+            rev.push("0".to_string());
+            ind = d;
+        }
+    }
+    rev.reverse();
+    rev
+}
+
+/// Keys already present in the mapping at column `ind` around line `cur`.
+fn siblings(lines: &[&str], cur: usize, ind: usize, cur_dash: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if !cur_dash {
+        for line in lines[..cur].iter().rev() {
+            let l = split(line);
+            if is_blank(&l) || l.col > ind {
+                continue;
+            }
+            if l.col < ind {
+                break;
+            }
+            out.extend(key_of(l.rest).map(str::to_string));
+            if l.dash.is_some() {
+                break;
+            }
+        }
+    }
+    for line in lines.iter().skip(cur + 1) {
+        let l = split(line);
+        if is_blank(&l) || l.col > ind {
+            continue;
+        }
+        if l.col < ind || l.dash.is_some() {
+            break;
+        }
+        out.extend(key_of(l.rest).map(str::to_string));
+    }
+    out
+}
+
+fn markdown(text: &str) -> Documentation {
+    Documentation::MarkupContent(MarkupContent {
+        kind: MarkupKind::Markdown,
+        value: text.to_string(),
+    })
+}
+
+pub fn complete(text: &str, pos: Position, enc: Encoding) -> Vec<CompletionItem> {
+    let index = LineIndex::new(text);
+    let offset = to_proto::offset(&index, pos, enc) as usize;
+    let cur = index.line_col(offset as u32, ColumnUnit::Utf8).line as usize;
+    let lines: Vec<&str> = text.split('\n').collect();
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let here = split(&text[line_start..offset]);
+    let path = parent_path(&lines, cur, here.col, here.dash);
+    if let Some((key, _partial)) = here.rest.split_once(':') {
+        let mut full: Vec<&str> = path.iter().map(String::as_str).collect();
+        full.push(key.trim());
+        return values(text, &full);
+    }
+    if !here
+        .rest
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Vec::new();
+    }
+    let segs: Vec<&str> = path.iter().map(String::as_str).collect();
+    let Some(props) = schema_at(&segs)
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+    else {
+        return Vec::new();
+    };
+    let present = siblings(&lines, cur, here.col, here.dash.is_some());
+    props
+        .iter()
+        .filter(|(k, _)| !present.iter().any(|p| p == *k))
+        .map(|(k, v)| CompletionItem {
+            label: k.clone(),
+            kind: Some(CompletionItemKind::PROPERTY),
+            documentation: v.get("description").and_then(Value::as_str).map(markdown),
+            insert_text: Some(format!("{k}: ")),
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn values(text: &str, path: &[&str]) -> Vec<CompletionItem> {
+    if matches!(path, ["runtime", "health" | "metrics", "interface"]) {
+        let parsed = parse(text, &Limits::default());
+        let Some(tree) = parsed.tree.as_ref() else {
+            return Vec::new();
+        };
+        let Some(interfaces) = tree.root().get("interfaces") else {
+            return Vec::new();
+        };
+        return interfaces
+            .items()
+            .filter_map(|i| i.get("name").and_then(NodeRef::as_str))
+            .map(|name| CompletionItem {
+                label: name.to_string(),
+                kind: Some(CompletionItemKind::REFERENCE),
+                detail: Some("declared interface".to_string()),
+                ..Default::default()
+            })
+            .collect();
+    }
+    let Some(schema) = schema_at(path) else {
+        return Vec::new();
+    };
+    let docs = schema.get("x-enum-descriptions");
+    schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .map(|values| {
+            values
+                .iter()
+                .filter_map(Value::as_str)
+                .map(|v| CompletionItem {
+                    label: v.to_string(),
+                    kind: Some(CompletionItemKind::ENUM_MEMBER),
+                    documentation: docs
+                        .and_then(|d| d.get(v))
+                        .and_then(Value::as_str)
+                        .map(markdown),
+                    ..Default::default()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,91 @@
+//! `textDocument/documentSymbol`: the outline of the contract's mappings and sequences.
+
+use crate::to_proto::{self, Encoding};
+use pacto_core::syntax::{parse, Limits, LineIndex, NodeKind, NodeRef, Resolved, Span};
+use tower_lsp_server::ls_types::{DocumentSymbol, SymbolKind};
+
+pub fn symbols(text: &str, enc: Encoding) -> Vec<DocumentSymbol> {
+    let parsed = parse(text, &Limits::default());
+    match parsed.tree.as_ref() {
+        Some(tree) => {
+            let cx = Cx {
+                index: &parsed.line_index,
+                enc,
+            };
+            children(tree.root(), &cx, 0)
+        }
+        None => Vec::new(),
+    }
+}
+
+struct Cx<'a> {
+    index: &'a LineIndex,
+    enc: Encoding,
+}
+
+fn kind_of(node: NodeRef<'_>) -> SymbolKind {
+    match node.kind() {
+        NodeKind::Mapping(_) => SymbolKind::OBJECT,
+        NodeKind::Sequence(_) => SymbolKind::ARRAY,
+        NodeKind::Scalar(s) => match s.resolved {
+            Resolved::Null => SymbolKind::NULL,
+            Resolved::Bool(_) => SymbolKind::BOOLEAN,
+            Resolved::Int(_) | Resolved::UInt(_) | Resolved::Float(_) => SymbolKind::NUMBER,
+            Resolved::Str => SymbolKind::STRING,
+        },
+        NodeKind::Alias(_) => SymbolKind::VARIABLE,
+    }
+}
+
+#[allow(deprecated)] // `DocumentSymbol::deprecated` must still be set.
+fn symbol(
+    name: String,
+    detail: Option<String>,
+    full: Span,
+    selection: Span,
+    value: NodeRef<'_>,
+    cx: &Cx<'_>,
+    depth: usize,
+) -> DocumentSymbol {
+    let kids = children(value, cx, depth + 1);
+    DocumentSymbol {
+        name,
+        detail,
+        kind: kind_of(value),
+        tags: None,
+        deprecated: None,
+        range: to_proto::range(cx.index, full, cx.enc),
+        selection_range: to_proto::range(cx.index, selection, cx.enc),
+        children: (!kids.is_empty()).then_some(kids),
+    }
+}
+
+fn children(node: NodeRef<'_>, cx: &Cx<'_>, depth: usize) -> Vec<DocumentSymbol> {
+    if depth > 32 {
+        return Vec::new();
+    }
+    match node.kind() {
+        NodeKind::Mapping(_) => node
+            .entries()
+            .filter_map(|(k, v)| {
+                let name = k.as_scalar()?.text.clone();
+                let detail = v.as_str().map(str::to_string);
+                let full = Span::new(k.span().start, v.span().end.max(k.span().end));
+                Some(symbol(name, detail, full, k.span(), v, cx, depth))
+            })
+            .collect(),
+        NodeKind::Sequence(_) => node
+            .items()
+            .enumerate()
+            .map(|(i, item)| {
+                let name = item
+                    .get("name")
+                    .and_then(NodeRef::as_str)
+                    .or_else(|| item.as_str())
+                    .map_or_else(|| format!("[{i}]"), str::to_string);
+                symbol(name, None, item.span(), item.span(), item, cx, depth)
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
