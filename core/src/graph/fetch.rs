@@ -104,6 +104,70 @@ pub fn parse_fetched(fetched: Fetched) -> Result<Resolved, String> {
     })
 }
 
+/// Open the bundle a command-line argument names — a directory, `git:REV[:DIR]` (read from the
+/// repository at `cwd`) or `oci://REF` (through `oci`) — and parse its contract. The same for
+/// every face, so `pacto diff`, `pacto graph` and the MCP tools name sides alike.
+pub fn open(arg: &str, cwd: &Path, oci: Option<&dyn Fetcher>) -> Result<Resolved, String> {
+    if let Some((rev, dir)) = bundle::parse_git_spec(arg) {
+        let (b, text) = bundle::load_git(cwd, &rev, &dir).map_err(|e| e.to_string())?;
+        return parse_fetched(Fetched {
+            bundle: Arc::new(b),
+            contract_text: text,
+            resolved_ref: arg.to_string(),
+        });
+    }
+    if arg.starts_with("oci://") {
+        let Some(oci) = oci else {
+            return Err(format!(
+                "cannot fetch {arg}: no registry client is configured"
+            ));
+        };
+        return parse_fetched(oci.fetch(arg, None)?);
+    }
+    load_local(arg)
+}
+
+/// The fetcher for the dependencies of the bundle named by `arg`: local refs against the
+/// bundle's directory (made absolute, as Go does), against the revision for a `git:REV[:DIR]`
+/// side, against `cwd` for an `oci://` root; `oci://` refs through `oci`. With
+/// `sibling_override` (`pacto diff`'s new side, spec §4.6), an `oci://` dependency is first
+/// looked for in a directory next to the bundle named after its repository.
+pub fn fetcher_for(
+    arg: &str,
+    cwd: &Path,
+    oci: Option<Arc<dyn Fetcher>>,
+    sibling_override: bool,
+) -> Arc<dyn Fetcher> {
+    if let Some((rev, dir)) = bundle::parse_git_spec(arg) {
+        return Arc::new(Router {
+            local: Arc::new(GitFetcher {
+                cwd: cwd.to_path_buf(),
+                rev,
+                base: dir,
+            }),
+            oci,
+        });
+    }
+    if arg.starts_with("oci://") {
+        return Arc::new(Router {
+            local: Arc::new(LocalFetcher::default()),
+            oci,
+        });
+    }
+    let base = clean_path(&cwd.join(arg));
+    let router: Arc<dyn Fetcher> = Arc::new(Router {
+        local: Arc::new(LocalFetcher::new(base.clone())),
+        oci,
+    });
+    match (sibling_override, base.parent()) {
+        (true, Some(parent)) => Arc::new(LocalOverride {
+            parent: parent.to_path_buf(),
+            inner: router,
+        }),
+        _ => router,
+    }
+}
+
 /// Load a bundle directory from disk and parse its contract (a root, or a local dependency).
 /// The messages are Go Pacto's: `failed to access <dir>: …`, `no pacto.yaml found in <dir>`.
 pub fn load_local(dir: &str) -> Result<Resolved, String> {

@@ -1,14 +1,12 @@
 //! `pacto diff OLD NEW`
 
-use pacto_core::bundle::{self, Bundle, DirBundle, MemBundle};
 use pacto_core::diff::graph::{dependency_diffs, diff_graphs};
-use pacto_core::diff::{compare, Classification, Side};
-use pacto_core::graph::{resolve, ResolveOptions};
-use pacto_core::model::Contract;
+use pacto_core::diff::{compare, Classification};
+use pacto_core::graph::{self, resolve, Fetcher, ResolveOptions};
 use pacto_core::report::{self, DiffReport, OutputFormat};
-use pacto_core::syntax::{parse, ColumnUnit, Limits, Tree};
 use std::io::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FailOn {
@@ -22,9 +20,9 @@ pub enum FailOn {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The old side: a bundle directory or `git:REV[:DIR]` (e.g. git:origin/main).
+    /// The old side: a bundle directory, `git:REV[:DIR]` (e.g. git:origin/main) or oci://REF.
     old: String,
-    /// The new side: a bundle directory or `git:REV[:DIR]`.
+    /// The new side: a bundle directory, `git:REV[:DIR]` or oci://REF.
     new: String,
     /// Which classification fails the command (exit 1).
     #[arg(long, value_enum, default_value = "breaking")]
@@ -34,82 +32,21 @@ pub struct Args {
     explain: bool,
 }
 
-/// A loaded side: its bundle, its contract text, and a display path for its pacto.yaml.
-struct Loaded {
-    bundle: Box<dyn Bundle>,
-    file: String,
-    tree: Tree,
-}
-
-fn load(arg: &str, which: &str) -> Result<Loaded, String> {
-    let (bundle, text, file): (Box<dyn Bundle>, String, String) =
-        if let Some((rev, dir)) = bundle::parse_git_spec(arg) {
-            let cwd = std::env::current_dir().map_err(|e| format!("{which} contract: {e}"))?;
-            let (b, text): (MemBundle, String) =
-                bundle::load_git(&cwd, &rev, &dir).map_err(|e| format!("{which} contract: {e}"))?;
-            (Box::new(b), text, format!("{arg}/pacto.yaml"))
-        } else if arg.starts_with("oci://") {
-            let pulled = crate::net::registry()
-                .pull(arg)
-                .map_err(|e| format!("{which} contract: {}", e.with_hint()))?;
-            let file = format!("oci://{}/pacto.yaml", pulled.resolved_ref);
-            (Box::new(pulled.bundle), pulled.contract_text, file)
-        } else {
-            let l = bundle::load_dir(arg).map_err(|e| format!("{which} contract: {e}"))?;
-            let b: DirBundle = l.bundle;
-            (Box::new(b), l.text, l.contract_path)
-        };
-    let parsed = parse(&text, &Limits::default());
-    let tree = match parsed.tree {
-        Some(t) if !parsed.errors.iter().any(|e| e.fatal) => t,
-        _ => {
-            let e = parsed
-                .errors
-                .iter()
-                .find(|e| e.fatal)
-                .or(parsed.errors.first());
-            let (pos, msg) = match e {
-                Some(e) => {
-                    let lc = parsed.line_index.line_col(e.span.start, ColumnUnit::Char);
-                    (
-                        format!(":{}:{}", lc.line + 1, lc.col + 1),
-                        e.message.clone(),
-                    )
-                }
-                None => (String::new(), "cannot be read".to_string()),
-            };
-            return Err(format!("{which} contract: {file}{pos}: {msg}"));
-        }
-    };
-    Ok(Loaded { bundle, file, tree })
-}
-
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
-    let (old, new) = match (load(&args.old, "old"), load(&args.new, "new")) {
+    let cwd = std::env::current_dir()?;
+    let registry: Arc<dyn Fetcher> = crate::net::registry();
+    let open = |arg: &str, which: &str| {
+        graph::open(arg, &cwd, Some(registry.as_ref()))
+            .map_err(|e| format!("{which} contract: {e}"))
+    };
+    let (old, new) = match (open(&args.old, "old"), open(&args.new, "new")) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("Error: {e}");
             return Ok(ExitCode::from(2));
         }
     };
-    let (oc, nc) = (
-        Contract::from_tree(&old.tree),
-        Contract::from_tree(&new.tree),
-    );
-    let result = compare(
-        &Side {
-            contract: &oc,
-            tree: &old.tree,
-            bundle: old.bundle.as_ref(),
-            file: &old.file,
-        },
-        &Side {
-            contract: &nc,
-            tree: &new.tree,
-            bundle: new.bundle.as_ref(),
-            file: &new.file,
-        },
-    );
+    let result = compare(&old.side(), &new.side());
     let diff = match result {
         Ok(d) => d,
         Err(e) => {
@@ -120,16 +57,11 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     // Spec §4.6-4.7: both dependency graphs, their diff, and the diffs of the dependency
     // contracts present on both sides (these raise the classification).
     let opts = ResolveOptions::default();
-    let old_graph = resolve(
-        &oc,
-        super::graph::fetcher_for(&args.old, false).as_ref(),
-        &opts,
-    );
-    let new_graph = resolve(
-        &nc,
-        super::graph::fetcher_for(&args.new, true).as_ref(),
-        &opts,
-    );
+    let fetcher = |arg: &str, sibling_override| {
+        graph::fetcher_for(arg, &cwd, Some(registry.clone()), sibling_override)
+    };
+    let old_graph = resolve(&old.contract, fetcher(&args.old, false).as_ref(), &opts);
+    let new_graph = resolve(&new.contract, fetcher(&args.new, true).as_ref(), &opts);
     let deps = dependency_diffs(&old_graph, &new_graph);
     for (name, e) in &deps.errors {
         eprintln!("Warning: dependency {name} not compared: {e}");
