@@ -97,6 +97,10 @@ fn load_sbom(bundle: &dyn Bundle) -> Option<sbom::Sbom> {
     sbom::Sbom::parse(name, &bytes).ok()
 }
 
+/// A field of a keyed list entry: its name, how to read it, and whether any difference counts as
+/// "modified" (rather than added/removed/modified by presence).
+type KeyedField<T> = (&'static str, fn(&T) -> &Option<Spanned<String>>, bool);
+
 struct Differ<'s, 'a> {
     old: &'s Side<'a>,
     new: &'s Side<'a>,
@@ -798,62 +802,77 @@ impl Differ<'_, '_> {
         }
     }
 
-    /// LATE-V1 `configurations[]`, keyed by name.
-    fn configurations(&mut self) -> Result<(), DiffError> {
-        let (o, n) = (
-            &self.old.contract.configurations,
-            &self.new.contract.configurations,
-        );
-        let name = |c: &Configuration| text(&c.name).to_string();
-        for oc in o {
-            let key = name(oc);
-            let Some(nc) = n.iter().find(|nc| name(nc) == key) else {
-                self.field(
-                    "configurations",
-                    ChangeType::Removed,
-                    Some(json!(key)),
-                    None,
-                    (Some(oc.place.key), None),
-                );
+    /// Entries of a keyed list (`configurations[]`, `policies[]`): an entry missing on one side is
+    /// `<section>` removed or added; for entries on both sides each of `fields` that differs is
+    /// `<section>.<field>` at `<section>[<key>].<field>` — added/removed/modified by presence,
+    /// or always modified when the field's flag says so. Returns the entries on both sides.
+    fn keyed<'e, T>(
+        &mut self,
+        section: &str,
+        (old, new): (&'e [T], &'e [T]),
+        key: impl Fn(&T) -> String,
+        place: impl Fn(&T) -> Span,
+        fields: &[KeyedField<T>],
+    ) -> Vec<(String, &'e T, &'e T)> {
+        let mut both = Vec::new();
+        for o in old {
+            let k = key(o);
+            let Some(n) = new.iter().find(|n| key(n) == k) else {
+                let spans = (Some(place(o)), None);
+                self.field(section, ChangeType::Removed, Some(json!(k)), None, spans);
                 continue;
             };
-            for (field, get) in [
-                (
-                    "schema",
-                    (|c: &Configuration| &c.schema)
-                        as fn(&Configuration) -> &Option<Spanned<String>>,
-                ),
-                ("ref", |c: &Configuration| &c.reference),
-            ] {
-                let (ov, nv) = (text(get(oc)), text(get(nc)));
-                if ov != nv {
-                    let rule = format!("configurations.{field}");
-                    let t = presence(ov.is_empty(), nv.is_empty());
-                    self.field_at(
-                        &rule,
-                        &format!("configurations[{key}].{field}"),
-                        t,
-                        Some(json!(ov)),
-                        Some(json!(nv)),
-                        (span(get(oc)), span(get(nc))),
-                    );
+            for &(field, get, always_modified) in fields {
+                let (ov, nv) = (text(get(o)), text(get(n)));
+                if ov == nv {
+                    continue;
                 }
+                let t = if always_modified {
+                    ChangeType::Modified
+                } else {
+                    presence(ov.is_empty(), nv.is_empty())
+                };
+                self.field_at(
+                    &format!("{section}.{field}"),
+                    &format!("{section}[{k}].{field}"),
+                    t,
+                    Some(json!(ov)),
+                    Some(json!(nv)),
+                    (span(get(o)), span(get(n))),
+                );
             }
+            both.push((k, o, n));
+        }
+        for n in new {
+            let k = key(n);
+            if !old.iter().any(|o| key(o) == k) {
+                let spans = (None, Some(place(n)));
+                self.field(section, ChangeType::Added, None, Some(json!(k)), spans);
+            }
+        }
+        both
+    }
+
+    /// LATE-V1 `configurations[]`, keyed by name.
+    fn configurations(&mut self) -> Result<(), DiffError> {
+        let lists = (
+            self.old.contract.configurations.as_slice(),
+            self.new.contract.configurations.as_slice(),
+        );
+        let both = self.keyed(
+            "configurations",
+            lists,
+            |c: &Configuration| text(&c.name).to_string(),
+            |c| c.place.key,
+            &[
+                ("schema", |c| &c.schema, false),
+                ("ref", |c| &c.reference, false),
+            ],
+        );
+        for (key, oc, nc) in both {
             let (os, ns) = (text(&oc.schema), text(&nc.schema));
             if !os.is_empty() && !ns.is_empty() {
                 self.schema_diff(&format!("configurations[{key}]"), os, ns)?;
-            }
-        }
-        for nc in n {
-            let key = name(nc);
-            if !o.iter().any(|oc| name(oc) == key) {
-                self.field(
-                    "configurations",
-                    ChangeType::Added,
-                    None,
-                    Some(json!(key)),
-                    (None, Some(nc.place.key)),
-                );
             }
         }
         Ok(())
@@ -907,7 +926,8 @@ impl Differ<'_, '_> {
         }
     }
 
-    /// LATE-V1 `policies[]`, keyed by name (or by what they point at when unnamed).
+    /// LATE-V1 `policies[]`, keyed by name (or by what they point at when unnamed); a changed
+    /// schema is always "modified" (spec §11.3).
     fn policies(&mut self) {
         let key = |p: &Policy| {
             let n = text(&p.name);
@@ -917,56 +937,19 @@ impl Differ<'_, '_> {
             let r = text(&p.reference);
             if r.is_empty() { text(&p.schema) } else { r }.to_string()
         };
-        let (o, n) = (&self.old.contract.policies, &self.new.contract.policies);
-        for op in o {
-            let k = key(op);
-            let Some(np) = n.iter().find(|np| key(np) == k) else {
-                self.field(
-                    "policies",
-                    ChangeType::Removed,
-                    Some(json!(k)),
-                    None,
-                    (Some(op.place.key), None),
-                );
-                continue;
-            };
-            for (field, get) in [
-                (
-                    "schema",
-                    (|p: &Policy| &p.schema) as fn(&Policy) -> &Option<Spanned<String>>,
-                ),
-                ("ref", |p: &Policy| &p.reference),
-            ] {
-                let (ov, nv) = (text(get(op)), text(get(np)));
-                if ov != nv {
-                    let rule = format!("policies.{field}");
-                    let t = if field == "schema" {
-                        ChangeType::Modified
-                    } else {
-                        presence(ov.is_empty(), nv.is_empty())
-                    };
-                    self.field_at(
-                        &rule,
-                        &format!("policies[{k}].{field}"),
-                        t,
-                        Some(json!(ov)),
-                        Some(json!(nv)),
-                        (span(get(op)), span(get(np))),
-                    );
-                }
-            }
-        }
-        for np in n {
-            let k = key(np);
-            if !o.iter().any(|op| key(op) == k) {
-                self.field(
-                    "policies",
-                    ChangeType::Added,
-                    None,
-                    Some(json!(k)),
-                    (None, Some(np.place.key)),
-                );
-            }
-        }
+        let lists = (
+            self.old.contract.policies.as_slice(),
+            self.new.contract.policies.as_slice(),
+        );
+        self.keyed(
+            "policies",
+            lists,
+            key,
+            |p| p.place.key,
+            &[
+                ("schema", |p| &p.schema, true),
+                ("ref", |p| &p.reference, false),
+            ],
+        );
     }
 }
