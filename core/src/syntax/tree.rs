@@ -765,6 +765,169 @@ impl std::fmt::Debug for NodeRef<'_> {
     }
 }
 
+/// Whether `t` reads back as one plain scalar with no YAML structure in it, in block or flow
+/// context: conservative (a token that might be something else is refused, never misread).
+fn is_simple_plain(t: &str) -> bool {
+    let Some(first) = t.chars().next() else {
+        return false;
+    };
+    if t.starts_with(char::is_whitespace) || t.ends_with(char::is_whitespace) || t.ends_with(':') {
+        return false;
+    }
+    if "?:,[]{}#&*!|>'\"%@`".contains(first) {
+        return false;
+    }
+    if first == '-' && !t[1..].starts_with(|c: char| !c.is_whitespace()) {
+        return false;
+    }
+    let mut chars = t.chars().peekable();
+    while let Some(c) = chars.next() {
+        let ok = c.is_alphanumeric()
+            || (!c.is_ascii() && !c.is_whitespace() && !c.is_control())
+            || " ._/+=~^<>()-$@%".contains(c);
+        let colon = c == ':' && chars.peek().is_some_and(|n| !n.is_whitespace());
+        if !(ok || colon) || c == '\u{feff}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}'
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// A scalar token as written, if it is one this module can re-read without the parser:
+/// a simple plain scalar, or a quoted one with nothing to escape.
+fn simple_token(t: &str) -> Option<(String, Style)> {
+    for (q, style) in [('"', Style::DoubleQuoted), ('\'', Style::SingleQuoted)] {
+        if let Some(inner) = t.strip_prefix(q).and_then(|r| r.strip_suffix(q)) {
+            if t.len() >= 2
+                && !inner.contains([q, '\\', '\n', '\r'])
+                && !inner.contains(char::is_control)
+            {
+                return Some((inner.to_string(), style));
+            }
+            return None;
+        }
+    }
+    is_simple_plain(t).then(|| (t.to_string(), Style::Plain))
+}
+
+impl Tree {
+    /// Apply a text edit that stays inside one value scalar without changing the document's
+    /// structure: replace bytes `range` of `old_text` with `insert` (`new_text` is the result).
+    /// Spans after the edit shift and the enclosing collections grow or shrink; the result is
+    /// the tree a fresh parse of `new_text` gives. Returns `false`, leaving the tree as it was,
+    /// whenever that cannot be guaranteed (a key, a tag or anchor, several lines, a token that
+    /// needs the parser): the caller then parses again.
+    pub fn patch_scalar(
+        &mut self,
+        old_text: &str,
+        range: std::ops::Range<usize>,
+        insert: &str,
+        new_text: &str,
+    ) -> bool {
+        let (es, ee) = (range.start, range.end);
+        if es > ee
+            || ee > old_text.len()
+            || new_text.len() != old_text.len() - (ee - es) + insert.len()
+        {
+            return false;
+        }
+        // The innermost scalar containing the edit, which must not be a mapping key.
+        let mut keys = vec![false; self.nodes.len()];
+        let mut target = None;
+        for (i, n) in self.nodes.iter().enumerate() {
+            match &n.kind {
+                NodeKind::Mapping(entries) => {
+                    for e in entries {
+                        if let Some(k) = keys.get_mut(e.key.0 as usize) {
+                            *k = true;
+                        }
+                    }
+                }
+                NodeKind::Alias(_) => return false,
+                NodeKind::Scalar(_) => {
+                    let sp = n.span;
+                    if (sp.start as usize) <= es && ee <= sp.end as usize && sp.start < sp.end {
+                        target = Some(i);
+                    }
+                }
+                NodeKind::Sequence(_) => {}
+            }
+        }
+        let Some(t) = target else {
+            return false;
+        };
+        if keys[t] {
+            return false;
+        }
+        let span = self.nodes[t].span;
+        let (a, b) = (span.start as usize, span.end as usize);
+        let Some(old_token) = old_text.get(a..b) else {
+            return false;
+        };
+        if old_token.contains('\n') {
+            return false;
+        }
+        // Only `key: value`, `- value` or a flow item: no tag or anchor in front.
+        let before = old_text[..a].trim_end_matches([' ', '\t']);
+        if !(before.ends_with(':')
+            || before.ends_with('-')
+            || before.ends_with(',')
+            || before.ends_with('[')
+            || before.ends_with('{'))
+        {
+            return false;
+        }
+        let (Some(head), Some(tail)) = (old_text.get(a..es), old_text.get(ee..b)) else {
+            return false;
+        };
+        let token = format!("{head}{insert}{tail}");
+        // What follows the token on its line must still end it: end of line, a comment, or a
+        // flow separator, exactly as before.
+        let after = &old_text[b..];
+        if !(after.is_empty() || after.starts_with(['\n', '\r', ' ', ',', ']', '}'])) {
+            return false;
+        }
+        let Some((text, style)) = simple_token(&token) else {
+            return false;
+        };
+        // The old token must also have been simple, so its span was the whole token.
+        let Some((old_value, _)) = simple_token(old_token) else {
+            return false;
+        };
+        match &self.nodes[t].kind {
+            NodeKind::Scalar(s) if s.text == old_value => {}
+            _ => return false,
+        }
+        let delta = insert.len() as i64 - (ee - es) as i64;
+        let shift = |x: u32| (x as i64 + delta) as u32;
+        for (i, n) in self.nodes.iter_mut().enumerate() {
+            let sp = &mut n.span;
+            if i == t {
+                sp.end = shift(sp.end);
+            } else if sp.start as usize >= b {
+                sp.start = shift(sp.start);
+                sp.end = shift(sp.end);
+            } else if sp.end as usize >= b && (sp.start as usize) <= a {
+                sp.end = shift(sp.end);
+            }
+        }
+        let resolved = resolve(&text, style, None);
+        self.nodes[t].kind = NodeKind::Scalar(Scalar {
+            text,
+            style,
+            resolved,
+        });
+        self.line_index = LineIndex::new(new_text);
+        true
+    }
+
+    /// Same nodes, spans and root (tests of incremental updates).
+    pub fn same_as(&self, other: &Tree) -> bool {
+        self.root == other.root && self.nodes == other.nodes
+    }
+}
+
 impl Tree {
     /// A tree from an arena built by another reader of this module (the JSON fast path).
     pub(super) fn from_arena(nodes: Vec<NodeData>, root: NodeId, line_index: LineIndex) -> Tree {
@@ -1081,6 +1244,111 @@ fn key_string(s: &Scalar) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    mod patch {
+        use super::*;
+        use proptest::prelude::*;
+
+        const DOCS: [&str; 3] = [
+            "pactoVersion: \"1.0\"\nservice:\n  name: svc # the name\n  version: 1.2.3\n  owner: 'team a'\ninterfaces:\n  - name: api\n    type: http\n    port: 8080\n  - {name: grpc-api, type: grpc, port: 9090}\ndependencies:\n  - ref: oci://ghcr.io/acme/db:1.0.0\n    required: true\n    compatibility: \"^1.0.0\"\nmetadata:\n  tags: [a, b, \u{65E5}\u{672C}]\n  note: caf\u{e9} \u{1F600} ok\n",
+            "a: 1\nb:\n  - x\n  - y: z\n    w: -5\nc: ~\n",
+            "k: &anchor v\nl: *anchor\n",
+        ];
+
+        fn apply(text: &str, r: std::ops::Range<usize>, insert: &str) -> String {
+            format!("{}{insert}{}", &text[..r.start], &text[r.end..])
+        }
+
+        fn try_patch(text: &str, r: std::ops::Range<usize>, insert: &str) -> Option<Tree> {
+            let mut tree = parse(text, &Limits::default()).tree?;
+            let new_text = apply(text, r.clone(), insert);
+            tree.patch_scalar(text, r, insert, &new_text)
+                .then_some(tree)
+        }
+
+        fn fresh(text: &str) -> Tree {
+            let p = parse(text, &Limits::default());
+            assert!(p.errors.is_empty(), "{:?}", p.errors);
+            p.tree.unwrap()
+        }
+
+        #[test]
+        fn value_edits_are_patched_like_a_fresh_parse() {
+            let doc = DOCS[0];
+            let cases: [(&str, &str, &str); 7] = [
+                ("1.2.3", "1.2.3", "1.3.0"),
+                ("8080", "80", "90"),
+                ("true", "true", "\"yes\""),
+                ("svc #", "svc", "payments"),
+                ("db:1.0.0", "1.0.0", "2.0.0"),
+                ("ok\n", "ok", "d\u{e9}j\u{e0}"),
+                ("'team a'", "team a", "team b"),
+            ];
+            for (context, old, new) in cases {
+                let at = doc.find(context).unwrap() + context.find(old).unwrap();
+                let r = at..at + old.len();
+                let patched = try_patch(doc, r.clone(), new)
+                    .unwrap_or_else(|| panic!("{old} -> {new} was not patched"));
+                let new_text = apply(doc, r, new);
+                assert!(patched.same_as(&fresh(&new_text)), "{old} -> {new}");
+                assert_eq!(patched.line_index().len() as usize, new_text.len());
+            }
+        }
+
+        #[test]
+        fn structural_edits_are_refused() {
+            let doc = DOCS[0];
+            let refuse = [
+                ("name: svc", "svc", "a: b"),
+                ("name: svc", "svc", "svc # c"),
+                ("version: 1.2.3", "version", "versions"),
+                ("port: 8080", "8080", "80\n"),
+                ("type: grpc", "grpc", "grpc, x: y"),
+                ("required: true", "true", "\"yes"),
+                ("owner: 'team a'", "team a", "it's"),
+            ];
+            for (context, old, new) in refuse {
+                let at = doc.find(context).unwrap() + context.find(old).unwrap();
+                assert!(
+                    try_patch(doc, at..at + old.len(), new).is_none(),
+                    "{old} -> {new}"
+                );
+            }
+            // Anchors and aliases: never patched.
+            let at = DOCS[2].find(" v").unwrap() + 1;
+            assert!(try_patch(DOCS[2], at..at + 1, "w").is_none());
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            /// Whenever a patch is accepted, it is exactly what parsing the new text gives.
+            #[test]
+            fn accepted_patches_equal_a_fresh_parse(
+                doc in 0usize..3,
+                at in 0usize..400,
+                len in 0usize..6,
+                insert in prop::sample::select(vec![
+                    "", "1", "x", " ", ":", "# c", " #c", "\"", "'", "-", ",", "]", "}", "a b",
+                    "\u{e9}", "\u{1F600}", "://", "\n", "true", "1.0", "null", "~", "&a ", "*a",
+                    "!!str ", "\"q\"", "'q'", "-1", "- x", "? k", "|", ">", "%", "@x", "\t",
+                ]),
+            ) {
+                let text = DOCS[doc];
+                let start = (at % text.len()).min(text.len());
+                let mut s = start;
+                while !text.is_char_boundary(s) { s -= 1; }
+                let mut e = (s + len).min(text.len());
+                while !text.is_char_boundary(e) { e -= 1; }
+                if let Some(patched) = try_patch(text, s..e, insert) {
+                    let new_text = apply(text, s..e, insert);
+                    let p = parse(&new_text, &Limits::default());
+                    prop_assert!(p.errors.is_empty(), "{:?} -> {:?}", &text[s..e], insert);
+                    let t = p.tree.unwrap();
+                    prop_assert!(patched.same_as(&t), "{:?} -> {:?} in {:?}", &text[s..e], insert, new_text);
+                }
+            }
+        }
+    }
 
     fn tree(text: &str) -> Tree {
         let p = parse(text, &Limits::default());

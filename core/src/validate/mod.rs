@@ -119,7 +119,17 @@ pub fn validate(
     resolver: &dyn RefResolver,
     options: &Options,
 ) -> Validation {
-    let parsed = parse(text, &options.limits);
+    validate_parsed(parse(text, &options.limits), bundle, resolver, options)
+}
+
+/// [`validate`] on a document already parsed (an editor keeps the tree between edits and
+/// patches it: see [`crate::syntax::Tree::patch_scalar`]).
+pub fn validate_parsed(
+    parsed: crate::syntax::Parsed,
+    bundle: Option<&dyn Bundle>,
+    resolver: &dyn RefResolver,
+    options: &Options,
+) -> Validation {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let Some(tree) = parsed.tree.as_ref() else {
         diagnostics.extend(
