@@ -163,13 +163,10 @@ pub enum ArchiveError {
 
 /// `sha256:<hex>` of `bytes`.
 pub fn sha256_digest(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    format!(
+        "sha256:{}",
+        crate::registry::cache::lower_hex(&Sha256::digest(bytes))
+    )
 }
 
 /// Read `<dir>/.pactoignore`; [`IgnoreRules::none`] (the built-ins) when there is none.

@@ -67,7 +67,17 @@ fn now_secs() -> u64 {
 
 /// Lowercase hex sha256 of `bytes`.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    format!("{:x}", Sha256::digest(bytes))
+    lower_hex(&Sha256::digest(bytes))
+}
+
+/// Lowercase hex of `bytes` (a digest).
+pub fn lower_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 impl Cache {
@@ -274,6 +284,71 @@ impl Cache {
         }
     }
 
+    /// Every repository with cached tag answers or a tag listing: the first `max` in sorted order
+    /// (the walk itself is bounded to 10,000 directories).
+    ///
+    /// The directory names are mapped back to registry names: `host_5000` was `host:5000`.
+    pub fn repositories(&self, max: usize) -> Vec<Repo> {
+        let Some(root) = self.root.as_ref().map(|r| r.join("tags")) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let Ok(registries) = std::fs::read_dir(&root) else {
+            return out;
+        };
+        for reg in registries.flatten().take(1_000) {
+            let Ok(dir_name) = reg.file_name().into_string() else {
+                continue;
+            };
+            let registry = match dir_name.rsplit_once('_') {
+                Some((host, port))
+                    if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    format!("{host}:{port}")
+                }
+                _ => dir_name.clone(),
+            };
+            // Breadth-first over the repository path; a directory holding `@tags` is a repository.
+            let mut queue = vec![(reg.path(), String::new())];
+            let mut visited = 0;
+            while let Some((dir, repository)) = queue.pop() {
+                visited += 1;
+                if visited > 10_000 || out.len() >= 10_000 {
+                    break;
+                }
+                let Ok(entries) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                for e in entries.flatten() {
+                    let Ok(name) = e.file_name().into_string() else {
+                        continue;
+                    };
+                    if !e.file_type().is_ok_and(|t| t.is_dir()) {
+                        continue;
+                    }
+                    if name == "@tags" {
+                        if !repository.is_empty() {
+                            out.push(Repo {
+                                registry: registry.clone(),
+                                repository: repository.clone(),
+                            });
+                        }
+                    } else if !name.starts_with('.') && !name.starts_with('@') {
+                        let child = if repository.is_empty() {
+                            name
+                        } else {
+                            format!("{repository}/{name}")
+                        };
+                        queue.push((e.path(), child));
+                    }
+                }
+            }
+        }
+        out.sort_by(|a, b| (&a.registry, &a.repository).cmp(&(&b.registry, &b.repository)));
+        out.truncate(max);
+        out
+    }
+
     /// Tags of `repo` with a cached answer (for resolving untagged references offline).
     pub fn cached_tags(&self, repo: &Repo) -> Vec<String> {
         let Some(dir) = self.tag_dir(repo) else {
@@ -320,6 +395,24 @@ mod tests {
             registry: "127.0.0.1:5000".into(),
             repository: "acme/svc".into(),
         }
+    }
+
+    #[test]
+    fn repositories_are_listed_back_from_the_tag_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::new(dir.path(), Duration::from_secs(60));
+        assert!(cache.repositories(10).is_empty());
+        let d = format!("sha256:{}", "a".repeat(64));
+        cache.put_tag(&repo(), "1.0.0", &d).unwrap();
+        let hub = Repo {
+            registry: "ghcr.io".into(),
+            repository: "org/team/api".into(),
+        };
+        cache.put_tag_list(&hub, &["1.0.0".to_string()]).unwrap();
+        let got = cache.repositories(10);
+        assert_eq!(got, vec![repo(), hub]);
+        assert_eq!(cache.repositories(1), vec![repo()]);
+        assert!(Cache::disabled().repositories(10).is_empty());
     }
 
     #[test]

@@ -810,7 +810,7 @@ impl Client {
                 expected: exp,
             });
         }
-        let actual = format!("sha256:{:x}", hasher.finalize());
+        let actual = format!("sha256:{}", super::cache::lower_hex(&hasher.finalize()));
         if let Some(d) = digest {
             if d != actual {
                 return Err(RegistryError::DigestMismatch {
