@@ -1,6 +1,7 @@
 //! `textDocument/completion`: keys valid in the mapping at the cursor (from the schema, minus the
 //! keys already there), enum values for the current key, and declared interface names for
-//! `runtime.health.interface` / `runtime.metrics.interface`.
+//! `runtime.health.interface` / `runtime.metrics.interface`, bundle file paths for `contract` /
+//! `schema` values, and snippets for whole sections (see [`snippets`]).
 //!
 //! The context comes from indentation, not from the tree: a buffer being typed in rarely parses.
 
@@ -8,9 +9,13 @@ use crate::schema_nav::schema_at;
 use crate::to_proto::{self, Encoding};
 use pacto_core::syntax::{parse, ColumnUnit, Limits, LineIndex, NodeRef};
 use serde_json::Value;
+use std::path::Path;
 use tower_lsp_server::ls_types::{
-    CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind, Position,
+    CompletionItem, CompletionItemKind, Documentation, MarkupContent, MarkupKind, Position, Range,
 };
+
+mod files;
+mod snippets;
 
 /// A line split into its key column, the column of its last `- ` marker, and its content.
 struct Line<'a> {
@@ -129,17 +134,36 @@ fn markdown(text: &str) -> Documentation {
     })
 }
 
-pub fn complete(text: &str, pos: Position, enc: Encoding) -> Vec<CompletionItem> {
+/// Completions at `pos`. `dir` is the bundle directory, for file-path values.
+pub fn complete(
+    text: &str,
+    pos: Position,
+    enc: Encoding,
+    dir: Option<&Path>,
+) -> Vec<CompletionItem> {
     let index = LineIndex::new(text);
-    let offset = to_proto::offset(&index, pos, enc) as usize;
+    let offset = crate::guard::offset(&index, text, pos, enc);
     let cur = index.line_col(offset as u32, ColumnUnit::Utf8).line as usize;
     let lines: Vec<&str> = text.split('\n').collect();
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let here = split(&text[line_start..offset]);
     let path = parent_path(&lines, cur, here.col, here.dash);
-    if let Some((key, _partial)) = here.rest.split_once(':') {
+    if let Some((key, partial)) = here.rest.split_once(':') {
         let mut full: Vec<&str> = path.iter().map(String::as_str).collect();
         full.push(key.trim());
+        if is_file_field(&full) {
+            let Some(dir) = dir else {
+                return Vec::new();
+            };
+            let trimmed = partial.trim_start();
+            let quote = usize::from(trimmed.starts_with(['"', '\'']));
+            let start = offset - trimmed.len() + quote;
+            let range = Range::new(
+                to_proto::position(&index, start as u32, enc),
+                to_proto::position(&index, offset as u32, enc),
+            );
+            return files::complete(dir, range);
+        }
         return values(text, &full);
     }
     if !here
@@ -150,24 +174,48 @@ pub fn complete(text: &str, pos: Position, enc: Encoding) -> Vec<CompletionItem>
         return Vec::new();
     }
     let segs: Vec<&str> = path.iter().map(String::as_str).collect();
-    let Some(props) = schema_at(&segs)
+    let present = siblings(&lines, cur, here.col, here.dash.is_some());
+    let word = Range::new(
+        to_proto::position(&index, (offset - here.rest.len()) as u32, enc),
+        to_proto::position(&index, offset as u32, enc),
+    );
+    let snippet_cx = snippets::Context {
+        path: &segs,
+        indent: here.col,
+        dash: here.dash.is_some(),
+        present: &present,
+        replace: word,
+    };
+    let mut items: Vec<CompletionItem> = schema_at(&segs)
         .and_then(|s| s.get("properties"))
         .and_then(Value::as_object)
-    else {
-        return Vec::new();
-    };
-    let present = siblings(&lines, cur, here.col, here.dash.is_some());
-    props
-        .iter()
-        .filter(|(k, _)| !present.iter().any(|p| p == *k))
-        .map(|(k, v)| CompletionItem {
-            label: k.clone(),
-            kind: Some(CompletionItemKind::PROPERTY),
-            documentation: v.get("description").and_then(Value::as_str).map(markdown),
-            insert_text: Some(format!("{k}: ")),
-            ..Default::default()
+        .map(|props| {
+            props
+                .iter()
+                .filter(|(k, _)| !present.iter().any(|p| p == *k))
+                .map(|(k, v)| CompletionItem {
+                    label: k.clone(),
+                    kind: Some(CompletionItemKind::PROPERTY),
+                    documentation: v.get("description").and_then(Value::as_str).map(markdown),
+                    insert_text: Some(format!("{k}: ")),
+                    ..Default::default()
+                })
+                .collect()
         })
-        .collect()
+        .unwrap_or_default();
+    items.extend(snippets::complete(&snippet_cx));
+    items
+}
+
+/// Fields whose value is a bundle-relative file path.
+fn is_file_field(path: &[&str]) -> bool {
+    let numeric = |s: &str| s.parse::<usize>().is_ok();
+    match path {
+        ["interfaces", i, "contract"] => numeric(i),
+        ["configuration" | "policy", "schema"] => true,
+        ["configurations" | "policies", i, "schema"] => numeric(i),
+        _ => false,
+    }
 }
 
 fn values(text: &str, path: &[&str]) -> Vec<CompletionItem> {

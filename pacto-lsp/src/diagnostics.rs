@@ -1,20 +1,65 @@
 //! Validation of a `pacto.yaml` buffer against its bundle directory, as LSP diagnostics.
 
+use crate::store::{ByteEdit, Cached};
 use crate::to_proto::{self, Encoding};
 use pacto_core::bundle::DirBundle;
-use pacto_core::validate::{validate, LocalResolver, Options};
+use pacto_core::syntax::{parse, Parsed};
+use pacto_core::validate::{validate_parsed, LocalResolver, Options};
 use pacto_core::Severity;
 use tower_lsp_server::ls_types::{
     Diagnostic, DiagnosticSeverity, NumberOrString, Position, Range, Uri,
 };
 
-/// Only files named `pacto.yaml` are contracts.
+/// Files named `pacto.yaml` or `*.pacto.yaml` are contracts (the editors activate on both).
 pub fn is_contract(uri: &Uri) -> bool {
-    uri.path().as_str().rsplit('/').next() == Some("pacto.yaml")
+    uri.path()
+        .as_str()
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name == "pacto.yaml" || name.ends_with(".pacto.yaml"))
 }
 
-/// Validate `text` as the `pacto.yaml` at `uri` (offline: the editor never waits on the network).
-pub fn compute(uri: &Uri, text: &str, enc: Encoding) -> Vec<Diagnostic> {
+/// The parse of `text`: the prior parse patched with `edits` when every edit stays inside one
+/// value scalar (typing in a value), else a fresh parse.
+pub fn reparse(text: &str, prior: Option<(Cached, Vec<ByteEdit>)>, options: &Options) -> Parsed {
+    if let Some((cached, edits)) = prior {
+        let Cached {
+            text: mut old,
+            mut parsed,
+            ..
+        } = cached;
+        let patched = parsed.errors.is_empty()
+            && parsed.tree.as_mut().is_some_and(|tree| {
+                edits.iter().all(|e| {
+                    let (Some(head), Some(tail)) =
+                        (old.get(..e.range.start), old.get(e.range.end..))
+                    else {
+                        return false;
+                    };
+                    let new = format!("{head}{}{tail}", e.insert);
+                    let ok = tree.patch_scalar(&old, e.range.clone(), &e.insert, &new);
+                    old = new;
+                    ok
+                })
+            });
+        if patched && old == text {
+            if let Some(tree) = &parsed.tree {
+                parsed.line_index = tree.line_index().clone();
+            }
+            return parsed;
+        }
+    }
+    parse(text, &options.limits)
+}
+
+/// Validate `text` as the `pacto.yaml` at `uri` (offline: the editor never waits on the
+/// network), reusing the prior parse when the edits allow it; also returns the parse.
+pub fn compute_with(
+    uri: &Uri,
+    text: &str,
+    enc: Encoding,
+    prior: Option<(Cached, Vec<ByteEdit>)>,
+) -> (Vec<Diagnostic>, Parsed) {
     let dir = uri
         .to_file_path()
         .and_then(|p| p.parent().map(std::path::Path::to_path_buf));
@@ -22,16 +67,17 @@ pub fn compute(uri: &Uri, text: &str, enc: Encoding) -> Vec<Diagnostic> {
         offline: true,
         ..Options::default()
     };
+    let parsed = reparse(text, prior, &options);
     let validation = match &dir {
         Some(dir) => {
             let bundle = DirBundle::new(dir.clone());
             let resolver = LocalResolver::new(dir.clone());
-            validate(text, Some(&bundle), &resolver, &options)
+            validate_parsed(parsed, Some(&bundle), &resolver, &options)
         }
-        None => validate(text, None, &pacto_core::validate::NoResolver, &options),
+        None => validate_parsed(parsed, None, &pacto_core::validate::NoResolver, &options),
     };
     let index = &validation.parsed.line_index;
-    validation
+    let diags = validation
         .diagnostics
         .iter()
         .map(|d| {
@@ -56,5 +102,59 @@ pub fn compute(uri: &Uri, text: &str, enc: Encoding) -> Vec<Diagnostic> {
                 ..Default::default()
             }
         })
-        .collect()
+        .collect();
+    (diags, validation.parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cached(text: &str) -> Cached {
+        Cached {
+            seq: 1,
+            text: text.to_string(),
+            parsed: parse(text, &Options::default().limits),
+        }
+    }
+
+    fn edit(text: &str, old: &str, new: &str) -> (ByteEdit, String) {
+        let at = text.find(old).expect("in text");
+        let e = ByteEdit {
+            range: at..at + old.len(),
+            insert: new.to_string(),
+        };
+        (e, text.replacen(old, new, 1))
+    }
+
+    #[test]
+    fn value_edits_reuse_the_tree_and_structural_edits_parse_again() {
+        let text = "pactoVersion: \"1.0\"\nservice:\n  name: svc\n  version: 1.0.0\n";
+        let o = Options::default();
+        // Two value edits in a row: patched, and identical to a fresh parse.
+        let (e1, t1) = edit(text, "1.0.0", "1.0.1");
+        let (e2, t2) = edit(&t1, "svc", "payments");
+        let got = reparse(&t2, Some((cached(text), vec![e1, e2])), &o);
+        let fresh = parse(&t2, &o.limits);
+        let (g, f) = (got.tree.expect("tree"), fresh.tree.expect("tree"));
+        assert!(g.same_as(&f));
+        assert_eq!(got.line_index.len(), fresh.line_index.len());
+        // A key edit cannot be patched: the fresh parse sees the new key.
+        let (e3, t3) = edit(text, "name", "nam");
+        let got = reparse(&t3, Some((cached(text), vec![e3])), &o);
+        assert!(got
+            .tree
+            .expect("tree")
+            .root()
+            .get("service")
+            .and_then(|s| s.get("nam"))
+            .is_some());
+        // Edits that do not lead to the text given: parsed again, never trusted.
+        let (e4, _) = edit(text, "svc", "other");
+        let got = reparse(&t2, Some((cached(text), vec![e4])), &o);
+        assert!(got
+            .tree
+            .expect("tree")
+            .same_as(&parse(&t2, &o.limits).tree.expect("tree")));
+    }
 }

@@ -3,23 +3,30 @@
 //! Handlers live in one module per request family; every offset/position conversion goes through
 //! [`to_proto`]. Edits are applied synchronously, in notification order, before any `.await`.
 
+mod actions;
 mod completion;
 mod diagnostics;
+mod folding;
+mod guard;
+mod handlers;
 mod hover;
+mod navigation;
+mod registry_features;
+mod registry_handlers;
+pub mod remote;
 mod schema_nav;
+pub mod settings;
 mod store;
 mod symbols;
 pub mod to_proto;
 
+use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 use to_proto::Encoding;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
-
-/// How long to wait after an edit before validating ("latest wins").
-pub const DEBOUNCE: Duration = Duration::from_millis(50);
 
 /// Serve LSP over stdin/stdout until the client exits.
 pub fn run_stdio() -> std::io::Result<()> {
@@ -37,7 +44,12 @@ pub fn run_stdio() -> std::io::Result<()> {
 
 /// The service, for in-process use (tests, embedding).
 pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
-    LspService::new(Backend::new)
+    let builder = LspService::build(Backend::new);
+    #[cfg(debug_assertions)]
+    let builder = builder
+        .custom_method("pacto/debug/panic", Backend::debug_panic)
+        .custom_method("pacto/debug/settings", Backend::debug_settings);
+    builder.finish()
 }
 
 fn log(msg: &str) {
@@ -47,7 +59,15 @@ fn log(msg: &str) {
 #[derive(Default)]
 struct State {
     store: store::Store,
+    /// Documents with a diagnostics run in flight, and whether it must go again when done.
+    validating: HashMap<Uri, bool>,
     encoding: Encoding,
+    /// The user's settings (see [`settings`]), kept current by the handlers.
+    settings: settings::Settings,
+    /// Client capabilities, setting sources and open contracts (see [`handlers::Session`]).
+    session: handlers::Session,
+    /// Registry answers, for the registry settings they were made with.
+    remote: Option<(registry_handlers::RemoteKey, Arc<remote::Remote>)>,
 }
 
 pub struct Backend {
@@ -67,44 +87,77 @@ impl Backend {
         lock(&self.state)
     }
 
-    /// Validate `uri` after the debounce, publishing only if `seq` is still the latest edit.
-    fn schedule_diagnostics(&self, uri: Uri, seq: u64) {
+    /// Validate `uri` now, or, if a run for it is already in flight, have that run go again on
+    /// the latest text when it finishes. One run per document at a time: results publish in edit
+    /// order, a run whose text went stale is dropped before publishing (latest wins), and the last
+    /// edit always gets its diagnostics. No fixed debounce: an isolated edit is checked at once,
+    /// a burst of edits coalesces into the runs the validator has time for.
+    fn schedule_diagnostics(&self, uri: Uri) {
         if !diagnostics::is_contract(&uri) {
             return;
+        }
+        {
+            let mut st = self.state();
+            if let Some(again) = st.validating.get_mut(&uri) {
+                *again = true;
+                return;
+            }
+            st.validating.insert(uri.clone(), false);
         }
         let client = self.client.clone();
         let state = Arc::clone(&self.state);
         tokio::spawn(async move {
-            tokio::time::sleep(DEBOUNCE).await;
-            let (snapshot, enc) = {
-                let st = lock(&state);
-                (st.store.snapshot_if_latest(&uri, seq), st.encoding)
-            };
-            let Some((text, version)) = snapshot else {
-                return;
-            };
-            let u = uri.clone();
-            let diags =
-                match tokio::task::spawn_blocking(move || diagnostics::compute(&u, &text, enc))
-                    .await
-                {
-                    Ok(d) => d,
-                    Err(e) => {
-                        log(&format!("validation failed: {e}"));
-                        return;
+            loop {
+                let (latest, enc) = {
+                    let mut st = lock(&state);
+                    if let Some(again) = st.validating.get_mut(&uri) {
+                        *again = false;
+                    }
+                    (st.store.latest(&uri), st.encoding)
+                };
+                let Some(store::Latest {
+                    text,
+                    version,
+                    seq,
+                    prior,
+                }) = latest
+                else {
+                    // Closed while we were running: clear what an earlier run published.
+                    lock(&state).validating.remove(&uri);
+                    client.publish_diagnostics(uri, Vec::new(), None).await;
+                    return;
+                };
+                let u = uri.clone();
+                let run = tokio::task::spawn_blocking(move || {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let (diags, parsed) = diagnostics::compute_with(&u, &text, enc, prior);
+                        (diags, store::Cached { seq, text, parsed })
+                    }))
+                })
+                .await;
+                let diags = match run {
+                    Ok(Ok((diags, cached))) => {
+                        lock(&state).store.keep_parse(&uri, cached);
+                        Some(diags)
+                    }
+                    _ => {
+                        log(&format!("validation of {} panicked", uri.as_str()));
+                        None
                     }
                 };
-            if lock(&state).store.snapshot_if_latest(&uri, seq).is_none() {
-                return;
+                let current = lock(&state).store.seq(&uri) == Some(seq);
+                if let (true, Some(diags)) = (current, diags) {
+                    client
+                        .publish_diagnostics(uri.clone(), diags, Some(version))
+                        .await;
+                }
+                let mut st = lock(&state);
+                if st.validating.get(&uri) == Some(&false) && st.store.seq(&uri) == Some(seq) {
+                    st.validating.remove(&uri);
+                    return;
+                }
             }
-            client.publish_diagnostics(uri, diags, Some(version)).await;
         });
-    }
-
-    fn with_doc<T>(&self, uri: &Uri, f: impl FnOnce(&str, Encoding) -> Option<T>) -> Option<T> {
-        let st = self.state();
-        let text = st.store.text(uri)?;
-        f(&text, st.encoding)
     }
 }
 
@@ -121,24 +174,9 @@ impl LanguageServer for Backend {
             .and_then(|g| g.position_encodings.as_deref());
         let enc = Encoding::negotiate(offered);
         self.state().encoding = enc;
+        self.init_session(&params);
         Ok(InitializeResult {
-            capabilities: ServerCapabilities {
-                position_encoding: Some(enc.kind()),
-                text_document_sync: Some(TextDocumentSyncCapability::Options(
-                    TextDocumentSyncOptions {
-                        open_close: Some(true),
-                        change: Some(TextDocumentSyncKind::INCREMENTAL),
-                        ..Default::default()
-                    },
-                )),
-                hover_provider: Some(HoverProviderCapability::Simple(true)),
-                completion_provider: Some(CompletionOptions {
-                    trigger_characters: Some(vec![":".to_string(), " ".to_string()]),
-                    ..Default::default()
-                }),
-                document_symbol_provider: Some(OneOf::Left(true)),
-                ..Default::default()
-            },
+            capabilities: handlers::capabilities(enc),
             server_info: Some(ServerInfo {
                 name: "pacto-lsp".to_string(),
                 version: Some(env!("CARGO_PKG_VERSION").to_string()),
@@ -149,6 +187,17 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         log("initialized");
+        self.after_initialized();
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        guard::notify("didChangeConfiguration", || {
+            self.on_change_configuration(params)
+        });
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        guard::notify("didChangeWatchedFiles", || self.on_watched_files(params));
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -157,11 +206,11 @@ impl LanguageServer for Backend {
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
-        let seq = self
-            .state()
+        self.track(&doc.uri, true);
+        self.state()
             .store
             .open(doc.uri.clone(), &doc.text, doc.version);
-        self.schedule_diagnostics(doc.uri, seq);
+        self.schedule_diagnostics(doc.uri);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
@@ -177,40 +226,82 @@ impl LanguageServer for Backend {
             )
         };
         match seq {
-            Some(seq) => self.schedule_diagnostics(uri, seq),
+            Some(_) => self.schedule_diagnostics(uri),
             None => log("didChange for a document that is not open"),
         }
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
-        self.state().store.close(&uri);
-        if diagnostics::is_contract(&uri) {
+        self.track(&uri, false);
+        let in_flight = {
+            let mut st = self.state();
+            st.store.close(&uri);
+            st.validating
+                .get_mut(&uri)
+                .map(|again| *again = true)
+                .is_some()
+        };
+        // A run in flight clears the diagnostics itself, after its own publish.
+        if !in_flight && diagnostics::is_contract(&uri) {
             self.client.publish_diagnostics(uri, Vec::new(), None).await;
         }
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
-        let p = params.text_document_position_params;
-        Ok(self.with_doc(&p.text_document.uri, |text, enc| {
-            hover::hover(text, p.position, enc)
-        }))
+        self.on_hover(params).await
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
-        let p = params.text_document_position;
-        Ok(self.with_doc(&p.text_document.uri, |text, enc| {
-            let items = completion::complete(text, p.position, enc);
-            Some(CompletionResponse::Array(items))
-        }))
+        self.on_completion(params).await
     }
 
     async fn document_symbol(
         &self,
         params: DocumentSymbolParams,
     ) -> Result<Option<DocumentSymbolResponse>> {
-        Ok(self.with_doc(&params.text_document.uri, |text, enc| {
-            Some(DocumentSymbolResponse::Nested(symbols::symbols(text, enc)))
-        }))
+        self.on_document_symbol(params)
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        self.on_folding_range(params)
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        self.on_definition(params).await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        self.on_references(params)
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        self.on_prepare_rename(params)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        self.on_rename(params)
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        self.on_code_action(params)
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        self.on_inlay_hint(params)
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        self.on_code_lens(params)
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        self.on_execute_command(params).await
     }
 }

@@ -1,8 +1,13 @@
-//! `textDocument/documentSymbol`: the outline of the contract's mappings and sequences.
+//! `textDocument/documentSymbol`: the outline of the contract's mappings and sequences, capped at
+//! [`MAX_SYMBOLS`] symbols (in document order) so a huge document still answers quickly.
 
 use crate::to_proto::{self, Encoding};
 use pacto_core::syntax::{parse, Limits, LineIndex, NodeKind, NodeRef, Resolved, Span};
+use std::cell::Cell;
 use tower_lsp_server::ls_types::{DocumentSymbol, SymbolKind};
+
+/// Most symbols returned (yaml-language-server's `maxItemsComputed` default).
+pub const MAX_SYMBOLS: usize = 5_000;
 
 pub fn symbols(text: &str, enc: Encoding) -> Vec<DocumentSymbol> {
     let parsed = parse(text, &Limits::default());
@@ -11,6 +16,7 @@ pub fn symbols(text: &str, enc: Encoding) -> Vec<DocumentSymbol> {
             let cx = Cx {
                 index: &parsed.line_index,
                 enc,
+                budget: Cell::new(MAX_SYMBOLS),
             };
             children(tree.root(), &cx, 0)
         }
@@ -21,6 +27,17 @@ pub fn symbols(text: &str, enc: Encoding) -> Vec<DocumentSymbol> {
 struct Cx<'a> {
     index: &'a LineIndex,
     enc: Encoding,
+    /// Symbols still allowed.
+    budget: Cell<usize>,
+}
+
+impl Cx<'_> {
+    /// Take one symbol from the budget; `false` when it is spent.
+    fn take(&self) -> bool {
+        let left = self.budget.get();
+        self.budget.set(left.saturating_sub(1));
+        left > 0
+    }
 }
 
 fn kind_of(node: NodeRef<'_>) -> SymbolKind {
@@ -67,6 +84,7 @@ fn children(node: NodeRef<'_>, cx: &Cx<'_>, depth: usize) -> Vec<DocumentSymbol>
     match node.kind() {
         NodeKind::Mapping(_) => node
             .entries()
+            .take_while(|_| cx.take())
             .filter_map(|(k, v)| {
                 let name = k.as_scalar()?.text.clone();
                 let detail = v.as_str().map(str::to_string);
@@ -76,6 +94,7 @@ fn children(node: NodeRef<'_>, cx: &Cx<'_>, depth: usize) -> Vec<DocumentSymbol>
             .collect(),
         NodeKind::Sequence(_) => node
             .items()
+            .take_while(|_| cx.take())
             .enumerate()
             .map(|(i, item)| {
                 let name = item

@@ -156,6 +156,12 @@ async fn only_pacto_yaml_is_validated() {
         )
         .await
     );
+    // `*.pacto.yaml` is a contract too (the editor integrations activate on it).
+    let named = file_uri(&dir.path().join("payments.pacto.yaml"));
+    c.open(&named, CONTRACT).await;
+    let p = c.notification("textDocument/publishDiagnostics").await;
+    assert_eq!(p["uri"], named);
+    assert_eq!(p["diagnostics"][0]["code"], "HEALTH_INTERFACE_NOT_FOUND");
 }
 
 #[tokio::test]
@@ -255,10 +261,12 @@ async fn complete(c: &mut Client, uri: &str, line: u32, character: u32) -> serde
     .await
 }
 
+/// The labels of the items that are not snippets (kind 15).
 fn labels(v: &serde_json::Value) -> Vec<String> {
     v.as_array()
         .map(|a| {
             a.iter()
+                .filter(|i| i["kind"] != 15)
                 .filter_map(|i| i["label"].as_str().map(str::to_string))
                 .collect()
         })

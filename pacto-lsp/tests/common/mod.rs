@@ -14,6 +14,8 @@ pub struct Client {
     writer: WriteHalf<DuplexStream>,
     next_id: i64,
     pending: VecDeque<Value>,
+    /// How long to wait for a response or notification (10 s unless changed).
+    pub timeout: Duration,
 }
 
 impl Client {
@@ -28,6 +30,7 @@ impl Client {
             writer: cw,
             next_id: 1,
             pending: VecDeque::new(),
+            timeout: Duration::from_secs(10),
         }
     }
 
@@ -46,6 +49,58 @@ impl Client {
             .await;
         c.notify("initialized", json!({})).await;
         (c, res)
+    }
+
+    /// Start and initialize with explicit client `capabilities` and `initializationOptions`.
+    pub async fn initialized_with(capabilities: Value, options: Option<Value>) -> (Client, Value) {
+        let mut c = Client::start();
+        let mut params = json!({"processId": null, "rootUri": null, "capabilities": capabilities});
+        if let Some(o) = options {
+            params["initializationOptions"] = o;
+        }
+        let res = c.request("initialize", params).await;
+        c.notify("initialized", json!({})).await;
+        (c, res)
+    }
+
+    /// Send a request and return the whole response message (`result` or `error`).
+    pub async fn request_raw(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        loop {
+            let msg = tokio::time::timeout(self.timeout, self.recv())
+                .await
+                .expect("response in time");
+            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
+                return msg;
+            }
+            self.pending.push_back(msg);
+        }
+    }
+
+    /// The next request the server sends to the client with `method` (waiting up to 10 s).
+    pub async fn server_request(&mut self, method: &str) -> Value {
+        let is_it = |m: &Value| m["method"] == method && m.get("id").is_some();
+        if let Some(i) = self.pending.iter().position(is_it) {
+            return self.pending.remove(i).expect("present");
+        }
+        loop {
+            let msg = tokio::time::timeout(self.timeout, self.recv())
+                .await
+                .expect("server request in time");
+            if is_it(&msg) {
+                return msg;
+            }
+            self.pending.push_back(msg);
+        }
+    }
+
+    /// Answer a server-to-client request.
+    pub async fn respond(&mut self, id: Value, result: Value) {
+        self.send(json!({"jsonrpc": "2.0", "id": id, "result": result}))
+            .await;
     }
 
     async fn send(&mut self, msg: Value) {
@@ -89,7 +144,7 @@ impl Client {
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
             .await;
         loop {
-            let msg = tokio::time::timeout(Duration::from_secs(10), self.recv())
+            let msg = tokio::time::timeout(self.timeout, self.recv())
                 .await
                 .expect("response in time");
             if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
@@ -106,7 +161,7 @@ impl Client {
             return self.pending.remove(i).expect("present")["params"].clone();
         }
         loop {
-            let msg = tokio::time::timeout(Duration::from_secs(10), self.recv())
+            let msg = tokio::time::timeout(self.timeout, self.recv())
                 .await
                 .expect("notification in time");
             if msg["method"] == method {
