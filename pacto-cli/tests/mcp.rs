@@ -1,0 +1,353 @@
+//! `pacto mcp` end to end with real clients:
+//!
+//! * the official Python MCP SDK client (`mcp` 2.x, `PACTO_TEST_PYTHON` from
+//!   `scripts/test-infra`) over stdio and over streamable HTTP, driving
+//!   `pacto-mcp/tests/py/mcp_e2e.py`: every tool on the fixtures, structured results checked,
+//!   path escapes refused; with `PACTO_TEST_REGISTRY`, `pacto_list_versions` and an `oci://`
+//!   inspect against the loopback registry;
+//! * the MCP Inspector CLI (`PACTO_TEST_MCP_INSPECTOR`) listing the tools.
+//!
+//! Without the tools these tests print "skipping" and pass, unless `CI` is set.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+fn env_or_skip(var: &str, test: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ => {
+            if std::env::var_os("CI").is_some() {
+                panic!("{var} is not set: run `eval \"$(scripts/test-infra start)\"` first");
+            }
+            eprintln!(
+                "skipping {test}: {var} is not set (run `eval \"$(scripts/test-infra start)\"`)"
+            );
+            None
+        }
+    }
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn fixtures() -> PathBuf {
+    std::fs::canonicalize(repo_root().join("fixtures")).unwrap()
+}
+
+fn driver() -> PathBuf {
+    repo_root().join("pacto-mcp/tests/py/mcp_e2e.py")
+}
+
+/// Isolated cache and config for the server, so tests never share registry state.
+fn isolate(c: &mut Command, home: &Path) {
+    for k in [
+        "PACTO_OUTPUT_FORMAT",
+        "PACTO_OFFLINE",
+        "PACTO_NO_CACHE",
+        "PACTO_REGISTRY_TOKEN",
+        "PACTO_REGISTRY_USERNAME",
+        "PACTO_REGISTRY_PASSWORD",
+    ] {
+        c.env_remove(k);
+    }
+    c.env("HOME", home.join("home"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("DOCKER_CONFIG", home.join("docker"));
+}
+
+/// Push `orders` 1.0.0, 1.1.0 and 2.0.0 (plus a non-semver tag) to a fresh repository and
+/// return `oci://<registry>/<repo>`.
+fn pushed_repo(registry: &str, home: &Path) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let repo = format!(
+        "{registry}/pacto-mcp-test/orders-{}-{}",
+        std::process::id(),
+        nanos % 1_000_000_000
+    );
+    for version in ["1.0.0", "2.0.0", "1.1.0"] {
+        let dir = home.join(format!("bundle-{version}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("pacto.yaml"),
+            format!("pactoVersion: \"1.0\"\nservice:\n  name: orders\n  version: {version}\n  owner: team/orders\n"),
+        )
+        .unwrap();
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+        isolate(&mut c, home);
+        let o = c
+            .args(["push", &format!("oci://{repo}"), "-p"])
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "push {version}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    format!("oci://{repo}")
+}
+
+fn run_driver(python: &str, args: &[String], home: &Path) -> serde_json::Value {
+    let mut c = Command::new(python);
+    isolate(&mut c, home);
+    let start = Instant::now();
+    let o = c
+        .arg(driver())
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success(),
+        "python MCP client failed:\n{stdout}\n{stderr}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    eprintln!("python client: {summary} ({:?} wall)", start.elapsed());
+    summary
+}
+
+fn check_summary(summary: &serde_json::Value, with_registry: bool) {
+    assert_eq!(summary["tools"], 15);
+    assert_eq!(summary["server"], "pacto");
+    let checked: Vec<&str> = summary["checked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let expected = if with_registry { 15 } else { 14 };
+    assert_eq!(checked.len(), expected, "{checked:?}");
+}
+
+fn common_args(work: &Path) -> Vec<String> {
+    let mut a = vec![
+        "--fixtures".to_string(),
+        fixtures().to_string_lossy().into_owned(),
+        "--work".to_string(),
+        work.to_string_lossy().into_owned(),
+    ];
+    if let Ok(reg) = std::env::var("PACTO_TEST_REGISTRY") {
+        if !reg.is_empty() {
+            a.push("--registry-ref".to_string());
+            a.push(String::new()); // filled by the caller
+        }
+    }
+    a
+}
+
+fn with_registry(args: &mut [String], home: &Path) -> bool {
+    let Some(last) = args.last_mut() else {
+        return false;
+    };
+    if !last.is_empty() {
+        return false;
+    }
+    let reg = std::env::var("PACTO_TEST_REGISTRY").unwrap();
+    *last = pushed_repo(&reg, home);
+    true
+}
+
+#[test]
+fn python_sdk_client_over_stdio() {
+    let Some(python) = env_or_skip("PACTO_TEST_PYTHON", "mcp stdio") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let work = std::fs::canonicalize(home.path()).unwrap().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let mut args = vec![
+        "--stdio".to_string(),
+        env!("CARGO_BIN_EXE_pacto").to_string(),
+    ];
+    args.extend(common_args(&work));
+    let registry = with_registry(&mut args, home.path());
+    let summary = run_driver(&python, &args, home.path());
+    check_summary(&summary, registry);
+}
+
+/// A `pacto mcp -t http` child, killed on drop.
+struct HttpServer {
+    child: Child,
+    url: String,
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_http(home: &Path, work: &Path) -> HttpServer {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+    isolate(&mut c, home);
+    let mut child = c
+        .args(["mcp", "-t", "http", "--port", "0", "--root"])
+        .arg(fixtures())
+        .arg("--root")
+        .arg(work)
+        .current_dir(fixtures())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("MCP server listening on ")
+        .unwrap_or_else(|| panic!("unexpected first stderr line: {line:?}"))
+        .to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.ends_with("/mcp"),
+        "{url}"
+    );
+    HttpServer { child, url }
+}
+
+#[test]
+fn python_sdk_client_over_streamable_http() {
+    let Some(python) = env_or_skip("PACTO_TEST_PYTHON", "mcp http") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let work = std::fs::canonicalize(home.path()).unwrap().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let server = start_http(home.path(), &work);
+    let mut args = vec!["--url".to_string(), server.url.clone()];
+    args.extend(common_args(&work));
+    let registry = with_registry(&mut args, home.path());
+    let summary = run_driver(&python, &args, home.path());
+    check_summary(&summary, registry);
+}
+
+/// Other paths are 404 and the server binds loopback only (no Python needed).
+#[test]
+fn http_serves_only_mcp_on_loopback() {
+    let home = tempfile::tempdir().unwrap();
+    let work = std::fs::canonicalize(home.path()).unwrap();
+    let server = start_http(home.path(), &work);
+    let addr = server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp")
+        .to_string();
+    let get = |path: &str| {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out
+    };
+    assert!(
+        get("/other").starts_with("HTTP/1.1 404"),
+        "{}",
+        get("/other")
+    );
+    assert!(get("/").starts_with("HTTP/1.1 404"));
+    // The MCP endpoint answers (a GET without a session is refused by the transport, not 404).
+    assert!(!get("/mcp").starts_with("HTTP/1.1 404"), "{}", get("/mcp"));
+    let port = addr.rsplit(':').next().unwrap();
+    // Not reachable through a non-loopback address of this host, if it has one.
+    if let Ok(ip) = non_loopback_ip() {
+        assert!(std::net::TcpStream::connect_timeout(
+            &format!("{ip}:{port}").parse().unwrap(),
+            Duration::from_secs(2)
+        )
+        .is_err());
+    }
+}
+
+fn non_loopback_ip() -> Result<std::net::IpAddr, ()> {
+    // The address the host would use to reach the outside (no packet is sent for UDP connect).
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").map_err(|_| ())?;
+    s.connect("10.255.255.1:9").map_err(|_| ())?;
+    let ip = s.local_addr().map_err(|_| ())?.ip();
+    if ip.is_loopback() || ip.is_unspecified() {
+        Err(())
+    } else {
+        Ok(ip)
+    }
+}
+
+#[test]
+fn inspector_cli_lists_the_tools() {
+    let Some(inspector) = env_or_skip("PACTO_TEST_MCP_INSPECTOR", "mcp inspector") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let mut c = Command::new(&inspector);
+    isolate(&mut c, home.path());
+    let o = c
+        .args([
+            "--cli",
+            env!("CARGO_BIN_EXE_pacto"),
+            "mcp",
+            "--method",
+            "tools/list",
+        ])
+        .current_dir(fixtures())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "inspector failed: {stdout}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let names: Vec<&str> = v["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 15, "{names:?}");
+    assert!(names.contains(&"pacto_validate") && names.contains(&"pacto_edit"));
+    // And a call through the inspector: a structured result, not an error.
+    let o = Command::new(&inspector)
+        .args([
+            "--cli",
+            env!("CARGO_BIN_EXE_pacto"),
+            "mcp",
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "pacto_explain",
+            "--tool-arg",
+            "ref=valid/nginx",
+        ])
+        .current_dir(fixtures())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_ne!(v["isError"], true, "{v}");
+    assert_eq!(
+        v["structuredContent"]["summary"],
+        "nginx@1.27.3 is a stateless service workload (pacto 1.0), owned by infra/networking"
+    );
+}

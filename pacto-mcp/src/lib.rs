@@ -1,0 +1,463 @@
+//! `pacto-mcp`: the Pacto MCP server (spec §9). Every Pacto operation as a tool for AI
+//! assistants, over stdio or streamable HTTP, on the official Rust SDK (`rmcp`).
+//!
+//! * Tools: the Go Pacto set (same names and inputs), the authoring set (`pacto_create`,
+//!   `pacto_edit`, `pacto_check`) and `pacto_diff`, `pacto_list_versions`, `pacto_graph`; each
+//!   with an input schema, an output schema, structured content and a text block
+//!   ([`tools::catalog`]).
+//! * Resources: the contract JSON Schema and the `pacto.yaml` files under the roots.
+//! * Prompt: `review-breaking-changes`, which runs the diff and asks for an explanation.
+//! * Safety: tools read and write only inside the [`roots::Roots`]; a tool failure is an
+//!   `isError` result; the server never writes to stdout except protocol messages.
+
+pub mod roots;
+pub mod tools;
+
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
+    GetPromptResponse, GetPromptResult, Implementation, ListPromptsResult, ListResourcesResult,
+    ListToolsResult, PaginatedRequestParams, Prompt, PromptArgument, PromptMessage,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource,
+    ResourceContents, Role, ServerCapabilities, ServerConfig, Tool, ToolAnnotations,
+};
+use rmcp::service::{NotificationContext, RequestContext};
+use rmcp::{ErrorData as McpError, RoleServer, ServerHandler, ServiceExt};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tools::{Ctx, ToolError};
+
+/// URI of the contract JSON Schema resource.
+pub const SCHEMA_URI: &str = "pacto://schema/pacto-v1.0.schema.json";
+/// Name of the prompt that reviews a diff.
+pub const REVIEW_PROMPT: &str = "review-breaking-changes";
+/// How many contract files the resource list shows at most, and how deep it looks.
+const MAX_RESOURCES: usize = 500;
+const MAX_SCAN_DEPTH: usize = 6;
+/// Largest resource file served.
+const MAX_RESOURCE_BYTES: u64 = 1024 * 1024;
+
+const INSTRUCTIONS: &str = "Pacto describes how a cloud-native service operates (interfaces, \
+configuration, dependencies, runtime, scaling) in a pacto.yaml contract. Call pacto_schema \
+before creating or editing contracts. Use pacto_check or pacto_validate after every change, \
+pacto_diff to classify changes between versions, and pacto_edit (with dry_run first) to change \
+an existing contract while keeping its comments.";
+
+/// The MCP server: the tool context plus the server's identity.
+#[derive(Clone)]
+pub struct PactoServer {
+    ctx: Ctx,
+    version: String,
+}
+
+impl PactoServer {
+    pub fn new(ctx: Ctx, version: impl Into<String>) -> PactoServer {
+        PactoServer {
+            ctx,
+            version: version.into(),
+        }
+    }
+
+    pub fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+
+    /// The tools as `tools/list` shows them.
+    pub fn tools() -> Vec<Tool> {
+        tools::catalog()
+            .into_iter()
+            .map(|d| {
+                let input = match d.input_schema {
+                    Value::Object(m) => m,
+                    _ => Map::new(),
+                };
+                let output = match d.output_schema {
+                    Value::Object(m) => m,
+                    _ => Map::new(),
+                };
+                Tool::new(d.name, d.description, Arc::new(input))
+                    .with_title(d.title)
+                    .with_raw_output_schema(Arc::new(output))
+                    .with_annotations(
+                        ToolAnnotations::with_title(d.title)
+                            .read_only(d.read_only)
+                            .destructive(false)
+                            .open_world(d.network),
+                    )
+            })
+            .collect()
+    }
+
+    /// Run a tool off the async runtime and turn the outcome into a tool result.
+    pub async fn run_tool(&self, name: String, args: Map<String, Value>) -> CallToolResult {
+        let ctx = self.ctx.clone();
+        let outcome = tokio::task::spawn_blocking(move || tools::call(&ctx, &name, &args)).await;
+        match outcome {
+            Ok(Ok(out)) => {
+                let mut r = CallToolResult::success(vec![ContentBlock::text(out.text)]);
+                r.structured_content = Some(out.structured);
+                r
+            }
+            Ok(Err(e)) => tool_error(&e),
+            Err(join) => CallToolResult::error(vec![ContentBlock::text(format!(
+                "the tool failed unexpectedly: {join}"
+            ))]),
+        }
+    }
+
+    /// `pacto.yaml` files under the roots (bounded), as resources.
+    fn contract_resources(&self) -> Vec<Resource> {
+        let mut out = Vec::new();
+        for root in self.ctx.roots.all() {
+            scan(&root, 0, &mut out);
+            if out.len() >= MAX_RESOURCES {
+                break;
+            }
+        }
+        out.sort();
+        out.dedup();
+        out.truncate(MAX_RESOURCES);
+        out.into_iter()
+            .map(|p| {
+                let dir = p
+                    .parent()
+                    .and_then(|d| d.file_name())
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                Resource::new(file_uri(&p), format!("{dir}/pacto.yaml"))
+                    .with_description(format!("Pacto contract in {}", p.display()))
+                    .with_mime_type("application/yaml")
+            })
+            .collect()
+    }
+
+    fn read_resource_text(&self, uri: &str) -> Result<(String, &'static str), String> {
+        if uri == SCHEMA_URI {
+            return Ok((
+                pacto_core::schema::SCHEMA_JSON.to_string(),
+                "application/schema+json",
+            ));
+        }
+        let path =
+            roots::path_of_file_uri(uri).ok_or_else(|| format!("unknown resource {uri:?}"))?;
+        let checked = self
+            .ctx
+            .roots
+            .check(&path.to_string_lossy())
+            .map_err(|e| e.to_string())?;
+        let meta = std::fs::metadata(&checked).map_err(|e| e.to_string())?;
+        if !meta.is_file() {
+            return Err(format!("{uri} is not a file"));
+        }
+        if meta.len() > MAX_RESOURCE_BYTES {
+            return Err(format!("{uri} is larger than {MAX_RESOURCE_BYTES} bytes"));
+        }
+        let text = std::fs::read_to_string(&checked).map_err(|e| e.to_string())?;
+        Ok((text, "application/yaml"))
+    }
+
+    /// Roots are deprecated by SEP-2577 in the 2026-07-28 protocol, but clients on earlier
+    /// protocols (Claude Code, VS Code) still offer them.
+    #[allow(deprecated)]
+    async fn refresh_client_roots(&self, peer: rmcp::Peer<RoleServer>) {
+        let offers = peer
+            .peer_info()
+            .is_some_and(|i| i.capabilities.roots.is_some());
+        if !offers {
+            return;
+        }
+        match tokio::time::timeout(Duration::from_secs(10), peer.list_roots()).await {
+            Ok(Ok(list)) => {
+                let dirs: Vec<PathBuf> = list
+                    .roots
+                    .iter()
+                    .filter_map(|r| roots::path_of_file_uri(&r.uri))
+                    .collect();
+                let n = self.ctx.roots.set_client_roots(dirs);
+                eprintln!("pacto mcp: {n} client root(s) in use");
+            }
+            Ok(Err(e)) => eprintln!("pacto mcp: roots/list failed: {e}"),
+            Err(_) => eprintln!("pacto mcp: roots/list timed out"),
+        }
+    }
+}
+
+fn tool_error(e: &ToolError) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(e.to_string())])
+}
+
+fn file_uri(p: &Path) -> String {
+    let mut out = String::from("file://");
+    for b in p.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn scan(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+    if depth > MAX_SCAN_DEPTH || out.len() >= MAX_RESOURCES {
+        return;
+    }
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = rd.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_file() && name == "pacto.yaml" {
+            out.push(e.path());
+        } else if ft.is_dir()
+            && !name.starts_with('.')
+            && !matches!(name.as_ref(), "target" | "node_modules" | "vendor")
+        {
+            scan(&e.path(), depth + 1, out);
+        }
+    }
+}
+
+impl ServerHandler for PactoServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .enable_prompts()
+                .build(),
+        )
+        .with_server_info(Implementation::new("pacto", self.version.clone()))
+        .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, McpError> {
+        Ok(ListToolsResult::with_all_items(Self::tools()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        Self::tools().into_iter().find(|t| t.name == name)
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, McpError> {
+        let args = request.arguments.unwrap_or_default();
+        Ok(self.run_tool(request.name.to_string(), args).await.into())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, McpError> {
+        let this = self.clone();
+        let mut list = vec![Resource::new(SCHEMA_URI, "pacto-v1.0.schema.json")
+            .with_description("JSON Schema of pacto.yaml (contract v1.0)")
+            .with_mime_type("application/schema+json")];
+        let contracts = tokio::task::spawn_blocking(move || this.contract_resources())
+            .await
+            .unwrap_or_default();
+        list.extend(contracts);
+        Ok(ListResourcesResult::with_all_items(list))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, McpError> {
+        let this = self.clone();
+        let uri = request.uri.clone();
+        let read = tokio::task::spawn_blocking(move || this.read_resource_text(&uri))
+            .await
+            .map_err(|e| McpError::internal_error(e.to_string(), None))?;
+        match read {
+            Ok((text, mime)) => {
+                Ok(ReadResourceResult::new(vec![
+                    ResourceContents::text(text, request.uri).with_mime_type(mime)
+                ])
+                .into())
+            }
+            Err(e) => Err(McpError::resource_not_found(e, None)),
+        }
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, McpError> {
+        Ok(ListPromptsResult::with_all_items(vec![Prompt::new(
+            REVIEW_PROMPT,
+            Some("Diff two versions of a contract and explain the breaking changes, who they affect and how to roll them out"),
+            Some(vec![
+                PromptArgument::new("old")
+                    .with_description("The old contract: a bundle path or oci:// ref")
+                    .with_required(true),
+                PromptArgument::new("new")
+                    .with_description("The new contract: a bundle path or oci:// ref")
+                    .with_required(true),
+            ]),
+        )]))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, McpError> {
+        if request.name != REVIEW_PROMPT {
+            return Err(McpError::invalid_params(
+                format!("unknown prompt {:?}", request.name),
+                None,
+            ));
+        }
+        let args = request.arguments.unwrap_or_default();
+        let mut call = Map::new();
+        for k in ["old", "new"] {
+            let v = args.get(k).and_then(Value::as_str).unwrap_or_default();
+            if v.is_empty() {
+                return Err(McpError::invalid_params(format!("{k} is required"), None));
+            }
+            call.insert(k.to_string(), Value::String(v.to_string()));
+        }
+        let ctx = self.ctx.clone();
+        let diff = tokio::task::spawn_blocking(move || tools::call(&ctx, "pacto_diff", &call))
+            .await
+            .map_err(|e| McpError::internal_error(e.to_string(), None))?
+            .map_err(|e| McpError::invalid_params(e.to_string(), None))?;
+        let text = format!(
+            "Review the changes between two versions of a Pacto service contract.\n\n\
+             Pacto classified them as follows (`pacto diff`):\n\n```\n{}```\n\n\
+             For every BREAKING or POTENTIAL_BREAKING change: explain in plain words what \
+             changes for the consumers of this service, who is affected (callers of which \
+             interface, dependents, operators), and propose a safe rollout (deprecation window, \
+             version bump, compatibility shims). Then say whether the new version number is \
+             appropriate for these changes (a breaking change needs a major bump). Keep \
+             NON_BREAKING changes to a one-line summary.",
+            diff.text
+        );
+        Ok(
+            GetPromptResult::new(vec![PromptMessage::new_text(Role::User, text)])
+                .with_description("Review the breaking changes between two contract versions")
+                .into(),
+        )
+    }
+
+    async fn on_initialized(&self, context: NotificationContext<RoleServer>) {
+        let this = self.clone();
+        tokio::spawn(async move { this.refresh_client_roots(context.peer).await });
+    }
+
+    async fn on_roots_list_changed(&self, context: NotificationContext<RoleServer>) {
+        let this = self.clone();
+        tokio::spawn(async move { this.refresh_client_roots(context.peer).await });
+    }
+}
+
+/// Errors of the transports.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("MCP session failed: {0}")]
+    Session(String),
+}
+
+/// Serve on stdin/stdout until the client closes the stream. Logs go to stderr.
+pub async fn serve_stdio(server: PactoServer) -> Result<(), ServeError> {
+    eprintln!("MCP server running on stdio");
+    let running = server
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| ServeError::Session(e.to_string()))?;
+    running
+        .waiting()
+        .await
+        .map_err(|e| ServeError::Session(e.to_string()))?;
+    Ok(())
+}
+
+/// Serve streamable HTTP at `http://<addr>/mcp` until `shutdown` resolves. Any other path is a
+/// 404. `on_bound` gets the actual address (port 0 picks a free one).
+pub async fn serve_http(
+    server: PactoServer,
+    addr: std::net::SocketAddr,
+    on_bound: impl FnOnce(std::net::SocketAddr),
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), ServeError> {
+    use hyper::service::service_fn;
+    use hyper_util::rt::TokioIo;
+    use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+    use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    let mut hosts = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "::1".to_string(),
+    ];
+    let ip = bound.ip().to_string();
+    if !hosts.contains(&ip) {
+        hosts.push(ip);
+    }
+    let config = StreamableHttpServerConfig::default().with_allowed_hosts(hosts);
+    let factory_server = server.clone();
+    let service = StreamableHttpService::new(
+        move || Ok(factory_server.clone()),
+        Arc::new(LocalSessionManager::default()),
+        config,
+    );
+    on_bound(bound);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    eprintln!("pacto mcp: accept failed: {e}");
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let svc = service.clone();
+        tokio::spawn(async move {
+            let handler = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                let mut svc = svc.clone();
+                async move {
+                    if req.uri().path() != "/mcp" {
+                        let body = http_body_util::Full::new(bytes::Bytes::from_static(
+                            b"404 page not found\n",
+                        ));
+                        let mut not_found =
+                            hyper::Response::new(http_body_util::BodyExt::boxed(body));
+                        *not_found.status_mut() = hyper::StatusCode::NOT_FOUND;
+                        return Ok::<_, std::convert::Infallible>(not_found);
+                    }
+                    tower_service::Service::call(&mut svc, req).await
+                }
+            });
+            if let Err(e) = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), handler)
+                .await
+            {
+                eprintln!("pacto mcp: connection error: {e}");
+            }
+        });
+    }
+    Ok(())
+}

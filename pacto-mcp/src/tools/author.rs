@@ -1,0 +1,820 @@
+//! Tools that write contracts: `pacto_generate_contract` (Go's generator, text only),
+//! `pacto_create` (a new bundle) and `pacto_edit` (span-preserving changes to a pacto.yaml).
+
+use super::{Args, Ctx, Output, ToolError, ToolResult};
+use pacto_core::bundle::{Bundle, DirBundle, MemBundle, CONTRACT_FILE};
+use pacto_core::edit;
+use pacto_core::scaffold::yaml_scalar;
+use pacto_core::validate::{self, LocalResolver, NoResolver, Options};
+use serde_json::{json, Map, Value};
+use std::fmt::Write as _;
+use std::path::Path;
+
+fn ys(s: &str) -> String {
+    yaml_scalar(s)
+}
+
+/// A JSON value as YAML text on one line (strings through [`yaml_scalar`], the rest as JSON,
+/// which YAML reads the same).
+fn yaml_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => ys(s),
+        other => other.to_string(),
+    }
+}
+
+/// `pacto_generate_contract` (spec §9): Go Pacto's answers-to-YAML generator.
+pub fn generate_contract(args: &Args<'_>) -> ToolResult {
+    let name = args.str("service_name")?.trim();
+    if name.is_empty() {
+        return Err(ToolError::msg("service_name is required"));
+    }
+    let http = args.bool("exposes_http");
+    let grpc = args.bool("exposes_grpc");
+    let db = args.bool("needs_database");
+    let cache = args.bool("needs_cache");
+    let mut y = String::new();
+    y.push_str("pactoVersion: \"1.0\"\n");
+    let _ = write!(y, "service:\n  name: {}\n  version: \"0.1.0\"\n", ys(name));
+    if http || grpc {
+        y.push_str("interfaces:\n");
+        if http {
+            y.push_str(
+                "  - name: http-api\n    type: http\n    port: 8080\n    visibility: public\n",
+            );
+        }
+        if grpc {
+            y.push_str(
+                "  - name: grpc-api\n    type: grpc\n    port: 9090\n    visibility: internal\n",
+            );
+        }
+    }
+    if db || cache {
+        y.push_str("dependencies:\n");
+        if db {
+            y.push_str("  - ref: postgres\n    required: true\n    compatibility: \"^1.0.0\"\n");
+        }
+        if cache {
+            y.push_str("  - ref: redis\n    required: false\n    compatibility: \"^1.0.0\"\n");
+        }
+    }
+    y.push_str("runtime:\n  workload: service\n  state:\n");
+    if db {
+        y.push_str("    type: stateful\n    persistence:\n      scope: shared\n      durability: persistent\n    dataCriticality: medium\n");
+    } else {
+        y.push_str("    type: stateless\n    persistence:\n      scope: local\n      durability: ephemeral\n    dataCriticality: low\n");
+    }
+    if http {
+        y.push_str("  health:\n    interface: http-api\n    path: /health\n");
+    }
+    let language = args.str("language")?.trim();
+    if !language.is_empty() {
+        let _ = write!(y, "metadata:\n  language: {}\n", ys(language));
+    }
+    Ok(Output {
+        structured: json!({"yaml": y}),
+        text: y,
+    })
+}
+
+/// An interface as given by the client, normalised.
+struct Iface {
+    name: String,
+    kind: String,
+    port: Option<i64>,
+    visibility: Option<String>,
+    contract: Option<String>,
+}
+
+fn field<'a>(o: &'a Map<String, Value>, k: &str) -> Option<&'a str> {
+    o.get(k).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+fn iface_of(v: &Value) -> Result<Iface, ToolError> {
+    let o = v
+        .as_object()
+        .ok_or_else(|| ToolError::msg(format!("an interface must be an object, got {v}")))?;
+    let name = field(o, "name").ok_or_else(|| ToolError::msg("an interface needs a name"))?;
+    Ok(Iface {
+        name: name.to_string(),
+        kind: field(o, "type").unwrap_or("http").to_string(),
+        port: o.get("port").and_then(|p| {
+            p.as_i64()
+                .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
+        }),
+        visibility: field(o, "visibility").map(str::to_string),
+        contract: field(o, "contract").map(str::to_string),
+    })
+}
+
+impl Iface {
+    fn yaml(&self) -> String {
+        let mut y = format!("name: {}\ntype: {}\n", ys(&self.name), ys(&self.kind));
+        if let Some(p) = self.port {
+            let _ = writeln!(y, "port: {p}");
+        }
+        if let Some(v) = &self.visibility {
+            let _ = writeln!(y, "visibility: {}", ys(v));
+        }
+        if let Some(c) = &self.contract {
+            let _ = writeln!(y, "contract: {}", ys(c));
+        }
+        y
+    }
+
+    /// grpc and event interfaces need a contract file: name a stub one when none is given.
+    fn stub(&mut self) -> Option<(String, String)> {
+        if self.contract.is_some() {
+            return None;
+        }
+        let (path, text) = match self.kind.as_str() {
+            "grpc" => (
+                format!("interfaces/{}.proto", self.name),
+                format!(
+                    "syntax = \"proto3\";\n\npackage {};\n\nservice {} {{\n}}\n",
+                    self.name.replace('-', "_"),
+                    camel(&self.name)
+                ),
+            ),
+            "event" => (
+                format!("interfaces/{}.yaml", self.name),
+                format!(
+                    "asyncapi: 3.0.0\ninfo:\n  title: {}\n  version: 0.1.0\nchannels: {{}}\n",
+                    ys(&self.name)
+                ),
+            ),
+            _ => return None,
+        };
+        self.contract = Some(path.clone());
+        Some((path, text))
+    }
+}
+
+fn camel(s: &str) -> String {
+    s.split(['-', '_'])
+        .map(|p| {
+            let mut c = p.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+struct Dep {
+    name: Option<String>,
+    reference: String,
+    required: bool,
+    compatibility: String,
+}
+
+fn dep_of(v: &Value) -> Result<Dep, ToolError> {
+    let o = v
+        .as_object()
+        .ok_or_else(|| ToolError::msg(format!("a dependency must be an object, got {v}")))?;
+    let reference = field(o, "ref").ok_or_else(|| ToolError::msg("a dependency needs a ref"))?;
+    Ok(Dep {
+        name: field(o, "name").map(str::to_string),
+        reference: reference.to_string(),
+        required: o.get("required").and_then(Value::as_bool).unwrap_or(true),
+        compatibility: field(o, "compatibility").unwrap_or("^1.0.0").to_string(),
+    })
+}
+
+impl Dep {
+    fn yaml(&self) -> String {
+        let mut y = String::new();
+        if let Some(n) = &self.name {
+            let _ = writeln!(y, "name: {}", ys(n));
+        }
+        let _ = writeln!(y, "ref: {}", ys(&self.reference));
+        let _ = writeln!(y, "required: {}", self.required);
+        let _ = writeln!(y, "compatibility: {}", quote(&self.compatibility));
+        y
+    }
+}
+
+/// Always double-quote (constraints like `^1.0.0` read fine plain, but Go writes them quoted).
+fn quote(s: &str) -> String {
+    let q = ys(s);
+    if q.starts_with('"') {
+        q
+    } else {
+        format!("\"{s}\"")
+    }
+}
+
+/// The runtime answers of `pacto_create` / `pacto_edit` (spec §9 mapping).
+struct RuntimeAnswers {
+    workload: Option<String>,
+    stores_data: Option<bool>,
+    survives: bool,
+    shared: bool,
+    impact: Option<String>,
+}
+
+fn runtime_answers(args: &Args<'_>) -> Result<RuntimeAnswers, ToolError> {
+    Ok(RuntimeAnswers {
+        workload: args.opt_str("workload")?.map(str::to_string),
+        stores_data: args.opt_bool("stores_data"),
+        survives: args.bool("data_survives_restart"),
+        shared: args.bool("data_shared_across_instances"),
+        impact: args.opt_str("data_loss_impact")?.map(str::to_string),
+    })
+}
+
+impl RuntimeAnswers {
+    /// (type, scope, durability, criticality) when any state answer was given.
+    fn state(&self) -> Option<(&'static str, &'static str, &'static str, String)> {
+        let stateful = self.stores_data?;
+        let (t, scope, durability, mut crit) = if stateful {
+            (
+                "stateful",
+                if self.shared { "shared" } else { "local" },
+                if self.survives {
+                    "persistent"
+                } else {
+                    "ephemeral"
+                },
+                "medium".to_string(),
+            )
+        } else {
+            ("stateless", "local", "ephemeral", "low".to_string())
+        };
+        if let Some(i) = &self.impact {
+            if matches!(i.as_str(), "low" | "medium" | "high") {
+                crit = i.clone();
+            }
+        }
+        Some((t, scope, durability, crit))
+    }
+}
+
+struct Scaling {
+    replicas: Option<i64>,
+    min: Option<i64>,
+    max: Option<i64>,
+}
+
+fn scaling(args: &Args<'_>) -> Scaling {
+    let replicas = args.int("replicas");
+    Scaling {
+        replicas,
+        min: replicas
+            .is_none()
+            .then(|| args.int("min_replicas"))
+            .flatten(),
+        max: replicas
+            .is_none()
+            .then(|| args.int("max_replicas"))
+            .flatten(),
+    }
+}
+
+/// `{name, type?, description?, required?}` items into a JSON Schema (draft 2020-12).
+fn add_properties(schema: &mut Value, props: &[Value]) -> Result<(), ToolError> {
+    let Some(root) = schema.as_object_mut() else {
+        return Err(ToolError::msg(
+            "the configuration schema is not a JSON object",
+        ));
+    };
+    for p in props {
+        let (name, o) = match p {
+            Value::String(s) => (s.clone(), Map::new()),
+            Value::Object(o) => (
+                field(o, "name")
+                    .ok_or_else(|| ToolError::msg("a config property needs a name"))?
+                    .to_string(),
+                o.clone(),
+            ),
+            other => {
+                return Err(ToolError::msg(format!(
+                    "a config property must be an object or a name, got {other}"
+                )))
+            }
+        };
+        let mut prop = Map::new();
+        prop.insert(
+            "type".into(),
+            field(&o, "type").unwrap_or("string").to_string().into(),
+        );
+        if let Some(d) = field(&o, "description") {
+            prop.insert("description".into(), d.into());
+        }
+        if let Some(d) = o.get("default") {
+            prop.insert("default".into(), d.clone());
+        }
+        let props = root
+            .entry("properties")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(m) = props.as_object_mut() {
+            m.insert(name.clone(), Value::Object(prop));
+        }
+        if o.get("required").and_then(Value::as_bool) == Some(true) {
+            let req = root
+                .entry("required")
+                .or_insert_with(|| Value::Array(Vec::new()));
+            if let Some(a) = req.as_array_mut() {
+                if !a.iter().any(|x| x == &Value::String(name.clone())) {
+                    a.push(name.into());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn empty_config_schema() -> Value {
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {},
+    })
+}
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
+}
+
+/// Keyword inference from a free-text description.
+fn infer(description: &str) -> (Vec<Iface>, Vec<Dep>, Option<bool>) {
+    let d = description.to_ascii_lowercase();
+    let has = |w: &[&str]| w.iter().any(|k| d.contains(k));
+    let mut ifaces = Vec::new();
+    let mut deps = Vec::new();
+    let mut stateful = None;
+    if has(&["rest", "http", "api", "web"]) {
+        ifaces.push(Iface {
+            name: "http-api".into(),
+            kind: "http".into(),
+            port: Some(8080),
+            visibility: Some("internal".into()),
+            contract: None,
+        });
+    }
+    if has(&["grpc"]) {
+        ifaces.push(Iface {
+            name: "grpc-api".into(),
+            kind: "grpc".into(),
+            port: Some(9090),
+            visibility: Some("internal".into()),
+            contract: None,
+        });
+    }
+    if has(&["kafka", "event", "queue", "rabbitmq", "nats"]) {
+        ifaces.push(Iface {
+            name: "events".into(),
+            kind: "event".into(),
+            port: None,
+            visibility: Some("internal".into()),
+            contract: None,
+        });
+    }
+    let dep = |name: &str| Dep {
+        name: Some(name.to_string()),
+        reference: format!("oci://ghcr.io/my-org/{name}-pacto:1.0.0"),
+        required: true,
+        compatibility: "^1.0.0".to_string(),
+    };
+    if has(&["postgres", "mysql", "database", "sql"]) {
+        deps.push(dep("postgres"));
+        stateful = Some(true);
+    }
+    if has(&["redis", "cache"]) {
+        deps.push(dep("redis"));
+    }
+    if has(&["kafka"]) {
+        deps.push(dep("kafka"));
+    }
+    (ifaces, deps, stateful)
+}
+
+fn validation_json(diags: &[pacto_core::Diagnostic]) -> (bool, Vec<Value>, Vec<Value>) {
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    for d in diags {
+        let v = json!({"code": d.code, "path": d.path, "message": d.message});
+        if d.is_error() {
+            errors.push(v);
+        } else {
+            warnings.push(v);
+        }
+    }
+    (errors.is_empty(), errors, warnings)
+}
+
+fn files_output(
+    path: &Path,
+    dry_run: bool,
+    files: &[(String, String)],
+    diags: &[pacto_core::Diagnostic],
+    verb: &str,
+) -> Output {
+    let (valid, errors, warnings) = validation_json(diags);
+    let mut text = format!(
+        "{} {} ({} file(s)){}\n",
+        if dry_run { "Would write" } else { verb },
+        path.display(),
+        files.len(),
+        if valid {
+            ""
+        } else {
+            "; the contract is INVALID"
+        }
+    );
+    for e in errors.iter().chain(&warnings) {
+        let _ = writeln!(
+            text,
+            "  [{}] {}: {}",
+            e["code"].as_str().unwrap_or(""),
+            e["path"].as_str().unwrap_or(""),
+            e["message"].as_str().unwrap_or("")
+        );
+    }
+    for (p, c) in files {
+        if p == CONTRACT_FILE {
+            let _ = write!(text, "--- {p}\n{c}");
+        }
+    }
+    Output {
+        structured: json!({
+            "path": path.display().to_string(),
+            "dry_run": dry_run,
+            "files": files.iter().map(|(p, c)| json!({"path": p, "content": c})).collect::<Vec<_>>(),
+            "valid": valid, "errors": errors, "warnings": warnings,
+        }),
+        text,
+    }
+}
+
+fn write_files(dir: &Path, files: &[(String, String)]) -> Result<(), ToolError> {
+    for (p, c) in files {
+        let full = dir.join(p);
+        if let Some(parent) = full.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| ToolError::msg(format!("cannot create {}: {e}", parent.display())))?;
+        }
+        std::fs::write(&full, c)
+            .map_err(|e| ToolError::msg(format!("cannot write {}: {e}", full.display())))?;
+    }
+    Ok(())
+}
+
+pub fn create(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let name = args.required("name")?.trim().to_string();
+    let description = args.str("description")?;
+    let dry_run = args.bool("dry_run");
+    let target = match args.opt_str("path")? {
+        Some(p) => p.to_string(),
+        None => name.clone(),
+    };
+    let dir = ctx.roots.check(&target)?;
+    if dir.join(CONTRACT_FILE).exists() {
+        return Err(ToolError::msg(format!(
+            "{} already has a {CONTRACT_FILE}; use pacto_edit to change it",
+            dir.display()
+        )));
+    }
+    let (mut ifaces, mut deps, inferred_state) = infer(description);
+    let given_ifaces = args.list("interfaces")?;
+    if !given_ifaces.is_empty() {
+        ifaces = given_ifaces
+            .iter()
+            .map(iface_of)
+            .collect::<Result<_, _>>()?;
+    }
+    let given_deps = args.list("dependencies")?;
+    if !given_deps.is_empty() {
+        deps = given_deps.iter().map(dep_of).collect::<Result<_, _>>()?;
+    }
+    let mut files: Vec<(String, String)> = Vec::new();
+    for i in &mut ifaces {
+        if let Some(f) = i.stub() {
+            files.push(f);
+        }
+    }
+    let mut rt = runtime_answers(args)?;
+    if rt.stores_data.is_none() {
+        rt.stores_data = Some(inferred_state.unwrap_or(false));
+        if inferred_state == Some(true) {
+            rt.survives = true;
+        }
+    }
+    let workload = rt.workload.clone().unwrap_or_else(|| "service".to_string());
+    let version = args.opt_str("version")?.unwrap_or("0.1.0").to_string();
+
+    let mut y = String::from("pactoVersion: \"1.0\"\n\nservice:\n");
+    let _ = writeln!(y, "  name: {}", ys(&name));
+    let _ = writeln!(y, "  version: {}", ys(&version));
+    if let Some(o) = args.opt_str("owner")? {
+        let _ = writeln!(y, "  owner: {}", ys(o));
+    }
+    if !ifaces.is_empty() {
+        y.push_str("\ninterfaces:\n");
+        for i in &ifaces {
+            y.push_str(&indent_item(&i.yaml()));
+        }
+    }
+    let props = args.list("config_properties")?;
+    if !props.is_empty() {
+        let mut schema = empty_config_schema();
+        add_properties(&mut schema, &props)?;
+        files.push(("configuration/schema.json".to_string(), pretty(&schema)));
+        y.push_str("\nconfiguration:\n  schema: configuration/schema.json\n");
+    }
+    if !deps.is_empty() {
+        y.push_str("\ndependencies:\n");
+        for d in &deps {
+            y.push_str(&indent_item(&d.yaml()));
+        }
+    }
+    let _ = write!(y, "\nruntime:\n  workload: {}\n", ys(&workload));
+    if let Some((t, scope, dur, crit)) = rt.state() {
+        let _ = write!(
+            y,
+            "  state:\n    type: {t}\n    persistence:\n      scope: {scope}\n      durability: {dur}\n    dataCriticality: {crit}\n"
+        );
+    }
+    if workload == "service" {
+        if let Some(h) = ifaces.iter().find(|i| i.kind == "http") {
+            let _ = write!(
+                y,
+                "  health:\n    interface: {}\n    path: /health\n",
+                ys(&h.name)
+            );
+        }
+    }
+    let sc = scaling(args);
+    if let Some(r) = sc.replicas {
+        let _ = write!(y, "\nscaling:\n  replicas: {r}\n");
+    } else if sc.min.is_some() || sc.max.is_some() {
+        y.push_str("\nscaling:\n");
+        if let Some(m) = sc.min {
+            let _ = writeln!(y, "  min: {m}");
+        }
+        if let Some(m) = sc.max {
+            let _ = writeln!(y, "  max: {m}");
+        }
+    }
+    let meta = args.object("metadata")?;
+    if !meta.is_empty() {
+        y.push_str("\nmetadata:\n");
+        for (k, v) in &meta {
+            let _ = writeln!(y, "  {}: {}", ys(k), yaml_value(v));
+        }
+    }
+    files.insert(0, (CONTRACT_FILE.to_string(), y.clone()));
+    let mut bundle = MemBundle::new(dir.display().to_string());
+    for (p, c) in &files {
+        bundle.insert(p, c.as_bytes().to_vec());
+    }
+    let v = validate::validate(
+        &y,
+        Some(&bundle),
+        &NoResolver,
+        &Options {
+            offline: true,
+            ..Options::default()
+        },
+    );
+    let valid = v.valid();
+    let out = files_output(&dir, dry_run, &files, &v.diagnostics, "Created");
+    if !valid {
+        return Err(ToolError::msg(format!(
+            "the generated contract does not validate, nothing was written:\n{}",
+            out.text
+        )));
+    }
+    if !dry_run {
+        write_files(&dir, &files)?;
+    }
+    Ok(out)
+}
+
+/// An unindented item block as a `- ` sequence item indented by two (for new documents).
+fn indent_item(block: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in block.lines().enumerate() {
+        out.push_str(if i == 0 { "  - " } else { "    " });
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+fn e(err: edit::EditError) -> ToolError {
+    ToolError::msg(format!("cannot edit the contract: {err}"))
+}
+
+/// The index of the first item under `key` whose `field` (or `alt`) equals `value`.
+fn find_item(text: &str, key: &str, fields: &[&str], value: &str) -> Option<usize> {
+    let parsed = pacto_core::syntax::parse(text, &pacto_core::syntax::Limits::default());
+    let tree = parsed.tree?;
+    let seq = tree.root().get(key)?;
+    let found = seq.items().position(|item| {
+        fields
+            .iter()
+            .any(|f| item.get(f).and_then(|n| n.as_str()) == Some(value))
+    });
+    found
+}
+
+pub fn edit(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let path = args.required("path")?;
+    let dir = ctx.bundle_dir(path)?;
+    let file = dir.join(CONTRACT_FILE);
+    let original = std::fs::read_to_string(&file)
+        .map_err(|e| ToolError::msg(format!("cannot read {}: {e}", file.display())))?;
+    if original.len() > super::MAX_STRING_BYTES {
+        return Err(ToolError::msg(format!(
+            "{} is too large to edit",
+            file.display()
+        )));
+    }
+    let dry_run = args.bool("dry_run");
+    let mut t = original.clone();
+    if let Some(v) = args.opt_str("name")? {
+        t = edit::set_scalar(&t, &["service", "name"], &ys(v)).map_err(e)?;
+    }
+    if let Some(v) = args.opt_str("version")? {
+        t = edit::set_scalar(&t, &["service", "version"], &ys(v)).map_err(e)?;
+    }
+    if let Some(v) = args.opt_str("owner")? {
+        t = match edit::set_scalar(&t, &["service", "owner"], &ys(v)) {
+            Err(edit::EditError::NotScalar(_)) => {
+                edit::set_scalar(&t, &["service", "owner", "team"], &ys(v)).map_err(e)?
+            }
+            r => r.map_err(e)?,
+        };
+    }
+    let mut new_files: Vec<(String, String)> = Vec::new();
+    for name in args.list("remove_interfaces")? {
+        let name = name.as_str().unwrap_or_default().to_string();
+        let i = find_item(&t, "interfaces", &["name"], &name)
+            .ok_or_else(|| ToolError::msg(format!("no interface named {name:?}")))?;
+        t = edit::remove_item(&t, &["interfaces"], i).map_err(e)?;
+    }
+    for v in args.list("add_interfaces")? {
+        let mut i = iface_of(&v)?;
+        if let Some((p, c)) = i.stub() {
+            if !dir.join(&p).exists() {
+                new_files.push((p, c));
+            }
+        }
+        if let Some(idx) = find_item(&t, "interfaces", &["name"], &i.name) {
+            t = edit::remove_item(&t, &["interfaces"], idx).map_err(e)?;
+        }
+        t = edit::append_item(&t, &["interfaces"], &i.yaml()).map_err(e)?;
+    }
+    for r in args.list("remove_dependencies")? {
+        let r = r.as_str().unwrap_or_default().to_string();
+        let i = find_item(&t, "dependencies", &["ref", "name"], &r)
+            .ok_or_else(|| ToolError::msg(format!("no dependency with ref or name {r:?}")))?;
+        t = edit::remove_item(&t, &["dependencies"], i).map_err(e)?;
+    }
+    for v in args.list("add_dependencies")? {
+        let d = dep_of(&v)?;
+        if let Some(idx) = find_item(&t, "dependencies", &["ref"], &d.reference) {
+            t = edit::remove_item(&t, &["dependencies"], idx).map_err(e)?;
+        }
+        t = edit::append_item(&t, &["dependencies"], &d.yaml()).map_err(e)?;
+    }
+    let rt = runtime_answers(args)?;
+    if let Some(w) = &rt.workload {
+        t = edit::set_scalar(&t, &["runtime", "workload"], &ys(w)).map_err(e)?;
+    }
+    if let Some((ty, scope, dur, crit)) = rt.state() {
+        for (p, v) in [
+            (&["runtime", "state", "type"][..], ty.to_string()),
+            (
+                &["runtime", "state", "persistence", "scope"][..],
+                scope.to_string(),
+            ),
+            (
+                &["runtime", "state", "persistence", "durability"][..],
+                dur.to_string(),
+            ),
+            (&["runtime", "state", "dataCriticality"][..], crit),
+        ] {
+            t = edit::set_scalar(&t, p, &v).map_err(e)?;
+        }
+    } else if let Some(i) = &rt.impact {
+        if matches!(i.as_str(), "low" | "medium" | "high") {
+            t = edit::set_scalar(&t, &["runtime", "state", "dataCriticality"], i).map_err(e)?;
+        }
+    }
+    let sc = scaling(args);
+    let drop = |t: String, k: &str| match edit::remove_key(&t, &["scaling", k]) {
+        Ok(n) => n,
+        Err(_) => t,
+    };
+    if let Some(r) = sc.replicas {
+        t = drop(drop(t, "min"), "max");
+        t = edit::set_scalar(&t, &["scaling", "replicas"], &r.to_string()).map_err(e)?;
+    } else if sc.min.is_some() || sc.max.is_some() {
+        t = drop(t, "replicas");
+        if let Some(m) = sc.min {
+            t = edit::set_scalar(&t, &["scaling", "min"], &m.to_string()).map_err(e)?;
+        }
+        if let Some(m) = sc.max {
+            t = edit::set_scalar(&t, &["scaling", "max"], &m.to_string()).map_err(e)?;
+        }
+    }
+    for (k, v) in args.object("set_metadata")? {
+        t = edit::set_scalar(&t, &["metadata", &k], &yaml_value(&v)).map_err(e)?;
+    }
+    for k in args.list("remove_metadata")? {
+        let k = k.as_str().unwrap_or_default().to_string();
+        t = edit::remove_key(&t, &["metadata", &k]).map_err(e)?;
+    }
+    let props = args.list("add_config_properties")?;
+    if !props.is_empty() {
+        let parsed = pacto_core::syntax::parse(&t, &pacto_core::syntax::Limits::default());
+        let existing = parsed.tree.as_ref().and_then(|tree| {
+            tree.root()
+                .get("configuration")
+                .and_then(|c| c.get("schema"))
+                .and_then(|s| s.as_str())
+                .map(str::to_string)
+        });
+        let schema_path = match existing {
+            Some(p) => p,
+            None => {
+                let p = "configuration/schema.json".to_string();
+                t = edit::set_scalar(&t, &["configuration", "schema"], &p).map_err(e)?;
+                p
+            }
+        };
+        if !pacto_core::bundle::is_valid_path(&schema_path) {
+            return Err(ToolError::msg(format!(
+                "configuration.schema {schema_path:?} is not a path inside the bundle"
+            )));
+        }
+        let full = ctx.roots.check(&dir.join(&schema_path).to_string_lossy())?;
+        let mut schema = match std::fs::read_to_string(&full) {
+            Ok(s) => serde_json::from_str(&s)
+                .map_err(|e| ToolError::msg(format!("{schema_path} is not valid JSON: {e}")))?,
+            Err(_) => empty_config_schema(),
+        };
+        add_properties(&mut schema, &props)?;
+        new_files.push((schema_path, pretty(&schema)));
+    }
+    if t == original && new_files.is_empty() {
+        return Err(ToolError::msg(
+            "nothing to change: pass at least one field to edit (see the tool's input schema)",
+        ));
+    }
+    let mut files = vec![(CONTRACT_FILE.to_string(), t.clone())];
+    files.extend(new_files);
+    // Validate against the bundle as it will be: the directory plus the files written here.
+    let overlay = Overlay {
+        dir: DirBundle::new(&dir),
+        files: files.clone(),
+    };
+    let resolver = LocalResolver::new(&dir);
+    let v = validate::validate(
+        &t,
+        Some(&overlay),
+        &resolver,
+        &Options {
+            offline: true,
+            ..Options::default()
+        },
+    );
+    if !dry_run {
+        write_files(&dir, &files)?;
+    }
+    Ok(files_output(
+        &dir,
+        dry_run,
+        &files,
+        &v.diagnostics,
+        "Edited",
+    ))
+}
+
+/// A directory bundle with some files replaced (the edit's result, before it is written).
+struct Overlay {
+    dir: DirBundle,
+    files: Vec<(String, String)>,
+}
+
+impl Bundle for Overlay {
+    fn exists(&self, path: &str) -> bool {
+        self.files.iter().any(|(p, _)| p == path) || self.dir.exists(path)
+    }
+
+    fn read(&self, path: &str) -> Result<Vec<u8>, pacto_core::bundle::BundleError> {
+        match self.files.iter().find(|(p, _)| p == path) {
+            Some((_, c)) => Ok(c.as_bytes().to_vec()),
+            None => self.dir.read(path),
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.dir.describe()
+    }
+
+    fn list(&self, dir: &str) -> Vec<String> {
+        self.dir.list(dir)
+    }
+}

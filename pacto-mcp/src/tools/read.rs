@@ -1,0 +1,369 @@
+//! Tools that only read: validate, inspect, explain, docs, graph, diff, versions, check, schema.
+
+use super::explain;
+use super::{Args, Ctx, Opened, Output, ToolError, ToolResult};
+use pacto_core::bundle::{MemBundle, CONTRACT_FILE};
+use pacto_core::diff::compare;
+use pacto_core::diff::graph::{dependency_diffs, diff_graphs};
+use pacto_core::graph::{self, Fetched, Fetcher, ResolveOptions};
+use pacto_core::report::{self, DiffReport, FileReport, OutputFormat};
+use pacto_core::validate::{self, NoResolver, Options, RefResolver};
+use pacto_core::version::Version;
+use serde_json::{json, Map, Value};
+use std::sync::Arc;
+
+fn options(ctx: &Ctx) -> Options {
+    Options {
+        offline: ctx.registry.as_ref().is_none_or(|r| r.is_offline()),
+        ..Options::default()
+    }
+}
+
+/// The report of a bundle path or `oci://` ref, as `pacto validate` makes it.
+fn validate_report(ctx: &Ctx, given: &str) -> Result<FileReport, ToolError> {
+    let given = given.trim();
+    let options = options(ctx);
+    if given.starts_with("oci://") {
+        let registry = ctx
+            .registry
+            .clone()
+            .ok_or_else(|| ToolError::msg("oci:// refs are disabled: no registry client"))?;
+        return Ok(pacto_core::registry::validate_oci(
+            &registry, given, &options,
+        ));
+    }
+    let dir = ctx.bundle_dir(given)?;
+    let dir_s = dir.to_string_lossy().into_owned();
+    // Refuse local references that leave the roots before validation follows them.
+    if let Ok(r) = graph::load_local(&dir_s) {
+        ctx.check_local_refs(&dir, &r.contract)?;
+    }
+    let oci: Option<&dyn RefResolver> = ctx.registry.as_deref().map(|r| r as &dyn RefResolver);
+    let mut report = validate::validate_dir(&dir_s, oci, &options);
+    report.path = given.to_string();
+    Ok(report)
+}
+
+/// Go Pacto's `{Path, Valid, Errors, Warnings}` object for one report.
+fn report_json(report: &FileReport) -> Result<Value, ToolError> {
+    let mut buf = Vec::new();
+    report::render_json(std::slice::from_ref(report), &mut buf)
+        .map_err(|e| ToolError::msg(e.to_string()))?;
+    serde_json::from_slice(&buf).map_err(|e| ToolError::msg(e.to_string()))
+}
+
+pub fn validate(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let path = args.required("path")?;
+    let report = validate_report(ctx, path)?;
+    Ok(Output::json(report_json(&report)?))
+}
+
+fn open_ref(ctx: &Ctx, args: &Args<'_>, key: &str) -> Result<Opened, ToolError> {
+    ctx.open(args.required(key)?)
+}
+
+pub fn inspect(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let o = open_ref(ctx, args, "ref")?;
+    let e = pacto_core::doc::explain(&o.resolved.contract, &o.resolved.tree);
+    Ok(Output::json(
+        serde_json::to_value(e).map_err(|e| ToolError::msg(e.to_string()))?,
+    ))
+}
+
+fn resolve(o: &Opened) -> graph::Graph {
+    graph::resolve(
+        &o.resolved.contract,
+        o.fetcher.as_ref(),
+        &ResolveOptions::default(),
+    )
+}
+
+fn graph_value(g: &graph::Graph) -> Result<Value, ToolError> {
+    serde_json::from_str(&graph::render_json(g)).map_err(|e| ToolError::msg(e.to_string()))
+}
+
+pub fn resolve_dependencies(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let o = open_ref(ctx, args, "ref")?;
+    Ok(Output::json(graph_value(&resolve(&o))?))
+}
+
+pub fn graph(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let o = open_ref(ctx, args, "ref")?;
+    let g = resolve(&o);
+    let tree = graph::render_text(&g);
+    Ok(Output {
+        structured: json!({"tree": tree, "graph": graph_value(&g)?}),
+        text: tree,
+    })
+}
+
+pub fn list_interfaces(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let o = open_ref(ctx, args, "ref")?;
+    Ok(Output::json(
+        json!({"interfaces": explain::interfaces(&o.resolved.contract)}),
+    ))
+}
+
+pub fn generate_docs(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let o = open_ref(ctx, args, "ref")?;
+    let g = resolve(&o);
+    let md = pacto_core::doc::markdown(&pacto_core::doc::DocSource::of(&o.resolved), Some(&g));
+    Ok(Output {
+        structured: json!({"serviceName": explain::name(&o.resolved.contract), "markdown": md}),
+        text: md,
+    })
+}
+
+pub fn explain(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let o = open_ref(ctx, args, "ref")?;
+    Ok(Output::json(explain::explain_sentences(
+        &o.resolved.contract,
+    )))
+}
+
+pub fn suggest_dependencies(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let o = open_ref(ctx, args, "contract")?;
+    Ok(Output::json(
+        json!({"suggested": explain::suggestions(&o.resolved.contract)}),
+    ))
+}
+
+pub fn schema() -> Output {
+    Output::json(json!({
+        "description": "JSON Schema of pacto.yaml (Pacto contract v1.0). Use it to write or edit contracts; validate with pacto_validate or pacto_check.",
+        "docs": "https://trianalab.github.io/pacto",
+        "jsonSchema": pacto_core::schema::SCHEMA_JSON,
+    }))
+}
+
+/// Lower-camel issue objects from Go's capitalised ones.
+fn lower_issues(v: &Value) -> Vec<Value> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| {
+                    let mut o = Map::new();
+                    if let Some(m) = i.as_object() {
+                        for (k, v) in m {
+                            let mut c = k.chars();
+                            let lk = match c.next() {
+                                Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+                                None => String::new(),
+                            };
+                            o.insert(lk, v.clone());
+                        }
+                    }
+                    Value::Object(o)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub fn check(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let content = args.str("content")?;
+    let path = args.str("path")?;
+    let (report, contract_text) = if !content.trim().is_empty() {
+        let v = validate::validate(content, None, &NoResolver, &options(ctx));
+        (
+            FileReport {
+                path: "<inline>".to_string(),
+                file: Some(CONTRACT_FILE.to_string()),
+                line_index: Some(v.parsed.line_index.clone()),
+                diagnostics: v.diagnostics,
+            },
+            Some(content.to_string()),
+        )
+    } else if !path.trim().is_empty() {
+        let report = validate_report(ctx, path)?;
+        let text = if path.trim().starts_with("oci://") {
+            None
+        } else {
+            ctx.bundle_dir(path)
+                .ok()
+                .and_then(|d| std::fs::read_to_string(d.join(CONTRACT_FILE)).ok())
+        };
+        (report, text)
+    } else {
+        return Err(ToolError::msg("path or content is required"));
+    };
+    let go = report_json(&report)?;
+    let errors = lower_issues(&go["Errors"]);
+    let warnings = lower_issues(&go["Warnings"]);
+    let mut suggestions: Vec<String> = Vec::new();
+    for d in &report.diagnostics {
+        if let Some(h) = &d.help {
+            let s = format!("{}: {h}", d.code);
+            if !suggestions.contains(&s) {
+                suggestions.push(s);
+            }
+        }
+    }
+    let parsed = contract_text
+        .as_deref()
+        .map(|t| pacto_core::syntax::parse(t, &pacto_core::syntax::Limits::default()));
+    if let Some(tree) = parsed.as_ref().and_then(|p| p.tree.as_ref()) {
+        let c = pacto_core::model::Contract::from_tree(tree);
+        if c.service.as_ref().is_some_and(|s| s.owner.is_none()) {
+            suggestions.push("set service.owner so people know who runs the service".to_string());
+        }
+        if let Some(r) = &c.runtime {
+            if r.health.is_none() && r.workload.as_ref().is_some_and(|w| w.value == "service") {
+                suggestions.push(
+                    "add runtime.health (an http interface and a path) so the platform can probe the service"
+                        .to_string(),
+                );
+            }
+        }
+        if c.scaling.is_none() {
+            suggestions.push("declare scaling (replicas, or min and max)".to_string());
+        }
+        for s in explain::suggestions(&c) {
+            if let (Some(r), Some(why)) = (s["ref"].as_str(), s["reason"].as_str()) {
+                suggestions.push(format!("consider a dependency on {r}: {why}"));
+            }
+        }
+    }
+    let valid = report.valid();
+    let summary = format!(
+        "{} is {} ({} error(s), {} warning(s))",
+        report.path,
+        if valid { "valid" } else { "invalid" },
+        errors.len(),
+        warnings.len()
+    );
+    let structured = json!({
+        "valid": valid, "errors": errors, "warnings": warnings,
+        "summary": summary, "suggestions": suggestions,
+    });
+    let mut text = summary.clone();
+    for e in errors.iter().chain(&warnings) {
+        text.push_str(&format!(
+            "\n  [{}] {}: {}",
+            e["code"].as_str().unwrap_or(""),
+            e["path"].as_str().unwrap_or(""),
+            e["message"].as_str().unwrap_or("")
+        ));
+    }
+    if !suggestions.is_empty() {
+        text.push_str("\nSuggestions:");
+        for s in &suggestions {
+            text.push_str(&format!("\n  - {s}"));
+        }
+    }
+    Ok(Output { structured, text })
+}
+
+/// One side of a diff: a ref, or inline YAML.
+fn side(ctx: &Ctx, args: &Args<'_>, which: &str) -> Result<Opened, ToolError> {
+    let inline = args.str(&format!("{which}_yaml"))?;
+    if !inline.trim().is_empty() {
+        let bundle = MemBundle::new(format!("<inline {which}>")).with(CONTRACT_FILE, inline);
+        let resolved = graph::parse_fetched(Fetched {
+            bundle: Arc::new(bundle),
+            contract_text: inline.to_string(),
+            resolved_ref: format!("<inline {which}>"),
+        })
+        .map_err(|e| ToolError::msg(format!("{which} contract: {e}")))?;
+        let oci: Option<Arc<dyn Fetcher>> = ctx.registry.clone().map(|r| r as Arc<dyn Fetcher>);
+        return Ok(Opened {
+            resolved,
+            fetcher: Arc::new(InlineFetcher(oci)),
+            given: format!("<inline {which}>"),
+        });
+    }
+    let r = args.str(which)?;
+    if r.trim().is_empty() {
+        return Err(ToolError::msg(format!(
+            "{which} is required (a path or oci:// ref), or {which}_yaml (inline YAML)"
+        )));
+    }
+    ctx.open(r)
+        .map_err(|e| ToolError::msg(format!("{which} contract: {e}")))
+}
+
+/// Dependencies of an inline contract: `oci://` through the registry, local refs refused.
+struct InlineFetcher(Option<Arc<dyn Fetcher>>);
+
+impl Fetcher for InlineFetcher {
+    fn fetch(
+        &self,
+        reference: &str,
+        compat: Option<&pacto_core::version::Constraint>,
+    ) -> Result<Fetched, String> {
+        match (&self.0, reference.starts_with("oci://")) {
+            (Some(f), true) => f.fetch(reference, compat),
+            _ => Err(format!(
+                "{reference} is not resolved for an inline contract (only oci:// refs are)"
+            )),
+        }
+    }
+}
+
+pub fn diff(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let old = side(ctx, args, "old")?;
+    let new = side(ctx, args, "new")?;
+    let d = compare(&old.resolved.side(), &new.resolved.side())
+        .map_err(|e| ToolError::msg(e.to_string()))?;
+    let opts = ResolveOptions::default();
+    let old_graph = graph::resolve(&old.resolved.contract, old.fetcher.as_ref(), &opts);
+    let new_graph = graph::resolve(&new.resolved.contract, new.fetcher.as_ref(), &opts);
+    let deps = dependency_diffs(&old_graph, &new_graph);
+    let report = DiffReport {
+        old_path: old.given.clone(),
+        new_path: new.given.clone(),
+        classification: d.classification.max(deps.classification()),
+        changes: d.changes,
+        dependency_diffs: deps.diffs,
+        graph_diff: diff_graphs(Some(&old_graph), Some(&new_graph)),
+        sbom_diff: d.sbom,
+    };
+    let structured = serde_json::to_value(&report).map_err(|e| ToolError::msg(e.to_string()))?;
+    let mut text = Vec::new();
+    report::render_diff(OutputFormat::Text, &report, true, &mut text)
+        .map_err(|e| ToolError::msg(e.to_string()))?;
+    Ok(Output {
+        structured,
+        text: String::from_utf8_lossy(&text).into_owned(),
+    })
+}
+
+pub fn list_versions(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
+    let r = args.required("ref")?.trim();
+    if !r.starts_with("oci://") {
+        return Err(ToolError::msg(format!(
+            "{r:?} is not an oci:// reference (expected oci://registry/repository)"
+        )));
+    }
+    let registry = ctx
+        .registry
+        .clone()
+        .ok_or_else(|| ToolError::msg("oci:// refs are disabled: no registry client"))?;
+    // A long-running server must not answer from the process memo of an earlier call.
+    registry.forget();
+    let mut tags = registry
+        .list_tags(r)
+        .map_err(|e| ToolError::msg(e.to_string()))?;
+    tags.sort();
+    let mut versions: Vec<(Version, String)> = tags
+        .iter()
+        .filter_map(|t| Version::parse(t).ok().map(|v| (v, t.clone())))
+        .collect();
+    versions.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let versions: Vec<String> = versions.into_iter().map(|(_, t)| t).collect();
+    let latest = versions.first().cloned();
+    let text = if tags.is_empty() {
+        format!("{r} has no tags")
+    } else {
+        format!(
+            "{r}: {} tag(s); latest version {}\n{}",
+            tags.len(),
+            latest.as_deref().unwrap_or("(none is semver)"),
+            versions.join("\n")
+        )
+    };
+    Ok(Output {
+        structured: json!({"ref": r, "tags": tags, "versions": versions, "latest": latest}),
+        text,
+    })
+}

@@ -1,0 +1,190 @@
+"""End-to-end check of `pacto mcp` with the official Python MCP SDK client (PyPI `mcp` 2.x).
+
+Driven by pacto-cli/tests/mcp.rs. Usage:
+  mcp_e2e.py --stdio PACTO_BIN --fixtures DIR --work DIR [--registry-ref oci://host/repo]
+  mcp_e2e.py --url http://127.0.0.1:PORT/mcp --fixtures DIR --work DIR [--registry-ref ...]
+
+With --stdio the server is started as `PACTO_BIN mcp --root FIXTURES --root WORK` (cwd FIXTURES);
+with --url the caller started it with the same roots. Every tool is called on the fixtures and
+its structured result is checked; a path outside the roots must come back as a tool error.
+Prints one JSON line with what was checked; exits 1 with the failed assertion otherwise.
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import time
+
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+
+EXPECTED_TOOLS = {
+    "pacto_validate", "pacto_inspect", "pacto_resolve_dependencies", "pacto_list_interfaces",
+    "pacto_generate_docs", "pacto_explain", "pacto_generate_contract",
+    "pacto_suggest_dependencies", "pacto_schema", "pacto_create", "pacto_edit", "pacto_check",
+    "pacto_diff", "pacto_list_versions", "pacto_graph",
+}
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+async def call(client, name, args, checked):
+    r = await client.call_tool(name, args)
+    text = r.content[0].text if r.content else ""
+    check(not r.is_error, f"{name} {args} failed: {text}")
+    check(isinstance(r.structured_content, dict), f"{name}: no structured content")
+    check(text, f"{name}: no text block")
+    checked.append(name)
+    return r.structured_content, text
+
+
+async def run(client, fx, work, registry_ref):
+    checked = []
+    t0 = time.monotonic()
+    tools = (await client.list_tools()).tools
+    names = {t.name for t in tools}
+    check(names == EXPECTED_TOOLS, f"tools: {sorted(names ^ EXPECTED_TOOLS)}")
+    for t in tools:
+        check(t.input_schema.get("type") == "object", f"{t.name} input schema")
+        check(t.output_schema and t.output_schema.get("type") == "object", f"{t.name} output schema")
+    by = {t.name: t for t in tools}
+    check(by["pacto_validate"].input_schema["required"] == ["path"], "validate requires path")
+    check(by["pacto_generate_contract"].input_schema["required"] == ["service_name"], "gc required")
+
+    v, text = await call(client, "pacto_validate", {"path": "valid/payments-api"}, checked)
+    check(v["Valid"] is True and v["Errors"] is None, f"validate: {v}")
+    check([w["Code"] for w in v["Warnings"]] == ["TAG_NOT_DIGEST"], f"warnings: {v}")
+    check(json.loads(text) == v, "validate text is the JSON")
+    v, _ = await call(client, "pacto_validate", {"path": "invalid/port-required"}, checked)
+    check(v["Valid"] is False and v["Errors"][0]["Code"] == "PORT_REQUIRED", f"invalid: {v}")
+
+    i, _ = await call(client, "pacto_inspect", {"ref": "valid/payments-api"}, checked)
+    check(i["name"] == "payments-api" and i["version"] == "2.1.0", f"inspect: {i}")
+    check(i["runtime"]["stateType"] == "stateful", f"inspect runtime: {i}")
+
+    g, _ = await call(client, "pacto_resolve_dependencies", {"ref": "graph/payments/payments-api"}, checked)
+    deps = [e["ref"] for e in g["root"]["dependencies"]]
+    check(deps == ["../auth-service", "../ledger", "../notifications", "../fraud-check"], f"deps: {deps}")
+    check("error" in g["root"]["dependencies"][3], "fraud-check is missing")
+
+    l, _ = await call(client, "pacto_list_interfaces", {"ref": "valid/payments-api"}, checked)
+    check([x["name"] for x in l["interfaces"]] == ["rest-api", "grpc-api", "events"], f"ifaces: {l}")
+    check(l["interfaces"][0] == {"name": "rest-api", "type": "http", "port": 8080, "visibility": "public"}, f"{l}")
+
+    d, text = await call(client, "pacto_generate_docs", {"ref": "valid/nginx"}, checked)
+    check(d["serviceName"] == "nginx" and text.startswith("# nginx"), f"docs: {text[:80]}")
+
+    e, _ = await call(client, "pacto_explain", {"ref": "valid/nginx"}, checked)
+    check(e["summary"] == "nginx@1.27.3 is a stateless service workload (pacto 1.0), owned by infra/networking", f"{e}")
+
+    gc, text = await call(client, "pacto_generate_contract", {"service_name": "orders", "exposes_http": True}, checked)
+    check("name: orders" in text and "http-api" in text and gc["yaml"] == text, f"generate: {text}")
+    r = await client.call_tool("pacto_generate_contract", {})
+    check(r.is_error and r.content[0].text == "service_name is required", "missing service_name")
+
+    s, _ = await call(client, "pacto_suggest_dependencies", {"contract": "valid/nginx"}, checked)
+    check([x["ref"] for x in s["suggested"]] == ["api-gateway", "redis", "prometheus"], f"suggest: {s}")
+
+    sc, _ = await call(client, "pacto_schema", {}, checked)
+    check(json.loads(sc["jsonSchema"])["type"] == "object", "schema")
+
+    target = os.path.join(work, "orders")
+    c, _ = await call(client, "pacto_create", {"name": "orders", "path": target,
+                                               "description": "REST API on PostgreSQL",
+                                               "owner": "team/orders"}, checked)
+    check(c["valid"] is True and os.path.isfile(os.path.join(target, "pacto.yaml")), f"create: {c}")
+    with open(os.path.join(target, "pacto.yaml")) as f:
+        original = f.read()
+    with open(os.path.join(target, "pacto.yaml"), "w") as f:
+        f.write("# keep me\n" + original)
+    ed, _ = await call(client, "pacto_edit", {"path": target, "version": "0.2.0", "dry_run": True}, checked)
+    check(ed["dry_run"] is True and "version: 0.2.0" in ed["files"][0]["content"], f"edit: {ed}")
+    check(ed["files"][0]["content"].startswith("# keep me\n"), "comment kept")
+    with open(os.path.join(target, "pacto.yaml")) as f:
+        check("version: 0.1.0" in f.read(), "dry run wrote nothing")
+    ed, _ = await call(client, "pacto_edit", {"path": target, "version": "0.2.0"}, checked)
+    with open(os.path.join(target, "pacto.yaml")) as f:
+        after = f.read()
+    check("version: 0.2.0" in after and after.startswith("# keep me\n"), f"edited: {after}")
+
+    ck, _ = await call(client, "pacto_check", {"path": target}, checked)
+    check(ck["valid"] is True and isinstance(ck["suggestions"], list), f"check: {ck}")
+    ck, _ = await call(client, "pacto_check", {"content": "pactoVersion: \"1.0\"\nservice: {}\n"}, checked)
+    check(ck["valid"] is False and ck["errors"], f"check inline: {ck}")
+
+    df, text = await call(client, "pacto_diff", {
+        "old": "diff/contract/interfaces-port-modified/old",
+        "new": "diff/contract/interfaces-port-modified/new"}, checked)
+    check(df["classification"] == "BREAKING" and df["changes"][0]["path"] == "interfaces.port", f"diff: {df}")
+    check(text.startswith("Classification: BREAKING"), f"diff text: {text}")
+
+    gr, text = await call(client, "pacto_graph", {"ref": "graph/payments/payments-api"}, checked)
+    check(text.startswith("payments-api@2.1.0\n"), f"graph: {text}")
+    check(gr["graph"]["root"]["name"] == "payments-api", "graph json")
+
+    if registry_ref:
+        lv, _ = await call(client, "pacto_list_versions", {"ref": registry_ref}, checked)
+        check(lv["versions"][:2] == ["2.0.0", "1.1.0"] and lv["latest"] == "2.0.0", f"versions: {lv}")
+        oi, _ = await call(client, "pacto_inspect", {"ref": registry_ref + ":2.0.0"}, checked)
+        check(oi["version"] == "2.0.0", f"oci inspect: {oi}")
+    else:
+        r = await client.call_tool("pacto_list_versions", {"ref": "valid/nginx"})
+        check(r.is_error, "list_versions refuses a path")
+
+    # Safety: escapes are tool errors, and the server keeps serving.
+    for args in ({"path": "/etc"}, {"path": "../../../etc"}, {"path": os.path.dirname(fx)}):
+        r = await client.call_tool("pacto_validate", args)
+        check(r.is_error and "outside the allowed roots" in r.content[0].text, f"escape {args}: {r}")
+    r = await client.call_tool("pacto_create", {"name": "evil", "path": "/tmp/pacto-evil"})
+    check(r.is_error and not os.path.exists("/tmp/pacto-evil"), "create outside refused")
+
+    res = (await client.list_resources()).resources
+    uris = [x.uri for x in res]
+    check("pacto://schema/pacto-v1.0.schema.json" in uris, f"resources: {uris[:5]}")
+    check(any(u.endswith("/valid/nginx/pacto.yaml") for u in uris), "contract resources")
+    rr = await client.read_resource("pacto://schema/pacto-v1.0.schema.json")
+    check(json.loads(rr.contents[0].text)["type"] == "object", "schema resource")
+
+    prompts = (await client.list_prompts()).prompts
+    check([p.name for p in prompts] == ["review-breaking-changes"], "prompts")
+    pr = await client.get_prompt("review-breaking-changes", {
+        "old": "diff/contract/interfaces-port-modified/old",
+        "new": "diff/contract/interfaces-port-modified/new"})
+    check("BREAKING" in pr.messages[0].content.text, "prompt runs the diff")
+
+    return {"tools": len(tools), "checked": sorted(set(checked)),
+            "seconds": round(time.monotonic() - t0, 3), "server": client.server_info.name,
+            "protocol": client.protocol_version}
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stdio")
+    ap.add_argument("--url")
+    ap.add_argument("--fixtures", required=True)
+    ap.add_argument("--work", required=True)
+    ap.add_argument("--registry-ref")
+    a = ap.parse_args()
+    fx = os.path.abspath(a.fixtures)
+    if a.stdio:
+        env = dict(os.environ)
+        server = StdioServerParameters(command=a.stdio, args=["mcp", "--root", fx, "--root", a.work],
+                                       cwd=fx, env=env)
+    else:
+        server = a.url
+    async with Client(server) as client:
+        out = await run(client, fx, a.work, a.registry_ref)
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(main())
+    except AssertionError as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        sys.exit(1)
