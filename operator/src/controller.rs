@@ -1,0 +1,249 @@
+//! Running the controller: watches, leader election on a `coordination.k8s.io` Lease, and the
+//! HTTP server for `/metrics`, `/healthz` and `/readyz`.
+
+use crate::crd::{Pacto, PactoRevision};
+use crate::metrics::Metrics;
+use crate::reconcile::{error_policy, reconcile, Context};
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
+use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use kube::api::{Api, ObjectMeta, PostParams};
+use kube::runtime::controller::Controller;
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
+use kube::{Client, Resource, ResourceExt};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The Pactos of `obj`'s namespace that target it by Service or workload name (the kind is not
+/// compared, as in the Go operator).
+pub fn pactos_targeting(
+    store: &Store<Pacto>,
+    namespace: &str,
+    name: &str,
+) -> Vec<ObjectRef<Pacto>> {
+    let mut out: Vec<ObjectRef<Pacto>> = store
+        .state()
+        .iter()
+        .filter(|p| p.namespace().as_deref() == Some(namespace))
+        .filter(|p| {
+            p.spec.service_name() == Some(name)
+                || p.spec.resolved_workload().is_some_and(|(w, _)| w == name)
+        })
+        .map(|p| ObjectRef::from_obj(p.as_ref()))
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+fn api<K>(client: &Client, namespace: Option<&str>) -> Api<K>
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+    <K as Resource>::DynamicType: Default,
+{
+    match namespace {
+        Some(ns) => Api::namespaced(client.clone(), ns),
+        None => Api::all(client.clone()),
+    }
+}
+
+/// Run the controller until shutdown (SIGTERM/SIGINT).
+pub async fn run(ctx: Arc<Context>, namespace: Option<String>) {
+    let client = ctx.client.clone();
+    let ns = namespace.as_deref();
+    let cfg = || watcher::Config::default().any_semantic();
+    let controller = Controller::new(api::<Pacto>(&client, ns), cfg());
+    let store = controller.store();
+    macro_rules! mapper {
+        ($t:ty) => {{
+            let store = store.clone();
+            move |o: $t| {
+                let ns = o.namespace().unwrap_or_default();
+                pactos_targeting(&store, &ns, &o.name_any())
+            }
+        }};
+    }
+    // Deleted Pactos are never reconciled again: prune their metrics every minute.
+    let (pruned, metrics) = (store.clone(), ctx.metrics.clone());
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            if pruned.is_empty() {
+                continue;
+            }
+            let live = pruned
+                .state()
+                .iter()
+                .map(|p| format!("{}/{}", p.namespace().unwrap_or_default(), p.name_any()))
+                .collect();
+            metrics.retain(&live);
+        }
+    });
+    controller
+        .owns(api::<PactoRevision>(&client, ns), cfg())
+        .watches(api::<Service>(&client, ns), cfg(), mapper!(Service))
+        .watches(api::<Deployment>(&client, ns), cfg(), mapper!(Deployment))
+        .watches(api::<StatefulSet>(&client, ns), cfg(), mapper!(StatefulSet))
+        .watches(api::<DaemonSet>(&client, ns), cfg(), mapper!(DaemonSet))
+        .watches(api::<ReplicaSet>(&client, ns), cfg(), mapper!(ReplicaSet))
+        .watches(api::<Job>(&client, ns), cfg(), mapper!(Job))
+        .watches(api::<CronJob>(&client, ns), cfg(), mapper!(CronJob))
+        .shutdown_on_signal()
+        .run(reconcile, error_policy, ctx)
+        .for_each(|r| async move {
+            if let Err(e) = r {
+                tracing::debug!(error = %e, "controller");
+            }
+        })
+        .await;
+}
+
+/// Lease-based leader election (the Go operator's ID is `a4917283.pacto.io`).
+pub struct LeaderElection {
+    pub api: Api<Lease>,
+    pub name: String,
+    pub identity: String,
+    pub lease_duration: Duration,
+    pub retry_period: Duration,
+}
+
+impl LeaderElection {
+    /// One attempt: take or renew the lease. `Ok(true)` when we hold it afterwards.
+    pub async fn try_acquire(&self) -> Result<bool, kube::Error> {
+        let now = Timestamp::now();
+        let secs = i32::try_from(self.lease_duration.as_secs()).unwrap_or(i32::MAX);
+        let ours = |transitions: Option<i32>, acquired: Option<MicroTime>| LeaseSpec {
+            holder_identity: Some(self.identity.clone()),
+            lease_duration_seconds: Some(secs),
+            acquire_time: acquired.or(Some(MicroTime(now))),
+            renew_time: Some(MicroTime(now)),
+            lease_transitions: transitions,
+            ..Default::default()
+        };
+        match self.api.get_opt(&self.name).await? {
+            None => {
+                let lease = Lease {
+                    metadata: ObjectMeta {
+                        name: Some(self.name.clone()),
+                        ..Default::default()
+                    },
+                    spec: Some(ours(Some(0), None)),
+                };
+                match self.api.create(&PostParams::default(), &lease).await {
+                    Ok(_) => Ok(true),
+                    Err(kube::Error::Api(e)) if e.code == 409 => Ok(false),
+                    Err(e) => Err(e),
+                }
+            }
+            Some(mut lease) => {
+                let spec = lease.spec.clone().unwrap_or_default();
+                let holder = spec.holder_identity.clone().unwrap_or_default();
+                let duration = i64::from(spec.lease_duration_seconds.unwrap_or(secs));
+                let expired = spec.renew_time.as_ref().is_none_or(|t| {
+                    t.0.checked_add(SignedDuration::from_secs(duration))
+                        .is_ok_and(|end| end < now)
+                });
+                let mine = holder == self.identity;
+                if !(mine || holder.is_empty() || expired) {
+                    return Ok(false);
+                }
+                let transitions = spec.lease_transitions.unwrap_or(0) + i32::from(!mine);
+                lease.spec = Some(ours(
+                    Some(transitions),
+                    if mine { spec.acquire_time } else { None },
+                ));
+                match self
+                    .api
+                    .replace(&self.name, &PostParams::default(), &lease)
+                    .await
+                {
+                    Ok(_) => Ok(true),
+                    Err(kube::Error::Api(e)) if e.code == 409 => Ok(false),
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Wait until we lead.
+    pub async fn acquire(&self) {
+        loop {
+            match self.try_acquire().await {
+                Ok(true) => return,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "leader election"),
+            }
+            tokio::time::sleep(self.retry_period).await;
+        }
+    }
+
+    /// Renew every `retry_period`; returns when the lease was lost (or could not be renewed
+    /// before it would expire).
+    pub async fn hold(&self) {
+        let mut last_ok = tokio::time::Instant::now();
+        loop {
+            tokio::time::sleep(self.retry_period).await;
+            match self.try_acquire().await {
+                Ok(true) => last_ok = tokio::time::Instant::now(),
+                Ok(false) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "renewing the lease");
+                    if last_ok.elapsed() >= self.lease_duration {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Serve `/metrics`, `/healthz` and `/readyz` on `listener`.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    metrics: Arc<Metrics>,
+    ready: Arc<AtomicBool>,
+) {
+    use http_body_util::Full;
+    use hyper::body::Bytes;
+    use hyper::{Request, Response};
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let (metrics, ready) = (metrics.clone(), ready.clone());
+        tokio::spawn(async move {
+            let svc = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                let (metrics, ready) = (metrics.clone(), ready.clone());
+                async move {
+                    let (code, ctype, body) = match req.uri().path() {
+                        "/metrics" => (200, "text/plain; version=0.0.4", metrics.render()),
+                        "/healthz" => (200, "text/plain", "ok".to_string()),
+                        "/readyz" if ready.load(Ordering::Relaxed) => {
+                            (200, "text/plain", "ok".to_string())
+                        }
+                        "/readyz" => (503, "text/plain", "not ready".to_string()),
+                        _ => (404, "text/plain", "not found".to_string()),
+                    };
+                    let mut resp = Response::new(Full::new(Bytes::from(body)));
+                    *resp.status_mut() =
+                        hyper::StatusCode::from_u16(code).unwrap_or(hyper::StatusCode::OK);
+                    if let Ok(v) = hyper::header::HeaderValue::from_str(ctype) {
+                        resp.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+                    }
+                    Ok::<_, std::convert::Infallible>(resp)
+                }
+            });
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(Duration::from_secs(10))
+                .serve_connection(io, svc);
+            let _ = tokio::time::timeout(Duration::from_secs(60), conn).await;
+        });
+    }
+}

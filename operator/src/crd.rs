@@ -1,0 +1,611 @@
+//! The two custom resources, `Pacto` and `PactoRevision` (`pacto.trianalab.io/v1alpha1`), with
+//! the same spec and status fields as the Go operator so existing manifests and the dashboard
+//! keep working. The CRD YAML in `schemas/crds/` is generated from these types
+//! (`pacto-operator crds --write schemas/crds`) and a test keeps it in step.
+
+// `printcolumn(type_ = "string", …)` repeats per column: not a duplicated attribute.
+#![allow(clippy::duplicated_attributes)]
+
+use kube::CustomResource;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+pub const GROUP: &str = "pacto.trianalab.io";
+pub const VERSION: &str = "v1alpha1";
+pub const LABEL_PACTO: &str = "pacto.trianalab.io/pacto";
+pub const LABEL_VERSION: &str = "pacto.trianalab.io/version";
+
+/// Desired state of a Pacto: where its contract comes from and what it describes in the cluster.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[kube(
+    group = "pacto.trianalab.io",
+    version = "v1alpha1",
+    kind = "Pacto",
+    plural = "pactos",
+    namespaced,
+    status = "PactoStatus",
+    doc = "A service contract tracked in the cluster and checked against its workload",
+    printcolumn(
+        name = "Status",
+        type_ = "string",
+        json_path = ".status.contractStatus"
+    ),
+    printcolumn(
+        name = "Service",
+        type_ = "string",
+        json_path = ".spec.target.serviceName"
+    ),
+    printcolumn(
+        name = "Version",
+        type_ = "string",
+        json_path = ".status.contractVersion"
+    ),
+    printcolumn(
+        name = "Passed",
+        type_ = "integer",
+        json_path = ".status.summary.passed"
+    ),
+    printcolumn(
+        name = "Failed",
+        type_ = "integer",
+        json_path = ".status.summary.failed"
+    ),
+    printcolumn(
+        name = "Last Reconciled",
+        type_ = "date",
+        json_path = ".status.lastReconciledAt"
+    ),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
+)]
+#[serde(rename_all = "camelCase")]
+pub struct PactoSpec {
+    /// Where the contract comes from.
+    pub contract_ref: ContractRef,
+    /// The Service and workload the contract describes; absent for a reference-only Pacto.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<TargetRef>,
+    /// Values merged over the contract's configurations before validation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<Overrides>,
+    /// Requeue delay after each reconcile, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 30), extend("default" = 300))]
+    pub check_interval_seconds: Option<i32>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContractRef {
+    /// OCI reference: unversioned (highest semver tag), `:tag` (pinned) or `@sha256:…` (immutable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oci: Option<String>,
+    /// Contract YAML embedded directly (development and tests); wins over `oci`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inline: Option<String>,
+    /// Secret in the same namespace with registry credentials: Opaque `token`, Opaque
+    /// `username`+`password`, or `kubernetes.io/dockerconfigjson`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_secret_ref: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetRef {
+    /// The Kubernetes Service to observe.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<String>,
+    /// The workload; defaults to the Deployment named like the Service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload_ref: Option<WorkloadRef>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkloadRef {
+    #[schemars(length(min = 1))]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<WorkloadKind>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[schemars(extend("default" = "Deployment"))]
+pub enum WorkloadKind {
+    #[default]
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    Job,
+    CronJob,
+}
+
+impl WorkloadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::Deployment => "Deployment",
+            WorkloadKind::StatefulSet => "StatefulSet",
+            WorkloadKind::DaemonSet => "DaemonSet",
+            WorkloadKind::ReplicaSet => "ReplicaSet",
+            WorkloadKind::Job => "Job",
+            WorkloadKind::CronJob => "CronJob",
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Overrides {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configurations: Vec<ConfigurationOverride>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigurationOverride {
+    /// Must match a `configurations[].name` of the contract.
+    #[schemars(length(min = 1))]
+    pub name: String,
+    #[schemars(extend("minProperties" = 1))]
+    pub values: BTreeMap<String, String>,
+}
+
+impl PactoSpec {
+    /// The workload to observe: `workloadRef` (kind defaulting to Deployment), else the
+    /// Deployment named like `serviceName`, else none.
+    pub fn resolved_workload(&self) -> Option<(String, WorkloadKind)> {
+        let t = self.target.as_ref()?;
+        if let Some(w) = &t.workload_ref {
+            return Some((w.name.clone(), w.kind.unwrap_or_default()));
+        }
+        t.service_name
+            .as_ref()
+            .filter(|s| !s.is_empty())
+            .map(|s| (s.clone(), WorkloadKind::Deployment))
+    }
+
+    pub fn service_name(&self) -> Option<&str> {
+        self.target
+            .as_ref()
+            .and_then(|t| t.service_name.as_deref())
+            .filter(|s| !s.is_empty())
+    }
+
+    /// No Service and no workload: the Pacto only publishes its contract.
+    pub fn is_reference_only(&self) -> bool {
+        self.service_name().is_none() && self.resolved_workload().is_none()
+    }
+
+    /// `checkIntervalSeconds`, 300 when unset or not positive.
+    pub fn interval_seconds(&self) -> u64 {
+        match self.check_interval_seconds {
+            Some(s) if s > 0 => u64::from(s.unsigned_abs()),
+            _ => 300,
+        }
+    }
+}
+
+/// Observed state of a Pacto. Lists that the Go operator always writes as `[]` are never null.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PactoStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_status: Option<ContractStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolution_policy: Option<ResolutionPolicy>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Summary>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract: Option<ContractInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<ValidationStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Resources>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ports: Option<PortsStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoints: Option<BTreeMap<String, EndpointStatus>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interfaces: Option<Vec<InterfaceStatus>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configurations: Option<Vec<ConfigurationStatus>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dependencies: Option<Vec<DependencyStatus>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policies: Option<Vec<PolicyStatus>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<RuntimeStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_runtime: Option<ObservedRuntime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scaling: Option<ScalingStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<BTreeMap<String, String>>,
+    /// One condition per check, keyed by type.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
+    pub conditions: Vec<Condition>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_revision: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub last_reconciled_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+}
+
+/// The compliance verdict (not runtime health).
+#[derive(
+    Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, JsonSchema,
+)]
+pub enum ContractStatus {
+    Compliant,
+    Warning,
+    NonCompliant,
+    Reference,
+    /// The contract does not parse or does not validate.
+    Invalid,
+    /// The operator could not tell (registry or cluster unreachable).
+    Unknown,
+}
+
+impl ContractStatus {
+    pub const ALL: [ContractStatus; 6] = [
+        ContractStatus::Compliant,
+        ContractStatus::Warning,
+        ContractStatus::NonCompliant,
+        ContractStatus::Reference,
+        ContractStatus::Invalid,
+        ContractStatus::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContractStatus::Compliant => "Compliant",
+            ContractStatus::Warning => "Warning",
+            ContractStatus::NonCompliant => "NonCompliant",
+            ContractStatus::Reference => "Reference",
+            ContractStatus::Invalid => "Invalid",
+            ContractStatus::Unknown => "Unknown",
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+pub enum ResolutionPolicy {
+    Latest,
+    PinnedTag,
+    PinnedDigest,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub struct Summary {
+    pub total: i32,
+    pub passed: i32,
+    pub failed: i32,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContractInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<OwnerInfo>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_display: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_ref: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_ref: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(extend("minProperties" = 1))]
+pub struct OwnerInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dri: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contacts: Vec<ContactInfo>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct ContactInfo {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct ValidationStatus {
+    pub valid: bool,
+    #[serde(default)]
+    pub errors: Vec<ValidationIssue>,
+    #[serde(default)]
+    pub warnings: Vec<ValidationIssue>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct ValidationIssue {
+    pub code: String,
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct Resources {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ResourceState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<ResourceState>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct ResourceState {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    pub exists: bool,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct PortsStatus {
+    #[serde(default)]
+    pub expected: Vec<i32>,
+    #[serde(default)]
+    pub observed: Vec<i32>,
+    #[serde(default)]
+    pub missing: Vec<i32>,
+    #[serde(default)]
+    pub unexpected: Vec<i32>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EndpointStatus {
+    pub url: String,
+    pub reachable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_code: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InterfaceStatus {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<String>,
+    pub has_contract_file: bool,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigurationStatus {
+    pub name: String,
+    pub has_schema: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    #[serde(default)]
+    pub value_keys: Vec<String>,
+    #[serde(default)]
+    pub secret_keys: Vec<String>,
+    #[serde(default)]
+    pub overridden_keys: Vec<String>,
+    #[serde(default)]
+    pub properties: Vec<PropertyStatus>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct PropertyStatus {
+    pub key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct DependencyStatus {
+    pub name: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compatibility: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyStatus {
+    pub name: String,
+    pub has_schema: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RuntimeStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistence_scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub persistence_durability: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_criticality: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade_strategy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub graceful_shutdown_seconds: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_interface: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_interface: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_initial_delay_seconds: Option<i64>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservedRuntime {
+    pub workload_kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment_strategy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_management_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub termination_grace_period_seconds: Option<i64>,
+    #[serde(default)]
+    pub container_images: Vec<String>,
+    #[serde(rename = "hasPVC")]
+    pub has_pvc: bool,
+    pub has_empty_dir: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_probe_initial_delay_seconds: Option<i32>,
+    /// Desired replicas (Deployment, StatefulSet, ReplicaSet); not in the Go operator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i32>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct ScalingStatus {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+}
+
+/// A `metav1.Condition` plus the check's severity (the dashboard reads it when present).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// `True`, `False` or `Unknown`.
+    pub status: String,
+    pub reason: String,
+    #[serde(default)]
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub last_transition_time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub observed_generation: Option<i64>,
+    /// `error` or `warning`: how much a failure of this check matters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+}
+
+/// An immutable snapshot of one published contract version, owned by its Pacto.
+#[derive(CustomResource, Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[kube(
+    group = "pacto.trianalab.io",
+    version = "v1alpha1",
+    kind = "PactoRevision",
+    plural = "pactorevisions",
+    namespaced,
+    status = "PactoRevisionStatus",
+    doc = "One resolved version of a Pacto's contract",
+    printcolumn(name = "Version", type_ = "string", json_path = ".spec.version"),
+    printcolumn(name = "Pacto", type_ = "string", json_path = ".spec.pactoRef"),
+    printcolumn(name = "Resolved", type_ = "boolean", json_path = ".status.resolved"),
+    printcolumn(
+        name = "Age",
+        type_ = "date",
+        json_path = ".metadata.creationTimestamp"
+    )
+)]
+#[serde(rename_all = "camelCase")]
+pub struct PactoRevisionSpec {
+    /// `service.version` of the contract, `unknown` when empty.
+    #[schemars(length(min = 1))]
+    pub version: String,
+    pub source: RevisionSource,
+    /// Name of the parent Pacto.
+    #[schemars(length(min = 1))]
+    pub pacto_ref: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct RevisionSource {
+    /// The fully resolved OCI reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oci: Option<String>,
+    /// The manifest digest (`sha256:…`), to detect force-pushed tags.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub inline: bool,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PactoRevisionStatus {
+    #[serde(default)]
+    pub resolved: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contract_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("format" = "date-time"))]
+    pub created_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
+    pub conditions: Vec<Condition>,
+}
+
+/// The CRD documents as YAML, by file name (`pactos.yaml`, `pactorevisions.yaml`).
+pub fn crd_files() -> Result<Vec<(&'static str, String)>, serde_norway::Error> {
+    use kube::CustomResourceExt;
+    let header = "# Generated by `pacto-operator crds` from operator/src/crd.rs. Do not edit.\n";
+    Ok(vec![
+        (
+            "pacto.trianalab.io_pactos.yaml",
+            format!("{header}{}", serde_norway::to_string(&Pacto::crd())?),
+        ),
+        (
+            "pacto.trianalab.io_pactorevisions.yaml",
+            format!(
+                "{header}{}",
+                serde_norway::to_string(&PactoRevision::crd())?
+            ),
+        ),
+    ])
+}

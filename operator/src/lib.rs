@@ -1,0 +1,17 @@
+//! `pacto-operator`: tracks Pacto contracts in a Kubernetes cluster, links them to their
+//! Service and workload, and verifies that what runs matches what the contract declares.
+//!
+//! - [`crd`]: the `Pacto` and `PactoRevision` custom resources (same API as the Go operator);
+//! - [`checks`]: the alignment checks, pure functions over the contract and `k8s-openapi` objects;
+//! - [`contract`]: overrides, validation with the core, contract-derived status fields;
+//! - [`source`]: inline and OCI contracts, pull secrets;
+//! - [`reconcile`]: the reconcile function and its context;
+//! - [`controller`]: watches, leader election, the metrics and health server.
+
+pub mod checks;
+pub mod contract;
+pub mod controller;
+pub mod crd;
+pub mod metrics;
+pub mod reconcile;
+pub mod source;
