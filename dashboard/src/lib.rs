@@ -1,0 +1,480 @@
+//! `pacto dashboard`: a read-only web view of a fleet of Pacto contracts (spec §5).
+//!
+//! * [`source`]: contract sources (local directories, OCI repositories, the disk cache);
+//! * [`k8s`]: runtime state from the operator's `Pacto` resources (never contract content);
+//! * [`snapshot`]: the merge of all sources, the global graph, blast radius and insights;
+//! * [`views`]: the JSON answers; [`api`]: the axum router with its security headers;
+//! * [`ui`]: the browser app (plain ES modules, CSS and a vendored D3), embedded in the binary.
+//!
+//! The server never writes contract content anywhere. Its only `POST`s (`/api/refresh`,
+//! `/api/versions`) re-read sources and fill the local cache, and are refused cross-origin.
+
+pub mod api;
+pub mod k8s;
+pub mod openapi;
+pub mod snapshot;
+pub mod source;
+pub mod ui;
+pub mod views;
+
+use k8s::{Kubectl, RuntimeSource};
+use pacto_core::registry::Registry;
+use snapshot::{Inputs, Snapshot};
+use source::{lock, CacheSource, ContractSource, Loaded, LocalSource, OciSource, SourceKind};
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+/// How the dashboard is set up (flags and environment of spec §5.1).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The local directory argument; `None` means "auto-detect the working directory".
+    pub dir: Option<PathBuf>,
+    /// OCI repositories (`oci://` stripped or not).
+    pub repos: Vec<String>,
+    /// Kubernetes namespace; empty = all.
+    pub namespace: String,
+    /// Skip the disk cache source.
+    pub no_cache: bool,
+    /// The cache directory the cache source reads (default: the registry's).
+    pub cache_dir: Option<PathBuf>,
+    /// Look for a Kubernetes cluster.
+    pub kubernetes: bool,
+    /// How often sources are re-read in the background.
+    pub refresh: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            dir: None,
+            repos: Vec::new(),
+            namespace: String::new(),
+            no_cache: false,
+            cache_dir: None,
+            kubernetes: true,
+            refresh: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A detected source, as printed at startup and served by `/api/sources`.
+#[derive(Debug, Clone)]
+pub struct Detected {
+    pub kind: SourceKind,
+    pub location: String,
+    pub reason: String,
+    pub enabled: bool,
+}
+
+/// The running dashboard: sources, the current snapshot, lazy loads.
+pub struct Dashboard {
+    sources: Vec<Arc<dyn ContractSource>>,
+    oci: Mutex<Option<Arc<OciSource>>>,
+    runtime: Option<Arc<dyn RuntimeSource>>,
+    registry: Option<Arc<Registry>>,
+    detected: Mutex<Vec<Detected>>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    next_id: AtomicU64,
+    refreshing: Mutex<()>,
+    pub config: Config,
+}
+
+impl std::fmt::Debug for Dashboard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Dashboard")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Dashboard {
+    /// Detect sources (local → k8s → oci → cache, spec §5.2) without reading them yet.
+    pub fn detect(config: Config, registry: Option<Arc<Registry>>) -> Dashboard {
+        Dashboard::with_runtime(config, registry, None)
+    }
+
+    /// [`Dashboard::detect`] with an explicit runtime source (tests, other clients).
+    pub fn with_runtime(
+        config: Config,
+        registry: Option<Arc<Registry>>,
+        runtime: Option<Arc<dyn RuntimeSource>>,
+    ) -> Dashboard {
+        let mut detected = Vec::new();
+        let mut sources: Vec<Arc<dyn ContractSource>> = Vec::new();
+        let dir = config
+            .dir
+            .clone()
+            .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
+        match LocalSource::detect(&dir) {
+            Some(reason) => {
+                sources.push(Arc::new(LocalSource::new(dir.clone())));
+                detected.push(Detected {
+                    kind: SourceKind::Local,
+                    location: dir.display().to_string(),
+                    reason,
+                    enabled: true,
+                });
+            }
+            None => detected.push(Detected {
+                kind: SourceKind::Local,
+                location: dir.display().to_string(),
+                reason: format!("no pacto.yaml in {} or its subdirectories", dir.display()),
+                enabled: false,
+            }),
+        }
+        let runtime = match runtime {
+            Some(r) => {
+                detected.push(Detected {
+                    kind: SourceKind::K8s,
+                    location: r.describe(),
+                    reason: "runtime source configured".into(),
+                    enabled: true,
+                });
+                Some(r)
+            }
+            None if config.kubernetes => match Kubectl::detect(&config.namespace) {
+                Ok(k) => {
+                    detected.push(Detected {
+                        kind: SourceKind::K8s,
+                        location: k.describe(),
+                        reason: "cluster configuration found".into(),
+                        enabled: true,
+                    });
+                    Some(Arc::new(k) as Arc<dyn RuntimeSource>)
+                }
+                Err(reason) => {
+                    detected.push(Detected {
+                        kind: SourceKind::K8s,
+                        location: String::new(),
+                        reason,
+                        enabled: false,
+                    });
+                    None
+                }
+            },
+            None => None,
+        };
+        let mut oci = None;
+        match (&registry, config.repos.is_empty()) {
+            (Some(reg), false) => {
+                let o = Arc::new(OciSource::new(reg.clone(), &config.repos));
+                detected.push(Detected {
+                    kind: SourceKind::Oci,
+                    location: o.describe(),
+                    reason: format!("{} repositories given", o.repos().len()),
+                    enabled: true,
+                });
+                sources.push(o.clone());
+                oci = Some(o);
+            }
+            (None, false) => detected.push(Detected {
+                kind: SourceKind::Oci,
+                location: String::new(),
+                reason: "no registry client".into(),
+                enabled: false,
+            }),
+            (_, true) => detected.push(Detected {
+                kind: SourceKind::Oci,
+                location: String::new(),
+                reason: "no oci:// repository given".into(),
+                enabled: false,
+            }),
+        }
+        let cache_dir = config.cache_dir.clone().or_else(|| {
+            registry
+                .as_ref()
+                .and_then(|r| r.cache().root().map(PathBuf::from))
+        });
+        match (config.no_cache, oci.is_some(), cache_dir) {
+            (true, _, _) => detected.push(Detected {
+                kind: SourceKind::Cache,
+                location: String::new(),
+                reason: "--no-cache".into(),
+                enabled: false,
+            }),
+            (false, true, _) => detected.push(Detected {
+                kind: SourceKind::Cache,
+                location: String::new(),
+                reason: "backs the live OCI source".into(),
+                enabled: false,
+            }),
+            (false, false, Some(d)) => match CacheSource::detect(&d) {
+                Some(reason) => {
+                    sources.push(Arc::new(CacheSource::new(d.clone())));
+                    detected.push(Detected {
+                        kind: SourceKind::Cache,
+                        location: d.display().to_string(),
+                        reason,
+                        enabled: true,
+                    });
+                }
+                None => detected.push(Detected {
+                    kind: SourceKind::Cache,
+                    location: d.display().to_string(),
+                    reason: "no cached bundles".into(),
+                    enabled: false,
+                }),
+            },
+            (false, false, None) => detected.push(Detected {
+                kind: SourceKind::Cache,
+                location: String::new(),
+                reason: "no cache directory".into(),
+                enabled: false,
+            }),
+        }
+        Dashboard {
+            sources,
+            oci: Mutex::new(oci),
+            runtime,
+            registry,
+            detected: Mutex::new(detected),
+            snapshot: RwLock::new(Arc::new(Snapshot::default())),
+            next_id: AtomicU64::new(1),
+            refreshing: Mutex::new(()),
+            config,
+        }
+    }
+
+    /// What detection found, enabled or not.
+    pub fn detected(&self) -> Vec<Detected> {
+        lock(&self.detected).clone()
+    }
+
+    /// Whether any source is active (the command refuses to start otherwise).
+    pub fn has_sources(&self) -> bool {
+        !self.sources.is_empty() || self.runtime.is_some()
+    }
+
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn all_sources(&self) -> Vec<Arc<dyn ContractSource>> {
+        let mut v = self.sources.clone();
+        if let Some(o) = lock(&self.oci).clone() {
+            if !v.iter().any(|s| s.kind() == SourceKind::Oci) {
+                // Discovered from Kubernetes: after local, before the cache.
+                let at = v
+                    .iter()
+                    .position(|s| s.kind() == SourceKind::Cache)
+                    .unwrap_or(v.len());
+                v.insert(at, o);
+            }
+        }
+        v
+    }
+
+    /// [`Dashboard::refresh`] after dropping every source's remembered answers (the refresh
+    /// button, `POST /api/refresh`).
+    pub fn refresh_now(&self) -> Arc<Snapshot> {
+        for s in self.all_sources() {
+            s.invalidate();
+        }
+        self.refresh()
+    }
+
+    /// Re-read every source and swap in a new snapshot (blocking; one at a time).
+    pub fn refresh(&self) -> Arc<Snapshot> {
+        let _guard = lock(&self.refreshing);
+        let runtime = self.runtime.as_ref().map(|r| r.snapshot());
+        // Hybrid mode: repositories discovered from the operator's resolved refs.
+        if let (Some(Ok(list)), Some(reg), true) =
+            (&runtime, &self.registry, lock(&self.oci).is_none())
+        {
+            let mut repos: Vec<String> = list
+                .iter()
+                .filter(|r| !r.resolved_ref.is_empty())
+                .map(|r| source::strip_tag(&r.resolved_ref))
+                .collect();
+            repos.sort();
+            repos.dedup();
+            if !repos.is_empty() {
+                let o = Arc::new(OciSource::new(reg.clone(), &repos));
+                lock(&self.detected).push(Detected {
+                    kind: SourceKind::Oci,
+                    location: o.describe(),
+                    reason: "repositories discovered from Kubernetes".into(),
+                    enabled: true,
+                });
+                *lock(&self.oci) = Some(o);
+            }
+        }
+        let sources = self.all_sources();
+        let scans: Vec<_> = std::thread::scope(|scope| {
+            let handles: Vec<_> = sources
+                .iter()
+                .map(|s| scope.spawn(move || (s.kind(), s.scan())))
+                .collect();
+            handles
+                .into_iter()
+                .zip(sources.iter())
+                .map(|(h, s)| {
+                    h.join()
+                        .unwrap_or_else(|_| (s.kind(), Err("source scan panicked".to_string())))
+                })
+                .collect()
+        });
+        let detected = self.detected();
+        let meta: Vec<(SourceKind, String, String)> = sources
+            .iter()
+            .map(|s| {
+                let reason = detected
+                    .iter()
+                    .rev()
+                    .find(|d| d.kind == s.kind() && d.enabled)
+                    .map(|d| d.reason.clone())
+                    .unwrap_or_default();
+                (s.kind(), s.describe(), reason)
+            })
+            .chain(self.runtime.iter().map(|r| {
+                (
+                    SourceKind::K8s,
+                    r.describe(),
+                    "runtime state only".to_string(),
+                )
+            }))
+            .collect();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let snap = Arc::new(snapshot::build(id, Inputs { scans, runtime }, meta));
+        *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = snap.clone();
+        snap
+    }
+
+    /// Materialize one version of a service (lazily, from the source that listed it).
+    pub fn load_version(&self, name: &str, version: &str) -> Result<Arc<Loaded>, LoadError> {
+        let snap = self.snapshot();
+        let s = snap
+            .services
+            .get(name)
+            .ok_or_else(|| LoadError::NotFound(format!("service {name:?} not found")))?;
+        let v = s
+            .versions
+            .iter()
+            .find(|v| v.version == version)
+            .ok_or_else(|| {
+                LoadError::NotFound(format!("service {name:?} has no version {version:?}"))
+            })?;
+        if let Some(l) = &v.loaded {
+            return Ok(l.clone());
+        }
+        if v.source == SourceKind::K8s {
+            return Err(LoadError::Unsupported(
+                "versions known only to Kubernetes have no contract content".into(),
+            ));
+        }
+        let src = self
+            .all_sources()
+            .into_iter()
+            .find(|s| s.kind() == v.source)
+            .ok_or_else(|| LoadError::Source("the source of this version is gone".into()))?;
+        src.load(&v.reference).map_err(LoadError::Source)
+    }
+
+    /// Pull every published version of a service's OCI repository ("fetch all versions").
+    pub fn fetch_all_versions(&self, name: &str) -> Result<serde_json::Value, LoadError> {
+        let snap = self.snapshot();
+        let s = snap
+            .services
+            .get(name)
+            .ok_or_else(|| LoadError::NotFound(format!("service {name:?} not found")))?;
+        let repo = s
+            .versions
+            .iter()
+            .find(|v| v.reference.starts_with("oci://"))
+            .map(|v| source::strip_tag(&v.reference))
+            .ok_or_else(|| {
+                LoadError::Unsupported(format!("{name} has no OCI repository to fetch from"))
+            })?;
+        let oci = lock(&self.oci).clone().ok_or_else(|| {
+            LoadError::Unsupported("no live OCI source (the cache is read offline)".into())
+        })?;
+        let (fetched, failed) = oci.fetch_all(&repo).map_err(LoadError::Source)?;
+        let snap = self.refresh();
+        let versions = snap
+            .services
+            .get(name)
+            .map(views::versions)
+            .unwrap_or_default();
+        Ok(
+            serde_json::json!({"repository": format!("oci://{repo}"), "fetched": fetched,
+            "failed": failed, "versions": versions}),
+        )
+    }
+}
+
+/// Why a version could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("{0}")]
+    Source(String),
+}
+
+/// Run the server until `shutdown` resolves. `on_bound` gets the bound address (port 0 picks
+/// one). Sources are read once before the first request, then every `config.refresh`.
+pub async fn serve(
+    dashboard: Arc<Dashboard>,
+    addr: SocketAddr,
+    on_bound: impl FnOnce(SocketAddr),
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let d = dashboard.clone();
+    tokio::task::spawn_blocking(move || d.refresh())
+        .await
+        .map_err(std::io::Error::other)?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let bound = listener.local_addr()?;
+    on_bound(bound);
+    let d = dashboard.clone();
+    let interval = dashboard.config.refresh;
+    let refresher = tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(interval).await;
+            let d = d.clone();
+            let _ = tokio::task::spawn_blocking(move || d.refresh()).await;
+        }
+    });
+    let app = api::router(dashboard, bound);
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    refresher.abort();
+    result
+}
+
+/// Whether an address is loopback (the default bind, and the Host check it enables).
+pub fn is_loopback(ip: IpAddr) -> bool {
+    ip.is_loopback()
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM (container stop).
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

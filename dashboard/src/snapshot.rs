@@ -1,0 +1,747 @@
+//! The merged view of every source (spec §5.2 merge rules, §5.4 graph, §5.6 insights): built
+//! in one blocking pass, then served read-only until the next refresh.
+
+use crate::k8s::{condition_severity, RuntimeInfo};
+use crate::source::{sort_versions_desc, Loaded, Scan, SourceKind};
+use pacto_core::graph::oci_ref_name;
+use pacto_core::registry::{parse_dependency_ref, RefScheme};
+use pacto_core::version::{highest_matching, Constraint, Version};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+
+/// How a source fared in the last refresh.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceStatus {
+    #[serde(rename = "type")]
+    pub kind: SourceKind,
+    pub enabled: bool,
+    /// `ok`, `degraded` (failed or partly failed) or `disabled` (not detected).
+    pub state: String,
+    pub reason: String,
+    pub location: String,
+    pub problems: Vec<String>,
+    pub service_count: usize,
+}
+
+/// One version of a service across sources.
+#[derive(Debug, Clone)]
+pub struct VersionEntry {
+    pub version: String,
+    pub source: SourceKind,
+    pub reference: String,
+    pub loaded: Option<Arc<Loaded>>,
+    /// Classification of the change from the next lower materialized version.
+    pub classification: Option<String>,
+}
+
+/// A dependency edge of a service's current contract.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepEdge {
+    /// The target node id: a service name, or `external:<name>`.
+    pub target_id: String,
+    pub target_name: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub required: bool,
+    pub compatibility: String,
+    pub resolved: bool,
+    /// The highest known version satisfying the constraint.
+    pub resolved_version: Option<String>,
+    /// Why the edge is a problem (`no version of x satisfies ^2`), if it is.
+    pub problem: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Insight {
+    pub severity: &'static str,
+    pub title: String,
+    pub description: String,
+}
+
+/// A merged service.
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub name: String,
+    pub source: SourceKind,
+    pub sources: Vec<SourceKind>,
+    /// The contract shown: the best contract source's highest version. `None` when the
+    /// service is only known to Kubernetes.
+    pub current: Option<Arc<Loaded>>,
+    pub version: String,
+    pub versions: Vec<VersionEntry>,
+    pub runtime: Option<RuntimeInfo>,
+    pub edges: Vec<DepEdge>,
+    pub dependents: Vec<(String, bool, String)>,
+    pub blast_radius: usize,
+    pub contract_status: String,
+    /// Contract-level health: `error`, `warning` or `ok`.
+    pub health: &'static str,
+    pub insights: Vec<Insight>,
+    pub owner: String,
+}
+
+/// An unresolved dependency target (spec §5.4 external nodes).
+#[derive(Debug, Clone, Serialize)]
+pub struct External {
+    pub id: String,
+    pub name: String,
+    pub reason: String,
+    pub referenced_by: Vec<String>,
+}
+
+/// The whole merged state.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub id: u64,
+    pub built_at: u64,
+    pub sources: Vec<SourceStatus>,
+    pub services: BTreeMap<String, Service>,
+    pub externals: BTreeMap<String, External>,
+    /// Pre-rendered answers of the hot endpoints.
+    pub services_json: Prebuilt,
+    pub graph_json: Prebuilt,
+    pub overview_json: Prebuilt,
+}
+
+/// The input of a build.
+pub struct Inputs {
+    /// Contract sources in priority order, with their scan results.
+    pub scans: Vec<(SourceKind, Result<Scan, String>)>,
+    pub runtime: Option<Result<Vec<RuntimeInfo>, String>>,
+}
+
+fn owner_display(l: &Loaded) -> String {
+    l.resolved
+        .contract
+        .service
+        .as_ref()
+        .and_then(|s| s.owner.as_ref())
+        .and_then(|o| o.display())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Resolve a dependency ref to a service name (exact, alias, `-pacto` suffix).
+fn target_name(
+    reference: &str,
+    names: &BTreeSet<String>,
+    aliases: &HashMap<String, String>,
+) -> (String, bool) {
+    let parsed = parse_dependency_ref(reference);
+    let raw = match parsed.scheme {
+        RefScheme::Oci => oci_ref_name(&parsed.location),
+        RefScheme::Local => {
+            let loc = parsed.location.trim_end_matches('/');
+            loc.rsplit('/').next().unwrap_or(loc).to_string()
+        }
+    };
+    if names.contains(&raw) {
+        return (raw, true);
+    }
+    if let Some(a) = aliases.get(&raw) {
+        return (a.clone(), true);
+    }
+    if let Some(stripped) = raw.strip_suffix("-pacto") {
+        if names.contains(stripped) {
+            return (stripped.to_string(), true);
+        }
+    }
+    (raw, false)
+}
+
+type ClassifyMemo = HashMap<(usize, usize), (Arc<Loaded>, Arc<Loaded>, Option<String>)>;
+
+/// Classifications already computed, by the identity of the two materialized bundles (sources
+/// reuse a bundle until it changes, so a refresh does not diff the same pair again). The pair
+/// is kept alive with its answer, so the addresses cannot be reused meanwhile.
+static CLASSIFY_MEMO: std::sync::LazyLock<std::sync::Mutex<ClassifyMemo>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn classify(old: &Arc<Loaded>, new: &Arc<Loaded>) -> Option<String> {
+    let key = (Arc::as_ptr(old) as usize, Arc::as_ptr(new) as usize);
+    if let Some((_, _, c)) = crate::source::lock(&CLASSIFY_MEMO).get(&key) {
+        return c.clone();
+    }
+    let c = pacto_core::diff::compare(&old.resolved.side(), &new.resolved.side())
+        .ok()
+        .map(|d| d.classification.as_str().to_string());
+    let mut memo = crate::source::lock(&CLASSIFY_MEMO);
+    if memo.len() > 20_000 {
+        memo.clear();
+    }
+    memo.insert(key, (old.clone(), new.clone(), c.clone()));
+    c
+}
+
+/// A service while merging: its best source, every source that has it, its versions.
+type Merged = (SourceKind, Vec<SourceKind>, BTreeMap<String, VersionEntry>);
+
+/// Merge scans and runtime state into a snapshot.
+pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, String)>) -> Snapshot {
+    let mut sources = Vec::new();
+    // name → (best source, versions by version string in merge order)
+    let mut merged: BTreeMap<String, Merged> = BTreeMap::new();
+    for ((kind, scan), (_, location, reason)) in inputs.scans.iter().zip(source_meta.iter()) {
+        match scan {
+            Ok(scan) => {
+                sources.push(SourceStatus {
+                    kind: *kind,
+                    enabled: true,
+                    state: if scan.problems.is_empty() {
+                        "ok"
+                    } else {
+                        "degraded"
+                    }
+                    .into(),
+                    reason: reason.clone(),
+                    location: location.clone(),
+                    problems: scan.problems.iter().take(50).cloned().collect(),
+                    service_count: scan.services.len(),
+                });
+                for (name, versions) in &scan.services {
+                    let e = merged
+                        .entry(name.clone())
+                        .or_insert_with(|| (*kind, Vec::new(), BTreeMap::new()));
+                    if !e.1.contains(kind) {
+                        e.1.push(*kind);
+                    }
+                    for (v, slot) in versions {
+                        let entry = e.2.entry(v.clone()).or_insert_with(|| VersionEntry {
+                            version: v.clone(),
+                            source: *kind,
+                            reference: slot.reference.clone(),
+                            loaded: None,
+                            classification: None,
+                        });
+                        if entry.loaded.is_none() {
+                            entry.loaded = slot.loaded.clone();
+                        }
+                    }
+                }
+            }
+            Err(e) => sources.push(SourceStatus {
+                kind: *kind,
+                enabled: true,
+                state: "degraded".into(),
+                reason: e.clone(),
+                location: location.clone(),
+                problems: vec![e.clone()],
+                service_count: 0,
+            }),
+        }
+    }
+    let mut runtime_by_name: BTreeMap<String, RuntimeInfo> = BTreeMap::new();
+    match inputs.runtime {
+        Some(Ok(list)) => {
+            sources.push(SourceStatus {
+                kind: SourceKind::K8s,
+                enabled: true,
+                state: "ok".into(),
+                reason: source_meta
+                    .iter()
+                    .find(|m| m.0 == SourceKind::K8s)
+                    .map(|m| m.2.clone())
+                    .unwrap_or_default(),
+                location: source_meta
+                    .iter()
+                    .find(|m| m.0 == SourceKind::K8s)
+                    .map(|m| m.1.clone())
+                    .unwrap_or_default(),
+                problems: Vec::new(),
+                service_count: list.len(),
+            });
+            for r in list {
+                runtime_by_name.entry(r.name.clone()).or_insert(r);
+            }
+        }
+        Some(Err(e)) => sources.push(SourceStatus {
+            kind: SourceKind::K8s,
+            enabled: true,
+            state: "degraded".into(),
+            reason: e.clone(),
+            location: source_meta
+                .iter()
+                .find(|m| m.0 == SourceKind::K8s)
+                .map(|m| m.1.clone())
+                .unwrap_or_default(),
+            problems: vec![e],
+            service_count: 0,
+        }),
+        None => {}
+    }
+
+    // Services: contract ones, then runtime-only ones.
+    let mut services: BTreeMap<String, Service> = BTreeMap::new();
+    for (name, (best, kinds, versions)) in merged {
+        let mut list: Vec<VersionEntry> = versions.into_values().collect();
+        let mut order: Vec<String> = list.iter().map(|v| v.version.clone()).collect();
+        sort_versions_desc(&mut order);
+        list.sort_by_key(|v| {
+            order
+                .iter()
+                .position(|o| *o == v.version)
+                .unwrap_or(usize::MAX)
+        });
+        // Current: the best source's highest materialized version.
+        let current = list
+            .iter()
+            .find(|v| v.source == best && v.loaded.is_some())
+            .or_else(|| list.iter().find(|v| v.loaded.is_some()))
+            .and_then(|v| v.loaded.clone());
+        // Classification between consecutive materialized versions.
+        for i in 0..list.len() {
+            let Some(new) = list[i].loaded.clone() else {
+                continue;
+            };
+            if let Some(old) = list[i + 1..].iter().find_map(|v| v.loaded.clone()) {
+                list[i].classification = classify(&old, &new);
+            }
+        }
+        let mut sources = kinds;
+        let runtime = runtime_by_name.remove(&name);
+        if runtime.is_some() {
+            sources.push(SourceKind::K8s);
+        }
+        let version = current
+            .as_ref()
+            .map(|c| c.version().to_string())
+            .unwrap_or_default();
+        services.insert(
+            name.clone(),
+            Service {
+                owner: current.as_deref().map(owner_display).unwrap_or_default(),
+                name,
+                source: best,
+                sources,
+                current,
+                version,
+                versions: list,
+                runtime,
+                edges: Vec::new(),
+                dependents: Vec::new(),
+                blast_radius: 0,
+                contract_status: String::new(),
+                health: "ok",
+                insights: Vec::new(),
+            },
+        );
+    }
+    for (name, r) in runtime_by_name {
+        let versions = r
+            .revisions
+            .iter()
+            .map(|v| VersionEntry {
+                version: v.clone(),
+                source: SourceKind::K8s,
+                reference: r.resolved_ref.clone(),
+                loaded: None,
+                classification: None,
+            })
+            .collect();
+        services.insert(
+            name.clone(),
+            Service {
+                name,
+                source: SourceKind::K8s,
+                sources: vec![SourceKind::K8s],
+                current: None,
+                version: r.version.clone(),
+                versions,
+                runtime: Some(r),
+                edges: Vec::new(),
+                dependents: Vec::new(),
+                blast_radius: 0,
+                contract_status: String::new(),
+                health: "ok",
+                insights: Vec::new(),
+                owner: String::new(),
+            },
+        );
+    }
+
+    // Edges.
+    let names: BTreeSet<String> = services.keys().cloned().collect();
+    let mut aliases: HashMap<String, String> = HashMap::new();
+    for s in services.values() {
+        if let Some(img) = s
+            .current
+            .as_ref()
+            .and_then(|c| c.resolved.contract.service.as_ref())
+            .and_then(|sv| sv.image.as_ref())
+            .and_then(|i| i.reference.as_ref())
+        {
+            let alias = oci_ref_name(img.as_str());
+            if !alias.is_empty() && !names.contains(&alias) {
+                aliases.entry(alias).or_insert_with(|| s.name.clone());
+            }
+        }
+    }
+    let versions_of: HashMap<String, Vec<String>> = services
+        .iter()
+        .map(|(n, s)| {
+            (
+                n.clone(),
+                s.versions.iter().map(|v| v.version.clone()).collect(),
+            )
+        })
+        .collect();
+    let mut externals: BTreeMap<String, External> = BTreeMap::new();
+    let mut all_edges: Vec<(String, Vec<DepEdge>)> = Vec::new();
+    for s in services.values() {
+        let Some(cur) = &s.current else {
+            all_edges.push((s.name.clone(), Vec::new()));
+            continue;
+        };
+        let c = &cur.resolved.contract;
+        let mut edges = Vec::new();
+        for d in &c.dependencies {
+            let reference = d.reference().to_string();
+            let compat = d
+                .compatibility
+                .as_ref()
+                .map(|c| c.as_str().to_string())
+                .unwrap_or_default();
+            let (target, found) = target_name(&reference, &names, &aliases);
+            let (resolved_version, problem) = if found {
+                let vs = versions_of.get(&target).cloned().unwrap_or_default();
+                match Constraint::parse(&compat) {
+                    Ok(con) if !compat.trim().is_empty() => {
+                        match highest_matching(vs.iter().map(String::as_str), Some(&con)) {
+                            Some((v, _)) => (Some(v.to_string()), None),
+                            None => (
+                                None,
+                                Some(format!("no known version of {target} satisfies {compat}")),
+                            ),
+                        }
+                    }
+                    Ok(_) => (crate::source::highest(vs.iter()), None),
+                    Err(e) => (None, Some(format!("invalid constraint {compat:?}: {e}"))),
+                }
+            } else {
+                (None, Some(format!("{target} is not in any source")))
+            };
+            let target_id = if found {
+                target.clone()
+            } else {
+                let id = format!("external:{target}");
+                let ext = externals.entry(id.clone()).or_insert_with(|| External {
+                    id: id.clone(),
+                    name: target.clone(),
+                    reason: if parse_dependency_ref(&reference).scheme == RefScheme::Oci {
+                        "not_found".into()
+                    } else {
+                        "non_oci_ref".into()
+                    },
+                    referenced_by: Vec::new(),
+                });
+                if !ext.referenced_by.contains(&s.name) {
+                    ext.referenced_by.push(s.name.clone());
+                }
+                id
+            };
+            edges.push(DepEdge {
+                target_id,
+                target_name: target,
+                reference,
+                required: d.is_required(),
+                compatibility: compat,
+                resolved: found,
+                resolved_version,
+                problem,
+                kind: "dependency",
+            });
+        }
+        // Configuration and policy references (reference edges, no self-references).
+        let mut refs: Vec<String> = c
+            .all_configurations()
+            .into_iter()
+            .filter_map(|(_, cfg)| cfg.reference.as_ref().map(|r| r.as_str().to_string()))
+            .collect();
+        refs.extend(
+            c.all_policies()
+                .into_iter()
+                .filter_map(|(_, p)| p.reference.as_ref().map(|r| r.as_str().to_string())),
+        );
+        for r in refs {
+            let (target, found) = target_name(&r, &names, &aliases);
+            if found && target != s.name {
+                edges.push(DepEdge {
+                    target_id: target.clone(),
+                    target_name: target,
+                    reference: r,
+                    required: false,
+                    compatibility: String::new(),
+                    resolved: true,
+                    resolved_version: None,
+                    problem: None,
+                    kind: "reference",
+                });
+            }
+        }
+        all_edges.push((s.name.clone(), edges));
+    }
+    // Dependents and blast radius (reverse required dependency edges, transitively).
+    let mut reverse_required: HashMap<String, Vec<String>> = HashMap::new();
+    let mut dependents: HashMap<String, Vec<(String, bool, String)>> = HashMap::new();
+    for (from, edges) in &all_edges {
+        for e in edges
+            .iter()
+            .filter(|e| e.kind == "dependency" && e.resolved)
+        {
+            dependents.entry(e.target_id.clone()).or_default().push((
+                from.clone(),
+                e.required,
+                e.compatibility.clone(),
+            ));
+            if e.required {
+                reverse_required
+                    .entry(e.target_id.clone())
+                    .or_default()
+                    .push(from.clone());
+            }
+        }
+    }
+    for (name, edges) in all_edges {
+        if let Some(s) = services.get_mut(&name) {
+            s.edges = edges;
+        }
+    }
+    for s in services.values_mut() {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut queue: VecDeque<&str> = VecDeque::from([s.name.as_str()]);
+        while let Some(n) = queue.pop_front() {
+            for d in reverse_required.get(n).map(Vec::as_slice).unwrap_or(&[]) {
+                if d != &s.name && seen.insert(d.as_str()) {
+                    queue.push_back(d.as_str());
+                }
+            }
+        }
+        s.blast_radius = seen.len();
+        let mut deps = dependents.remove(&s.name).unwrap_or_default();
+        deps.sort();
+        s.dependents = deps;
+    }
+    for s in services.values_mut() {
+        assess(s);
+    }
+
+    let mut snap = Snapshot {
+        id,
+        built_at: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        sources,
+        services,
+        externals,
+        ..Snapshot::default()
+    };
+    snap.services_json = to_bytes(&crate::views::services(&snap));
+    snap.graph_json = to_bytes(&crate::views::graph(&snap));
+    snap.overview_json = to_bytes(&crate::views::overview(&snap));
+    snap
+}
+
+/// A JSON answer rendered once per snapshot, plain and gzip-compressed.
+#[derive(Debug, Clone, Default)]
+pub struct Prebuilt {
+    pub plain: bytes::Bytes,
+    pub gzip: Option<bytes::Bytes>,
+}
+
+fn to_bytes(v: &Value) -> Prebuilt {
+    use std::io::Write;
+    let plain = serde_json::to_vec(v).unwrap_or_else(|_| b"null".to_vec());
+    // Only worth it for the big answers (the service list and graph of a large fleet).
+    let gzip = (plain.len() > 8 * 1024)
+        .then(|| {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(&plain).ok()?;
+            e.finish().ok()
+        })
+        .flatten()
+        .map(bytes::Bytes::from);
+    Prebuilt {
+        plain: bytes::Bytes::from(plain),
+        gzip,
+    }
+}
+
+/// Contract status, health and insights of one service.
+fn assess(s: &mut Service) {
+    let mut insights = Vec::new();
+    let (errors, warnings) = s
+        .current
+        .as_ref()
+        .map(|c| (c.errors(), c.warnings()))
+        .unwrap_or((0, 0));
+    if errors > 0 {
+        insights.push(Insight {
+            severity: "critical",
+            title: format!("{errors} validation error(s)"),
+            description: "The contract does not validate; see Validation.".into(),
+        });
+    }
+    for e in &s.edges {
+        if let Some(p) = &e.problem {
+            insights.push(Insight {
+                severity: if e.required { "warning" } else { "info" },
+                title: if e.resolved {
+                    format!("Unsatisfied dependency {}", e.target_name)
+                } else {
+                    format!("Unknown dependency {}", e.target_name)
+                },
+                description: p.clone(),
+            });
+        }
+    }
+    if warnings > 0 {
+        insights.push(Insight {
+            severity: "warning",
+            title: format!("{warnings} validation warning(s)"),
+            description: "The contract validates with warnings.".into(),
+        });
+    }
+    let runtime_status = s
+        .runtime
+        .as_ref()
+        .map(|r| r.contract_status.clone())
+        .filter(|st| !st.is_empty() && st != "Unknown");
+    if let Some(r) = &s.runtime {
+        match r.contract_status.as_str() {
+            "NonCompliant" => insights.push(Insight {
+                severity: "critical",
+                title: "Runtime does not comply with the contract".into(),
+                description: "The operator reports NonCompliant.".into(),
+            }),
+            "Warning" => insights.push(Insight {
+                severity: "warning",
+                title: "Runtime drifts from the contract".into(),
+                description: "The operator reports Warning.".into(),
+            }),
+            "Unknown" | "" => insights.push(Insight {
+                severity: "warning",
+                title: "Runtime compliance is inconclusive".into(),
+                description: "The operator has not evaluated this service.".into(),
+            }),
+            _ => {}
+        }
+        for c in &r.conditions {
+            if c.get("status").and_then(Value::as_str) == Some("False") {
+                let t = c.get("type").and_then(Value::as_str).unwrap_or("");
+                let sev = if condition_severity(t) == "warning" {
+                    "warning"
+                } else {
+                    "critical"
+                };
+                insights.push(Insight {
+                    severity: sev,
+                    title: format!("{t} failed"),
+                    description: c
+                        .get("message")
+                        .or_else(|| c.get("reason"))
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                });
+            }
+        }
+    }
+    if s.current.is_none() {
+        insights.push(Insight {
+            severity: "warning",
+            title: "No contract content".into(),
+            description: "Only Kubernetes knows this service; no contract source has it.".into(),
+        });
+    }
+    s.contract_status = match runtime_status {
+        Some(st) => st,
+        None if errors > 0 => "Invalid".into(),
+        None if s.current.is_none() => "Unknown".into(),
+        None => "NotEvaluated".into(),
+    };
+    s.health = if insights.iter().any(|i| i.severity == "critical") {
+        "error"
+    } else if insights.iter().any(|i| i.severity == "warning") {
+        "warning"
+    } else {
+        "ok"
+    };
+    insights.sort_by_key(|i| match i.severity {
+        "critical" => 0,
+        "warning" => 1,
+        _ => 2,
+    });
+    s.insights = insights;
+}
+
+/// Spec §5.6 `ComputeCompliance` over the runtime conditions, or the contract-only verdict.
+pub fn compliance(s: &Service) -> Value {
+    let Some(r) = &s.runtime else {
+        let status = if s.contract_status == "Invalid" {
+            "ERROR"
+        } else {
+            "REFERENCE"
+        };
+        return json!({"status": status, "score": null, "summary": null});
+    };
+    let (mut passed, mut errors, mut warnings, mut unknown) = (0u32, 0u32, 0u32, 0u32);
+    for c in &r.conditions {
+        match c.get("status").and_then(Value::as_str) {
+            Some("True") => passed += 1,
+            Some("False") => {
+                let sev = c
+                    .get("severity")
+                    .and_then(Value::as_str)
+                    .unwrap_or_else(|| {
+                        condition_severity(c.get("type").and_then(Value::as_str).unwrap_or(""))
+                    });
+                if sev == "warning" {
+                    warnings += 1
+                } else {
+                    errors += 1
+                }
+            }
+            _ => unknown += 1,
+        }
+    }
+    let total = passed + errors + warnings + unknown;
+    let score = (total > 0).then(|| ((passed as f64 / total as f64) * 100.0).round() as u32);
+    let st = r.contract_status.as_str();
+    let status = match st {
+        "Reference" | "NotEvaluated" => "REFERENCE",
+        "Invalid" => "ERROR",
+        _ if errors > 0 || st == "NonCompliant" => "ERROR",
+        _ if unknown > 0 || st == "Unknown" => "UNKNOWN",
+        _ if warnings > 0 || st == "Warning" => "WARNING",
+        _ => "OK",
+    };
+    json!({"status": status, "score": score, "summary": {
+        "total": total, "passed": passed, "failed": errors + warnings,
+        "errors": errors, "warnings": warnings, "unknown": unknown}})
+}
+
+impl Snapshot {
+    /// Highest known version of `name` satisfying `compat` (used by the graph fetcher).
+    pub fn pick(&self, name: &str, compat: Option<&Constraint>) -> Option<&VersionEntry> {
+        let s = self.services.get(name)?;
+        let chosen = highest_matching(
+            s.versions
+                .iter()
+                .filter(|v| v.loaded.is_some())
+                .map(|v| v.version.as_str()),
+            compat,
+        )?;
+        s.versions.iter().find(|v| v.version == chosen.0)
+    }
+
+    pub fn is_semver(v: &str) -> bool {
+        Version::parse(v).is_ok()
+    }
+}

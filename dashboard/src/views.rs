@@ -1,0 +1,633 @@
+//! The JSON answers of the API, built from a [`Snapshot`]. Field names follow the spec's
+//! `ServiceListEntry`, `ServiceDetails`, `GlobalGraph`, `Version` and `DiffResult` shapes.
+
+use crate::snapshot::{compliance, Service, Snapshot};
+use crate::source::Loaded;
+use pacto_core::bundle::Bundle;
+use pacto_core::diff::sbom::{pick_sbom_file, Sbom};
+use pacto_core::model::Owner;
+use pacto_core::syntax::{parse, Limits};
+use serde_json::{json, Map, Value};
+
+/// Bytes of an interface or schema file the dashboard parses.
+const MAX_DOC_BYTES: usize = 4 * 1024 * 1024;
+/// Most OpenAPI operations listed per interface.
+const MAX_OPERATIONS: usize = 2_000;
+
+fn owner_json(l: &Loaded) -> Value {
+    match l
+        .resolved
+        .contract
+        .service
+        .as_ref()
+        .and_then(|s| s.owner.as_ref())
+    {
+        None => Value::Null,
+        Some(Owner::Text(t)) => json!(t.as_str()),
+        Some(Owner::Structured {
+            team,
+            dri,
+            contacts,
+            ..
+        }) => json!({
+            "team": team.as_ref().map(|t| t.as_str()),
+            "dri": dri.as_ref().map(|t| t.as_str()),
+            "contacts": contacts.iter().map(|c| json!({
+                "type": c.kind.as_ref().map(|t| t.as_str()),
+                "value": c.value.as_ref().map(|t| t.as_str()),
+                "purpose": c.purpose.as_ref().map(|t| t.as_str()),
+            })).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+fn latest_available(s: &Service) -> Option<String> {
+    s.versions
+        .iter()
+        .map(|v| v.version.as_str())
+        .find(|v| Snapshot::is_semver(v))
+        .map(str::to_string)
+}
+
+fn update_available(s: &Service) -> bool {
+    let cur = pacto_core::version::Version::parse(&s.version);
+    match (
+        cur,
+        latest_available(s).map(|l| pacto_core::version::Version::parse(&l)),
+    ) {
+        (Ok(c), Some(Ok(l))) => l > c,
+        _ => false,
+    }
+}
+
+fn list_entry(s: &Service) -> Value {
+    let comp = compliance(s);
+    let (errors, warnings) = s
+        .current
+        .as_ref()
+        .map(|c| (c.errors(), c.warnings()))
+        .unwrap_or((0, 0));
+    let summary = &comp["summary"];
+    json!({
+        "name": s.name,
+        "version": s.version,
+        "owner": s.owner,
+        "contractStatus": s.contract_status,
+        "health": s.health,
+        "source": s.source,
+        "sources": s.sources,
+        "namespace": s.runtime.as_ref().map(|r| r.namespace.clone()),
+        "blastRadius": s.blast_radius,
+        "dependencyCount": s.edges.iter().filter(|e| e.kind == "dependency").count(),
+        "dependentCount": s.dependents.len(),
+        "checksPassed": summary.get("passed").cloned().unwrap_or(Value::Null),
+        "checksTotal": summary.get("total").cloned().unwrap_or(Value::Null),
+        "checksFailed": summary.get("failed").cloned().unwrap_or(Value::Null),
+        "complianceStatus": comp["status"],
+        "complianceScore": comp["score"],
+        "complianceErrors": errors,
+        "complianceWarnings": warnings,
+        "topInsight": s.insights.first().map(|i| json!({"severity": i.severity, "title": i.title, "description": i.description})),
+        "versionCount": s.versions.len(),
+        "latestAvailable": latest_available(s),
+        "updateAvailable": update_available(s),
+        "runtimeEvaluated": s.runtime.is_some(),
+    })
+}
+
+/// `GET /api/services`.
+pub fn services(snap: &Snapshot) -> Value {
+    Value::Array(snap.services.values().map(list_entry).collect())
+}
+
+/// `GET /api/graph`: one node per service plus unresolved targets.
+pub fn graph(snap: &Snapshot) -> Value {
+    let mut nodes: Vec<Value> = snap
+        .services
+        .values()
+        .map(|s| {
+            json!({
+                "id": s.name,
+                "serviceName": s.name,
+                "status": s.contract_status,
+                "health": s.health,
+                "version": s.version,
+                "source": s.source,
+                "owner": s.owner,
+                "blastRadius": s.blast_radius,
+                "edges": s.edges,
+            })
+        })
+        .collect();
+    nodes.extend(snap.externals.values().map(|e| {
+        json!({
+            "id": e.id,
+            "serviceName": e.name,
+            "status": "external",
+            "health": "external",
+            "version": "",
+            "source": null,
+            "reason": e.reason,
+            "blastRadius": 0,
+            "edges": [],
+        })
+    }));
+    json!({ "nodes": nodes })
+}
+
+/// `GET /api/overview`: what needs attention first, and whether the picture is complete.
+pub fn overview(snap: &Snapshot) -> Value {
+    let degraded: Vec<&crate::snapshot::SourceStatus> = snap
+        .sources
+        .iter()
+        .filter(|s| s.state == "degraded")
+        .collect();
+    let count = |h: &str| snap.services.values().filter(|s| s.health == h).count();
+    let mut attention: Vec<&Service> = snap
+        .services
+        .values()
+        .filter(|s| s.health != "ok" || s.blast_radius >= 3)
+        .collect();
+    attention.sort_by(|a, b| {
+        let rank = |s: &Service| match s.health {
+            "error" => 0,
+            "warning" => 1,
+            _ => 2,
+        };
+        rank(a)
+            .cmp(&rank(b))
+            .then(b.blast_radius.cmp(&a.blast_radius))
+            .then(a.name.cmp(&b.name))
+    });
+    let attention_total = attention.len();
+    let mut limitations = Vec::new();
+    if snap.services.is_empty() {
+        limitations.push("No services: no source returned any contract.".to_string());
+    }
+    for d in &degraded {
+        limitations.push(format!(
+            "Source {} is degraded: {}",
+            d.kind.as_str(),
+            d.reason
+        ));
+    }
+    if !snap
+        .sources
+        .iter()
+        .any(|s| s.kind == crate::source::SourceKind::K8s && s.state == "ok")
+    {
+        limitations.push(
+            "No runtime source: contracts are checked, deployments are not evaluated.".to_string(),
+        );
+    }
+    let not_materialized: usize = snap
+        .services
+        .values()
+        .map(|s| s.versions.iter().filter(|v| v.loaded.is_none()).count())
+        .sum();
+    let complete = !snap.services.is_empty() && degraded.is_empty();
+    let problems = count("error") + count("warning");
+    json!({
+        "snapshotId": snap.id,
+        "asOf": snap.built_at,
+        "complete": complete,
+        "allClear": complete && problems == 0,
+        "counts": {
+            "services": snap.services.len(),
+            "versions": snap.services.values().map(|s| s.versions.len()).sum::<usize>(),
+            "versionsNotFetched": not_materialized,
+            "error": count("error"),
+            "warning": count("warning"),
+            "ok": count("ok"),
+            "external": snap.externals.len(),
+            "runtimeEvaluated": snap.services.values().filter(|s| s.runtime.is_some()).count(),
+            "highImpact": snap.services.values().filter(|s| s.blast_radius >= 3).count(),
+        },
+        "attention": attention.iter().take(10).map(|s| list_entry(s)).collect::<Vec<_>>(),
+        "attentionTotal": attention_total,
+        "sources": snap.sources,
+        "limitations": limitations,
+    })
+}
+
+/// `GET /api/owners`.
+pub fn owners(snap: &Snapshot) -> Value {
+    let mut by: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+    for s in snap.services.values() {
+        let key = if s.owner.is_empty() {
+            "(no owner)".to_string()
+        } else {
+            s.owner.clone()
+        };
+        by.entry(key).or_default().push(json!({
+            "name": s.name, "version": s.version, "health": s.health,
+            "contractStatus": s.contract_status, "blastRadius": s.blast_radius,
+        }));
+    }
+    Value::Array(
+        by.into_iter()
+            .map(|(owner, services)| {
+                let contact = snap
+                    .services
+                    .values()
+                    .find(|s| s.owner == owner)
+                    .and_then(|s| s.current.as_ref())
+                    .map(|c| owner_json(c))
+                    .unwrap_or(Value::Null);
+                json!({"owner": owner, "details": contact, "services": services})
+            })
+            .collect(),
+    )
+}
+
+/// `GET /api/services/{name}/versions`.
+pub fn versions(s: &Service) -> Value {
+    Value::Array(
+        s.versions
+            .iter()
+            .map(|v| {
+                json!({
+                    "version": v.version,
+                    "ref": v.reference,
+                    "contractHash": v.loaded.as_ref().map(|l| l.contract_hash.clone()),
+                    "createdAt": v.loaded.as_ref().map(|l| l.loaded_at),
+                    "source": v.source,
+                    "classification": v.classification,
+                    "isCurrent": v.version == s.version,
+                    "fetched": v.loaded.is_some(),
+                })
+            })
+            .collect(),
+    )
+}
+
+fn read_text(bundle: &dyn Bundle, path: &str) -> Option<String> {
+    let bytes = bundle.read(path).ok()?;
+    if bytes.len() > MAX_DOC_BYTES {
+        return None;
+    }
+    String::from_utf8(bytes).ok()
+}
+
+/// A JSON or YAML document as JSON (through the core parser, bounded).
+fn read_doc(bundle: &dyn Bundle, path: &str) -> Option<Value> {
+    let text = read_text(bundle, path)?;
+    let parsed = parse(&text, &Limits::default());
+    parsed.tree.map(|t| t.root().to_json())
+}
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+fn operations(doc: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for m in METHODS {
+                if let Some(op) = item.get(m) {
+                    out.push(json!({
+                        "method": m.to_ascii_uppercase(),
+                        "path": path,
+                        "summary": op.get("summary").and_then(Value::as_str).unwrap_or(""),
+                        "operationId": op.get("operationId").and_then(Value::as_str),
+                    }));
+                    if out.len() >= MAX_OPERATIONS {
+                        return out;
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn channels(doc: &Value) -> Vec<Value> {
+    doc.get("channels")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .take(MAX_OPERATIONS)
+                .map(|(name, ch)| {
+                    let dirs: Vec<&str> = ["publish", "subscribe"]
+                        .into_iter()
+                        .filter(|d| ch.get(d).is_some())
+                        .collect();
+                    json!({"channel": name, "operations": dirs})
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn docs_list(bundle: &dyn Bundle) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut stack = vec![("docs".to_string(), 0usize)];
+    while let Some((dir, depth)) = stack.pop() {
+        for name in bundle.list(&dir) {
+            let path = format!("{dir}/{name}");
+            if name.ends_with(".md") {
+                let text = read_text(bundle, &path).unwrap_or_default();
+                let title = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("# "))
+                    .unwrap_or(&name)
+                    .trim()
+                    .to_string();
+                out.push(json!({"path": path, "title": title, "size": text.len()}));
+            } else if depth < 4 && !bundle.list(&path).is_empty() {
+                stack.push((path, depth + 1));
+            }
+            if out.len() >= 200 {
+                return out;
+            }
+        }
+    }
+    out.sort_by(|a, b| a["path"].as_str().cmp(&b["path"].as_str()));
+    out
+}
+
+fn sbom(bundle: &dyn Bundle) -> Value {
+    let names = bundle.list("sbom");
+    let Some(name) = pick_sbom_file(names.iter().map(String::as_str)) else {
+        return Value::Null;
+    };
+    let Ok(bytes) = bundle.read(&format!("sbom/{name}")) else {
+        return Value::Null;
+    };
+    match Sbom::parse(name, &bytes) {
+        Ok(s) => json!({"file": format!("sbom/{name}"), "format": s.format.as_str(),
+            "packages": s.packages.values().collect::<Vec<_>>()}),
+        Err(e) => json!({"file": format!("sbom/{name}"), "error": e.to_string(), "packages": []}),
+    }
+}
+
+fn diagnostics(l: &Loaded) -> Value {
+    let to = |errs: bool| {
+        l.diagnostics
+            .iter()
+            .filter(|d| d.is_error() == errs)
+            .map(|d| json!({"code": d.code, "path": d.path, "message": d.message}))
+            .collect::<Vec<_>>()
+    };
+    json!({"valid": l.errors() == 0, "errors": to(true), "warnings": to(false)})
+}
+
+/// The contract content of one materialized version (`ServiceDetails` minus the merged parts).
+pub fn contract_details(l: &Loaded) -> Map<String, Value> {
+    let c = &l.resolved.contract;
+    let tree = &l.resolved.tree;
+    let bundle = l.resolved.bundle.as_ref();
+    let mut m = Map::new();
+    m.insert("owner".into(), owner_json(l));
+    m.insert(
+        "imageRef".into(),
+        json!(c
+            .service
+            .as_ref()
+            .and_then(|s| s.image.as_ref())
+            .and_then(|i| i.reference.as_ref())
+            .map(|r| r.as_str())),
+    );
+    m.insert(
+        "pactoVersion".into(),
+        json!(c.pacto_version.as_ref().map(|v| v.as_str())),
+    );
+    m.insert("contractHash".into(), json!(l.contract_hash));
+    m.insert("ref".into(), json!(l.reference));
+    m.insert("source".into(), json!(l.source));
+    let interfaces: Vec<Value> = c
+        .interfaces
+        .iter()
+        .map(|i| {
+            let file = i.contract.as_ref().map(|f| f.as_str().to_string());
+            let doc = file.as_deref().and_then(|f| read_doc(bundle, f));
+            let (endpoints, chans) = match &doc {
+                Some(d) => (operations(d), channels(d)),
+                None => (Vec::new(), Vec::new()),
+            };
+            json!({
+                "name": i.name(),
+                "type": i.kind(),
+                "port": i.port.as_ref().map(|p| p.value),
+                "visibility": i.visibility.as_ref().map(|v| v.as_str()),
+                "hasContractFile": file.as_deref().is_some_and(|f| bundle.exists(f)),
+                "contractFile": file,
+                "endpoints": endpoints,
+                "channels": chans,
+            })
+        })
+        .collect();
+    m.insert("interfaces".into(), Value::Array(interfaces));
+    let configurations: Vec<Value> = c
+        .all_configurations()
+        .into_iter()
+        .map(|(path, cfg)| {
+            let schema_path = cfg.schema.as_ref().map(|s| s.as_str().to_string());
+            let schema = schema_path.as_deref().and_then(|p| read_doc(bundle, p));
+            let values = cfg
+                .values
+                .as_ref()
+                .map(|v| tree.node(v.value).to_json())
+                .unwrap_or(Value::Null);
+            let props: Vec<Value> = schema
+                .as_ref()
+                .map(|s| {
+                    pacto_core::doc::flatten_properties(s)
+                        .into_iter()
+                        .map(|p| {
+                            let value = values.get(&p.name).cloned();
+                            let secret = value
+                                .as_ref()
+                                .and_then(Value::as_str)
+                                .is_some_and(|v| v.starts_with("secret://"));
+                            json!({"key": p.name, "type": p.types, "description": p.description,
+                                "default": p.default, "required": p.required, "value": value, "secret": secret})
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({
+                "path": path,
+                "name": cfg.name.as_ref().map(|n| n.as_str()),
+                "schema": schema_path,
+                "hasSchema": schema.is_some(),
+                "ref": cfg.reference.as_ref().map(|r| r.as_str()),
+                "properties": props,
+                "values": values,
+            })
+        })
+        .collect();
+    m.insert("configurations".into(), Value::Array(configurations));
+    let policies: Vec<Value> = c
+        .all_policies()
+        .into_iter()
+        .map(|(path, p)| {
+            let schema_path = p.schema.as_ref().map(|s| s.as_str().to_string());
+            let schema = schema_path.as_deref().and_then(|s| read_doc(bundle, s));
+            json!({
+                "path": path,
+                "name": p.name.as_ref().map(|n| n.as_str()),
+                "schema": schema_path,
+                "ref": p.reference.as_ref().map(|r| r.as_str()),
+                "title": schema.as_ref().and_then(|s| s.get("title")).and_then(Value::as_str),
+                "description": schema.as_ref().and_then(|s| s.get("description")).and_then(Value::as_str),
+                "content": schema,
+            })
+        })
+        .collect();
+    m.insert("policies".into(), Value::Array(policies));
+    let explain = pacto_core::doc::explain(c, tree);
+    m.insert(
+        "runtime".into(),
+        if c.runtime.is_some() {
+            json!(explain.runtime)
+        } else {
+            Value::Null
+        },
+    );
+    if let Some(r) = &c.runtime {
+        let lc = r.lifecycle.as_ref();
+        m.insert(
+            "lifecycle".into(),
+            json!({
+                "upgradeStrategy": lc.and_then(|l| l.upgrade_strategy.as_ref()).map(|s| s.as_str()),
+                "gracefulShutdownSeconds": lc.and_then(|l| l.graceful_shutdown_seconds.as_ref()).map(|s| s.value),
+                "health": r.health.as_ref().map(|h| json!({"interface": h.interface.as_ref().map(|s| s.as_str()), "path": h.path.as_ref().map(|s| s.as_str())})),
+                "metrics": r.metrics.as_ref().map(|h| json!({"interface": h.interface.as_ref().map(|s| s.as_str()), "path": h.path.as_ref().map(|s| s.as_str())})),
+            }),
+        );
+    }
+    m.insert("scaling".into(), json!(explain.scaling));
+    m.insert(
+        "metadata".into(),
+        explain.metadata.clone().unwrap_or(Value::Null),
+    );
+    m.insert("validation".into(), diagnostics(l));
+    m.insert("docs".into(), Value::Array(docs_list(bundle)));
+    m.insert("sbom".into(), sbom(bundle));
+    m
+}
+
+fn runtime_diff(s: &Service) -> Value {
+    let (Some(r), Some(cur)) = (&s.runtime, &s.current) else {
+        return Value::Array(Vec::new());
+    };
+    let c = &cur.resolved.contract;
+    let declared_kind = match c
+        .runtime
+        .as_ref()
+        .and_then(|r| r.workload.as_ref())
+        .map(|w| w.as_str())
+    {
+        Some("service") => "Deployment",
+        Some("job") => "Job",
+        Some("scheduled") => "CronJob",
+        _ => "",
+    };
+    let observed_kind = r
+        .observed_runtime
+        .get("workloadKind")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let state = c
+        .runtime
+        .as_ref()
+        .and_then(|r| r.state.as_ref())
+        .and_then(|s| s.kind.as_ref())
+        .map(|k| k.as_str())
+        .unwrap_or("");
+    let observed_state = if r.observed_runtime.is_null() {
+        ""
+    } else if r.observed_runtime.get("hasPVC").and_then(Value::as_bool) == Some(true) {
+        "PVC"
+    } else if r
+        .observed_runtime
+        .get("hasEmptyDir")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        "emptyDir"
+    } else {
+        "stateless"
+    };
+    let row = |field: &str, path: &str, d: &str, o: &str, matches: bool| {
+        let status = if d.is_empty() || o.is_empty() {
+            "skipped"
+        } else if matches {
+            "match"
+        } else {
+            "mismatch"
+        };
+        json!({"field": field, "contractPath": path, "declaredValue": d, "observedValue": o, "status": status})
+    };
+    let state_ok = match state {
+        "stateful" => observed_state == "PVC",
+        "stateless" => observed_state != "PVC",
+        _ => true,
+    };
+    json!([
+        row(
+            "Workload Type",
+            "runtime.workload",
+            declared_kind,
+            observed_kind,
+            declared_kind.eq_ignore_ascii_case(observed_kind)
+        ),
+        row(
+            "State / Storage",
+            "runtime.state.type",
+            state,
+            observed_state,
+            state_ok
+        ),
+    ])
+}
+
+/// `GET /api/services/{name}/dependents`.
+pub fn dependents(snap: &Snapshot, s: &Service) -> Value {
+    Value::Array(
+        s.dependents
+            .iter()
+            .map(|(n, req, compat)| {
+                let d = snap.services.get(n);
+                json!({"name": n, "version": d.map(|d| d.version.clone()),
+                    "contractStatus": d.map(|d| d.contract_status.clone()),
+                    "required": req, "compatibility": compat})
+            })
+            .collect(),
+    )
+}
+
+/// `GET /api/services/{name}` (current) or `.../versions/{version}` (`at`).
+pub fn details(snap: &Snapshot, s: &Service, at: Option<&Loaded>) -> Value {
+    let mut m = match at.or(s.current.as_deref()) {
+        Some(l) => contract_details(l),
+        None => Map::new(),
+    };
+    let version = at
+        .map(|l| l.version().to_string())
+        .unwrap_or_else(|| s.version.clone());
+    m.insert("name".into(), json!(s.name));
+    m.insert("version".into(), json!(version));
+    m.insert("isCurrent".into(), json!(version == s.version));
+    m.insert("currentVersion".into(), json!(s.version));
+    m.insert("contractStatus".into(), json!(s.contract_status));
+    m.insert("health".into(), json!(s.health));
+    m.insert("sources".into(), json!(s.sources));
+    if !m.contains_key("source") {
+        m.insert("source".into(), json!(s.source));
+    }
+    m.insert("blastRadius".into(), json!(s.blast_radius));
+    m.insert("insights".into(), json!(s.insights));
+    m.insert("compliance".into(), compliance(s));
+    m.insert("latestAvailable".into(), json!(latest_available(s)));
+    m.insert("updateAvailable".into(), json!(update_available(s)));
+    m.insert("dependencies".into(), json!(s.edges));
+    m.insert("dependents".into(), dependents(snap, s));
+    m.insert("versions".into(), versions(s));
+    m.insert("runtimeEvaluated".into(), json!(s.runtime.is_some()));
+    m.insert("runtimeState".into(), json!(s.runtime));
+    m.insert("runtimeDiff".into(), runtime_diff(s));
+    Value::Object(m)
+}

@@ -1,0 +1,301 @@
+// Pages other than the graph. Every value from the API is inserted as text.
+import { h, api, post, badge, table, fmt, section, svcHref, enc } from './dom.js';
+
+const healthLabel = { error: 'Needs attention', warning: 'Warning', ok: 'OK' };
+
+function statusBadges(s) {
+  return [badge(healthLabel[s.health] || s.health, s.health), ' ', badge(s.contractStatus, s.contractStatus)];
+}
+
+function page(title, ...content) {
+  const el = h('div', {}, content);
+  el.dataset.title = title;
+  return el;
+}
+
+// ---------------------------------------------------------------- overview
+export async function overview() {
+  const o = await api('/api/overview');
+  const c = o.counts;
+  let banner;
+  if (c.services === 0) {
+    banner = h('div', { class: 'banner err', role: 'alert', id: 'snapshot-state' },
+      h('strong', {}, 'No services found. '), 'This is not an all-clear: no source returned any contract.',
+      h('ul', {}, o.limitations.map((l) => h('li', {}, l))));
+  } else if (!o.complete) {
+    banner = h('div', { class: 'banner warn', role: 'status', id: 'snapshot-state' },
+      h('strong', {}, 'Incomplete picture. '), 'Some sources are degraded; what follows may be missing services.',
+      h('ul', {}, o.limitations.map((l) => h('li', {}, l))));
+  } else if (o.allClear) {
+    banner = h('div', { class: 'banner ok', id: 'snapshot-state' }, h('strong', {}, 'All contracts check out. '),
+      o.limitations.length ? h('ul', {}, o.limitations.map((l) => h('li', {}, l))) : null);
+  } else {
+    banner = h('div', { class: 'banner warn', id: 'snapshot-state' },
+      `${c.error + c.warning} of ${c.services} services need attention.`,
+      o.limitations.length ? h('ul', {}, o.limitations.map((l) => h('li', {}, l))) : null);
+  }
+  const tile = (n, l, href) => h('a', { class: 'tile', href, style: null }, h('div', { class: 'n' }, n), h('div', { class: 'l' }, l));
+  const attention = o.attention.length
+    ? table(['Service', 'Status', 'Blast radius', 'Why'], o.attention.map((s) => [
+      h('a', { href: svcHref(s.name) }, s.name), statusBadges(s), String(s.blastRadius),
+      s.topInsight ? `${s.topInsight.title}: ${s.topInsight.description}` : 'High blast radius',
+    ]), { id: 'attention' })
+    : h('p', { class: 'muted', id: 'attention' }, c.services ? 'Nothing needs attention.' : 'No services.');
+  return page('Overview',
+    h('h1', {}, 'Overview'), banner,
+    h('div', { class: 'tiles' },
+      tile(c.services, 'services', '#/services'),
+      tile(c.error + c.warning, 'need attention', '#/services?health=problem'),
+      tile(c.highImpact, 'high impact (blast radius ≥ 3)', '#/graph'),
+      tile(c.versions, `versions (${c.versionsNotFetched} not fetched)`, '#/services'),
+      tile(c.runtimeEvaluated, 'evaluated at runtime', '#/services'),
+      tile(c.external, 'unresolved dependencies', '#/graph')),
+    h('h2', {}, `Needs attention first (${o.attentionTotal})`), attention,
+    h('h2', {}, 'Sources'),
+    table(['Source', 'State', 'Where', 'Why'], o.sources.map((s) => [s.type, badge(s.state, s.state === 'ok' ? 'ok' : 'degraded'), s.location, [s.reason, s.problems.length ? h('ul', {}, s.problems.slice(0, 5).map((p) => h('li', {}, p))) : null]]), { id: 'sources' }));
+}
+
+// ---------------------------------------------------------------- service list
+const columns = [
+  ['name', 'Name'], ['version', 'Version'], ['owner', 'Owner'], ['health', 'Status'],
+  ['blastRadius', 'Blast radius'], ['dependencyCount', 'Deps'], ['dependentCount', 'Dependents'], ['versionCount', 'Versions'],
+];
+const rank = { error: 0, warning: 1, ok: 2 };
+
+export async function serviceList(query) {
+  const list = await api('/api/services');
+  const state = { q: query.get('q') || '', sort: query.get('sort') || 'name', desc: query.get('desc') === '1', health: query.get('health') || '' };
+  const tbody = h('tbody', {});
+  const count = h('span', { class: 'muted', 'aria-live': 'polite' });
+  const head = h('tr', {});
+  function draw() {
+    const q = state.q.toLowerCase();
+    let rows = list.filter((s) => (!q || s.name.toLowerCase().includes(q) || (s.owner || '').toLowerCase().includes(q)) &&
+      (!state.health || (state.health === 'problem' ? s.health !== 'ok' : s.health === state.health)));
+    rows.sort((a, b) => {
+      const k = state.sort;
+      const av = k === 'health' ? rank[a.health] : a[k]; const bv = k === 'health' ? rank[b.health] : b[k];
+      const r = typeof av === 'number' ? av - bv : String(av || '').localeCompare(String(bv || ''));
+      return (state.desc ? -r : r) || a.name.localeCompare(b.name);
+    });
+    tbody.replaceChildren(...rows.map((s) => h('tr', { 'data-service': s.name },
+      h('td', {}, h('a', { href: svcHref(s.name) }, s.name)),
+      h('td', {}, s.version, s.updateAvailable ? h('span', { title: `newer: ${s.latestAvailable}` }, ' ↑') : null),
+      h('td', {}, s.owner || ''), h('td', {}, statusBadges(s)),
+      h('td', {}, String(s.blastRadius)), h('td', {}, String(s.dependencyCount)), h('td', {}, String(s.dependentCount)),
+      h('td', {}, String(s.versionCount)))));
+    count.textContent = `${rows.length} of ${list.length} services`;
+    head.replaceChildren(...columns.map(([k, label]) => h('th', { scope: 'col', 'aria-sort': state.sort === k ? (state.desc ? 'descending' : 'ascending') : 'none' },
+      h('button', { type: 'button', onclick: () => { state.desc = state.sort === k ? !state.desc : k === 'blastRadius'; state.sort = k; draw(); } },
+        label, state.sort === k ? (state.desc ? ' ▼' : ' ▲') : ''))));
+  }
+  const input = h('input', { type: 'search', id: 'service-filter', placeholder: 'Filter by name or owner', value: state.q, 'aria-label': 'Filter services',
+    oninput: (e) => { state.q = e.target.value; draw(); } });
+  const sel = h('select', { 'aria-label': 'Filter by status', onchange: (e) => { state.health = e.target.value; draw(); } },
+    [['', 'All statuses'], ['problem', 'Needs attention'], ['error', 'Errors'], ['warning', 'Warnings'], ['ok', 'OK']]
+      .map(([v, l]) => h('option', { value: v, selected: state.health === v }, l)));
+  draw();
+  return page('Services', h('h1', {}, 'Services'), h('div', { class: 'row' }, input, sel, count),
+    h('table', { id: 'services' }, h('thead', {}, head), tbody));
+}
+
+// ---------------------------------------------------------------- service detail
+function ownerView(o) {
+  if (!o) return h('span', { class: 'muted' }, 'no owner');
+  if (typeof o === 'string') return o;
+  return h('span', {}, [o.team, o.dri ? ` (DRI ${o.dri})` : '',
+    (o.contacts || []).map((c) => h('div', { class: 'muted' }, `${c.type}: ${c.value}${c.purpose ? ` (${c.purpose})` : ''}`))]);
+}
+
+function interfacesView(d) {
+  if (!d.interfaces || !d.interfaces.length) return h('p', { class: 'muted' }, 'No interfaces declared.');
+  return d.interfaces.map((i) => h('div', { class: 'iface' },
+    h('h3', {}, i.name, ' ', badge(i.type, 'x'), i.port ? ` port ${i.port}` : '', i.visibility ? ` · ${i.visibility}` : ''),
+    i.contractFile ? h('div', { class: 'muted mono' }, i.contractFile, i.hasContractFile ? '' : ' (missing)') : null,
+    i.endpoints.length ? table(['Method', 'Path', 'Summary'], i.endpoints.map((e) => [h('code', {}, e.method), h('code', {}, e.path), e.summary]), { class: 'ops' }) : null,
+    i.channels && i.channels.length ? table(['Channel', 'Operations'], i.channels.map((c) => [h('code', {}, c.channel), c.operations.join(', ')])) : null));
+}
+
+function configView(d) {
+  if (!d.configurations || !d.configurations.length) return h('p', { class: 'muted' }, 'No configuration.');
+  return d.configurations.map((c) => h('div', {},
+    h('h3', {}, c.name || c.path, c.schema ? h('span', { class: 'muted mono' }, ` ${c.schema}`) : '', c.ref ? h('span', { class: 'muted mono' }, ` ref ${c.ref}`) : ''),
+    c.properties.length
+      ? table(['Key', 'Type', 'Required', 'Value', 'Description'], c.properties.map((p) => [h('code', {}, p.key), p.type, p.required ? 'yes' : '', p.secret ? '(secret)' : fmt(p.value), p.description || '']), { class: 'config' })
+      : h('pre', { class: 'mono' }, fmt(c.values))));
+}
+
+function depsView(d) {
+  const deps = d.dependencies.filter((e) => e.type === 'dependency');
+  const refs = d.dependencies.filter((e) => e.type === 'reference');
+  return [
+    deps.length ? table(['Service', 'Ref', 'Required', 'Compatibility', 'Resolves to', 'Problem'], deps.map((e) => [
+      e.resolved ? h('a', { href: svcHref(e.targetName) }, e.targetName) : h('span', {}, e.targetName, ' ', badge('external', 'external')),
+      h('code', {}, e.ref), e.required ? 'required' : 'optional', h('code', {}, e.compatibility), e.resolvedVersion || '', e.problem || '']), { id: 'dependencies' })
+      : h('p', { class: 'muted', id: 'dependencies' }, 'No dependencies.'),
+    refs.length ? [h('h3', {}, 'References'), table(['Service', 'Ref'], refs.map((e) => [h('a', { href: svcHref(e.targetName) }, e.targetName), h('code', {}, e.ref)]))] : null,
+    h('h3', {}, `Dependents (${d.dependents.length})`),
+    d.dependents.length ? table(['Service', 'Required', 'Compatibility'], d.dependents.map((x) => [h('a', { href: svcHref(x.name) }, x.name), x.required ? 'required' : 'optional', h('code', {}, x.compatibility)]), { id: 'dependents' })
+      : h('p', { class: 'muted', id: 'dependents' }, 'Nothing depends on this service.'),
+  ];
+}
+
+function validationView(v) {
+  if (v.valid && !v.warnings.length) return h('p', {}, badge('valid', 'ok'), ' No errors or warnings.');
+  const rows = v.errors.map((e) => [badge('error', 'error'), h('code', {}, e.code), h('code', {}, e.path), e.message])
+    .concat(v.warnings.map((e) => [badge('warning', 'warning'), h('code', {}, e.code), h('code', {}, e.path), e.message]));
+  return table(['', 'Code', 'Path', 'Message'], rows, { id: 'validation' });
+}
+
+function docsView(d) {
+  if (!d.docs || !d.docs.length) return h('p', { class: 'muted' }, 'No documentation in the bundle.');
+  const frame = h('div', {});
+  const q = d.isCurrent ? '' : `&version=${enc(d.version)}`;
+  const open = (doc) => frame.replaceChildren(h('iframe', { class: 'docframe', sandbox: '', title: doc.title, referrerpolicy: 'no-referrer',
+    src: `/api/services/${enc(d.name)}/docs?path=${enc(doc.path)}${q}` }));
+  const list = h('ul', {}, d.docs.map((doc) => h('li', {}, h('button', { type: 'button', onclick: () => open(doc) }, doc.title), ' ', h('span', { class: 'muted mono' }, doc.path))));
+  open(d.docs[0]);
+  return [list, frame];
+}
+
+function sbomView(s) {
+  if (!s) return h('p', { class: 'muted' }, 'No SBOM in the bundle.');
+  if (s.error) return h('p', {}, badge('error', 'error'), ` ${s.file}: ${s.error}`);
+  return [h('p', { class: 'muted' }, `${s.file} (${s.format}), ${s.packages.length} packages`),
+    table(['Package', 'Version', 'License', 'Supplier'], s.packages.map((p) => [p.name, p.version, p.license, p.supplier]), { id: 'sbom' })];
+}
+
+function runtimeView(d) {
+  const declared = d.runtime ? table(['Workload', 'State', 'Scope', 'Durability', 'Criticality'],
+    [[d.runtime.workloadType, d.runtime.stateType, d.runtime.scope, d.runtime.durability, d.runtime.dataCriticality]]) : h('p', { class: 'muted' }, 'No runtime section.');
+  const lc = d.lifecycle ? h('p', {}, `Upgrade: ${d.lifecycle.upgradeStrategy || '-'} · graceful shutdown: ${fmt(d.lifecycle.gracefulShutdownSeconds)}s`,
+    d.lifecycle.health ? ` · health: ${d.lifecycle.health.interface || ''} ${d.lifecycle.health.path || ''}` : '') : null;
+  const sc = d.scaling ? h('p', {}, `Scaling: ${d.scaling.replicas != null ? `${d.scaling.replicas} replicas` : `${fmt(d.scaling.min)}–${fmt(d.scaling.max)} replicas`}`) : null;
+  let observed;
+  if (!d.runtimeEvaluated) {
+    observed = h('p', { class: 'muted', id: 'runtime-state' }, 'Definition only: no runtime source reports this service, so the deployment is not evaluated.');
+  } else {
+    const r = d.runtimeState;
+    observed = h('div', { id: 'runtime-state' },
+      h('p', {}, `Kubernetes ${r.namespace}/${r.resource}: `, badge(r.contractStatus, r.contractStatus), ` version ${r.version} ${r.versionPolicy ? `(${r.versionPolicy})` : ''}`),
+      d.runtimeDiff.length ? table(['Field', 'Declared', 'Observed', 'Status'], d.runtimeDiff.map((x) => [x.field, x.declaredValue, x.observedValue, badge(x.status, x.status === 'mismatch' ? 'error' : 'ok')])) : null,
+      r.conditions.length ? table(['Condition', 'Status', 'Reason', 'Message'], r.conditions.map((c) => [fmt(c.type), fmt(c.status), fmt(c.reason), fmt(c.message)])) : null,
+      r.endpoints.length ? table(['Endpoint', 'URL', 'Healthy', 'Error'], r.endpoints.map((e) => [fmt(e.type), fmt(e.url), e.healthy ? 'yes' : 'no', fmt(e.error)])) : null);
+  }
+  return [h('h3', {}, 'Declared'), declared, lc, sc, h('h3', {}, 'Observed'), observed];
+}
+
+function versionsView(d) {
+  const notFetched = d.versions.filter((v) => !v.fetched).length;
+  const status = h('span', { class: 'muted', 'aria-live': 'polite' });
+  const fetchAll = notFetched ? h('button', { type: 'button', onclick: async (ev) => {
+    ev.target.disabled = true; status.textContent = 'Fetching…';
+    try { const r = await post('/api/versions', { name: d.name }); status.textContent = `Fetched ${r.fetched} versions.`; window.dispatchEvent(new HashChangeEvent('hashchange')); }
+    catch (e) { status.textContent = `Failed: ${e.message}`; ev.target.disabled = false; }
+  } }, `Fetch all versions (${notFetched} not fetched)`) : null;
+  return [h('div', { class: 'row' }, fetchAll, status),
+    table(['Version', 'Change from previous', 'Source', 'Hash', ''], d.versions.map((v) => [
+      h('a', { href: `${svcHref(d.name)}/versions/${enc(v.version)}` }, v.version), v.classification ? badge(v.classification, v.classification) : (v.fetched ? '' : h('span', { class: 'muted' }, 'not fetched')),
+      v.source, h('code', {}, (v.contractHash || '').slice(0, 12)),
+      [v.isCurrent ? badge('current', 'ok') : h('a', { href: `${svcHref(d.name)}/diff?from=${enc(v.version)}&to=${enc(d.currentVersion)}` }, 'diff with current')]]), { id: 'versions' })];
+}
+
+export async function serviceDetail(name, version) {
+  const path = version ? `/api/services/${enc(name)}/versions/${enc(version)}` : `/api/services/${enc(name)}`;
+  const d = await api(path);
+  const noContract = !d.interfaces;
+  d.interfaces = d.interfaces || []; d.configurations = d.configurations || []; d.policies = d.policies || [];
+  d.docs = d.docs || []; d.dependencies = d.dependencies || []; d.dependents = d.dependents || [];
+  const toc = [['interfaces', 'Interfaces'], ['configuration', 'Configuration'], ['policies', 'Policies'], ['deps', 'Dependencies'],
+    ['validation-s', 'Validation'], ['docs', 'Documentation'], ['sbom-s', 'SBOM'], ['runtime', 'Contract vs runtime'], ['versions-s', 'Versions']];
+  return page(d.name,
+    h('p', { class: 'muted' }, h('a', { href: '#/services' }, 'Services'), ' / ', d.name),
+    !d.isCurrent ? h('div', { class: 'banner warn' }, `Historical version ${d.version}. `, h('a', { href: svcHref(d.name) }, 'Back to current'), ' · ',
+      h('a', { href: `${svcHref(d.name)}/diff?from=${enc(d.version)}&to=${enc(d.currentVersion)}` }, 'Compare with current')) : null,
+    h('h1', { id: 'service-name' }, d.name, ' ', h('span', { class: 'muted' }, d.version)),
+    h('div', { class: 'row' }, statusBadges(d), badge(`blast radius ${d.blastRadius}`, d.blastRadius >= 3 ? 'warning' : 'x'),
+      d.runtimeEvaluated ? null : badge('Definition only', 'x'), ...d.sources.map((s) => badge(s, 'x')),
+      d.updateAvailable ? badge(`update available: ${d.latestAvailable}`, 'warning') : null),
+    h('nav', { class: 'row', 'aria-label': 'Sections' }, toc.map(([id, l]) => h('a', { href: `#/services/${enc(d.name)}`, onclick: (e) => { e.preventDefault(); document.getElementById(id).scrollIntoView(); } }, l)),
+      h('a', { href: `#/graph?focus=${enc(d.name)}` }, 'Show in graph')),
+    d.insights.length ? h('div', { class: 'panel', id: 'insights' }, h('h2', {}, 'Insights'), h('ul', {}, d.insights.map((i) => h('li', {}, badge(i.severity, i.severity), ` ${i.title}: ${i.description}`)))) : null,
+    h('div', { class: 'panel' }, h('h2', {}, 'Overview'), h('div', { class: 'grid2' },
+      h('div', {}, h('strong', {}, 'Owner: '), ownerView(d.owner)),
+      h('div', {}, d.imageRef ? [h('strong', {}, 'Image: '), h('code', {}, d.imageRef)] : null, h('div', { class: 'muted mono' }, d.ref))),
+      d.metadata ? table(['Metadata', 'Value'], Object.entries(d.metadata).map(([k, v]) => [k, fmt(v)])) : null),
+    section('Interfaces', 'interfaces', interfacesView(d)),
+    section('Configuration', 'configuration', configView(d)),
+    section('Policies', 'policies', d.policies.length ? d.policies.map((p) => h('div', {}, h('strong', {}, p.title || p.name || p.path), ' ', p.description || '', p.schema ? h('span', { class: 'muted mono' }, ` ${p.schema}`) : '', p.ref ? h('span', { class: 'mono' }, ` ref ${p.ref}`) : '')) : h('p', { class: 'muted' }, 'No policies.')),
+    section('Dependencies', 'deps', depsView(d)),
+    section('Validation', 'validation-s', noContract ? h('p', { class: 'muted' }, 'No contract content: only Kubernetes knows this service.') : validationView(d.validation)),
+    section('Documentation', 'docs', docsView(d)),
+    section('SBOM', 'sbom-s', sbomView(d.sbom)),
+    section('Contract vs runtime', 'runtime', runtimeView(d)),
+    section('Versions', 'versions-s', versionsView(d)));
+}
+
+// ---------------------------------------------------------------- diffs
+function changesView(r) {
+  return h('div', { id: 'diff-result', 'data-key': `${r.from.name}@${r.from.version}..${r.to.name}@${r.to.version}` },
+    h('p', {}, `${r.from.name} ${r.from.version} → ${r.to.name} ${r.to.version}: `, h('span', { id: 'classification' }, badge(r.classification, r.classification)), ` ${r.changes.length} changes`),
+    r.changes.length ? table(['Path', 'Change', 'Old', 'New', 'Classification', 'Reason'], r.changes.map((c) => [
+      h('code', {}, c.path), h('span', { class: `chg-${c.type}` }, c.type), h('code', {}, fmt(c.oldValue)), h('code', {}, fmt(c.newValue)),
+      badge(c.classification, c.classification), c.explanation ? [c.reason, h('div', { class: 'muted' }, c.explanation)] : c.reason]), { id: 'changes' }) : h('p', {}, 'No changes.'),
+    r.sbomDiff && r.sbomDiff.changes.length ? [h('h3', {}, 'SBOM changes'), table(['Package', 'Change', 'Field', 'Old', 'New'], r.sbomDiff.changes.map((c) => [c.package, c.type, c.field || '', c.oldValue || '', c.newValue || '']))] : null);
+}
+
+function versionSelect(label, versions, value, onchange) {
+  return h('label', {}, `${label} `, h('select', { onchange: (e) => onchange(e.target.value) }, versions.map((v) => h('option', { value: v.version, selected: v.version === value }, v.version))));
+}
+
+export async function diffPage(name, query) {
+  const versions = await api(`/api/services/${enc(name)}/versions`);
+  const from = query.get('from') || (versions[1] || versions[0] || {}).version;
+  const to = query.get('to') || (versions[0] || {}).version;
+  const go = (f, t) => { location.hash = `${svcHref(name)}/diff?from=${enc(f)}&to=${enc(t)}`; };
+  let result;
+  try {
+    result = changesView(await api(`/api/diff?from_name=${enc(name)}&from_version=${enc(from)}&to_name=${enc(name)}&to_version=${enc(to)}`));
+  } catch (e) { result = h('div', { class: 'banner err', role: 'alert' }, `Cannot diff: ${e.message}`); }
+  return page(`${name} diff`, h('p', { class: 'muted' }, h('a', { href: svcHref(name) }, name), ' / diff'),
+    h('h1', {}, `${name}: version diff`),
+    h('div', { class: 'row' }, versionSelect('From', versions, from, (v) => go(v, to)), versionSelect('To', versions, to, (v) => go(from, v))),
+    result);
+}
+
+export async function comparePage(query) {
+  const list = await api('/api/services');
+  const fromName = query.get('from_name') || (list[0] || {}).name;
+  const toName = query.get('to_name') || (list[1] || list[0] || {}).name;
+  const fromVer = query.get('from_ver') || ''; const toVer = query.get('to_ver') || '';
+  const go = (p) => {
+    const q = Object.assign({ from_name: fromName, from_ver: fromVer, to_name: toName, to_ver: toVer }, p);
+    location.hash = `#/diff?${new URLSearchParams(q)}`;
+  };
+  const svcSel = (label, value, key) => h('label', {}, `${label} `, h('select', { onchange: (e) => go({ [key]: e.target.value, [key === 'from_name' ? 'from_ver' : 'to_ver']: '' }) },
+    list.map((s) => h('option', { value: s.name, selected: s.name === value }, s.name))));
+  const [fv, tv] = await Promise.all([fromName, toName].map((n) => n ? api(`/api/services/${enc(n)}/versions`) : []));
+  let result = null;
+  if (fromName && toName) {
+    try { result = changesView(await api(`/api/diff?from_name=${enc(fromName)}&from_version=${enc(fromVer)}&to_name=${enc(toName)}&to_version=${enc(toVer)}`)); }
+    catch (e) { result = h('div', { class: 'banner err', role: 'alert' }, `Cannot compare: ${e.message}`); }
+  }
+  return page('Compare', h('h1', {}, 'Compare two services or versions'),
+    h('div', { class: 'row' }, svcSel('From', fromName, 'from_name'), versionSelect('version', fv, fromVer || (fv[0] || {}).version, (v) => go({ from_ver: v })),
+      svcSel('To', toName, 'to_name'), versionSelect('version', tv, toVer || (tv[0] || {}).version, (v) => go({ to_ver: v }))), result);
+}
+
+// ---------------------------------------------------------------- owners
+export async function ownersPage(owner) {
+  const owners = await api('/api/owners');
+  const shown = owner ? owners.filter((o) => o.owner === owner) : owners;
+  const max = Math.max(1, ...owners.map((o) => o.services.length));
+  return page('Owners', h('h1', {}, owner ? `Owner ${owner}` : 'Owners'),
+    owner ? h('p', {}, h('a', { href: '#/owners' }, 'All owners')) : null,
+    table(['Owner', 'Services', ''], shown.map((o) => [
+      h('a', { href: `#/owners/${enc(o.owner)}` }, o.owner),
+      h('div', {}, o.services.map((s) => h('div', {}, h('a', { href: svcHref(s.name) }, s.name), ' ', badge(healthLabel[s.health] || s.health, s.health)))),
+      h('div', { style: null, class: 'bar', 'aria-label': `${o.services.length} services` }, '█'.repeat(Math.round((o.services.length / max) * 20)), ` ${o.services.length}`),
+    ]), { id: 'owners' }),
+    owner && shown[0] && shown[0].details && typeof shown[0].details === 'object' ? h('div', { class: 'panel' }, h('h2', {}, 'Contacts'), ownerView(shown[0].details)) : null);
+}

@@ -1,0 +1,117 @@
+//! `pacto dashboard [DIR] [oci://REPO...] [--namespace NS] [--host 127.0.0.1] [--port 3000]`:
+//! the read-only web dashboard (spec §5). With no argument the working directory, a
+//! Kubernetes cluster (the operator's `Pacto` resources) and the disk cache are detected.
+
+use anyhow::Context;
+use pacto_dashboard::{Config, Dashboard};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Sources: at most one local directory (default: the current directory) and any number
+    /// of oci://REGISTRY/REPO repositories.
+    #[arg(value_name = "DIR|oci://REPO")]
+    sources: Vec<String>,
+    /// Address to bind (loopback unless you change it).
+    #[arg(long, env = "PACTO_DASHBOARD_HOST", default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "PACTO_DASHBOARD_PORT", default_value_t = 3000)]
+    port: u16,
+    /// Kubernetes namespace to read Pacto resources from (default: all namespaces).
+    #[arg(long, env = "PACTO_DASHBOARD_NAMESPACE", default_value = "")]
+    namespace: String,
+    /// Do not look for a Kubernetes cluster.
+    #[arg(long, env = "PACTO_DASHBOARD_NO_KUBERNETES", value_parser = clap::builder::BoolishValueParser::new())]
+    no_kubernetes: bool,
+    /// Seconds between background re-reads of the sources.
+    #[arg(long, env = "PACTO_DASHBOARD_REFRESH", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    refresh: u64,
+}
+
+pub fn run(args: &Args, net: &crate::net::NetArgs) -> anyhow::Result<ExitCode> {
+    let mut dir: Option<PathBuf> = None;
+    let mut repos = Vec::new();
+    for s in &args.sources {
+        if s.starts_with("oci://") {
+            repos.push(s.clone());
+        } else if dir.replace(PathBuf::from(s)).is_some() {
+            anyhow::bail!("at most one local directory may be given");
+        }
+    }
+    if repos.is_empty() {
+        if let Ok(env) = std::env::var("PACTO_DASHBOARD_REPO") {
+            repos.extend(
+                env.split(',')
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string),
+            );
+        }
+    }
+    let namespace = if args.namespace.is_empty() {
+        // The operator passes PACTO_WATCH_NAMESPACE to the dashboard it manages (spec §8.3).
+        std::env::var("PACTO_WATCH_NAMESPACE").unwrap_or_default()
+    } else {
+        args.namespace.clone()
+    };
+    let config = Config {
+        dir,
+        repos,
+        namespace,
+        no_cache: net.no_cache,
+        cache_dir: std::env::var_os("PACTO_CACHE_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from),
+        kubernetes: !args.no_kubernetes,
+        refresh: Duration::from_secs(args.refresh),
+    };
+    let ip: std::net::IpAddr = args
+        .host
+        .parse()
+        .with_context(|| format!("--host {:?} is not an IP address", args.host))?;
+    let dashboard = Arc::new(Dashboard::detect(config, Some(crate::net::registry())));
+    eprintln!("Detected sources:");
+    for d in dashboard.detected() {
+        let mark = if d.enabled { "+" } else { "-" };
+        let at = if d.location.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", d.location)
+        };
+        eprintln!("  {mark} {}{at}: {}", d.kind.as_str(), d.reason);
+    }
+    if !dashboard.has_sources() {
+        anyhow::bail!(
+            "no source is active: give a directory with pacto.yaml bundles or an oci:// repository"
+        );
+    }
+    if !ip.is_loopback() {
+        eprintln!("warning: listening on {ip}, not loopback: anyone who can reach it can read every contract");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(pacto_dashboard::serve(
+        dashboard,
+        std::net::SocketAddr::new(ip, args.port),
+        |bound| {
+            let host = if bound.ip().is_unspecified() {
+                "127.0.0.1".to_string()
+            } else {
+                bound.ip().to_string()
+            };
+            let host = if host.contains(':') {
+                format!("[{host}]")
+            } else {
+                host
+            };
+            println!("Pacto Dashboard running at http://{host}:{}/", bound.port());
+        },
+        pacto_dashboard::shutdown_signal(),
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}

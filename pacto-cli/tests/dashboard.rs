@@ -1,0 +1,452 @@
+//! `pacto dashboard` end to end: the command (sources printed, URL, refusal without sources),
+//! the browser app in headless Debian Chromium driven by playwright-core
+//! (`dashboard/e2e/e2e.cjs`; needs `PACTO_TEST_DASHBOARD_NPM` and `PACTO_TEST_DASHBOARD_CHROMIUM`
+//! from `scripts/test-infra`, skipped with a reason when missing unless `CI` is set), and the
+//! load check on 1,000 generated services.
+//!
+//! Screenshots go to `target/dashboard-e2e/`, or to `docs/dashboard/` with
+//! `PACTO_UPDATE_SCREENSHOTS=1`.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A running `pacto dashboard` with an isolated home; killed (by its own PID) on drop.
+struct Running {
+    child: Child,
+    url: String,
+    stderr: String,
+    _home: tempfile::TempDir,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn pacto(home: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+    c.args(args)
+        .env("HOME", home.join("home"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("PACTO_DASHBOARD_REPO")
+        .env_remove("PACTO_DASHBOARD_PORT")
+        .env_remove("PACTO_DASHBOARD_HOST")
+        .env_remove("PACTO_CACHE_DIR");
+    c
+}
+
+fn start(args: &[&str]) -> Running {
+    let home = tempfile::tempdir().unwrap();
+    let cmd = pacto(home.path(), args);
+    start_cmd(cmd, home)
+}
+
+fn start_cmd(mut cmd: Command, home: tempfile::TempDir) -> Running {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    let mut stderr = String::new();
+    if !line.contains("running at") {
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        panic!("no URL printed: {line:?}\n{stderr}");
+    }
+    // The detected sources are printed before the URL, so they are all in the pipe by now.
+    let mut err = child.stderr.take().unwrap();
+    let mut buf = vec![0u8; 64 * 1024];
+    let n = {
+        // Non-blocking enough: the server writes nothing else to stderr.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let n = err.read(&mut buf).unwrap_or(0);
+            let _ = tx.send(String::from_utf8_lossy(&buf[..n]).into_owned());
+        });
+        rx.recv_timeout(Duration::from_secs(10)).unwrap_or_default()
+    };
+    stderr.push_str(&n);
+    let url = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    Running {
+        child,
+        url,
+        stderr,
+        _home: home,
+    }
+}
+
+fn http_get(url: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest
+        .split_once('/')
+        .map(|(h, p)| (h, format!("/{p}")))
+        .unwrap_or((rest, "/".into()));
+    let mut c = std::net::TcpStream::connect(host).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        c,
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut s = String::new();
+    c.read_to_string(&mut s).unwrap();
+    let status = s[9..12].parse().unwrap();
+    let body = s
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn prints_detected_sources_and_the_url_and_serves() {
+    let demo = repo_root().join("fixtures/demo");
+    let r = start(&[
+        "dashboard",
+        demo.to_str().unwrap(),
+        "--port",
+        "0",
+        "--no-kubernetes",
+    ]);
+    assert!(
+        r.url.starts_with("http://127.0.0.1:"),
+        "loopback by default: {}",
+        r.url
+    );
+    assert!(r.stderr.contains("Detected sources:"), "{}", r.stderr);
+    assert!(r.stderr.contains("+ local"), "{}", r.stderr);
+    assert!(r.stderr.contains("- oci"), "{}", r.stderr);
+    let (status, body) = http_get(&format!("{}/health", r.url));
+    assert_eq!(status, 200);
+    assert!(body.contains("\"status\":\"ok\""));
+    let (status, body) = http_get(&format!("{}/api/services", r.url));
+    assert_eq!(status, 200);
+    assert!(body.contains("\"name\":\"billing\""));
+}
+
+#[test]
+fn refuses_to_start_without_any_source() {
+    let home = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let out = pacto(
+        home.path(),
+        &[
+            "dashboard",
+            empty.path().to_str().unwrap(),
+            "--port",
+            "0",
+            "--no-kubernetes",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no source is active"), "{err}");
+    let out = pacto(home.path(), &["dashboard", "a", "b", "--no-kubernetes"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at most one local directory"));
+}
+
+struct Browser {
+    node_modules: PathBuf,
+    chromium: String,
+}
+
+fn browser_or_skip(test: &str) -> Option<Browser> {
+    let nm = std::env::var("PACTO_TEST_DASHBOARD_NPM")
+        .ok()
+        .filter(|v| !v.is_empty());
+    let chromium = std::env::var("PACTO_TEST_DASHBOARD_CHROMIUM")
+        .or_else(|_| std::env::var("PACTO_TEST_CHROMIUM"))
+        .ok()
+        .filter(|v| !v.is_empty());
+    match (nm, chromium) {
+        (Some(nm), Some(chromium)) => Some(Browser {
+            node_modules: PathBuf::from(nm),
+            chromium,
+        }),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("PACTO_TEST_DASHBOARD_NPM / PACTO_TEST_DASHBOARD_CHROMIUM are not set")
+        }
+        _ => {
+            eprintln!("skipping {test}: PACTO_TEST_DASHBOARD_NPM or PACTO_TEST_DASHBOARD_CHROMIUM is not set (run `eval \"$(scripts/test-infra start)\"`)");
+            None
+        }
+    }
+}
+
+fn shots_dir(mode: &str) -> PathBuf {
+    let dir = if std::env::var_os("PACTO_UPDATE_SCREENSHOTS").is_some() && mode == "demo" {
+        repo_root().join("docs/dashboard")
+    } else {
+        repo_root().join("target/dashboard-e2e").join(mode)
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Run the e2e script in `mode` against `url`; returns its JSON facts.
+fn e2e(b: &Browser, url: &str, mode: &str) -> serde_json::Value {
+    let out = Command::new("node")
+        .arg(repo_root().join("dashboard/e2e/e2e.cjs"))
+        .env("PLAYWRIGHT_CORE", b.node_modules.join("playwright-core"))
+        .env("CHROMIUM", &b.chromium)
+        .env("DASHBOARD_URL", url)
+        .env("MODE", mode)
+        .env("SHOTS", shots_dir(mode))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "e2e {mode} failed:\n{stderr}\n{stdout}"
+    );
+    eprintln!("e2e {mode}: {stdout}");
+    serde_json::from_str(stdout.lines().last().unwrap_or("{}")).unwrap()
+}
+
+#[test]
+fn browser_demo_overview_list_graph_detail_and_diff() {
+    let Some(b) = browser_or_skip("browser_demo") else {
+        return;
+    };
+    let demo = repo_root().join("fixtures/demo");
+    let r = start(&[
+        "dashboard",
+        demo.to_str().unwrap(),
+        "--port",
+        "0",
+        "--no-kubernetes",
+    ]);
+    let facts = e2e(&b, &r.url, "demo");
+    assert_eq!(facts["diffClassification"], "BREAKING");
+    assert_eq!(facts["graph"]["nodes"], facts["listRows"]);
+    assert_eq!(facts["dialogs"], 0);
+}
+
+#[test]
+fn browser_hostile_fixture_stays_inert() {
+    let Some(b) = browser_or_skip("browser_hostile") else {
+        return;
+    };
+    let hostile = repo_root().join("dashboard/tests/fixtures/hostile");
+    let r = start(&[
+        "dashboard",
+        hostile.to_str().unwrap(),
+        "--port",
+        "0",
+        "--no-kubernetes",
+    ]);
+    let facts = e2e(&b, &r.url, "hostile");
+    assert_eq!(facts["dialogs"], 0);
+    assert_eq!(facts["pageErrors"], serde_json::json!([]));
+}
+
+#[cfg(unix)]
+#[test]
+fn browser_contract_versus_runtime_from_kubernetes() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(b) = browser_or_skip("browser_runtime") else {
+        return;
+    };
+    // A stand-in kubectl answering like a cluster that runs the operator.
+    let tmp = tempfile::tempdir().unwrap();
+    let kubectl = tmp.path().join("kubectl");
+    std::fs::write(
+        &kubectl,
+        r#"#!/bin/sh
+case "$2" in
+  pactos.pacto.trianalab.io) cat <<'EOF'
+{"items":[
+ {"metadata":{"name":"billing","namespace":"shop"},"status":{"contractStatus":"Warning","contractVersion":"2.0.0",
+  "contract":{"serviceName":"billing"},"observedRuntime":{"workloadKind":"Deployment","hasPVC":false},
+  "conditions":[{"type":"ServiceExists","status":"True","reason":"Found"},
+                {"type":"UpgradeStrategyMatch","status":"False","reason":"Mismatch","message":"recreate vs RollingUpdate"}]}},
+ {"metadata":{"name":"legacy-batch","namespace":"ops"},"status":{"contractStatus":"Compliant","contractVersion":"0.9.0"}}]}
+EOF
+  ;;
+  *) echo '{"items":[]}' ;;
+esac
+"#,
+    )
+    .unwrap();
+    std::fs::set_permissions(&kubectl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let kubeconfig = tmp.path().join("config");
+    std::fs::write(&kubeconfig, "apiVersion: v1\nkind: Config\n").unwrap();
+    let demo = repo_root().join("fixtures/demo");
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = pacto(
+        home.path(),
+        &["dashboard", demo.to_str().unwrap(), "--port", "0"],
+    );
+    cmd.env("KUBECONFIG", &kubeconfig)
+        .env("PACTO_KUBECTL", &kubectl);
+    let r = start_cmd(cmd, home);
+    assert!(r.stderr.contains("+ k8s"), "{}", r.stderr);
+    let facts = e2e(&b, &r.url, "runtime");
+    assert_eq!(facts["runtime"], "ok");
+}
+
+/// 1,000 services in layers: each depends on up to three services of lower index.
+fn generate_fleet(dir: &Path, n: usize) {
+    for i in 0..n {
+        let name = format!("svc-{i:04}");
+        let d = dir.join(&name);
+        std::fs::create_dir_all(d.join("interfaces")).unwrap();
+        let mut y = format!(
+            "pactoVersion: \"1.0\"\nservice:\n  name: {name}\n  version: 1.{}.0\n  owner: team/t{}\ninterfaces:\n  - name: api\n    type: http\n    port: 8080\n    contract: interfaces/openapi.json\n",
+            i % 7,
+            i % 23
+        );
+        let deps: Vec<usize> = if i == 0 {
+            vec![]
+        } else {
+            let mut v = vec![(i * 7 + 3) % i, (i * 13 + 5) % i, i / 2];
+            v.sort();
+            v.dedup();
+            v
+        };
+        if !deps.is_empty() {
+            y.push_str("dependencies:\n");
+            for (k, t) in deps.iter().enumerate() {
+                y.push_str(&format!(
+                    "  - ref: oci://reg.example/fleet/svc-{t:04}\n    required: {}\n    compatibility: \"^1.0.0\"\n",
+                    k % 2 == 0
+                ));
+            }
+        }
+        y.push_str("runtime:\n  workload: service\n  state:\n    type: stateless\n    persistence:\n      scope: local\n      durability: ephemeral\n    dataCriticality: low\n");
+        std::fs::write(d.join("pacto.yaml"), y).unwrap();
+        let paths: Vec<String> = (0..5)
+            .map(|p| format!("\"/r{p}/{{id}}\": {{\"get\": {{\"summary\": \"Read {p}\", \"responses\": {{\"200\": {{\"description\": \"ok\"}}}}}}}}"))
+            .collect();
+        std::fs::write(
+            d.join("interfaces/openapi.json"),
+            format!("{{\"openapi\": \"3.0.3\", \"info\": {{\"title\": \"{name}\", \"version\": \"1.0.0\"}}, \"paths\": {{{}}}}}", paths.join(", ")),
+        )
+        .unwrap();
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let idx = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[idx]
+}
+
+#[test]
+fn load_one_thousand_services() {
+    let fleet = tempfile::tempdir().unwrap();
+    generate_fleet(fleet.path(), 1000);
+    let t = Instant::now();
+    let r = start(&[
+        "dashboard",
+        fleet.path().to_str().unwrap(),
+        "--port",
+        "0",
+        "--no-kubernetes",
+        "--refresh",
+        "3600",
+    ]);
+    let startup = t.elapsed();
+    let (status, body) = http_get(&format!("{}/api/services", r.url));
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&body)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len(),
+        1000
+    );
+    // 4 clients × 250 requests over the hot endpoints and service details.
+    let paths: Vec<String> = [
+        "/api/services",
+        "/api/graph",
+        "/api/overview",
+        "/api/services/svc-0500",
+        "/api/services/svc-0999/versions",
+        "/health",
+    ]
+    .iter()
+    .map(|p| p.to_string())
+    .collect();
+    let mut handles = Vec::new();
+    for c in 0..4 {
+        let url = r.url.clone();
+        let paths = paths.clone();
+        handles.push(std::thread::spawn(move || {
+            let mut lat = Vec::new();
+            for i in 0..250 {
+                let p = &paths[(i + c) % paths.len()];
+                let t = Instant::now();
+                let (status, _) = http_get(&format!("{url}{p}"));
+                lat.push(t.elapsed());
+                assert_eq!(status, 200, "{p}");
+            }
+            lat
+        }));
+    }
+    let mut all: Vec<Duration> = handles
+        .into_iter()
+        .flat_map(|h| h.join().unwrap())
+        .collect();
+    all.sort();
+    let p50 = percentile(&all, 0.50);
+    let p99 = percentile(&all, 0.99);
+    eprintln!(
+        "load: 1000 services, startup {startup:?}, {} requests, p50 {p50:?}, p99 {p99:?}, max {:?}",
+        all.len(),
+        all[all.len() - 1]
+    );
+    // The requirement is 50 ms (release build, measured with wrk: see the README). This may be
+    // a debug build sharing two cores with the browser tests, so it gets twice that.
+    let bound = Duration::from_millis(if cfg!(debug_assertions) { 100 } else { 50 });
+    assert!(p99 < bound, "API p99 {p99:?} over {bound:?}");
+    if let Some(b) = browser_or_skip("load_one_thousand_services (browser part)") {
+        let facts = e2e(&b, &r.url, "load");
+        let worst = facts["graphReadyMs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap())
+            .max()
+            .unwrap();
+        eprintln!(
+            "load: graph of {} nodes and {} edges ready in {:?} ms",
+            facts["nodes"], facts["edges"], facts["graphReadyMs"]
+        );
+        assert_eq!(facts["nodes"], 1000);
+        assert!(worst < 2000, "graph page took {worst} ms");
+    }
+}
