@@ -666,7 +666,7 @@ impl Api {
         for i in 0..paths {
             let domain = pick(&DOMAINS, i, 21);
             let noun = pick(&NOUNS, i, 22);
-            let templated = mix(i, 23) % 2 == 0;
+            let templated = mix(i, 23).is_multiple_of(2);
             let path = if templated {
                 format!("/v1/{domain}/{noun}{i}/{{id}}")
             } else {
@@ -674,7 +674,7 @@ impl Api {
             };
             let mut methods = vec!["get"];
             for (m, salt) in [("post", 24), ("put", 25), ("patch", 26), ("delete", 27)] {
-                if mix(i, salt) % 3 == 0 {
+                if mix(i, salt).is_multiple_of(3) {
                     methods.push(m);
                 }
             }

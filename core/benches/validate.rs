@@ -348,10 +348,10 @@ fn dir_name(i: usize) -> String {
 fn semver_of(i: usize) -> (u64, u64, String) {
     let (major, minor, patch) = (mix(i, 3) % 5, mix(i, 4) % 20, mix(i, 5) % 40);
     let mut v = format!("{major}.{minor}.{patch}");
-    if i % 11 == 0 {
+    if i.is_multiple_of(11) {
         let _ = write!(v, "-rc.{}", i % 4 + 1);
     }
-    if i % 17 == 0 {
+    if i.is_multiple_of(17) {
         let _ = write!(v, "+build.{i}");
     }
     (major, minor, v)
@@ -396,7 +396,7 @@ fn config_properties(i: usize, name: &str) -> Vec<(String, String, String)> {
         (
             "ENABLE_CACHE",
             r#"{ "type": "boolean", "default": false }"#,
-            (i % 2 == 0).to_string(),
+            i.is_multiple_of(2).to_string(),
         ),
         (
             "ALLOWED_ORIGINS",
@@ -428,7 +428,7 @@ fn config_properties(i: usize, name: &str) -> Vec<(String, String, String)> {
             pick(&DOMAINS, i, 11).to_ascii_uppercase()
         ),
         r#"{ "type": "boolean" }"#.to_string(),
-        (i % 3 == 0).to_string(),
+        i.is_multiple_of(3).to_string(),
     ));
     props
 }
@@ -526,7 +526,7 @@ fn write_bundle(root: &Path, i: usize, n: usize) -> String {
         y,
         "pactoVersion: \"1.0\"\n\nservice:\n  name: {name}\n  version: {version}\n"
     );
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         let _ = writeln!(y, "  owner: team/{domain}");
     } else {
         let _ = write!(
@@ -534,7 +534,7 @@ fn write_bundle(root: &Path, i: usize, n: usize) -> String {
             "  owner:\n    team: {domain}-team\n    dri: dev{}.{domain}\n    contacts:\n      - type: email\n        value: {domain}-team@acme.com\n        purpose: ownership\n",
             i % 50
         );
-        if i % 3 != 0 {
+        if !i.is_multiple_of(3) {
             let _ = write!(
                 y,
                 "      - type: chat\n        value: \"#{domain}-{}\"\n        purpose: support\n      - type: oncall\n        value: {domain}-primary\n        purpose: oncall\n",
@@ -543,11 +543,11 @@ fn write_bundle(root: &Path, i: usize, n: usize) -> String {
         }
     }
     let tag = version.replace('+', "-");
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         let _ = write!(
             y,
             "  image:\n    ref: ghcr.io/acme/{name}:{tag}\n    private: {}\n",
-            i % 4 == 0
+            i.is_multiple_of(4)
         );
     } else {
         let _ = write!(
@@ -556,7 +556,7 @@ fn write_bundle(root: &Path, i: usize, n: usize) -> String {
             digest(i, 12)
         );
     }
-    if i % 6 == 0 {
+    if i.is_multiple_of(6) {
         let _ = write!(
             y,
             "  chart:\n    ref: oci://ghcr.io/acme/charts/{name}\n    version: 1.{}.{}\n",
@@ -566,8 +566,8 @@ fn write_bundle(root: &Path, i: usize, n: usize) -> String {
     }
 
     // Interfaces: always REST; gRPC, events and an admin port on some.
-    let grpc = i % 2 == 0;
-    let event = i % 3 == 0;
+    let grpc = i.is_multiple_of(2);
+    let event = i.is_multiple_of(3);
     let rest_port = 1024 + mix(i, 13) % 60_000;
     let _ = write!(
         y,
@@ -586,7 +586,7 @@ fn write_bundle(root: &Path, i: usize, n: usize) -> String {
             "  - name: events\n    type: event\n    visibility: internal\n    contract: interfaces/events.yaml\n",
         );
     }
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         let _ = write!(
             y,
             "  - name: admin\n    type: http\n    port: {}\n",
@@ -677,7 +677,7 @@ fn write_bundle(root: &Path, i: usize, n: usize) -> String {
         pick(&["low", "medium", "high"], i, 19),
         5 + i % 55
     );
-    if grpc && i % 4 == 0 {
+    if grpc && i.is_multiple_of(4) {
         y.push_str("  health:\n    interface: grpc-api\n");
     } else {
         let _ = write!(
@@ -705,7 +705,7 @@ fn write_bundle(root: &Path, i: usize, n: usize) -> String {
         "\nmetadata:\n  tier: {}\n  domain: {domain}\n  language: {}\n  repository: github.com/acme/{name}\n  pci-scope: {}\n  tags:\n    - {domain}\n    - {}\n",
         pick(&["critical", "standard", "best-effort"], i, 22),
         pick(&LANGUAGES, i, 23),
-        i % 9 == 0,
+        i.is_multiple_of(9),
         pick(&KINDS, i, 2)
     );
     if i % 2 == 1 {

@@ -9,8 +9,11 @@
 pub mod bundle;
 pub mod diagnostic;
 pub mod diff;
+pub mod doc;
+pub mod edit;
 pub mod graph;
 pub mod model;
+pub mod plugin;
 pub mod registry;
 pub mod report;
 pub mod scaffold;

@@ -49,8 +49,18 @@ enum Command {
     Login(commands::login::Args),
     /// Resolve and show the dependency graph.
     Graph(commands::graph::Args),
+    /// Summarise a contract: service, runtime, interfaces, dependencies, scaling.
+    Explain(commands::explain::Args),
+    /// Generate Markdown documentation (or serve it as HTML with --serve).
+    Doc(commands::doc::Args),
+    /// Run a generator plugin (pacto-plugin-NAME) on a contract.
+    Generate(commands::generate::Args),
     /// Run the language server on stdin/stdout (for editors).
     Lsp(commands::lsp::Args),
+    /// Run the MCP server for AI assistants (stdio, or streamable HTTP with -t http).
+    Mcp(commands::mcp::Args),
+    /// Explore every service, its graph, versions and diffs in the browser (read-only).
+    Dashboard(commands::dashboard::Args),
     /// Print the version.
     Version,
 }
@@ -67,7 +77,12 @@ fn main() -> ExitCode {
         Command::Pull(args) => commands::pull::run(&args, cli.output_format),
         Command::Login(args) => commands::login::run(&args, cli.output_format),
         Command::Graph(args) => commands::graph::run(&args, cli.output_format),
+        Command::Explain(args) => commands::explain::run(&args, cli.output_format),
+        Command::Doc(args) => commands::doc::run(&args, cli.output_format),
+        Command::Generate(args) => commands::generate::run(&args, cli.output_format),
         Command::Lsp(args) => commands::lsp::run(&args),
+        Command::Mcp(args) => commands::mcp::run(&args),
+        Command::Dashboard(args) => commands::dashboard::run(&args, &cli.net),
         Command::Version => {
             println!("pacto version {}", env!("CARGO_PKG_VERSION"));
             Ok(ExitCode::SUCCESS)

@@ -1,8 +1,13 @@
+pub mod dashboard;
 pub mod diff;
+pub mod doc;
+pub mod explain;
+pub mod generate;
 pub mod graph;
 pub mod init;
 pub mod login;
 pub mod lsp;
+pub mod mcp;
 pub mod pack;
 pub mod pull;
 pub mod push;
