@@ -4,7 +4,7 @@ use crate::store::{ByteEdit, Cached};
 use crate::to_proto::{self, Encoding};
 use pacto_core::bundle::DirBundle;
 use pacto_core::syntax::{parse, Parsed};
-use pacto_core::validate::{validate_parsed, LocalResolver, Options};
+use pacto_core::validate::{validate, validate_parsed, LocalResolver, Options, RefResolver};
 use pacto_core::Severity;
 use tower_lsp_server::ls_types::{
     Diagnostic, DiagnosticSeverity, NumberOrString, Position, Range, Uri,
@@ -68,14 +68,25 @@ pub fn compute_with(
         ..Options::default()
     };
     let parsed = reparse(text, prior, &options);
-    let validation = match &dir {
+    let bundle = dir.clone().map(DirBundle::new);
+    let bundle_ref = bundle
+        .as_ref()
+        .map(|b| b as &dyn pacto_core::bundle::Bundle);
+    let local;
+    let resolver: &dyn RefResolver = match &dir {
         Some(dir) => {
-            let bundle = DirBundle::new(dir.clone());
-            let resolver = LocalResolver::new(dir.clone());
-            validate_parsed(parsed, Some(&bundle), &resolver, &options)
+            local = LocalResolver::new(dir.clone());
+            &local
         }
-        None => validate_parsed(parsed, None, &pacto_core::validate::NoResolver, &options),
+        None => &pacto_core::validate::NoResolver,
     };
+    let mut validation = validate_parsed(parsed, bundle_ref, resolver, &options);
+    if validation.parsed.tree.is_none() {
+        let extra = partial(text, &validation.parsed, |t| {
+            validate(t, bundle_ref, resolver, &options).diagnostics
+        });
+        validation.diagnostics.extend(extra);
+    }
     let index = &validation.parsed.line_index;
     let diags = validation
         .diagnostics
@@ -104,6 +115,72 @@ pub fn compute_with(
         })
         .collect();
     (diags, validation.parsed)
+}
+
+/// Codes that speak only about the node they point at, so they stay true when other top-level
+/// sections are not read.
+const LOCAL_CODES: [&str; 2] = ["SCHEMA_VIOLATION", "UNKNOWN_FIELD"];
+
+/// Half-typed YAML: the findings for what does parse. The top-level section holding the syntax
+/// error is blanked (every byte but newlines becomes a space, so all other offsets and lines
+/// stay exact), up to three sections back when the error was only noticed later, and the rest
+/// is validated; only findings located outside the blanked lines and about their own node are
+/// kept, next to the syntax error itself.
+fn partial(
+    text: &str,
+    parsed: &Parsed,
+    check: impl Fn(&str) -> Vec<pacto_core::Diagnostic>,
+) -> Vec<pacto_core::Diagnostic> {
+    let Some(err) = parsed.errors.iter().find(|e| e.fatal) else {
+        return Vec::new();
+    };
+    // Starts of top-level entries: lines that begin with neither space, `#`, `-` nor a newline.
+    let mut starts: Vec<usize> = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with(|c: char| !(c.is_whitespace() || c == '#' || c == '-')) {
+            starts.push(at);
+        }
+        at += line.len();
+    }
+    let e = (err.span.start as usize).min(text.len());
+    let Some(first) = starts.iter().rposition(|&s| s <= e) else {
+        return Vec::new();
+    };
+    let end = starts.get(first + 1).copied().unwrap_or(text.len());
+    for back in 0..3 {
+        let Some(&from) = first.checked_sub(back).and_then(|i| starts.get(i)) else {
+            break;
+        };
+        if from == 0 {
+            break;
+        }
+        let mut bytes = text.as_bytes().to_vec();
+        for b in &mut bytes[from..end] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+        let Ok(blanked) = String::from_utf8(bytes) else {
+            return Vec::new();
+        };
+        let found = check(&blanked);
+        if found
+            .iter()
+            .any(|d| d.code == "PARSE_ERROR" || d.code == err.code)
+        {
+            continue;
+        }
+        return found
+            .into_iter()
+            .filter(|d| LOCAL_CODES.contains(&d.code) && !d.path.is_empty())
+            .filter(|d| {
+                d.span
+                    .is_some_and(|s| (s.end as usize) <= from || s.start as usize >= end)
+            })
+            .collect();
+    }
+    Vec::new()
 }
 
 #[cfg(test)]
@@ -156,5 +233,28 @@ mod tests {
             .tree
             .expect("tree")
             .same_as(&parse(&t2, &o.limits).tree.expect("tree")));
+    }
+
+    #[test]
+    fn half_typed_yaml_still_reports_what_parses() {
+        let text = "pactoVersion: \"1.0\"\nservice:\n  name: svc\n  version: 1.0.0\ninterfaces:\n  - name: api\n    type: htp\n    port: 8080\nruntime:\n  workload: [service\n";
+        let uri: Uri = "file:///nowhere/pacto.yaml".parse().expect("uri");
+        let (diags, _) = compute_with(&uri, text, Encoding::Utf16, None);
+        let codes: Vec<String> = diags
+            .iter()
+            .map(|d| match &d.code {
+                Some(NumberOrString::String(c)) => c.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        assert_eq!(codes, ["PARSE_ERROR", "SCHEMA_VIOLATION"], "{diags:?}");
+        // The enum finding points at `htp`, line 7 (0-based 6), columns 10-13.
+        assert_eq!(
+            diags[1].range,
+            Range::new(Position::new(6, 10), Position::new(6, 13))
+        );
+        // A document that only fails at the very top gets the syntax error alone.
+        let (diags, _) = compute_with(&uri, "pactoVersion: [1\n", Encoding::Utf16, None);
+        assert_eq!(diags.len(), 1);
     }
 }

@@ -334,3 +334,16 @@ async fn completion_offers_enum_values_and_interface_names() {
         ])
     );
 }
+
+#[tokio::test]
+async fn half_typed_yaml_gets_diagnostics_for_what_parses() {
+    let text = "pactoVersion: \"1.0\"\nservice:\n  name: svc\n  version: 1.0.0\ninterfaces:\n  - name: api\n    type: htp\n    port: 8080\nruntime:\n  workload: [service\n";
+    let (_dir, uri) = bundle(text);
+    let (mut c, _) = Client::initialized(None).await;
+    c.open(&uri, text).await;
+    let p = c.notification("textDocument/publishDiagnostics").await;
+    let d = p["diagnostics"].as_array().expect("diagnostics");
+    let codes: Vec<&str> = d.iter().map(|x| x["code"].as_str().unwrap_or("")).collect();
+    assert_eq!(codes, ["PARSE_ERROR", "SCHEMA_VIOLATION"], "{p}");
+    assert_eq!(d[1]["range"], range(6, 10, 6, 13));
+}
