@@ -52,8 +52,10 @@ pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
     builder.finish()
 }
 
+/// A line on stderr (stdout is the protocol). A closed stderr is ignored, never a panic.
 fn log(msg: &str) {
-    eprintln!("pacto-lsp: {msg}");
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "pacto-lsp: {msg}");
 }
 
 #[derive(Default)]

@@ -299,7 +299,7 @@ impl Remote {
             };
             let ok = result.is_ok();
             if let Err(e) = &result {
-                eprintln!("pacto-lsp: {title}: {e}");
+                crate::log(&format!("{title}: {e}"));
             }
             lock(table(&this)).insert(
                 key,

@@ -91,8 +91,11 @@ fn serve(port: u16, name: &str, markdown: &str, bundle: &dyn Bundle) -> anyhow::
         .with_context(|| format!("failed to listen on 127.0.0.1:{port}"))?;
     let port = listener.local_addr()?.port();
     let page = html::page(&format!("{name} — Pacto"), markdown);
-    eprintln!("Serving documentation at http://127.0.0.1:{port}");
-    eprintln!("Press Ctrl+C to stop");
+    // Announce on stderr; a reader that went away (a closed pipe) must not stop the server.
+    let _ = writeln!(
+        std::io::stderr(),
+        "Serving documentation at http://127.0.0.1:{port}\nPress Ctrl+C to stop"
+    );
     std::thread::scope(|scope| {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
@@ -199,7 +202,21 @@ fn respond(
     if !head {
         stream.write_all(body)?;
     }
-    stream.flush()
+    stream.flush()?;
+    // Close gracefully: stop writing, then read what the client still sends (bounded) before
+    // dropping the socket. Closing with unread input makes the kernel send a reset, which can
+    // destroy the response before the client has read it.
+    stream.shutdown(std::net::Shutdown::Write)?;
+    stream.set_read_timeout(Some(Duration::from_millis(500)))?;
+    let mut sink = [0u8; 4096];
+    let mut drained = 0;
+    while drained < 64 * 1024 {
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => drained += n,
+        }
+    }
+    Ok(())
 }
 
 /// `%XX` decoding of a URL path; `None` for malformed escapes or non-UTF-8 results.
