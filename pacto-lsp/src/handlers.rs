@@ -289,7 +289,7 @@ impl Backend {
             return Ok(None);
         };
         let local = guard::run("definition", || {
-            Ok(navigation::definition(&s.doc(), p.position, &s.settings))
+            Ok(navigation::definition(&s.doc(), p.position))
         })?;
         if local.is_some() {
             return Ok(local);

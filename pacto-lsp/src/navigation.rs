@@ -5,9 +5,8 @@
 //! - `interfaces[].contract`, `configuration.schema`, `configurations[].schema`, `policy.schema`
 //!   and `policies[].schema` are bundle-relative paths: definition opens the file (at 0:0) when
 //!   it exists under the bundle directory (the directory of `pacto.yaml`).
-//! - `dependencies[].ref`: see [`dependency_definition`], the hook for the registry cache.
+//! - `dependencies[].ref`: answered by `registry_features::definition` (the registry cache).
 
-use crate::settings::Settings;
 use crate::to_proto::{self, Encoding};
 use pacto_core::syntax::{parse, resolve, Limits, LineIndex, NodeRef, Resolved, Span, Style, Tree};
 use std::collections::HashMap;
@@ -24,8 +23,6 @@ pub enum Target {
     Interface { name: String, declaration: bool },
     /// A bundle-relative file path.
     File { path: String },
-    /// A dependency `ref`.
-    Dependency { reference: String },
 }
 
 /// The scalar under the cursor and what it means.
@@ -123,18 +120,6 @@ pub fn target_at(tree: &Tree, offset: u32) -> Option<At> {
             });
         }
     }
-    if let Some(deps) = tree.root().get("dependencies") {
-        for dep in deps.items() {
-            if let Some(r) = dep.get("ref").filter(|r| touches(r.span(), offset)) {
-                return Some(At {
-                    target: Target::Dependency {
-                        reference: name_node(r)?.to_string(),
-                    },
-                    span: inner(r),
-                });
-            }
-        }
-    }
     None
 }
 
@@ -161,14 +146,6 @@ pub fn bundle_file(dir: &Path, rel: &str) -> Option<PathBuf> {
     full.is_file().then_some(full)
 }
 
-/// HOOK for the registry work: the `pacto.yaml` of the resolved version of a dependency in the
-/// local cache. Returns `None` until the registry cache is wired in (then: resolve `reference`
-/// with `settings` offline-first, and return the cached file's path).
-pub fn dependency_definition(reference: &str, settings: &Settings) -> Option<PathBuf> {
-    let _ = (reference, settings);
-    None
-}
-
 /// A parsed buffer with its URI, for the handlers below.
 pub struct Doc<'a> {
     pub uri: &'a Uri,
@@ -187,11 +164,7 @@ fn file_location(path: &Path) -> Option<Location> {
     })
 }
 
-pub fn definition(
-    doc: &Doc<'_>,
-    pos: Position,
-    settings: &Settings,
-) -> Option<GotoDefinitionResponse> {
+pub fn definition(doc: &Doc<'_>, pos: Position) -> Option<GotoDefinitionResponse> {
     let parsed = parse(doc.text, &Limits::default());
     let tree = parsed.tree.as_ref()?;
     let index = &parsed.line_index;
@@ -216,10 +189,6 @@ pub fn definition(
         Target::File { path } => {
             let dir = bundle_dir(doc.uri)?;
             file_location(&bundle_file(&dir, &path)?).map(GotoDefinitionResponse::Scalar)
-        }
-        Target::Dependency { reference } => {
-            file_location(&dependency_definition(&reference, settings)?)
-                .map(GotoDefinitionResponse::Scalar)
         }
     }
 }

@@ -136,10 +136,6 @@ impl Remote {
         self
     }
 
-    pub fn is_offline(&self) -> bool {
-        self.registry.is_offline()
-    }
-
     /// The dependency `reference` (with its `compatibility`), resolved.
     pub fn dependency(
         self: &Arc<Self>,
