@@ -877,7 +877,9 @@ fn run_server(spec: &ServerSpec, dir: &Path, text: &str, plan: &[Edit]) -> Resul
     match result {
         Ok(mut run) => {
             run.peak_rss_kib = peak;
-            let _ = std::fs::remove_file(&log);
+            if std::env::var_os("PACTO_BENCH_KEEP").is_none() {
+                let _ = std::fs::remove_file(&log);
+            }
             Ok(run)
         }
         Err(e) => {

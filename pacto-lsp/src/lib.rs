@@ -19,6 +19,7 @@ pub mod settings;
 mod store;
 mod symbols;
 pub mod to_proto;
+mod worker;
 
 use serde_json::Value;
 use std::collections::HashMap;
@@ -75,6 +76,8 @@ struct State {
 pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
+    /// Runs every diagnostics computation (see [`worker`]).
+    worker: Arc<worker::Worker>,
 }
 
 impl Backend {
@@ -82,6 +85,7 @@ impl Backend {
         Backend {
             client,
             state: Arc::default(),
+            worker: Arc::default(),
         }
     }
 
@@ -108,6 +112,7 @@ impl Backend {
         }
         let client = self.client.clone();
         let state = Arc::clone(&self.state);
+        let worker = Arc::clone(&self.worker);
         tokio::spawn(async move {
             loop {
                 let (latest, enc) = {
@@ -130,19 +135,18 @@ impl Backend {
                     return;
                 };
                 let u = uri.clone();
-                let run = tokio::task::spawn_blocking(move || {
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let run = worker
+                    .run(move || {
                         let (diags, parsed) = diagnostics::compute_with(&u, &text, enc, prior);
                         (diags, store::Cached { seq, text, parsed })
-                    }))
-                })
-                .await;
+                    })
+                    .await;
                 let diags = match run {
-                    Ok(Ok((diags, cached))) => {
+                    Some((diags, cached)) => {
                         lock(&state).store.keep_parse(&uri, cached);
                         Some(diags)
                     }
-                    _ => {
+                    None => {
                         log(&format!("validation of {} panicked", uri.as_str()));
                         None
                     }

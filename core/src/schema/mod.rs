@@ -41,6 +41,56 @@ pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Why a user-supplied schema file could not be compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompileError {
+    /// The bytes are not JSON.
+    Json(String),
+    /// The JSON is not a schema jsonschema can compile.
+    Schema(String),
+}
+
+/// [`compile`] the schema file `bytes`, remembering the last compiled files: a language server
+/// validates the same configuration and policy schemas on every keystroke, and compiling them
+/// costs far more than checking values against them. Keyed by the exact bytes, so an edited
+/// file is compiled again; at most [`COMPILED_KEPT`] files of at most [`COMPILED_MAX_BYTES`]
+/// each are kept.
+pub fn compile_file(bytes: &[u8]) -> Result<std::sync::Arc<jsonschema::Validator>, CompileError> {
+    use std::sync::{Arc, Mutex};
+    type Kept = Vec<(Vec<u8>, Arc<jsonschema::Validator>)>;
+    static KEPT: Mutex<Kept> = Mutex::new(Vec::new());
+    let kept = || {
+        KEPT.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    {
+        let mut k = kept();
+        if let Some(i) = k.iter().position(|(b, _)| b == bytes) {
+            // Most recently used last.
+            let entry = k.remove(i);
+            let validator = Arc::clone(&entry.1);
+            k.push(entry);
+            return Ok(validator);
+        }
+    }
+    let json: Value =
+        serde_json::from_slice(bytes).map_err(|e| CompileError::Json(e.to_string()))?;
+    let validator = Arc::new(compile(&json).map_err(CompileError::Schema)?);
+    if bytes.len() <= COMPILED_MAX_BYTES {
+        let mut k = kept();
+        if k.len() >= COMPILED_KEPT {
+            k.remove(0);
+        }
+        k.push((bytes.to_vec(), Arc::clone(&validator)));
+    }
+    Ok(validator)
+}
+
+/// How many compiled schema files [`compile_file`] keeps.
+pub const COMPILED_KEPT: usize = 32;
+/// The largest schema file [`compile_file`] keeps (larger ones are compiled every time).
+pub const COMPILED_MAX_BYTES: usize = 1 << 20;
+
 /// The sub-schema at a JSON pointer into the schema document (`/properties/service`).
 pub fn at_pointer(pointer: &str) -> Option<&'static Value> {
     schema().pointer(pointer)

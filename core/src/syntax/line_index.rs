@@ -194,6 +194,80 @@ impl LineIndex {
         start + byte_col.min(line_len)
     }
 
+    /// Update the index for an edit inside one line: bytes `range` of the old text replaced by
+    /// `insert`, giving `new_text`. Later line starts shift and only the edited line is scanned
+    /// again, so typing in a large file costs O(lines), not O(bytes). Returns `false`, leaving
+    /// the index as it was, when the edit removes or inserts a line break (the caller indexes the
+    /// new text afresh).
+    pub fn edit_within_line(
+        &mut self,
+        range: std::ops::Range<usize>,
+        insert: &str,
+        new_text: &str,
+    ) -> bool {
+        let old_len = self.len as usize;
+        if range.start > range.end
+            || range.end > old_len
+            || insert.contains('\n')
+            || new_text.len() != old_len - (range.end - range.start) + insert.len()
+            || new_text.len() > u32::MAX as usize
+        {
+            return false;
+        }
+        let line = self
+            .line_starts
+            .partition_point(|&s| s as usize <= range.start)
+            - 1;
+        // The line's newline (the byte before the next line start) must survive the edit.
+        if let Some(&next) = self.line_starts.get(line + 1) {
+            if range.end >= next as usize {
+                return false;
+            }
+        }
+        let delta = insert.len() as i64 - (range.end - range.start) as i64;
+        for s in &mut self.line_starts[line + 1..] {
+            *s = (i64::from(*s) + delta) as u32;
+        }
+        self.len = new_text.len() as u32;
+        let start = self.line_starts[line] as usize;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(new_text.len(), |&n| n as usize);
+        let Some(bytes) = new_text.as_bytes().get(start..end) else {
+            // Cannot happen for a consistent `new_text`; rebuild rather than keep a wrong index.
+            *self = LineIndex::new(new_text);
+            return true;
+        };
+        let mut chars = Vec::new();
+        let mut i = 0usize;
+        while i < bytes.len() {
+            if bytes[i] < 0x80 {
+                i += 1;
+            } else {
+                let len = utf8_len(bytes[i]);
+                chars.push(WideChar {
+                    start: i as u32,
+                    len_utf8: len as u8,
+                });
+                i += len;
+            }
+        }
+        let line = line as u32;
+        match (
+            self.wide.binary_search_by_key(&line, |(l, _)| *l),
+            chars.is_empty(),
+        ) {
+            (Ok(i), true) => {
+                self.wide.remove(i);
+            }
+            (Ok(i), false) => self.wide[i].1 = chars,
+            (Err(_), true) => {}
+            (Err(i), false) => self.wide.insert(i, (line, chars)),
+        }
+        true
+    }
+
     /// Convert a byte offset to a character (Unicode scalar) index into the whole text.
     pub fn char_index(&self, offset: u32) -> u32 {
         let lc = self.line_col(offset, ColumnUnit::Char);
@@ -226,6 +300,35 @@ mod tests {
 
     fn lc(line: u32, col: u32) -> LineCol {
         LineCol { line, col }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn edit_within_line_matches_a_fresh_index(
+            lines in proptest::collection::vec("[a-zé€😀: \r]{0,12}", 1..8),
+            at in 0usize..200,
+            cut in 0usize..6,
+            insert in "[a-zé€😀 ]{0,5}",
+        ) {
+            let text = lines.join("\n");
+            let mut start = at.min(text.len());
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            let mut end = (start + cut).min(text.len());
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            let new_text = format!("{}{insert}{}", &text[..start], &text[end..]);
+            let mut idx = LineIndex::new(&text);
+            if idx.edit_within_line(start..end, &insert, &new_text) {
+                proptest::prop_assert!(!text[start..end].contains('\n'));
+                proptest::prop_assert_eq!(idx, LineIndex::new(&new_text));
+            } else {
+                proptest::prop_assert!(text[start..end].contains('\n'));
+                proptest::prop_assert_eq!(idx, LineIndex::new(&text));
+            }
+        }
     }
 
     #[test]

@@ -121,6 +121,9 @@ pub struct Tree {
     nodes: Vec<NodeData>,
     root: NodeId,
     line_index: LineIndex,
+    /// The root's [`NodeRef::to_json`], once asked for with [`Tree::json`]; kept current by
+    /// [`Tree::patch_scalar`] so that typing in a large file does not rebuild it.
+    json: Option<serde_json::Value>,
 }
 
 /// What [`parse`] returns: a tree when the document could be read, and every problem found.
@@ -173,6 +176,7 @@ pub(crate) fn parse_yaml(text: &str, limits: &Limits) -> Parsed {
             nodes: builder.nodes,
             root,
             line_index: line_index.clone(),
+            json: None,
         }),
         Ok(None) => {
             errors.push(SyntaxError {
@@ -918,7 +922,10 @@ impl Tree {
             style,
             resolved,
         });
-        self.line_index = LineIndex::new(new_text);
+        if !self.line_index.edit_within_line(es..ee, insert, new_text) {
+            self.line_index = LineIndex::new(new_text);
+        }
+        self.patch_json(NodeId(t as u32));
         true
     }
 
@@ -935,7 +942,100 @@ impl Tree {
             nodes,
             root,
             line_index,
+            json: None,
         }
+    }
+
+    /// The document as JSON (the root's [`NodeRef::to_json`]), computed on first use and kept.
+    pub fn json(&mut self) -> &serde_json::Value {
+        if self.json.is_none() {
+            self.json = Some(self.root().to_json());
+        }
+        self.json.get_or_insert(serde_json::Value::Null)
+    }
+
+    /// The document as JSON: the kept one when [`Tree::json`] made it, else computed now.
+    pub fn json_ref(&self) -> std::borrow::Cow<'_, serde_json::Value> {
+        match &self.json {
+            Some(v) => std::borrow::Cow::Borrowed(v),
+            None => std::borrow::Cow::Owned(self.root().to_json()),
+        }
+    }
+
+    /// The JSON location of node `target`: mapping keys and sequence indices from the root.
+    /// `None` when the node is not reached through plain entries (a merge key, a duplicate key,
+    /// a key that is not a scalar), so that a kept JSON document cannot be patched in place.
+    fn json_path(&self, target: NodeId) -> Option<Vec<JsonStep>> {
+        let want = self.nodes.get(target.0 as usize)?.span;
+        let within = |id: NodeId| {
+            let sp = self.nodes[id.0 as usize].span;
+            sp.start <= want.start && want.end <= sp.end
+        };
+        let mut path = Vec::new();
+        let mut cur = self.root;
+        // Each step goes one level deeper, so the depth of the tree bounds the loop.
+        for _ in 0..self.nodes.len() {
+            if cur == target {
+                return Some(path);
+            }
+            match &self.nodes[cur.0 as usize].kind {
+                NodeKind::Mapping(entries) => {
+                    let e = entries
+                        .iter()
+                        .find(|e| e.value == target || within(e.value))?;
+                    if is_merge_key(self, e.key) {
+                        return None;
+                    }
+                    let NodeKind::Scalar(k) = &self.nodes[e.key.0 as usize].kind else {
+                        return None;
+                    };
+                    let key = key_string(k);
+                    let same = entries
+                        .iter()
+                        .filter(|o| match &self.nodes[o.key.0 as usize].kind {
+                            NodeKind::Scalar(ok) => key_string(ok) == key,
+                            _ => false,
+                        })
+                        .count();
+                    if same != 1 {
+                        return None;
+                    }
+                    path.push(JsonStep::Key(key));
+                    cur = e.value;
+                }
+                NodeKind::Sequence(items) => {
+                    let i = items.iter().position(|&it| it == target || within(it))?;
+                    path.push(JsonStep::Index(i));
+                    cur = items[i];
+                }
+                NodeKind::Scalar(_) | NodeKind::Alias(_) => return None,
+            }
+        }
+        None
+    }
+
+    /// After node `target` changed: update the kept JSON document in place, or drop it.
+    fn patch_json(&mut self, target: NodeId) {
+        let Some(mut json) = self.json.take() else {
+            return;
+        };
+        let Some(path) = self.json_path(target) else {
+            return;
+        };
+        let mut slot = &mut json;
+        for step in &path {
+            let next = match (step, slot) {
+                (JsonStep::Key(k), serde_json::Value::Object(m)) => m.get_mut(k),
+                (JsonStep::Index(i), serde_json::Value::Array(a)) => a.get_mut(*i),
+                _ => None,
+            };
+            let Some(next) = next else {
+                return;
+            };
+            slot = next;
+        }
+        *slot = self.node(target).to_json();
+        self.json = Some(json);
     }
 
     pub fn root(&self) -> NodeRef<'_> {
@@ -1212,6 +1312,13 @@ fn is_merge_key(tree: &Tree, key: NodeId) -> bool {
     )
 }
 
+/// One step of a node's JSON location.
+#[derive(Debug)]
+enum JsonStep {
+    Key(String),
+    Index(usize),
+}
+
 /// Iterator over a mapping's entries (see [`NodeRef::entries`]).
 pub enum Entries<'t> {
     Plain(&'t Tree, std::slice::Iter<'t, Entry>),
@@ -1249,10 +1356,11 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
-        const DOCS: [&str; 3] = [
+        const DOCS: [&str; 4] = [
             "pactoVersion: \"1.0\"\nservice:\n  name: svc # the name\n  version: 1.2.3\n  owner: 'team a'\ninterfaces:\n  - name: api\n    type: http\n    port: 8080\n  - {name: grpc-api, type: grpc, port: 9090}\ndependencies:\n  - ref: oci://ghcr.io/acme/db:1.0.0\n    required: true\n    compatibility: \"^1.0.0\"\nmetadata:\n  tags: [a, b, \u{65E5}\u{672C}]\n  note: caf\u{e9} \u{1F600} ok\n",
             "a: 1\nb:\n  - x\n  - y: z\n    w: -5\nc: ~\n",
             "k: &anchor v\nl: *anchor\n",
+            "base:\n  <<: {x: 1, y: two}\n  y: three\n  z: [1, 'a', \"b\"]\n1: one\ntrue: yes\n",
         ];
 
         fn apply(text: &str, r: std::ops::Range<usize>, insert: &str) -> String {
@@ -1261,6 +1369,7 @@ mod tests {
 
         fn try_patch(text: &str, r: std::ops::Range<usize>, insert: &str) -> Option<Tree> {
             let mut tree = parse(text, &Limits::default()).tree?;
+            tree.json(); // kept, so the patch must keep it current
             let new_text = apply(text, r.clone(), insert);
             tree.patch_scalar(text, r, insert, &new_text)
                 .then_some(tree)
@@ -1290,8 +1399,11 @@ mod tests {
                 let patched = try_patch(doc, r.clone(), new)
                     .unwrap_or_else(|| panic!("{old} -> {new} was not patched"));
                 let new_text = apply(doc, r, new);
-                assert!(patched.same_as(&fresh(&new_text)), "{old} -> {new}");
-                assert_eq!(patched.line_index().len() as usize, new_text.len());
+                let f = fresh(&new_text);
+                assert!(patched.same_as(&f), "{old} -> {new}");
+                assert_eq!(patched.line_index(), f.line_index());
+                assert_eq!(*patched.json_ref(), f.root().to_json());
+                assert!(patched.json.is_some(), "{old} -> {new}: the JSON was kept");
             }
         }
 
@@ -1324,7 +1436,7 @@ mod tests {
             /// Whenever a patch is accepted, it is exactly what parsing the new text gives.
             #[test]
             fn accepted_patches_equal_a_fresh_parse(
-                doc in 0usize..3,
+                doc in 0usize..DOCS.len(),
                 at in 0usize..400,
                 len in 0usize..6,
                 insert in prop::sample::select(vec![
@@ -1345,6 +1457,8 @@ mod tests {
                     prop_assert!(p.errors.is_empty(), "{:?} -> {:?}", &text[s..e], insert);
                     let t = p.tree.unwrap();
                     prop_assert!(patched.same_as(&t), "{:?} -> {:?} in {:?}", &text[s..e], insert, new_text);
+                    prop_assert_eq!(patched.line_index(), t.line_index());
+                    prop_assert_eq!(&*patched.json_ref(), &t.root().to_json(), "{:?} -> {:?}", &text[s..e], insert);
                 }
             }
         }

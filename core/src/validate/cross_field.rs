@@ -367,11 +367,11 @@ impl<'a> Checker<'a> {
                 }
             }
             if let Some(c) = &dep.compatibility {
-                let path = format!("dependencies[{i}].compatibility");
+                let path = || format!("dependencies[{i}].compatibility");
                 if c.value.is_empty() {
                     self.error(
                         "EMPTY_COMPATIBILITY",
-                        path,
+                        path(),
                         "compatibility range must not be empty".to_string(),
                         Some(c.span),
                     );
@@ -379,7 +379,7 @@ impl<'a> Checker<'a> {
                     self.out.push(
                         Diagnostic::error(
                             "INVALID_COMPATIBILITY",
-                            path,
+                            path(),
                             format!(
                                 "invalid compatibility range \"{0}\": invalid semver range \"{0}\": {e}",
                                 c.value
@@ -483,9 +483,11 @@ impl<'a> Checker<'a> {
             .read(&schema.value)
             .map_err(|e| e.to_string())
             .and_then(|bytes| {
-                serde_json::from_slice::<serde_json::Value>(&bytes).map_err(|e| e.to_string())
-            })
-            .and_then(|json| crate::schema::compile(&json));
+                crate::schema::compile_file(&bytes).map_err(|e| match e {
+                    crate::schema::CompileError::Json(e)
+                    | crate::schema::CompileError::Schema(e) => e,
+                })
+            });
         let validator = match compiled {
             Ok(v) => v,
             Err(e) => {

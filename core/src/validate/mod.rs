@@ -125,12 +125,17 @@ pub fn validate(
 /// [`validate`] on a document already parsed (an editor keeps the tree between edits and
 /// patches it: see [`crate::syntax::Tree::patch_scalar`]).
 pub fn validate_parsed(
-    parsed: crate::syntax::Parsed,
+    mut parsed: crate::syntax::Parsed,
     bundle: Option<&dyn Bundle>,
     resolver: &dyn RefResolver,
     options: &Options,
 ) -> Validation {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    // Kept in the tree: a caller that patches the tree and validates again (the language server)
+    // reuses it instead of converting the whole document on every keystroke.
+    if let Some(tree) = parsed.tree.as_mut() {
+        tree.json();
+    }
     let Some(tree) = parsed.tree.as_ref() else {
         diagnostics.extend(
             parsed
@@ -152,7 +157,7 @@ pub fn validate_parsed(
                 .with_help("remove one of the two keys: YAML keeps only one of them"),
         );
     }
-    let doc = tree.root().to_json();
+    let doc = tree.json_ref();
     let contract = Contract::from_tree(tree);
     let structural = structural::check(tree, &doc);
     let rules = {

@@ -23,7 +23,7 @@ const MAX_CHAIN: usize = 16;
 
 struct Loaded {
     origin: String,
-    validator: jsonschema::Validator,
+    validator: std::sync::Arc<jsonschema::Validator>,
 }
 
 pub fn enforce(
@@ -87,10 +87,15 @@ pub fn enforce(
     out
 }
 
-fn load_schema(bundle: &dyn Bundle, path: &str) -> Result<jsonschema::Validator, String> {
+fn load_schema(
+    bundle: &dyn Bundle,
+    path: &str,
+) -> Result<std::sync::Arc<jsonschema::Validator>, String> {
     let bytes = bundle.read(path).map_err(|e| e.to_string())?;
-    let json: Value = serde_json::from_slice(&bytes).map_err(|e| format!("not valid JSON: {e}"))?;
-    crate::schema::compile(&json)
+    crate::schema::compile_file(&bytes).map_err(|e| match e {
+        crate::schema::CompileError::Json(e) => format!("not valid JSON: {e}"),
+        crate::schema::CompileError::Schema(e) => e,
+    })
 }
 
 struct RefContext<'a, 'o> {
