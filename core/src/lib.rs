@@ -14,6 +14,7 @@ pub mod edit;
 pub mod graph;
 pub mod model;
 pub mod plugin;
+pub mod readiness;
 pub mod registry;
 pub mod report;
 pub mod scaffold;

@@ -89,6 +89,7 @@ fn top_level_properties_are_exactly_the_v1_set() {
             "pactoVersion",
             "policies",
             "policy",
+            "readiness",
             "runtime",
             "scaling",
             "service",

@@ -77,6 +77,20 @@ expect invalid     '{.status.contractStatus}' Invalid
 cond   invalid     ContractValid Invalid
 expect unreachable '{.status.contractStatus}' Unknown
 cond   unreachable ContractValid RegistryUnreachable
+expect readiness   '{.status.contractStatus}' Reference
+expect readiness   '{.status.readiness.score}' 60
+cond   readiness   ReadinessSatisfied BelowMinScore
+
+# Rotating a pull secret re-reconciles the Pactos that use it (metadata-only Secret watch).
+$K -n pacto-e2e create secret generic rotate --from-literal=token=a >/dev/null
+$K -n pacto-e2e patch pacto unreachable --type=merge -p '{"spec":{"contractRef":{"pullSecretRef":"rotate"}}}' >/dev/null
+sleep 5
+before=$($K -n pacto-e2e get pacto unreachable -o 'jsonpath={.status.lastReconciledAt}')
+sleep 2
+$K -n pacto-e2e create secret generic rotate --from-literal=token=b --dry-run=client -o yaml | $K apply -f - >/dev/null
+sleep 5
+after=$($K -n pacto-e2e get pacto unreachable -o 'jsonpath={.status.lastReconciledAt}')
+[ "$before" != "$after" ] && echo "ok   secret watch" || { echo "FAIL secret change did not re-reconcile"; fails=$((fails + 1)); }
 
 # A Deployment change re-reconciles at once (watch), not at the next interval.
 $K -n pacto-e2e scale deployment compliant-svc --replicas=0 >/dev/null

@@ -6,15 +6,17 @@ use crate::metrics::Metrics;
 use crate::reconcile::{error_policy, reconcile, Context};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{Secret, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::api::{Api, ObjectMeta, PostParams};
+use kube::core::PartialObjectMeta;
 use kube::runtime::controller::Controller;
-use kube::runtime::reflector::{ObjectRef, Store};
-use kube::runtime::watcher;
+use kube::runtime::reflector::{self, ObjectRef, Store};
+use kube::runtime::{watcher, WatchStreamExt};
 use kube::{Client, Resource, ResourceExt};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -39,6 +41,43 @@ pub fn pactos_targeting(
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+fn sorted_refs<'a>(pactos: impl Iterator<Item = &'a Pacto>) -> Vec<ObjectRef<Pacto>> {
+    let mut out: Vec<ObjectRef<Pacto>> = pactos.map(ObjectRef::from_obj).collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// The Pactos of `namespace` whose `contractRef.pullSecretRef` names `secret`: a changed pull
+/// secret re-reconciles them (a rotated password need not wait for the interval).
+pub fn pactos_using_secret<'a>(
+    pactos: impl IntoIterator<Item = &'a Pacto>,
+    namespace: &str,
+    secret: &str,
+) -> Vec<ObjectRef<Pacto>> {
+    sorted_refs(pactos.into_iter().filter(|p| {
+        p.namespace().as_deref() == Some(namespace)
+            && p.spec.contract_ref.pull_secret_ref.as_deref() == Some(secret)
+    }))
+}
+
+/// The Pactos whose workload `hpa` scales (same namespace, `scaleTargetRef` name and kind equal
+/// to the resolved workload): a changed HPA re-runs their `ScalingMatch`.
+pub fn pactos_scaled_by<'a>(
+    pactos: impl IntoIterator<Item = &'a Pacto>,
+    hpa: &HorizontalPodAutoscaler,
+) -> Vec<ObjectRef<Pacto>> {
+    let Some(target) = hpa.spec.as_ref().map(|s| &s.scale_target_ref) else {
+        return Vec::new();
+    };
+    let ns = hpa.namespace();
+    sorted_refs(pactos.into_iter().filter(|p| {
+        p.namespace() == ns
+            && p.spec
+                .resolved_workload()
+                .is_some_and(|(w, kind)| w == target.name && kind.as_str() == target.kind)
+    }))
 }
 
 fn api<K>(client: &Client, namespace: Option<&str>) -> Api<K>
@@ -84,8 +123,38 @@ pub async fn run(ctx: Arc<Context>, namespace: Option<String>) {
             metrics.retain(&live);
         }
     });
+    // Pull secrets: metadata only (a data change bumps the resourceVersion, so it is seen), so
+    // the operator never holds the contents of the cluster's Secrets in memory.
+    let secrets = {
+        let store = store.clone();
+        move |s: PartialObjectMeta<Secret>| {
+            let ns = s.namespace().unwrap_or_default();
+            pactos_using_secret(store.state().iter().map(|p| p.as_ref()), &ns, &s.name_any())
+        }
+    };
+    // HPAs: one cache, read by `observe` (no list per reconcile) and mapped to the Pactos whose
+    // workload they scale.
+    let (hpa_reader, hpa_writer) = reflector::store::<HorizontalPodAutoscaler>();
+    let _ = ctx.hpas.set(hpa_reader);
+    let hpas = {
+        let store = store.clone();
+        let stream = reflector::reflector(
+            hpa_writer,
+            watcher(api(&client, ns), cfg()).default_backoff(),
+        )
+        .touched_objects();
+        (stream, move |h: HorizontalPodAutoscaler| {
+            pactos_scaled_by(store.state().iter().map(|p| p.as_ref()), &h)
+        })
+    };
     controller
         .owns(api::<PactoRevision>(&client, ns), cfg())
+        .watches(
+            api::<PartialObjectMeta<Secret>>(&client, ns),
+            cfg(),
+            secrets,
+        )
+        .watches_stream(hpas.0, hpas.1)
         .watches(api::<Service>(&client, ns), cfg(), mapper!(Service))
         .watches(api::<Deployment>(&client, ns), cfg(), mapper!(Deployment))
         .watches(api::<StatefulSet>(&client, ns), cfg(), mapper!(StatefulSet))

@@ -228,6 +228,9 @@ pub struct PactoStatus {
     pub scaling: Option<ScalingStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
+    /// The contract's readiness assessment evaluated today; absent when it declares none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness: Option<ReadinessStatus>,
     /// One condition per check, keyed by type.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
@@ -509,6 +512,110 @@ pub struct ScalingStatus {
     pub min: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<i64>,
+}
+
+/// `status.readiness`: the readiness gate of the contract (pactoVersion "1.2").
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadinessStatus {
+    /// Earned share of the weight of the checks that are not deferred, 0 to 100.
+    pub score: i32,
+    pub min_score: i32,
+    /// Not expired and `score >= minScore`.
+    pub passing: bool,
+    pub total_weight: i32,
+    pub earned_weight: i32,
+    /// Share of its weight a `partial` check earns.
+    pub partial_credit: f64,
+    /// The assessment's last valid day (YYYY-MM-DD).
+    pub expires: String,
+    pub expired: bool,
+    /// Whole days left; absent once expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days_remaining: Option<i32>,
+    pub done_count: i32,
+    pub partial_count: i32,
+    pub not_done_count: i32,
+    pub deferred_count: i32,
+    #[serde(default)]
+    pub revisions: Vec<ReadinessRevisionStatus>,
+    #[serde(default)]
+    pub checks: Vec<ReadinessCheckStatus>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+pub struct ReadinessRevisionStatus {
+    pub date: String,
+    pub version: String,
+    pub author: String,
+    pub description: String,
+}
+
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadinessCheckStatus {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub category: String,
+    /// `done`, `partial`, `not-done` or `deferred`.
+    pub status: String,
+    pub evidence: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub weight: i32,
+    pub earned_weight: i32,
+    /// Deferred: left out of the score.
+    pub excluded: bool,
+}
+
+impl ReadinessStatus {
+    /// The CRD form of a core evaluation (numbers saturate at the `int32` range).
+    pub fn from_evaluation(ev: &pacto_core::readiness::Evaluation) -> ReadinessStatus {
+        let i = |v: i64| i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX });
+        let u = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        ReadinessStatus {
+            score: i(ev.score),
+            min_score: i(ev.min_score),
+            passing: ev.passing,
+            total_weight: i(ev.total_weight),
+            earned_weight: i(ev.earned_weight),
+            partial_credit: ev.partial_credit,
+            expires: ev.expires.clone(),
+            expired: ev.expired,
+            days_remaining: ev.days_remaining.map(i),
+            done_count: u(ev.done_count),
+            partial_count: u(ev.partial_count),
+            not_done_count: u(ev.not_done_count),
+            deferred_count: u(ev.deferred_count),
+            revisions: ev
+                .revisions
+                .iter()
+                .map(|r| ReadinessRevisionStatus {
+                    date: r.date.clone(),
+                    version: r.version.clone(),
+                    author: r.author.clone(),
+                    description: r.description.clone(),
+                })
+                .collect(),
+            checks: ev
+                .checks
+                .iter()
+                .map(|c| ReadinessCheckStatus {
+                    id: c.id.clone(),
+                    kind: c.kind.clone(),
+                    category: c.category.clone(),
+                    status: c.status.clone(),
+                    evidence: c.evidence.clone(),
+                    description: c.description.clone(),
+                    weight: i(c.weight),
+                    earned_weight: i(c.earned_weight),
+                    excluded: c.excluded,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// A `metav1.Condition` plus the check's severity (the dashboard reads it when present).

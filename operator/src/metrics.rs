@@ -3,6 +3,7 @@
 
 use crate::checks::{Check, Severity};
 use crate::crd::ContractStatus;
+use pacto_core::readiness::{Evaluation, Gate};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
@@ -43,6 +44,25 @@ const HELP: &[(&str, &str)] = &[
     (
         "pacto_contract_validation_result",
         "Result of one check: 1 pass, 0 fail",
+    ),
+];
+
+const READINESS_HELP: &[(&str, &str)] = &[
+    (
+        "pacto_readiness_score",
+        "Readiness score of a Pacto, 0 to 100",
+    ),
+    (
+        "pacto_readiness_gate",
+        "1 when the readiness gate is met (current and score >= minScore)",
+    ),
+    (
+        "pacto_readiness_status",
+        "Readiness gate outcome of a Pacto (1 for the current outcome)",
+    ),
+    (
+        "pacto_readiness_checks",
+        "Declared readiness checks of a Pacto by status",
     ),
 ];
 
@@ -127,6 +147,56 @@ impl Metrics {
         }
     }
 
+    /// Record the readiness of `namespace/name`; `None` (no readiness declared, or the contract
+    /// could not be evaluated) drops its readiness series.
+    pub fn record_readiness(&self, namespace: &str, name: &str, readiness: Option<&Evaluation>) {
+        let owner = format!("{namespace}/{name}");
+        let mut g = self.lock();
+        for metric in READINESS_HELP.iter().map(|(m, _)| *m) {
+            if let Some(m) = g.gauges.get_mut(metric) {
+                m.retain(|_, (o, _)| *o != owner);
+            }
+        }
+        let Some(ev) = readiness else {
+            return;
+        };
+        let mut set = |metric: &'static str, extra: Option<&str>, v: f64| {
+            let mut labels = vec![
+                ("name", name.to_string()),
+                ("namespace", namespace.to_string()),
+            ];
+            if let Some(status) = extra {
+                labels.push(("status", status.to_string()));
+            }
+            g.gauges
+                .entry(metric)
+                .or_default()
+                .insert(labels, (owner.clone(), v));
+        };
+        set("pacto_readiness_score", None, ev.score as f64);
+        set(
+            "pacto_readiness_gate",
+            None,
+            if ev.passing { 1.0 } else { 0.0 },
+        );
+        let gate = ev.gate();
+        for g in Gate::ALL {
+            set(
+                "pacto_readiness_status",
+                Some(g.as_str()),
+                if g == gate { 1.0 } else { 0.0 },
+            );
+        }
+        for (status, n) in [
+            ("done", ev.done_count),
+            ("partial", ev.partial_count),
+            ("not-done", ev.not_done_count),
+            ("deferred", ev.deferred_count),
+        ] {
+            set("pacto_readiness_checks", Some(status), f64::from(n));
+        }
+    }
+
     /// Forget a deleted Pacto.
     pub fn forget(&self, namespace: &str, name: &str) {
         let owner = format!("{namespace}/{name}");
@@ -156,7 +226,7 @@ impl Metrics {
     pub fn render(&self) -> String {
         let g = self.lock();
         let mut out = String::new();
-        for (metric, help) in HELP {
+        for (metric, help) in HELP.iter().chain(READINESS_HELP) {
             let Some(series) = g.gauges.get(metric) else {
                 continue;
             };

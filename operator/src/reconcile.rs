@@ -9,7 +9,8 @@ use crate::checks::{self, Check, EndpointPlan, Observed, ProbeResult, Workload};
 use crate::contract::{self, Prepared};
 use crate::crd::{
     Condition, ContractStatus, EndpointStatus, Pacto, PactoRevision, PactoRevisionSpec,
-    PactoRevisionStatus, PactoStatus, RevisionSource, WorkloadKind, LABEL_PACTO, LABEL_VERSION,
+    PactoRevisionStatus, PactoStatus, ReadinessStatus, RevisionSource, WorkloadKind, LABEL_PACTO,
+    LABEL_VERSION,
 };
 use crate::metrics::Metrics;
 use crate::source::{self, Source};
@@ -21,7 +22,9 @@ use k8s_openapi::jiff::Timestamp;
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder, Reporter};
+use kube::runtime::reflector::Store;
 use kube::{Client, Resource, ResourceExt};
+use pacto_core::readiness::{self, Date, Evaluation, Gate, Readiness};
 use pacto_core::registry::Credential;
 use serde_json::json;
 use std::sync::Arc;
@@ -29,6 +32,9 @@ use std::time::{Duration, Instant};
 
 /// Field manager of every server-side apply.
 pub const MANAGER: &str = "pacto-operator";
+
+/// The readiness gate's condition type.
+pub const READINESS_CONDITION: &str = "ReadinessSatisfied";
 
 /// Probes a URL (the live health and metrics checks).
 pub trait Prober: Send + Sync + 'static {
@@ -73,6 +79,12 @@ pub struct Context {
     pub recorder: Recorder,
     /// Re-pull every semver tag of unpinned refs to keep one revision per published version.
     pub sync_all_tags: bool,
+    /// The day readiness is evaluated on; `None` reads the UTC day from the clock at each
+    /// reconcile (tests pin it).
+    pub today: Option<Date>,
+    /// The HPAs, kept by the controller's HPA watch; until it is set and synced, `observe`
+    /// lists the namespace's HPAs instead.
+    pub hpas: std::sync::OnceLock<Store<HorizontalPodAutoscaler>>,
 }
 
 impl Context {
@@ -89,7 +101,19 @@ impl Context {
             metrics,
             reporter,
             sync_all_tags: true,
+            today: None,
+            hpas: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The day readiness is evaluated on.
+    pub fn today(&self) -> Date {
+        self.today.unwrap_or_else(|| {
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            Date::from_unix_seconds(secs)
+        })
     }
 }
 
@@ -107,6 +131,10 @@ struct Run {
     checks: Vec<Check>,
     verdict: ContractStatus,
     events: Vec<Event>,
+    /// The readiness evaluation, when the contract declares readiness. It never changes the
+    /// verdict: it becomes `status.readiness`, the `ReadinessSatisfied` condition (outside the
+    /// summary) and the readiness metrics.
+    readiness: Option<Evaluation>,
 }
 
 fn now() -> String {
@@ -183,6 +211,7 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
         checks: vec![check],
         verdict,
         events: vec![event],
+        readiness: None,
     };
 
     // 1. Load the contract.
@@ -313,6 +342,10 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
     if let Some(c) = status.contract.as_mut() {
         c.resolved_ref = resolved.clone();
     }
+    // Readiness: for every valid contract, reference-only ones included.
+    let readiness =
+        Readiness::from_contract(&prepared.contract).map(|r| readiness::evaluate(&r, ctx.today()));
+    status.readiness = readiness.as_ref().map(ReadinessStatus::from_evaluation);
     let mut events = Vec::new();
 
     // 3. Revisions.
@@ -358,6 +391,7 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
             )],
             verdict: ContractStatus::Reference,
             events,
+            readiness,
         };
     }
     let mut all = vec![Check::pass(
@@ -367,7 +401,7 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
     )];
 
     // 5. Observe the target.
-    let observed = match observe(&ctx.client, ns, spec).await {
+    let observed = match observe(&ctx.client, ns, spec, ctx.hpas.get()).await {
         Ok(o) => o,
         Err(e) => {
             let msg = format!("observing the target failed: {e}");
@@ -382,6 +416,7 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
                 )],
                 verdict: ContractStatus::Unknown,
                 events,
+                readiness,
             };
         }
     };
@@ -444,15 +479,18 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
         checks: all,
         verdict,
         events,
+        readiness,
     }
 }
 
 /// Read the Service, the workload and an HPA that scales it. NotFound is an answer, any other
-/// API error fails the observation.
+/// API error fails the observation. The HPA comes from `hpas` (the controller's watch cache)
+/// once it has synced; without it, the namespace's HPAs are listed.
 pub async fn observe(
     client: &Client,
     ns: &str,
     spec: &crate::crd::PactoSpec,
+    hpas: Option<&Store<HorizontalPodAutoscaler>>,
 ) -> Result<Observed, kube::Error> {
     let mut o = Observed {
         service_name: spec.service_name().map(str::to_string),
@@ -497,14 +535,28 @@ pub async fn observe(
             WorkloadKind::Deployment | WorkloadKind::StatefulSet | WorkloadKind::ReplicaSet
         );
         if o.workload.is_some() && scalable {
-            let hpas = Api::<HorizontalPodAutoscaler>::namespaced(client.clone(), ns)
-                .list(&ListParams::default())
-                .await?;
-            o.hpa = hpas.items.into_iter().find(|h| {
-                h.spec.as_ref().is_some_and(|s| {
-                    s.scale_target_ref.name == w && s.scale_target_ref.kind == kind.as_str()
-                })
+            let scales = |h: &HorizontalPodAutoscaler| {
+                h.metadata.namespace.as_deref().is_none_or(|n| n == ns)
+                    && h.spec.as_ref().is_some_and(|s| {
+                        s.scale_target_ref.name == w && s.scale_target_ref.kind == kind.as_str()
+                    })
+            };
+            let synced = hpas.filter(|s| {
+                futures::FutureExt::now_or_never(s.wait_until_ready()).is_some_and(|r| r.is_ok())
             });
+            o.hpa = match synced {
+                Some(store) => {
+                    let mut found = store.state_filter(|h| scales(h));
+                    found.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+                    found.first().map(|h| h.as_ref().clone())
+                }
+                None => Api::<HorizontalPodAutoscaler>::namespaced(client.clone(), ns)
+                    .list(&ListParams::default())
+                    .await?
+                    .items
+                    .into_iter()
+                    .find(|h| scales(h)),
+            };
         }
     }
     Ok(o)
@@ -747,6 +799,7 @@ async fn write(
         checks,
         verdict,
         mut events,
+        readiness,
     } = run;
     let generation = pacto.meta().generation;
     let stamp = now();
@@ -764,6 +817,40 @@ async fn write(
             cond
         })
         .collect();
+    // The readiness gate: a condition of its own, outside the summary and the verdict.
+    let was_unmet = prev
+        .conditions
+        .iter()
+        .any(|c| c.type_ == READINESS_CONDITION && c.status == "False");
+    let mut readiness_events = Vec::new();
+    if let Some(ev) = &readiness {
+        let gate = ev.gate();
+        let cond_status = if gate == Gate::Satisfied {
+            "True"
+        } else {
+            "False"
+        };
+        let same = prev
+            .conditions
+            .iter()
+            .find(|p| p.type_ == READINESS_CONDITION && p.status == cond_status);
+        status.conditions.push(Condition {
+            type_: READINESS_CONDITION.to_string(),
+            status: cond_status.to_string(),
+            reason: gate.as_str().to_string(),
+            message: ev.message(),
+            last_transition_time: same
+                .and_then(|p| p.last_transition_time.clone())
+                .or_else(|| Some(stamp.clone())),
+            observed_generation: generation,
+            severity: None,
+        });
+        match (gate == Gate::Satisfied, was_unmet) {
+            (false, false) => readiness_events.push(warn("ReadinessGateUnmet", ev.message())),
+            (true, true) => readiness_events.push(normal("ReadinessRecovered", ev.message())),
+            _ => {}
+        }
+    }
     status.summary = Some(checks::summarize(&checks));
     status.contract_status = Some(verdict);
     status.last_reconciled_at = Some(stamp);
@@ -807,6 +894,8 @@ async fn write(
         // Same verdict: only revision events are news.
         events.retain(|e| matches!(e.reason.as_str(), "RevisionCreated" | "TagOverwritten"));
     }
+    // Readiness events are transition-only already.
+    events.extend(readiness_events);
     let reference = pacto.object_ref(&());
     for e in &events {
         if let Err(err) = ctx.recorder.publish(e, &reference).await {
@@ -819,6 +908,7 @@ async fn write(
         .and_then(|c| c.service_name.clone())
         .unwrap_or_else(|| name.to_string());
     ctx.metrics.record(ns, name, &service, verdict, &checks);
+    ctx.metrics.record_readiness(ns, name, readiness.as_ref());
     Ok(())
 }
 

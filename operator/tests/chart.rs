@@ -131,12 +131,13 @@ fn operator_rbac_is_least_privilege() {
         verbs_of("pacto.trianalab.io", "pactos/status"),
         ["get", "patch"]
     );
-    assert_eq!(verbs_of("", "secrets"), ["get"]);
+    // Secrets: get by name, plus the metadata-only watch of pull secrets.
+    assert_eq!(verbs_of("", "secrets"), ["get", "list", "watch"]);
     assert_eq!(verbs_of("apps", "deployments"), ["get", "list", "watch"]);
     assert_eq!(verbs_of("events.k8s.io", "events"), ["create", "patch"]);
     assert_eq!(
         verbs_of("autoscaling", "horizontalpodautoscalers"),
-        ["list"]
+        ["list", "watch"]
     );
 }
 
@@ -158,5 +159,5 @@ fn e2e_scenarios_are_valid_objects_for_the_types() {
             pactos += 1;
         }
     }
-    assert_eq!(pactos, 8);
+    assert_eq!(pactos, 9);
 }

@@ -526,12 +526,20 @@ async fn pull_secrets_reach_the_registry_and_a_missing_one_is_non_compliant() {
         .contains("pull secret absent not found"));
 }
 
-/// 1,000 Pactos against the fake: every 10th has an unreachable registry and degrades alone.
-/// Prints the time and the peak RSS (`VmHWM`) for the notes.
+/// 1,000 Pactos against the fake: every 10th has an unreachable registry and degrades alone;
+/// every odd one declares readiness (1.2), which must not change its verdict. HPAs come from a
+/// synced (empty) watch cache, as in the running controller. Prints the time and the peak RSS
+/// (`VmHWM`) for the notes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_pactos_reconcile_and_one_failure_stays_local() {
+    use kube::runtime::{reflector, watcher::Event};
     let h = harness();
     h.source.make_unreachable("ghcr.io/acme/down");
+    let (hpas, mut writer) = reflector::store();
+    writer.apply_watcher_event(&Event::Init);
+    writer.apply_watcher_event(&Event::InitDone);
+    assert!(h.ctx.hpas.set(hpas).is_ok());
+    let ready = ready_contract("not-done");
     let mut pactos = Vec::new();
     for i in 0..1000 {
         let name = format!("svc-{i:04}");
@@ -539,6 +547,8 @@ async fn a_thousand_pactos_reconcile_and_one_failure_stays_local() {
         put_deployment(&h.api, &name, 8080);
         let spec = if i % 10 == 0 {
             json!({"contractRef": {"oci": "ghcr.io/acme/down"}, "target": {"serviceName": name}})
+        } else if i % 2 == 1 {
+            json!({"contractRef": {"inline": ready}, "target": {"serviceName": name}})
         } else {
             json!({"contractRef": {"inline": SIMPLE}, "target": {"serviceName": name}})
         };
@@ -586,6 +596,12 @@ async fn a_thousand_pactos_reconcile_and_one_failure_stays_local() {
     assert!(metrics.contains(
         "pacto_contract_status{name=\"svc-0000\",namespace=\"shop\",status=\"Unknown\"} 1"
     ));
+    assert_eq!(metrics.matches("pacto_readiness_score{").count(), 500);
+    assert!(!h
+        .api
+        .requests()
+        .iter()
+        .any(|r| r.path.contains("horizontalpodautoscalers")));
 }
 
 struct ScriptedProber;
@@ -644,4 +660,453 @@ async fn scenario_14_endpoint_probes_through_the_service() {
     assert_eq!(st["endpoints"]["metrics"]["reachable"], true);
     // The health probe in the pod template is missing too: a separate, static check.
     assert_eq!(condition(&st, "HealthProbeMatch")["reason"], "Missing");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Readiness (scenario 11): status.readiness, ReadinessSatisfied, transition-only events, metrics.
+// Readiness never changes contractStatus or the summary.
+// ---------------------------------------------------------------------------------------------
+
+fn harness_on(today: &str) -> Harness {
+    let api = FakeApi::new();
+    let source = Arc::new(MemSource::default());
+    let mut ctx = Context::new(api.client(), source.clone(), Arc::new(Metrics::default()));
+    ctx.today = Some(pacto_core::readiness::Date::parse(today).unwrap());
+    Harness {
+        api,
+        source,
+        ctx: Arc::new(ctx),
+    }
+}
+
+fn ready_contract(security_review: &str) -> String {
+    format!(
+        "pactoVersion: \"1.2\"\nservice: {{name: ready-svc, version: 1.0.0}}\ninterfaces:\n  - {{name: api, type: http, port: 8080}}\nreadiness:\n  expires: \"2099-12-31\"\n  history:\n    - {{date: \"2026-01-10\", version: 1.0.0, author: sre, description: first review}}\n  checks:\n    - {{id: dashboard, type: url, category: observability, status: done, evidence: \"https://grafana.example/d/ready\", weight: 60}}\n    - {{id: security-review, type: ticket, category: security, status: {security_review}, evidence: SEC-42, weight: 40}}\n"
+    )
+}
+
+impl Harness {
+    /// Reconcile `p` as the cluster would hand it back after the previous write.
+    async fn reconcile_again(&self, p: &Pacto) -> Pacto {
+        let mut again = p.clone();
+        again.status =
+            serde_json::from_value(self.status(p.metadata.name.as_deref().unwrap())).unwrap();
+        self.api.clear_requests();
+        self.reconcile(&again).await.unwrap();
+        again
+    }
+}
+
+#[tokio::test]
+async fn scenario_11_readiness_gate_on_a_reference_contract() {
+    let h = harness_on("2026-06-08");
+    let p = pacto(
+        "ready",
+        json!({"contractRef": {"inline": ready_contract("not-done")}}),
+    );
+    h.reconcile(&p).await.unwrap();
+    let st = h.status("ready");
+    // Readiness does not touch the verdict or the summary.
+    assert_eq!(st["contractStatus"], "Reference");
+    assert_eq!(st["summary"], json!({"total": 1, "passed": 1, "failed": 0}));
+    let r = &st["readiness"];
+    assert_eq!(r["score"], 60);
+    assert_eq!(r["minScore"], 100);
+    assert_eq!(r["passing"], false);
+    assert_eq!(
+        (r["totalWeight"].as_i64(), r["earnedWeight"].as_i64()),
+        (Some(100), Some(60))
+    );
+    assert_eq!(r["expires"], "2099-12-31");
+    assert_eq!(r["expired"], false);
+    assert_eq!(r["daysRemaining"], 26_869);
+    assert_eq!(
+        (r["doneCount"].as_i64(), r["notDoneCount"].as_i64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(r["partialCredit"], 0.5);
+    assert_eq!(
+        r["revisions"],
+        json!([{"date": "2026-01-10", "version": "1.0.0", "author": "sre", "description": "first review"}])
+    );
+    assert_eq!(
+        r["checks"][1],
+        json!({"id": "security-review", "type": "ticket", "category": "security", "status": "not-done",
+               "evidence": "SEC-42", "weight": 40, "earnedWeight": 0, "excluded": false})
+    );
+    let rc = condition(&st, "ReadinessSatisfied");
+    assert_eq!(
+        (rc["status"].as_str(), rc["reason"].as_str()),
+        (Some("False"), Some("BelowMinScore"))
+    );
+    assert_eq!(rc["observedGeneration"], 3);
+    assert!(rc["message"]
+        .as_str()
+        .unwrap()
+        .contains("score 60 below minScore 100"));
+    assert_eq!(
+        h.events(),
+        [
+            ("Normal".to_string(), "RevisionCreated".to_string()),
+            ("Warning".to_string(), "ReadinessGateUnmet".to_string())
+        ]
+    );
+    let metrics = h.ctx.metrics.render();
+    for line in [
+        "pacto_readiness_score{name=\"ready\",namespace=\"shop\"} 60",
+        "pacto_readiness_gate{name=\"ready\",namespace=\"shop\"} 0",
+        "pacto_readiness_status{name=\"ready\",namespace=\"shop\",status=\"BelowMinScore\"} 1",
+        "pacto_readiness_status{name=\"ready\",namespace=\"shop\",status=\"Satisfied\"} 0",
+        "pacto_readiness_checks{name=\"ready\",namespace=\"shop\",status=\"not-done\"} 1",
+        "pacto_readiness_checks{name=\"ready\",namespace=\"shop\",status=\"deferred\"} 0",
+    ] {
+        assert!(metrics.contains(line), "{line} missing from\n{metrics}");
+    }
+
+    // Still unmet: no repeated event, and the condition keeps its transition time.
+    let again = h.reconcile_again(&p).await;
+    assert!(h.events().is_empty(), "{:?}", h.events());
+    let before = again
+        .status
+        .as_ref()
+        .unwrap()
+        .conditions
+        .iter()
+        .find(|c| c.type_ == "ReadinessSatisfied")
+        .unwrap()
+        .last_transition_time
+        .clone();
+    assert_eq!(
+        condition(&h.status("ready"), "ReadinessSatisfied")["lastTransitionTime"].as_str(),
+        before.as_deref()
+    );
+
+    // Every check done: the gate recovers, once.
+    let mut done = p.clone();
+    done.spec.contract_ref.inline = Some(ready_contract("done"));
+    let done = h.reconcile_again(&done).await;
+    let st = h.status("ready");
+    assert_eq!(st["contractStatus"], "Reference");
+    assert_eq!(st["readiness"]["score"], 100);
+    assert_eq!(st["readiness"]["passing"], true);
+    let rc = condition(&st, "ReadinessSatisfied");
+    assert_eq!(
+        (rc["status"].as_str(), rc["reason"].as_str()),
+        (Some("True"), Some("Satisfied"))
+    );
+    assert!(h
+        .events()
+        .contains(&("Normal".to_string(), "ReadinessRecovered".to_string())));
+    assert!(!h.events().iter().any(|(_, r)| r == "ReadinessGateUnmet"));
+    assert!(h.ctx.metrics.render().contains(
+        "pacto_readiness_status{name=\"ready\",namespace=\"shop\",status=\"Satisfied\"} 1"
+    ));
+    h.reconcile_again(&done).await;
+    assert!(
+        !h.events().iter().any(|(_, r)| r.starts_with("Readiness")),
+        "{:?}",
+        h.events()
+    );
+}
+
+#[tokio::test]
+async fn scenario_11_no_readiness_means_no_field_no_condition_no_series() {
+    let h = harness_on("2026-06-08");
+    let p = pacto("plain", json!({"contractRef": {"inline": SIMPLE}}));
+    h.reconcile(&p).await.unwrap();
+    let st = h.status("plain");
+    assert!(st.get("readiness").is_none(), "{st:#}");
+    assert!(!st["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["type"] == "ReadinessSatisfied"));
+    assert!(!h.ctx.metrics.render().contains("pacto_readiness"));
+
+    // A Pacto that drops its readiness section loses the field, condition and series.
+    let r = pacto(
+        "dropping",
+        json!({"contractRef": {"inline": ready_contract("done")}}),
+    );
+    h.reconcile(&r).await.unwrap();
+    assert!(h
+        .ctx
+        .metrics
+        .render()
+        .contains("pacto_readiness_score{name=\"dropping\""));
+    let mut plain = r.clone();
+    plain.spec.contract_ref.inline = Some(SIMPLE.to_string());
+    h.reconcile_again(&plain).await;
+    let st = h.status("dropping");
+    assert!(st.get("readiness").is_none());
+    assert_eq!(st["conditions"].as_array().unwrap().len(), 1);
+    assert!(!h
+        .ctx
+        .metrics
+        .render()
+        .contains("pacto_readiness_score{name=\"dropping\""));
+}
+
+#[tokio::test]
+async fn readiness_expires_with_the_injected_day() {
+    let h = harness_on("2100-01-01");
+    let p = pacto(
+        "stale",
+        json!({"contractRef": {"inline": ready_contract("done")}}),
+    );
+    h.reconcile(&p).await.unwrap();
+    let st = h.status("stale");
+    assert_eq!(st["readiness"]["expired"], true);
+    assert_eq!(st["readiness"]["score"], 0);
+    assert!(st["readiness"].get("daysRemaining").is_none());
+    let rc = condition(&st, "ReadinessSatisfied");
+    assert_eq!(
+        (rc["status"].as_str(), rc["reason"].as_str()),
+        (Some("False"), Some("Expired"))
+    );
+    assert_eq!(st["contractStatus"], "Reference");
+}
+
+/// The decision on spec §2.6: a failing gate on a targeted, otherwise compliant Pacto leaves it
+/// Compliant (Go's scan would say Warning), and the summary counts the checks only.
+#[tokio::test]
+async fn readiness_never_changes_the_verdict_of_a_targeted_pacto() {
+    let h = harness_on("2026-06-08");
+    put_service(&h.api, "web", &[8080]);
+    put_deployment(&h.api, "web", 8080);
+    let p = pacto(
+        "web",
+        json!({"contractRef": {"inline": ready_contract("not-done")}, "target": {"serviceName": "web"}}),
+    );
+    h.reconcile(&p).await.unwrap();
+    let st = h.status("web");
+    assert_eq!(st["contractStatus"], "Compliant", "{st:#}");
+    assert_eq!(condition(&st, "ReadinessSatisfied")["status"], "False");
+    let n = st["conditions"].as_array().unwrap().len() as i64;
+    assert_eq!(st["summary"]["total"].as_i64(), Some(n - 1));
+    assert_eq!(st["summary"]["failed"], 0);
+    // The gate's event is sent; a compliant verdict sends no ValidationFailed.
+    let events = h.events();
+    assert!(events.contains(&("Warning".to_string(), "ReadinessGateUnmet".to_string())));
+    assert!(!events.iter().any(|(_, r)| r == "ValidationFailed"));
+    assert!(h
+        .ctx
+        .metrics
+        .render()
+        .contains("pacto_contract_compliance_status{service=\"ready-svc\",namespace=\"shop\"} 1"));
+}
+
+#[tokio::test]
+async fn readiness_needs_pacto_version_1_2() {
+    let h = harness_on("2026-06-08");
+    let old = ready_contract("done").replace("\"1.2\"", "\"1.0\"");
+    let p = pacto("old", json!({"contractRef": {"inline": old}}));
+    h.reconcile(&p).await.unwrap();
+    let st = h.status("old");
+    assert_eq!(st["contractStatus"], "Invalid");
+    assert_eq!(st["validation"]["errors"][0]["code"], "UNKNOWN_FIELD");
+    assert_eq!(st["validation"]["errors"][0]["path"], "readiness");
+    assert!(st.get("readiness").is_none());
+    // 1.1 is accepted (without readiness) as the Go operator does.
+    let v11 = SIMPLE.replace("\"1.0\"", "\"1.1\"");
+    let p = pacto("v11", json!({"contractRef": {"inline": v11}}));
+    h.reconcile(&p).await.unwrap();
+    assert_eq!(h.status("v11")["contractStatus"], "Reference");
+}
+
+// ---------------------------------------------------------------------------------------------
+// HPA cache: once the controller's HPA watch has synced, observe reads it instead of listing.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn observe_reads_hpas_from_the_watch_cache() {
+    use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+    use kube::runtime::reflector;
+    use kube::runtime::watcher::Event;
+    let h = harness();
+    put_service(&h.api, "web", &[8080]);
+    put_deployment(&h.api, "web", 8080);
+    let hpa = |name: &str, ns: &str, target: &str, min: i32, max: i32| -> HorizontalPodAutoscaler {
+        serde_json::from_value(json!({
+            "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": target},
+                     "minReplicas": min, "maxReplicas": max}}))
+        .unwrap()
+    };
+    let (reader, mut writer) = reflector::store::<HorizontalPodAutoscaler>();
+    writer.apply_watcher_event(&Event::Init);
+    for obj in [
+        hpa("web", NS, "web", 2, 5),
+        hpa("elsewhere", "other", "web", 50, 90),
+        hpa("api", NS, "api", 50, 90),
+    ] {
+        writer.apply_watcher_event(&Event::InitApply(obj));
+    }
+    writer.apply_watcher_event(&Event::InitDone);
+    assert!(h.ctx.hpas.set(reader).is_ok());
+    let contract = "pactoVersion: \"1.0\"\nservice: {name: web, version: 1.0.0}\ninterfaces:\n  - {name: api, type: http, port: 8080}\nscaling: {min: 2, max: 6}\n";
+    let p = pacto(
+        "web",
+        json!({"contractRef": {"inline": contract}, "target": {"serviceName": "web"}}),
+    );
+    h.reconcile(&p).await.unwrap();
+    assert!(
+        !h.lines()
+            .iter()
+            .any(|l| l.contains("horizontalpodautoscalers")),
+        "{:?}",
+        h.lines()
+    );
+    let st = h.status("web");
+    let sm = condition(&st, "ScalingMatch");
+    assert_eq!(sm["status"], "True", "{sm}");
+    assert!(
+        sm["message"].as_str().unwrap().contains("autoscaler 2..5"),
+        "{sm}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Watch wiring: the running controller against the scripted API's watches.
+// ---------------------------------------------------------------------------------------------
+
+/// Status writes of one Pacto so far.
+fn status_writes(api: &FakeApi, name: &str) -> usize {
+    let path = format!("{PACTOS}/{NS}/pactos/{name}/status");
+    api.requests()
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.path == path)
+        .count()
+}
+
+/// Wait until no request other than a watch has come in for a while.
+async fn settle(api: &FakeApi) {
+    let busy = || {
+        api.requests()
+            .iter()
+            .filter(|r| r.method != "WATCH")
+            .count()
+    };
+    let mut last = usize::MAX;
+    for _ in 0..60 {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let now = busy();
+        if now == last {
+            return;
+        }
+        last = now;
+    }
+    panic!("the controller never settled");
+}
+
+async fn wait_for(what: &str, cond: impl Fn() -> bool) {
+    for _ in 0..200 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secret_and_hpa_watches_re_reconcile_the_pactos_they_concern() {
+    let h = harness();
+    h.source
+        .publish("ghcr.io/acme/pay", "1.0.0", V1, "sha256:aaa");
+    let secret = |rv: &str, token: &str| {
+        json!({"apiVersion": "v1", "kind": "Secret",
+               "metadata": {"name": "creds", "namespace": NS, "resourceVersion": rv},
+               "type": "Opaque", "data": {"token": token}})
+    };
+    h.api.put(
+        &format!("/api/v1/namespaces/{NS}/secrets/creds"),
+        secret("1", "czNjcjN0"),
+    );
+    put_service(&h.api, "web", &[8080]);
+    put_deployment(&h.api, "web", 8080);
+    let scaled = "pactoVersion: \"1.0\"\nservice: {name: web, version: 1.0.0}\ninterfaces:\n  - {name: api, type: http, port: 8080}\nscaling: {min: 2, max: 6}\n";
+    for p in [
+        pacto(
+            "pay",
+            json!({"contractRef": {"oci": "ghcr.io/acme/pay:1.0.0", "pullSecretRef": "creds"}}),
+        ),
+        pacto(
+            "web",
+            json!({"contractRef": {"inline": scaled}, "target": {"serviceName": "web"}}),
+        ),
+        pacto("other", json!({"contractRef": {"inline": SIMPLE}})),
+    ] {
+        let path = format!("{PACTOS}/{NS}/pactos/{}", p.metadata.name.clone().unwrap());
+        h.api.put(&path, serde_json::to_value(&p).unwrap());
+    }
+    let run = tokio::spawn(pacto_operator::controller::run(
+        h.ctx.clone(),
+        Some(NS.to_string()),
+    ));
+    wait_for("the first reconciles", || {
+        ["pay", "web", "other"]
+            .iter()
+            .all(|n| status_writes(&h.api, n) >= 1)
+    })
+    .await;
+    settle(&h.api).await;
+    let before = |n: &str| status_writes(&h.api, n);
+    let (pay0, web0, other0) = (before("pay"), before("web"), before("other"));
+    // Without an HPA the deployment's single replica is outside 2..6.
+    assert_eq!(
+        condition(&h.status("web"), "ScalingMatch")["status"],
+        "False"
+    );
+
+    // A rotated pull secret re-reconciles the Pacto that uses it, with the new credential.
+    h.api.put(
+        &format!("/api/v1/namespaces/{NS}/secrets/creds"),
+        secret("2", "bmV3"),
+    );
+    h.api.push_watch_event(
+        &format!("/api/v1/namespaces/{NS}/secrets"),
+        "MODIFIED",
+        secret("2", "bmV3"),
+    );
+    wait_for("the secret's Pacto", || status_writes(&h.api, "pay") > pay0).await;
+    let last = h.source.credentials.lock().unwrap().last().cloned();
+    assert_eq!(
+        last,
+        Some(Some(pacto_core::registry::Credential::RegistryToken(
+            "new".into()
+        )))
+    );
+
+    // A new HPA re-reconciles the Pacto whose Deployment it scales, read from the watch cache.
+    h.api.push_watch_event(
+        &format!("/apis/autoscaling/v2/namespaces/{NS}/horizontalpodautoscalers"),
+        "ADDED",
+        json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+               "metadata": {"name": "web", "namespace": NS, "resourceVersion": "3"},
+               "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                        "minReplicas": 2, "maxReplicas": 5}}),
+    );
+    wait_for("the HPA's Pacto", || status_writes(&h.api, "web") > web0).await;
+    let st = h.status("web");
+    let sm = condition(&st, "ScalingMatch");
+    assert_eq!(sm["status"], "True", "{sm}");
+    assert!(sm["message"].as_str().unwrap().contains("autoscaler 2..5"));
+    settle(&h.api).await;
+    run.abort();
+
+    // Each event touched its own Pacto only.
+    assert_eq!(status_writes(&h.api, "pay"), pay0 + 1);
+    assert_eq!(status_writes(&h.api, "web"), web0 + 1);
+    assert_eq!(status_writes(&h.api, "other"), other0);
+    // Reconciles read HPAs from the cache: the only HPA list is the watcher's own.
+    let lists: Vec<String> = h
+        .api
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.ends_with("/horizontalpodautoscalers"))
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(lists.len(), 1, "{lists:?}");
 }

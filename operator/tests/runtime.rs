@@ -159,3 +159,94 @@ async fn workload_changes_map_to_the_pactos_that_target_them() {
     assert_eq!(names, ["by-service", "by-workload"]);
     assert!(controller::pactos_targeting(&store, "a", "nothing").is_empty());
 }
+
+#[test]
+fn secret_and_hpa_changes_map_to_the_pactos_that_use_them() {
+    use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+    let p = |name: &str, ns: &str, spec: serde_json::Value| -> Pacto {
+        serde_json::from_value(
+            json!({"apiVersion": "pacto.trianalab.io/v1alpha1", "kind": "Pacto",
+            "metadata": {"name": name, "namespace": ns}, "spec": spec}),
+        )
+        .unwrap()
+    };
+    let oci = |secret: Option<&str>, target: serde_json::Value| {
+        let mut r = json!({"oci": "ghcr.io/org/svc"});
+        if let Some(s) = secret {
+            r["pullSecretRef"] = json!(s);
+        }
+        json!({"contractRef": r, "target": target})
+    };
+    let pactos = [
+        p(
+            "b-uses",
+            "a",
+            oci(Some("creds"), json!({"serviceName": "web"})),
+        ),
+        p("a-uses", "a", oci(Some("creds"), json!({}))),
+        p(
+            "other-secret",
+            "a",
+            oci(Some("other"), json!({"serviceName": "web"})),
+        ),
+        p(
+            "other-ns",
+            "b",
+            oci(Some("creds"), json!({"serviceName": "web"})),
+        ),
+        p(
+            "no-secret",
+            "a",
+            oci(
+                None,
+                json!({"workloadRef": {"name": "db", "kind": "StatefulSet"}}),
+            ),
+        ),
+        p("deploy-db", "a", oci(None, json!({"serviceName": "db"}))),
+    ];
+    let names = |refs: Vec<kube::runtime::reflector::ObjectRef<Pacto>>| -> Vec<String> {
+        refs.into_iter().map(|r| r.name).collect()
+    };
+    assert_eq!(
+        names(controller::pactos_using_secret(&pactos, "a", "creds")),
+        ["a-uses", "b-uses"]
+    );
+    assert!(controller::pactos_using_secret(&pactos, "a", "nope").is_empty());
+    assert_eq!(
+        names(controller::pactos_using_secret(&pactos, "b", "creds")),
+        ["other-ns"]
+    );
+
+    let hpa = |ns: &str, kind: &str, name: &str| -> HorizontalPodAutoscaler {
+        serde_json::from_value(json!({"apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": "h", "namespace": ns},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": kind, "name": name}, "maxReplicas": 3}}))
+        .unwrap()
+    };
+    // The Deployment named like the Service (default workload) and an explicit StatefulSet.
+    assert_eq!(
+        names(controller::pactos_scaled_by(
+            &pactos,
+            &hpa("a", "Deployment", "web")
+        )),
+        ["b-uses", "other-secret"]
+    );
+    assert_eq!(
+        names(controller::pactos_scaled_by(
+            &pactos,
+            &hpa("a", "StatefulSet", "db")
+        )),
+        ["no-secret"]
+    );
+    assert_eq!(
+        names(controller::pactos_scaled_by(
+            &pactos,
+            &hpa("a", "Deployment", "db")
+        )),
+        ["deploy-db"]
+    );
+    assert!(controller::pactos_scaled_by(&pactos, &hpa("c", "Deployment", "web")).is_empty());
+    let mut no_spec = hpa("a", "Deployment", "web");
+    no_spec.spec = None;
+    assert!(controller::pactos_scaled_by(&pactos, &no_spec).is_empty());
+}

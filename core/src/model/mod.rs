@@ -54,6 +54,9 @@ pub struct Contract {
     pub scaling: Option<Scaling>,
     /// Free-form metadata (the YAML node, to read as JSON through the tree).
     pub metadata: Option<NodeId>,
+    /// `readiness` (pactoVersion "1.2"): the production-readiness self-assessment. Evaluated by
+    /// [`crate::readiness`].
+    pub readiness: Option<Readiness>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -234,6 +237,40 @@ impl Scaling {
     }
 }
 
+/// `readiness` (pactoVersion "1.2").
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Readiness {
+    pub place: Place,
+    pub min_score: Option<Spanned<i64>>,
+    pub expires: Option<Spanned<String>>,
+    pub partial_credit: Option<Spanned<f64>>,
+    pub history: Vec<ReadinessRevision>,
+    pub checks: Vec<ReadinessCheck>,
+}
+
+/// One entry of `readiness.history`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadinessRevision {
+    pub span: Span,
+    pub date: Option<Spanned<String>>,
+    pub version: Option<Spanned<String>>,
+    pub author: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+}
+
+/// One entry of `readiness.checks`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadinessCheck {
+    pub span: Span,
+    pub id: Option<Spanned<String>>,
+    pub kind: Option<Spanned<String>>,
+    pub category: Option<Spanned<String>>,
+    pub status: Option<Spanned<String>>,
+    pub evidence: Option<Spanned<String>>,
+    pub weight: Option<Spanned<i64>>,
+    pub description: Option<Spanned<String>>,
+}
+
 fn string(node: Option<NodeRef<'_>>) -> Option<Spanned<String>> {
     let n = node?;
     n.as_str().map(|s| Spanned::new(s.to_string(), n.span()))
@@ -242,6 +279,18 @@ fn string(node: Option<NodeRef<'_>>) -> Option<Spanned<String>> {
 fn int(node: Option<NodeRef<'_>>) -> Option<Spanned<i64>> {
     let n = node?;
     n.as_i64().map(|v| Spanned::new(v, n.span()))
+}
+
+fn number(node: Option<NodeRef<'_>>) -> Option<Spanned<f64>> {
+    use crate::syntax::Resolved;
+    let n = node?;
+    let v = match n.as_scalar()?.resolved {
+        Resolved::Int(i) => i as f64,
+        Resolved::UInt(u) => u as f64,
+        Resolved::Float(f) => f,
+        _ => return None,
+    };
+    Some(Spanned::new(v, n.span()))
 }
 
 fn boolean(node: Option<NodeRef<'_>>) -> Option<Spanned<bool>> {
@@ -361,6 +410,7 @@ impl Contract {
                 max: int(n.get("max")),
             }),
             metadata: root.get("metadata").map(|n| n.id()),
+            readiness: section(root, "readiness").map(|(place, n)| readiness(place, n)),
         }
     }
 
@@ -445,6 +495,36 @@ fn policy(place: Place, n: NodeRef<'_>) -> Policy {
         name: string(n.get("name")),
         schema: string(n.get("schema")),
         reference: string(n.get("ref")),
+    }
+}
+
+fn readiness(place: Place, n: NodeRef<'_>) -> Readiness {
+    Readiness {
+        place,
+        min_score: int(n.get("minScore")),
+        expires: string(n.get("expires")),
+        partial_credit: number(n.get("partialCredit")),
+        history: items(n, "history")
+            .map(|h| ReadinessRevision {
+                span: h.span(),
+                date: string(h.get("date")),
+                version: string(h.get("version")),
+                author: string(h.get("author")),
+                description: string(h.get("description")),
+            })
+            .collect(),
+        checks: items(n, "checks")
+            .map(|c| ReadinessCheck {
+                span: c.span(),
+                id: string(c.get("id")),
+                kind: string(c.get("type")),
+                category: string(c.get("category")),
+                status: string(c.get("status")),
+                evidence: string(c.get("evidence")),
+                weight: int(c.get("weight")),
+                description: string(c.get("description")),
+            })
+            .collect(),
     }
 }
 

@@ -122,6 +122,30 @@ fn leaves(
                 out.push(d);
             }
         }
+        // A key the schema forbids with a `false` subschema: a section that the declared
+        // pactoVersion does not have (`readiness` before "1.2"). To the author it is an unknown
+        // field, reported as one, on the key.
+        ValidationErrorKind::FalseSchema
+            if tokens.last().is_some_and(|t| t.parse::<usize>().is_err()) =>
+        {
+            let (parent, key) = tokens.split_at(tokens.len() - 1);
+            let key = &key[0];
+            let where_ = if parent.is_empty() {
+                "the contract".to_string()
+            } else {
+                format!("`{}`", dotted(parent))
+            };
+            let mut d = Diagnostic::error(
+                UNKNOWN_FIELD,
+                dotted(&tokens),
+                format!("unknown field \"{key}\" in {where_}"),
+            )
+            .with_span(Some(tree.key_span(&tokens)));
+            if parent.is_empty() && key == "readiness" {
+                d = d.with_help("`readiness` needs pactoVersion: \"1.2\"");
+            }
+            out.push(d);
+        }
         ValidationErrorKind::Required { property } => {
             let prop = property.as_str().unwrap_or_default().to_string();
             let mut full = tokens.clone();

@@ -4,6 +4,9 @@
 //! It understands the few calls the reconciler makes: GET of an object or a collection (with an
 //! equality `labelSelector`), server-side apply PATCH of an object or its `/status`, POST and PUT.
 //! `fail` injects an HTTP error for matching requests.
+//!
+//! Watches (`?watch=true` on a collection) answer the events queued with `push_watch_event` for
+//! that collection, or nothing after a short wait; the watcher then simply watches again.
 
 #![allow(dead_code)]
 
@@ -38,6 +41,8 @@ struct State {
     objects: BTreeMap<String, Value>,
     requests: Vec<Recorded>,
     fail: Vec<FailRule>,
+    /// Collection path → queued watch events (`{"type": …, "object": …}`).
+    watch_events: BTreeMap<String, Vec<Value>>,
 }
 
 /// The fake API server.
@@ -83,6 +88,16 @@ impl FakeApi {
             .push(Box::new(move |m, p| rule(m, p).then_some(code)));
     }
 
+    /// Queue a watch event (`ADDED`, `MODIFIED`, `DELETED`) for the next watch of `collection`
+    /// (e.g. `/api/v1/namespaces/shop/secrets`). The object needs a `metadata.resourceVersion`.
+    pub fn push_watch_event(&self, collection: &str, kind: &str, object: Value) {
+        self.lock()
+            .watch_events
+            .entry(collection.to_string())
+            .or_default()
+            .push(json!({"type": kind, "object": object}));
+    }
+
     pub fn requests(&self) -> Vec<Recorded> {
         self.lock().requests.clone()
     }
@@ -97,8 +112,12 @@ impl FakeApi {
         let me = self.clone();
         tokio::spawn(async move {
             while let Some((req, send)) = handle.next_request().await {
-                let resp = me.answer(req).await;
-                send.send_response(resp);
+                // Concurrently: a watch waits for events without holding up other requests.
+                let me = me.clone();
+                tokio::spawn(async move {
+                    let resp = me.answer(req).await;
+                    send.send_response(resp);
+                });
             }
         });
         kube::Client::new(service, "default")
@@ -116,6 +135,13 @@ impl FakeApi {
             .to_string();
         let bytes = req.into_body().collect_bytes().await.unwrap_or_default();
         let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if method == "GET"
+            && query
+                .split('&')
+                .any(|kv| kv == "watch=true" || kv == "watch=1")
+        {
+            return self.watch(&path, &query).await;
+        }
         let mut st = self.lock();
         st.requests.push(Recorded {
             method: method.clone(),
@@ -199,6 +225,36 @@ impl FakeApi {
 }
 
 /// `/apis/g/v/namespaces/ns/kind/name` (odd number of segments after `namespaces`).
+impl FakeApi {
+    async fn watch(&self, path: &str, query: &str) -> Response<Body> {
+        self.lock().requests.push(Recorded {
+            method: "WATCH".to_string(),
+            path: path.to_string(),
+            query: query.to_string(),
+            content_type: String::new(),
+            body: Value::Null,
+        });
+        let mut events = Vec::new();
+        for _ in 0..10 {
+            events = self.lock().watch_events.remove(path).unwrap_or_default();
+            if !events.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        let mut text = String::new();
+        for e in events {
+            text.push_str(&e.to_string());
+            text.push('\n');
+        }
+        Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(Body::from(text.into_bytes()))
+            .unwrap()
+    }
+}
+
 fn looks_like_object(path: &str) -> bool {
     match path.split_once("/namespaces/") {
         Some((_, rest)) => rest.split('/').count() == 3,
