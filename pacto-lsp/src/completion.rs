@@ -193,6 +193,8 @@ pub fn complete(
             props
                 .iter()
                 .filter(|(k, _)| !present.iter().any(|p| p == *k))
+                // `readiness` exists from pactoVersion "1.2" on: elsewhere it is an unknown field.
+                .filter(|(k, _)| !(segs.is_empty() && *k == "readiness" && !version_1_2(&lines)))
                 .map(|(k, v)| CompletionItem {
                     label: k.clone(),
                     kind: Some(CompletionItemKind::PROPERTY),
@@ -205,6 +207,16 @@ pub fn complete(
         .unwrap_or_default();
     items.extend(snippets::complete(&snippet_cx));
     items
+}
+
+/// Whether the document declares `pactoVersion: "1.2"` (quoted either way).
+fn version_1_2(lines: &[&str]) -> bool {
+    lines.iter().any(|l| {
+        l.strip_prefix("pactoVersion:").is_some_and(|v| {
+            let v = v.split(" #").next().unwrap_or_default().trim();
+            v == "\"1.2\"" || v == "'1.2'"
+        })
+    })
 }
 
 /// Fields whose value is a bundle-relative file path.

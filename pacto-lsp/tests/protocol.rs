@@ -307,10 +307,29 @@ async fn completion_offers_missing_keys_with_docs() {
     );
     // At the top level: everything not yet written.
     let items = complete(&mut c, &uri, 13, 0).await;
+    // `readiness` only from pactoVersion "1.2" on: in this 1.0 contract it would be an error.
     assert_eq!(
         labels(&items),
-        keys_except("", &["pactoVersion", "service", "interfaces", "runtime"])
+        keys_except(
+            "",
+            &[
+                "pactoVersion",
+                "service",
+                "interfaces",
+                "runtime",
+                "readiness"
+            ]
+        )
     );
+    let v12 = TYPING.replacen("pactoVersion: \"1.0\"", "pactoVersion: \"1.2\"", 1);
+    assert_ne!(v12, TYPING);
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": v12}]}),
+    )
+    .await;
+    let items = complete(&mut c, &uri, 13, 0).await;
+    assert!(labels(&items).contains(&"readiness".to_string()));
 }
 
 #[tokio::test]
