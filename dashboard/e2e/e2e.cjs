@@ -2,12 +2,13 @@
 // Run by pacto-cli/tests/dashboard.rs. Environment:
 //   PLAYWRIGHT_CORE  path of the playwright-core package     CHROMIUM  the browser binary
 //   DASHBOARD_URL    the running dashboard (http://127.0.0.1:PORT/)
-//   MODE             demo | hostile | load
+//   MODE             demo | hostile | runtime | reload | load
 //   SHOTS            directory for screenshots (optional)
 // Prints one JSON object with the measured facts; exits 1 with a message when a check fails.
 'use strict';
 const { chromium } = require(process.env.PLAYWRIGHT_CORE);
 const path = require('path');
+const fs = require('fs');
 
 const base = process.env.DASHBOARD_URL.replace(/\/$/, '');
 const mode = process.env.MODE || 'demo';
@@ -24,11 +25,23 @@ async function getJson(p) {
   return r.json();
 }
 
+// The detail page of `name` is the one shown (not the previous page, still there while the
+// next one loads).
+async function detailShown(page, name) {
+  await page.waitForFunction((n) => {
+    const el = document.getElementById('service-name');
+    return el && el.firstChild && el.firstChild.textContent === n;
+  }, name);
+}
+
 async function shot(page, name) {
   if (shots) await page.screenshot({ path: path.join(shots, `${name}.png`) });
 }
 
+// From a fresh load of the graph page (leaving the page first: a `goto` to the hash already
+// shown would not even re-render) to a drawn, interactive graph.
 async function graphReady(page) {
+  await page.goto('about:blank');
   const t0 = Date.now();
   await page.goto(`${base}/#/graph`);
   await page.waitForSelector('svg#graph[data-ready="true"]', { timeout: 20000 });
@@ -49,6 +62,124 @@ function expectedGraph(g) {
     }
   }
   return { nodes: g.nodes.length, edges, deps };
+}
+
+// The services within `depth` hops of `roots` in the API's graph: following dependency and
+// reference edges (what they need) and against them (what needs them), each way on its own.
+function neighbourIds(g, roots, depth) {
+  const ids = new Set(g.nodes.map((n) => n.id));
+  const out = new Map(); const inn = new Map();
+  for (const n of g.nodes) {
+    for (const e of n.edges) {
+      if (!ids.has(e.targetId)) continue;
+      out.set(n.id, [...(out.get(n.id) || []), e.targetId]);
+      inn.set(e.targetId, [...(inn.get(e.targetId) || []), n.id]);
+    }
+  }
+  const all = new Set(roots);
+  for (const adj of [out, inn]) {
+    const seen = new Set(roots);
+    let frontier = [...roots];
+    for (let d = 0; d < depth; d++) {
+      frontier = frontier.flatMap((id) => adj.get(id) || []).filter((t) => !seen.has(t) && seen.add(t));
+      frontier.forEach((t) => all.add(t));
+    }
+  }
+  return all;
+}
+
+function edgesWithin(g, set) {
+  let n = 0;
+  for (const node of g.nodes) for (const e of node.edges) if (set.has(node.id) && set.has(e.targetId)) n++;
+  return n;
+}
+
+function sameSet(a, b) {
+  return a.length === b.size && a.every((x) => b.has(x));
+}
+
+async function nodeIds(page, svg, cls) {
+  return page.locator(`${svg} g.node${cls || ''}`).evaluateAll((gs) => gs.map((g) => g.dataset.id));
+}
+
+// Readiness, from the services' `readiness` evaluations: the overview tile, the fleet page
+// and the detail block.
+async function readiness(page, services) {
+  const rated = services.filter((s) => s.readiness);
+  check(rated.length > 0, 'the demo fleet has services with a readiness assessment');
+  check(rated.some((s) => !s.readiness.passing), 'the demo fleet has a service below its readiness gate');
+  const average = Math.round(rated.reduce((a, s) => a + s.readiness.score, 0) / rated.length);
+  const below = rated.filter((s) => !s.readiness.passing).length;
+  const gateText = (r) => (r.passing ? 'passing' : r.expired ? 'expired' : `below minScore ${r.minScore}`);
+
+  await page.goto(`${base}/#/`);
+  await page.waitForSelector('#readiness-tile');
+  const tile = await page.locator('#readiness-tile').innerText();
+  check(tile.includes(String(average)) && tile.includes(`${below} of ${rated.length} below gate`), `readiness tile: ${tile}`);
+  await page.click('#readiness-tile');
+  await page.waitForSelector('#readiness-services');
+  check(page.url().endsWith('#/readiness'), 'the tile opens the readiness page');
+  check((await page.locator('#readiness-average').innerText()) === String(average), 'readiness average');
+  const rows = await page.locator('#readiness-services tbody tr').evaluateAll((trs) => trs.map((t) => [t.cells[0].innerText, t.cells[2].innerText]));
+  check(rows.length === rated.length, `readiness rows ${rows.length} = ${rated.length}`);
+  for (const s of rated) {
+    const row = rows.find((r) => r[0] === s.name);
+    check(row && row[1] === gateText(s.readiness), `gate of ${s.name}: ${row && row[1]}`);
+  }
+  const gaps = rated.reduce((a, s) => a + s.readiness.checks.filter((c) => !c.excluded && c.earnedWeight < c.weight).length, 0);
+  check(await page.locator('#readiness-gaps tbody tr').count() === gaps, `${gaps} gaps listed`);
+  check(await page.locator('#readiness-heatmap tbody tr').count() === rated.length, 'one heatmap row per rated service');
+  check(await page.locator('svg.donut .arc[data-gate="none"] title').textContent() === `${services.length - rated.length} not declared`, 'the donut counts services without readiness');
+  await shot(page, 'readiness');
+
+  // The detail block of the lowest-scoring service: score, gate, one bar per check, history.
+  const low = [...rated].sort((a, b) => a.readiness.score - b.readiness.score)[0];
+  await page.locator(`#readiness-services a:text-is("${low.name}")`).click();
+  await detailShown(page, low.name);
+  const detail = await getJson(`/api/services/${encodeURIComponent(low.name)}`);
+  const r = detail.readiness;
+  const state = await page.locator('#readiness-state').innerText();
+  check(state.includes(String(r.score)) && state.includes(gateText(r)), `readiness state: ${state}`);
+  check(await page.locator('#readiness-checks tbody tr').count() === r.checks.length, 'one row per check');
+  const labels = await page.locator('#readiness-checks .bar').evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label')).sort());
+  check(JSON.stringify(labels) === JSON.stringify(r.checks.filter((c) => !c.excluded).map((c) => `${c.earnedWeight} of ${c.weight}`).sort()), `check bars ${labels}`);
+  if (r.revisions.length) check(await page.locator('#readiness-history tbody tr').count() === r.revisions.length, 'history rows');
+  // Evidence that is a document of the bundle opens in the docs frame.
+  const docCheck = r.checks.find((c) => c.docPath && detail.docs.some((d) => d.path === c.docPath));
+  check(docCheck, 'the demo has a readiness check whose evidence is a bundle document');
+  await page.click(`#readiness-checks button[data-doc="${docCheck.docPath}"]`);
+  const src = await page.locator('iframe.docframe').getAttribute('src');
+  check(src.includes(`path=${encodeURIComponent(docCheck.docPath)}`), `evidence opens ${src}`);
+  await page.locator('#readiness').scrollIntoViewIfNeeded();
+  await shot(page, 'readiness-detail');
+  const none = services.find((s) => !s.readiness && s.name === 'ledger-db') || services.find((s) => !s.readiness);
+  await page.goto(`${base}/#/services/${encodeURIComponent(none.name)}`);
+  await detailShown(page, none.name);
+  check((await page.locator('#readiness-state').innerText()).includes('declares no readiness'), 'no readiness: said so');
+  facts.readiness = { rated: rated.length, average, below };
+}
+
+// The Sources block: every source's view of the service, and its cross-references.
+async function sources(page, name) {
+  const agg = await getJson(`/api/services/${encodeURIComponent(name)}/sources`);
+  const refs = await getJson(`/api/services/${encodeURIComponent(name)}/refs`);
+  await page.goto(`${base}/#/services/${encodeURIComponent(name)}`);
+  await detailShown(page, name);
+  await page.waitForSelector('#sources-view[data-ready="true"]');
+  await page.locator('#sources-s').scrollIntoViewIfNeeded();
+  const head = await page.locator('#source-breakdown thead').innerText();
+  for (const s of agg.sources) check(head.includes(s.sourceType), `the breakdown has a ${s.sourceType} column`);
+  const body = await page.locator('#source-breakdown tbody').innerText();
+  check(body.includes(agg.merged.version), 'the merged version is shown');
+  const text = await page.locator('#sources-view').innerText();
+  check(!text.includes('[object'), 'the block renders elements, not their names');
+  for (const [sel, list, none] of [['#refs-out', refs.references, 'No configuration or policy'], ['#refs-in', refs.referencedBy, 'No other service']]) {
+    const n = list.length ? await page.locator(`${sel} tbody tr`).count() : 0;
+    check(n === list.length, `${sel}: ${n} rows = ${list.length}`);
+    if (!list.length) check((await page.locator(sel).innerText()).startsWith(none), `${sel} says there are none`);
+    for (const x of list) check((await page.locator(sel).innerText()).includes(x.name), `${sel} names ${x.name}`);
+  }
+  facts.sources = { service: name, sources: agg.sources.length, references: refs.references.length, referencedBy: refs.referencedBy.length };
 }
 
 async function demo(page) {
@@ -111,7 +242,45 @@ async function demo(page) {
   check((await page.locator('#sbom').innerText()).includes('gateway-sdk'), 'detail shows SBOM packages');
   check((await page.locator('#dependencies').innerText()).includes('fraud-check'), 'detail shows dependencies');
   check((await page.locator('#runtime-state').innerText()).includes('Definition only'), 'no runtime: definition only');
+  // Each section says what its sectionMeta says.
+  const billing = await getJson('/api/services/billing');
+  const metaOf = { interfaces: 'interfaces', configuration: 'configurations', policies: 'policies', deps: 'dependencies', readiness: 'readiness',
+    'validation-s': 'validation', docs: 'docs', 'sbom-s': 'sbom', runtime: 'runtimeDiff' };
+  for (const [id, key] of Object.entries(metaOf)) {
+    const m = billing.sectionMeta[key];
+    const line = page.locator(`#${id} > p.meta`);
+    check(await line.getAttribute('data-state') === m.state, `section ${id} is ${m.state}`);
+    if (m.reason) check((await line.innerText()).includes(m.reason), `section ${id} says why: ${m.reason}`);
+  }
   await shot(page, 'detail');
+
+  // Neighbourhood graph on the detail page: billing, what it needs and what needs it.
+  await page.waitForSelector('#neighbourhood-svg[data-ready="true"]');
+  const near1 = neighbourIds(graph, ['billing'], 1);
+  const shown1 = await nodeIds(page, '#neighbourhood-svg');
+  check(sameSet(shown1, near1), `depth-1 neighbourhood ${shown1} = ${[...near1]}`);
+  check(await page.locator('#neighbourhood-svg line.edge').count() === edgesWithin(graph, near1), 'neighbourhood edges');
+  check(await page.locator('#neighbourhood-svg g.node.center').getAttribute('data-id') === 'billing', 'billing is the centre');
+  await page.locator('#neighbourhood').scrollIntoViewIfNeeded();
+  await shot(page, 'neighbourhood');
+  await page.selectOption('#neighbourhood-depth', '2');
+  await page.waitForSelector('#neighbourhood-svg[data-ready="true"]');
+  const near2 = neighbourIds(graph, ['billing'], 2);
+  const shown2 = await nodeIds(page, '#neighbourhood-svg');
+  check(near2.size > near1.size && sameSet(shown2, near2), `depth-2 neighbourhood ${shown2} = ${[...near2]}`);
+  // Hover: the blast radius over the whole fleet; click through to the neighbour.
+  await page.locator('#neighbourhood-svg g.node[data-id="ledger-db"] circle').hover();
+  const ledger = services.find((s) => s.name === 'ledger-db');
+  check((await page.locator('#neighbourhood-status').innerText()).includes(`${ledger.blastRadius} services affected`), 'neighbourhood hover shows the blast radius');
+  await page.locator('#neighbourhood-svg g.node[data-id="fraud-check"] circle').click();
+  await page.waitForURL(/#\/services\/fraud-check$/);
+  await detailShown(page, 'fraud-check');
+  // Keyboard: a neighbourhood node opens with Enter.
+  await page.waitForSelector('#neighbourhood-svg[data-ready="true"]');
+  await page.locator('#neighbourhood-svg g.node[data-id="billing"]').focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/#\/services\/billing$/);
+  await detailShown(page, 'billing');
 
   // Version diff: billing 1.1.0 -> 2.0.0 is BREAKING.
   await page.goto(`${base}/#/services/billing/diff?from=1.1.0&to=2.0.0`);
@@ -133,6 +302,40 @@ async function demo(page) {
   await page.goto(`${base}/#/owners`);
   await page.waitForSelector('#owners');
   check((await page.locator('#owners').innerText()).includes('finance'), 'owners lists teams');
+  // An owner's page draws its services, their edges and (muted) the services they touch.
+  const owners = await getJson('/api/owners');
+  const team = owners.find((o) => o.owner === 'edge-platform');
+  const own = team.services.map((s) => s.name);
+  await page.goto(`${base}/#/owners/edge-platform`);
+  await page.waitForSelector('#owner-graph-svg[data-ready="true"]');
+  const ownShown = await nodeIds(page, '#owner-graph-svg', ':not(.outside)');
+  check(sameSet(ownShown, new Set(own)), `owner graph: ${ownShown} = ${own}`);
+  const nearOwn = neighbourIds(graph, own, 1);
+  const outside = await nodeIds(page, '#owner-graph-svg', '.outside');
+  check(sameSet(outside, new Set([...nearOwn].filter((id) => !own.includes(id)))), `owner graph context: ${outside}`);
+  check(await page.locator('#owner-graph-svg line.edge').count() === edgesWithin(graph, nearOwn), 'owner graph edges');
+  await page.locator('#owner-graph').scrollIntoViewIfNeeded();
+  await shot(page, 'owner');
+  await page.locator(`#owner-graph-svg g.node[data-id="${own[0]}"]`).focus();
+  await page.keyboard.press('Enter');
+  await page.waitForURL(new RegExp(`#/services/${own[0]}$`));
+
+  // Auto-reload: on by default, the choice survives a reload.
+  check(await page.getAttribute('#auto-reload', 'aria-pressed') === 'true', 'auto-reload is on by default');
+  await page.click('#auto-reload');
+  await page.reload();
+  await page.waitForSelector('#service-name');
+  check(await page.getAttribute('#auto-reload', 'aria-pressed') === 'false', 'auto-reload off persists');
+  await page.click('#auto-reload');
+  check(await page.getAttribute('#auto-reload', 'aria-pressed') === 'true', 'auto-reload back on');
+
+  await readiness(page, services);
+  // route-planner's configuration comes from identity: a reference one way, referenced-by the other.
+  await sources(page, 'route-planner');
+  check(facts.sources.references > 0, 'route-planner refers to another service');
+  await shot(page, 'sources');
+  await sources(page, 'identity');
+  check(facts.sources.referencedBy > 0, 'identity is referred to');
 
   // Keyboard: "/" focuses the search; Enter on a graph node opens it.
   await page.goto(`${base}/#/`);
@@ -176,8 +379,16 @@ async function hostile(page) {
   await page.waitForTimeout(500);
   const sandbox = await page.locator('iframe.docframe').getAttribute('sandbox');
   check(sandbox === '', 'the docs frame is fully sandboxed');
+  // Its neighbourhood graph labels it as text; the Sources block lists it as text.
+  await page.waitForSelector('#neighbourhood-svg[data-ready="true"]');
+  check((await page.locator(`#neighbourhood-svg g.node text`).allTextContents()).includes(evil.name), 'the neighbourhood label is the name as text');
+  await page.waitForSelector('#sources-view[data-ready="true"]');
   await visit('#/graph', 'svg#graph[data-ready="true"]');
   await visit('#/owners', '#owners');
+  await visit('#/readiness', '#readiness-empty, #readiness-services');
+  for (const o of await getJson('/api/owners')) {
+    await visit(`#/owners/${encodeURIComponent(o.owner)}`, '#owner-graph-svg[data-ready="true"]');
+  }
   const jsLinks = await page.evaluate(() => [...document.querySelectorAll('a[href], iframe[src]')]
     .map((a) => a.getAttribute('href') || a.getAttribute('src')).filter((h) => !/^(#\/|#main$|\/api\/|about:blank)/.test(h)));
   check(jsLinks.length === 0, `no link leaves the app: ${JSON.stringify(jsLinks)}`);
@@ -200,7 +411,7 @@ async function runtime(page) {
   check((await page.locator('#interfaces').innerText()).includes('/payment-intents'), 'contract content still local');
   // A service only the cluster knows renders without contract content.
   await page.goto(`${base}/#/services/legacy-batch`);
-  await page.waitForSelector('#service-name');
+  await detailShown(page, 'legacy-batch');
   check((await page.locator('#validation-s').innerText()).includes('No contract content'), 'runtime-only service');
   await page.goto(`${base}/#/`);
   await page.waitForSelector('#sources');
@@ -208,6 +419,62 @@ async function runtime(page) {
   check(/k8s\s+ok/.test(sources), `k8s source ok: ${sources}`);
   facts.runtime = 'ok';
   await shot(page, 'runtime');
+}
+
+// Auto-reload against a live source: the test adds a service to the dashboard's directory
+// (served with --refresh 1) and the open view picks it up on the next 10 s tick, without
+// taking the focus or caret from the filter being typed in. The page's timers run on
+// Playwright's clock, so the ticks are deterministic.
+async function reload(page) {
+  const RELOAD_MS = 10000;
+  const src = await getJson('/api/sources');
+  const dir = src.sources.find((s) => s.type === 'local').location;
+  const addService = async (name) => {
+    fs.mkdirSync(path.join(dir, name));
+    fs.writeFileSync(path.join(dir, name, 'pacto.yaml'), `pactoVersion: "1.0"\nservice:\n  name: ${name}\n  version: 1.0.0\n  owner: team/reload\n`);
+    for (let i = 0; i < 100; i++) {
+      if ((await getJson('/api/services')).some((s) => s.name === name)) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`the dashboard never listed ${name}`);
+  };
+  const row = (name) => page.locator(`#services tbody tr[data-service="${name}"]`);
+  await page.clock.install();
+  await page.goto(`${base}/#/services`);
+  await page.waitForSelector('#services tbody tr');
+  const before = await page.locator('#services tbody tr').count();
+  await page.fill('#service-filter', 'svc');
+  const hash = await page.evaluate(() => location.hash);
+  check(hash === '#/services?q=svc', `the filter is in the hash: ${hash}`);
+  await page.evaluate(() => document.getElementById('service-filter').setSelectionRange(1, 1));
+
+  await addService('svc-new');
+  await page.clock.runFor(RELOAD_MS + 100);
+  await row('svc-new').waitFor({ timeout: 10000 });
+  check(await page.locator('#services tbody tr').count() === before + 1, 'the new service is listed');
+  const focus = await page.evaluate(() => {
+    const a = document.activeElement;
+    return { id: a.id, value: a.value, caret: a.selectionStart };
+  });
+  check(focus.id === 'service-filter' && focus.value === 'svc' && focus.caret === 1, `focus and caret kept: ${JSON.stringify(focus)}`);
+  check(await page.locator('main').getAttribute('data-reloads') === '1', 'one reload');
+  // Nothing changed: the view is left alone.
+  await page.clock.runFor(RELOAD_MS);
+  await page.waitForTimeout(1500);
+  check(await page.locator('main').getAttribute('data-reloads') === '1', 'no reload without a change');
+
+  // Off: a change is not picked up; back on: it is.
+  await page.click('#auto-reload');
+  await addService('svc-later');
+  await page.clock.runFor(RELOAD_MS * 2);
+  await page.waitForTimeout(1500);
+  check(await row('svc-later').count() === 0, 'auto-reload off does not reload');
+  await page.click('#auto-reload');
+  await page.clock.runFor(RELOAD_MS);
+  await row('svc-later').waitFor({ timeout: 10000 });
+  check(await page.locator('main').getAttribute('data-reloads') === '2', 'reloaded once more');
+  facts.reload = 'ok';
+  await shot(page, 'reload');
 }
 
 async function load(page) {
@@ -229,6 +496,19 @@ async function load(page) {
   const t0 = Date.now();
   await page.waitForSelector('#services tbody tr');
   facts.listMs = Date.now() - t0;
+  // The two-hop neighbourhood of the widest blast radius is bounded: nearest 150, total told.
+  const hub = graph.nodes.reduce((a, b) => (b.blastRadius > a.blastRadius ? b : a)).id;
+  const around = neighbourIds(graph, [hub], 2).size;
+  const t1 = Date.now();
+  await page.goto(`${base}/#/services/${hub}`);
+  await page.waitForSelector('#neighbourhood-svg[data-ready="true"]', { timeout: 20000 });
+  await page.selectOption('#neighbourhood-depth', '2');
+  await page.waitForSelector('#neighbourhood-svg[data-ready="true"]', { timeout: 20000 });
+  facts.neighbourhoodMs = Date.now() - t1;
+  const drawn = await page.locator('#neighbourhood-svg g.node').count();
+  check(drawn === Math.min(150, around), `neighbourhood of ${hub}: ${drawn} nodes of ${around}`);
+  if (around > 150) check((await page.locator('#neighbourhood-status').innerText()).startsWith(`150 of ${around} services shown`), 'truncation is said');
+  facts.neighbourhood = { hub, around, drawn };
   await shot(page, 'load-graph');
 }
 
@@ -245,6 +525,7 @@ async function load(page) {
     if (mode === 'demo') await demo(page);
     else if (mode === 'hostile') await hostile(page);
     else if (mode === 'runtime') await runtime(page);
+    else if (mode === 'reload') await reload(page);
     else await load(page);
     check(dialogs.length === 0, `dialogs opened: ${JSON.stringify(dialogs)}`);
     check(errors.length === 0, `page errors: ${JSON.stringify(errors)}`);

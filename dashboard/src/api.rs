@@ -3,15 +3,17 @@
 //!
 //! Every response carries a Content-Security-Policy (scripts from this origin only, no
 //! framing except the sandboxed documentation frame), `nosniff` and `no-referrer`. Only `GET`
-//! and `HEAD` are served, except two `POST`s that re-read sources; those must be same-origin
-//! JSON requests. On a loopback bind the `Host` header must name a loopback host, which closes
-//! DNS-rebinding attacks.
+//! and `HEAD` are served, except three `POST`s that re-read sources or pull a remote bundle;
+//! those must be same-origin JSON requests (bodies up to [`MAX_BODY_BYTES`]). With
+//! `--cors-origin`, that one origin may read (`Access-Control-Allow-Origin` on GET/HEAD and
+//! their preflights) and is still refused every write. On a loopback bind the `Host` header
+//! must name a loopback host, which closes DNS-rebinding attacks.
 
 use crate::snapshot::Snapshot;
 use crate::source::Loaded;
 use crate::{views, Dashboard, LoadError};
 use axum::body::Body;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -29,9 +31,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 /// The policy of rendered documentation, shown in a sandboxed frame: no script at all.
 pub const DOCS_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'; sandbox";
 
+/// The largest request body accepted (the POSTs carry a name or a reference).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
 #[derive(Clone)]
-struct AppState {
-    dashboard: Arc<Dashboard>,
+pub(crate) struct AppState {
+    pub(crate) dashboard: Arc<Dashboard>,
     bound: SocketAddr,
 }
 
@@ -52,6 +57,8 @@ pub fn router(dashboard: Arc<Dashboard>, bound: SocketAddr) -> Router {
             get(service_version),
         )
         .route("/api/services/{name}/dependents", get(dependents))
+        .route("/api/services/{name}/sources", get(service_sources))
+        .route("/api/services/{name}/refs", get(service_refs))
         .route("/api/services/{name}/graph", get(service_graph))
         .route("/api/services/{name}/docs", get(docs))
         .route("/api/graph", get(global_graph))
@@ -59,9 +66,15 @@ pub fn router(dashboard: Arc<Dashboard>, bound: SocketAddr) -> Router {
         .route("/api/owners", get(owners))
         .route("/api/refresh", post(refresh))
         .route("/api/versions", post(fetch_versions))
+        .route("/api/resolve", post(resolve))
+        .route("/api/capabilities", get(capabilities))
+        .route("/api/debug/sources", get(debug_sources))
+        .route("/api/debug/services", get(debug_services))
+        .merge(crate::fleet::routes())
         .route("/", get(crate::ui::index))
         .route("/ui/{file}", get(crate::ui::asset))
         .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
 }
@@ -86,7 +99,7 @@ fn json_bytes(bytes: impl Into<Body>) -> Response {
     r
 }
 
-fn json_value(v: &Value) -> Response {
+pub(crate) fn json_value(v: &Value) -> Response {
     json_bytes(serde_json::to_vec(v).unwrap_or_else(|_| b"null".to_vec()))
 }
 
@@ -144,10 +157,15 @@ async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Respo
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
+    // `--cors-origin`: that one origin may read (GET/HEAD); nobody else, and never write.
+    let cors = cors_origin(&state, req.headers());
+    let read = req.method() == Method::GET || req.method() == Method::HEAD;
     let mut response = if !host_allowed(&host, state.bound) {
         problem(StatusCode::MISDIRECTED_REQUEST, "unexpected Host header")
-    } else if req.method() == Method::GET || req.method() == Method::HEAD {
+    } else if read {
         next.run(req).await
+    } else if req.method() == Method::OPTIONS {
+        preflight(cors.as_ref(), req.headers())
     } else if req.method() == Method::POST {
         match same_origin(req.headers()) {
             Ok(()) => next.run(req).await,
@@ -178,7 +196,57 @@ async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Respo
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+    if state.dashboard.config.cors_origin.is_some() {
+        h.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    if let (true, Some(origin)) = (read, cors) {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    }
     response
+}
+
+/// The request's `Origin` when it is the configured `--cors-origin`.
+fn cors_origin(state: &AppState, headers: &HeaderMap) -> Option<HeaderValue> {
+    let allowed = state.dashboard.config.cors_origin.as_deref()?;
+    let origin = headers.get(header::ORIGIN)?;
+    (origin.to_str().ok()? == allowed).then(|| origin.clone())
+}
+
+/// A CORS preflight: allowed only for the configured origin asking to read.
+fn preflight(origin: Option<&HeaderValue>, headers: &HeaderMap) -> Response {
+    let method = headers
+        .get(header::ACCESS_CONTROL_REQUEST_METHOD)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    match origin {
+        Some(o) if method == "GET" || method == "HEAD" => {
+            let mut r = StatusCode::NO_CONTENT.into_response();
+            let h = r.headers_mut();
+            h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o.clone());
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, HEAD"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
+            r
+        }
+        Some(_) => problem(
+            StatusCode::FORBIDDEN,
+            "cross-origin requests may only read (GET, HEAD)",
+        ),
+        None if headers.contains_key(header::ORIGIN) => {
+            problem(StatusCode::FORBIDDEN, "cross-origin request refused")
+        }
+        None => {
+            let mut r = problem(StatusCode::METHOD_NOT_ALLOWED, "the dashboard is read-only");
+            r.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+            r
+        }
+    }
 }
 
 async fn not_found() -> Response {
@@ -260,7 +328,7 @@ fn bad_name(name: &str) -> Option<Response> {
     })
 }
 
-async fn blocking<F: FnOnce() -> Response + Send + 'static>(f: F) -> Response {
+pub(crate) async fn blocking<F: FnOnce() -> Response + Send + 'static>(f: F) -> Response {
     tokio::task::spawn_blocking(f)
         .await
         .unwrap_or_else(|e| problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
@@ -509,6 +577,91 @@ async fn fetch_versions(State(s): State<AppState>, body: axum::body::Bytes) -> R
     blocking(move || match s.dashboard.fetch_all_versions(&req.name) {
         Ok(v) => json_value(&v),
         Err(e) => load_error(e),
+    })
+    .await
+}
+
+async fn service_sources(State(s): State<AppState>, Path(name): Path<String>) -> Response {
+    let snap = s.dashboard.snapshot();
+    match snap.services.get(&name) {
+        Some(svc) => json_value(&views::aggregated(svc)),
+        None => problem(StatusCode::NOT_FOUND, format!("service {name:?} not found")),
+    }
+}
+
+async fn service_refs(State(s): State<AppState>, Path(name): Path<String>) -> Response {
+    let snap = s.dashboard.snapshot();
+    match snap.services.get(&name) {
+        Some(svc) => json_value(&views::refs(&snap, svc)),
+        None => problem(StatusCode::NOT_FOUND, format!("service {name:?} not found")),
+    }
+}
+
+async fn capabilities(State(s): State<AppState>) -> Response {
+    json_value(&json!({"fleet": true, "impact": true, "observed": false,
+        "resolve": s.dashboard.has_resolver(), "diagnostics": s.dashboard.config.diagnostics}))
+}
+
+fn diagnostics_off() -> Response {
+    problem(
+        StatusCode::NOT_FOUND,
+        "diagnostics are off (start with --diagnostics or PACTO_DASHBOARD_DIAGNOSTICS=true)",
+    )
+}
+
+async fn debug_sources(State(s): State<AppState>) -> Response {
+    if !s.dashboard.config.diagnostics {
+        return diagnostics_off();
+    }
+    json_value(&s.dashboard.diagnostics())
+}
+
+async fn debug_services(State(s): State<AppState>) -> Response {
+    if !s.dashboard.config.diagnostics {
+        return diagnostics_off();
+    }
+    let snap = s.dashboard.snapshot();
+    let per_source: Vec<Value> = snap.services.values().map(views::aggregated).collect();
+    json_value(&json!({"snapshotId": snap.id, "services": per_source}))
+}
+
+#[derive(Deserialize)]
+struct ResolveBody {
+    #[serde(rename = "ref")]
+    reference: String,
+    #[serde(default)]
+    compatibility: Option<String>,
+}
+
+async fn resolve(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
+    let req: ResolveBody = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("invalid body: {e}"),
+            )
+        }
+    };
+    if req.compatibility.as_ref().is_some_and(|c| c.len() > 256) {
+        return problem(StatusCode::UNPROCESSABLE_ENTITY, "compatibility too long");
+    }
+    blocking(move || {
+        match s
+            .dashboard
+            .resolve(&req.reference, req.compatibility.as_deref())
+        {
+            Ok(l) => json_value(&views::resolved_details(&s.dashboard.snapshot(), &l)),
+            Err(e) => {
+                let status = match e {
+                    crate::ResolveError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                    crate::ResolveError::Auth(_) => StatusCode::FORBIDDEN,
+                    crate::ResolveError::NotFound(_) => StatusCode::NOT_FOUND,
+                    crate::ResolveError::Upstream(_) => StatusCode::BAD_GATEWAY,
+                };
+                problem(status, e.to_string())
+            }
+        }
     })
     .await
 }

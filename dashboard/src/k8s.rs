@@ -2,16 +2,29 @@
 //! (`pacto.trianalab.io/v1alpha1`) and their `PactoRevision`s. Contract content never comes
 //! from here.
 //!
-//! The cluster is read through `kubectl get … -o json` (`PACTO_KUBECTL`, default `kubectl`),
-//! which brings kubeconfig, in-cluster config and every auth plugin for free, with a time
-//! bound. The parsing is lenient, as the spec asks: list fields accept one object or an array,
-//! and `endpoints` may be the operator's map keyed by name.
+//! The cluster is read with kube-rs ([`KubeSource`]): the configuration comes from
+//! `KUBECONFIG`, `~/.kube/config` or the in-cluster service account (`Config::infer`), the
+//! CRD is discovered (group, versions, resource names, falling back to `pactos`), and both
+//! lists are read page by page with a time bound. Resources are read as dynamic objects, so the
+//! dashboard does not link the operator's controller. The parsing is lenient, as the spec
+//! asks: list fields accept one object or an array, and `endpoints` may be the operator's map
+//! keyed by name.
 
+use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
+
+/// The operator's API group.
+pub const GROUP: &str = "pacto.trianalab.io";
+/// The version used when discovery cannot tell.
+pub const DEFAULT_VERSION: &str = "v1alpha1";
+/// Objects asked for per list page.
+const PAGE: u32 = 200;
+/// Most pages read per list (a bound on memory: 10,000 objects).
+const MAX_PAGES: usize = 50;
 
 /// What the runtime side knows about one service.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -42,74 +55,296 @@ pub trait RuntimeSource: Send + Sync {
     fn describe(&self) -> String;
     /// Every service the cluster reports, or why it cannot be read.
     fn snapshot(&self) -> Result<Vec<RuntimeInfo>, String>;
+    /// What detection and the last read found (`/api/debug/sources`).
+    fn diagnostics(&self) -> Value {
+        Value::Null
+    }
 }
 
-/// `kubectl` with a namespace (empty = all namespaces).
-pub struct Kubectl {
-    pub program: PathBuf,
-    pub namespace: String,
-    pub timeout: Duration,
-}
+/// A tokio runtime owned by a blocking caller, shut down without blocking when dropped (it
+/// may be dropped from inside another runtime).
+struct OwnedRuntime(Option<tokio::runtime::Runtime>);
 
-impl Kubectl {
-    /// The configured client, when a cluster configuration is present (`KUBECONFIG`,
-    /// `~/.kube/config`, or the in-cluster service account). `None` with the reason otherwise.
-    pub fn detect(namespace: &str) -> Result<Kubectl, String> {
-        let program = std::env::var_os("PACTO_KUBECTL")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("kubectl"));
-        let configured = std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty())
-            || std::env::var_os("HOME")
-                .map(|h| PathBuf::from(h).join(".kube/config").is_file())
-                .unwrap_or(false)
-            || std::env::var_os("KUBERNETES_SERVICE_HOST").is_some();
-        if !configured {
-            return Err("no kubeconfig (KUBECONFIG, ~/.kube/config) and not in a cluster".into());
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
         }
-        Ok(Kubectl {
-            program,
+    }
+}
+
+/// The CRD as discovery found it.
+#[derive(Debug, Clone)]
+struct Discovered {
+    group_found: bool,
+    versions: Vec<String>,
+    version: String,
+    pactos: String,
+    revisions: Option<String>,
+}
+
+impl Default for Discovered {
+    fn default() -> Self {
+        Discovered {
+            group_found: false,
+            versions: Vec::new(),
+            version: DEFAULT_VERSION.into(),
+            pactos: "pactos".into(),
+            revisions: Some("pactorevisions".into()),
+        }
+    }
+}
+
+/// The cluster through kube-rs. All methods block (they run on the source's own small
+/// runtime), like every other source.
+pub struct KubeSource {
+    rt: OwnedRuntime,
+    client: kube::Client,
+    namespace: String,
+    location: String,
+    timeout: Duration,
+    discovered: Mutex<Option<Discovered>>,
+    diagnostics: Mutex<Value>,
+}
+
+fn kube_error(e: &kube::Error) -> String {
+    match e {
+        kube::Error::Api(s) => format!(
+            "kubernetes API answered {}: {}",
+            s.code,
+            truncate(&s.message, 300)
+        ),
+        other => truncate(&other.to_string(), 300),
+    }
+}
+
+impl KubeSource {
+    /// The cluster of `KUBECONFIG`, `~/.kube/config` or the in-cluster service account, when
+    /// one is configured and reachable. Otherwise the reason, and what was found (diagnostics).
+    pub fn detect(namespace: &str) -> Result<KubeSource, (String, Value)> {
+        let location = match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+            Some(p) => p.to_string_lossy().into_owned(),
+            None => match std::env::var_os("HOME")
+                .map(|h| std::path::PathBuf::from(h).join(".kube/config"))
+                .filter(|p| p.is_file())
+            {
+                Some(p) => p.display().to_string(),
+                None => "in-cluster".into(),
+            },
+        };
+        let diag = |error: &str| {
+            json!({"clientConfigured": false, "kubeconfigPath": location, "clusterReachable": false,
+                "crdExists": false, "namespace": namespace, "allNamespaces": namespace.is_empty(),
+                "error": error})
+        };
+        let rt = match new_runtime() {
+            Ok(rt) => rt,
+            Err(e) => return Err((e.clone(), diag(&e))),
+        };
+        let config = rt.0.as_ref().map(|r| {
+            r.block_on(async {
+                tokio::time::timeout(Duration::from_secs(5), kube::Config::infer()).await
+            })
+        });
+        let config = match config {
+            Some(Ok(Ok(c))) => c,
+            Some(Ok(Err(err))) => {
+                let e = if std::path::Path::new(&location).is_file() {
+                    truncate(&format!("cannot use the kubeconfig {location}: {err}"), 500)
+                } else {
+                    "no kubeconfig (KUBECONFIG, ~/.kube/config) and not in a cluster".to_string()
+                };
+                return Err((e.clone(), diag(&e)));
+            }
+            _ => {
+                let e = "reading the Kubernetes configuration timed out".to_string();
+                return Err((e.clone(), diag(&e)));
+            }
+        };
+        let k = KubeSource::with_runtime(rt, config, namespace, &location)
+            .map_err(|e| (e.clone(), diag(&e)))?;
+        k.probe()?;
+        Ok(k)
+    }
+
+    /// The cluster of one kubeconfig file (its current context).
+    pub fn from_kubeconfig(path: &std::path::Path, namespace: &str) -> Result<KubeSource, String> {
+        let kc = kube::config::Kubeconfig::read_from(path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let rt = new_runtime()?;
+        let config =
+            rt.0.as_ref()
+                .map(|r| {
+                    r.block_on(kube::Config::from_custom_kubeconfig(
+                        kc,
+                        &kube::config::KubeConfigOptions::default(),
+                    ))
+                })
+                .ok_or("no runtime")?
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        KubeSource::with_runtime(rt, config, namespace, &path.display().to_string())
+    }
+
+    fn with_runtime(
+        rt: OwnedRuntime,
+        mut config: kube::Config,
+        namespace: &str,
+        location: &str,
+    ) -> Result<KubeSource, String> {
+        config.connect_timeout = Some(Duration::from_secs(5));
+        config.read_timeout = Some(Duration::from_secs(15));
+        let client =
+            rt.0.as_ref()
+                .ok_or("no runtime")?
+                .block_on(async { kube::Client::try_from(config) })
+                .map_err(|e| format!("kubernetes client: {e}"))?;
+        Ok(KubeSource {
+            rt,
+            client,
             namespace: namespace.to_string(),
-            timeout: Duration::from_secs(8),
+            location: location.to_string(),
+            timeout: Duration::from_secs(20),
+            discovered: Mutex::new(None),
+            diagnostics: Mutex::new(Value::Null),
         })
     }
 
-    fn get(&self, resource: &str) -> Result<Value, String> {
-        let mut cmd = std::process::Command::new(&self.program);
-        cmd.arg("get").arg(resource).arg("-o").arg("json");
-        if self.namespace.is_empty() {
-            cmd.arg("--all-namespaces");
-        } else {
-            cmd.arg("-n").arg(&self.namespace);
-        }
-        cmd.arg(format!(
-            "--request-timeout={}s",
-            self.timeout.as_secs().max(1)
-        ));
-        cmd.stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped());
-        let child = cmd
-            .spawn()
-            .map_err(|e| format!("cannot run {}: {e}", self.program.display()))?;
-        let output = wait_bounded(child, self.timeout + Duration::from_secs(2))?;
-        if !output.status.success() {
-            let err = String::from_utf8_lossy(&output.stderr);
-            let line = err
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("");
-            return Err(format!(
-                "kubectl get {resource} failed: {}",
-                truncate(line.trim(), 300)
-            ));
-        }
-        if output.stdout.len() > 64 * 1024 * 1024 {
-            return Err(format!("kubectl get {resource}: answer too large"));
-        }
-        serde_json::from_slice(&output.stdout)
-            .map_err(|e| format!("kubectl get {resource}: not JSON: {e}"))
+    /// Bound every read (discovery, each list with all its pages) by `timeout`.
+    pub fn with_timeout(mut self, timeout: Duration) -> KubeSource {
+        self.timeout = timeout;
+        self
     }
+
+    fn block_on<T>(
+        &self,
+        f: impl std::future::Future<Output = Result<T, String>>,
+    ) -> Result<T, String> {
+        let rt = self
+            .rt
+            .0
+            .as_ref()
+            .ok_or("the Kubernetes runtime is shut down")?;
+        rt.block_on(async { tokio::time::timeout(self.timeout, f).await })
+            .unwrap_or_else(|_| {
+                Err(format!(
+                    "kubernetes: no answer within {}s",
+                    self.timeout.as_secs()
+                ))
+            })
+    }
+
+    /// Is the API server there? Then discover the CRD (its absence is not fatal: "may still
+    /// work"). Fills the diagnostics.
+    fn probe(&self) -> Result<(), (String, Value)> {
+        let client = self.client.clone();
+        let reachable = self
+            .block_on(async move { client.apiserver_version().await.map_err(|e| kube_error(&e)) });
+        if let Err(e) = reachable {
+            let d = self.diag(false, &Discovered::default(), None, &e);
+            return Err((format!("cluster unreachable: {e}"), d));
+        }
+        let d = self.discover();
+        *crate::source::lock(&self.diagnostics) = self.diag(true, &d, None, "");
+        Ok(())
+    }
+
+    fn diag(&self, reachable: bool, d: &Discovered, count: Option<usize>, error: &str) -> Value {
+        json!({"clientConfigured": true, "kubeconfigPath": self.location, "clusterReachable": reachable,
+            "crdExists": d.group_found, "namespace": self.namespace, "allNamespaces": self.namespace.is_empty(),
+            "resourceCount": count, "detectedGroup": if d.group_found { GROUP } else { "" },
+            "detectedVersions": d.versions, "chosenVersion": d.version, "resourceName": d.pactos,
+            "error": error})
+    }
+
+    /// Group, versions and resource names of the operator's CRDs (remembered once found).
+    fn discover(&self) -> Discovered {
+        if let Some(d) = crate::source::lock(&self.discovered).clone() {
+            return d;
+        }
+        let client = self.client.clone();
+        let found = self.block_on(async move {
+            let groups = client.list_api_groups().await.map_err(|e| kube_error(&e))?;
+            let Some(g) = groups.groups.into_iter().find(|g| g.name == GROUP) else {
+                return Ok(None);
+            };
+            let versions: Vec<String> = g.versions.iter().map(|v| v.version.clone()).collect();
+            let preferred = g
+                .preferred_version
+                .map(|p| p.version)
+                .or_else(|| versions.first().cloned())
+                .unwrap_or_else(|| DEFAULT_VERSION.into());
+            let resources = client
+                .list_api_group_resources(&format!("{GROUP}/{preferred}"))
+                .await
+                .map_err(|e| kube_error(&e))?;
+            let named = |kind: &str| {
+                resources
+                    .resources
+                    .iter()
+                    .find(|r| r.kind == kind && !r.name.contains('/'))
+                    .map(|r| r.name.clone())
+            };
+            Ok(Some(Discovered {
+                group_found: true,
+                versions,
+                version: preferred,
+                pactos: named("Pacto").unwrap_or_else(|| "pactos".into()),
+                revisions: named("PactoRevision"),
+            }))
+        });
+        match found {
+            Ok(Some(d)) => {
+                *crate::source::lock(&self.discovered) = Some(d.clone());
+                d
+            }
+            // Not installed (yet), or discovery refused: try the defaults, ask again later.
+            _ => Discovered::default(),
+        }
+    }
+
+    /// Every object of one resource, page by page (bounded).
+    fn list(&self, version: &str, kind: &str, plural: &str) -> Result<Vec<Value>, String> {
+        let ar = ApiResource {
+            group: GROUP.into(),
+            version: version.into(),
+            api_version: format!("{GROUP}/{version}"),
+            kind: kind.into(),
+            plural: plural.into(),
+        };
+        let api: Api<DynamicObject> = if self.namespace.is_empty() {
+            Api::all_with(self.client.clone(), &ar)
+        } else {
+            Api::namespaced_with(self.client.clone(), &self.namespace, &ar)
+        };
+        self.block_on(async move {
+            let mut items = Vec::new();
+            let mut params = ListParams::default().limit(PAGE);
+            for _ in 0..MAX_PAGES {
+                let page = api.list(&params).await.map_err(|e| kube_error(&e))?;
+                for o in page.items {
+                    items.push(serde_json::to_value(o).map_err(|e| e.to_string())?);
+                }
+                match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                    Some(c) => params = params.continue_token(&c),
+                    None => return Ok(items),
+                }
+            }
+            Err(format!(
+                "more than {} {plural}: list truncated",
+                PAGE as usize * MAX_PAGES
+            ))
+        })
+    }
+}
+
+fn new_runtime() -> Result<OwnedRuntime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("pacto-kube")
+        .enable_all()
+        .build()
+        .map(|rt| OwnedRuntime(Some(rt)))
+        .map_err(|e| format!("cannot start the Kubernetes client runtime: {e}"))
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -123,63 +358,40 @@ fn truncate(s: &str, max: usize) -> String {
     format!("{}…", &s[..end])
 }
 
-fn wait_bounded(
-    mut child: std::process::Child,
-    limit: Duration,
-) -> Result<std::process::Output, String> {
-    use std::io::Read;
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    let out_thread = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.take(64 * 1024 * 1024 + 1).read_to_end(&mut b);
-        }
-        b
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut b = Vec::new();
-        if let Some(s) = stderr.as_mut() {
-            let _ = s.take(1024 * 1024).read_to_end(&mut b);
-        }
-        b
-    });
-    let start = std::time::Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(s)) => break s,
-            Ok(None) if start.elapsed() < limit => std::thread::sleep(Duration::from_millis(20)),
-            Ok(None) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("kubectl timed out after {}s", limit.as_secs()));
-            }
-            Err(e) => return Err(e.to_string()),
-        }
-    };
-    Ok(std::process::Output {
-        status,
-        stdout: out_thread.join().unwrap_or_default(),
-        stderr: err_thread.join().unwrap_or_default(),
-    })
-}
-
-impl RuntimeSource for Kubectl {
+impl RuntimeSource for KubeSource {
     fn describe(&self) -> String {
         if self.namespace.is_empty() {
-            "kubernetes (all namespaces)".into()
+            format!("kubernetes {} (all namespaces)", self.location)
         } else {
-            format!("kubernetes (namespace {})", self.namespace)
+            format!(
+                "kubernetes {} (namespace {})",
+                self.location, self.namespace
+            )
         }
     }
 
     fn snapshot(&self) -> Result<Vec<RuntimeInfo>, String> {
-        let pactos = self.get("pactos.pacto.trianalab.io")?;
+        let d = self.discover();
+        let pactos = match self.list(&d.version, "Pacto", &d.pactos) {
+            Ok(p) => p,
+            Err(e) => {
+                *crate::source::lock(&self.diagnostics) = self.diag(true, &d, None, &e);
+                return Err(e);
+            }
+        };
         // Revisions are optional: an operator without them still gives runtime state.
-        let revisions = self
-            .get("pactorevisions.pacto.trianalab.io")
-            .unwrap_or_else(|_| json!({"items": []}));
-        Ok(parse_lists(&pactos, &revisions))
+        let revisions = d
+            .revisions
+            .as_deref()
+            .and_then(|plural| self.list(&d.version, "PactoRevision", plural).ok())
+            .unwrap_or_default();
+        let out = parse_lists(&json!({ "items": pactos }), &json!({ "items": revisions }));
+        *crate::source::lock(&self.diagnostics) = self.diag(true, &d, Some(out.len()), "");
+        Ok(out)
+    }
+
+    fn diagnostics(&self) -> Value {
+        crate::source::lock(&self.diagnostics).clone()
     }
 }
 
@@ -259,7 +471,7 @@ fn policy(status: &Value, resolved_ref: &str) -> String {
     }
 }
 
-/// Parse `kubectl get pactos -o json` and `kubectl get pactorevisions -o json`.
+/// Parse the `Pacto` and `PactoRevision` lists (`{"items": [...]}`, as the API answers).
 pub fn parse_lists(pactos: &Value, revisions: &Value) -> Vec<RuntimeInfo> {
     let mut by_service: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in flex(revisions.get("items")) {

@@ -1,15 +1,19 @@
 //! `pacto dashboard`: a read-only web view of a fleet of Pacto contracts (spec §5).
 //!
 //! * [`source`]: contract sources (local directories, OCI repositories, the disk cache);
-//! * [`k8s`]: runtime state from the operator's `Pacto` resources (never contract content);
+//! * [`k8s`]: runtime state from the operator's `Pacto` resources, read with kube-rs (never
+//!   contract content);
 //! * [`snapshot`]: the merge of all sources, the global graph, blast radius and insights;
 //! * [`views`]: the JSON answers; [`api`]: the axum router with its security headers;
+//! * [`fleet`]: the `/api/fleet/*` views (services, revisions and targets kept apart);
 //! * [`ui`]: the browser app (plain ES modules, CSS and a vendored D3), embedded in the binary.
 //!
 //! The server never writes contract content anywhere. Its only `POST`s (`/api/refresh`,
-//! `/api/versions`) re-read sources and fill the local cache, and are refused cross-origin.
+//! `/api/versions`, `/api/resolve`) re-read sources or pull into the local cache, and are
+//! refused cross-origin, even from the `--cors-origin`, which may only read.
 
 pub mod api;
+pub mod fleet;
 pub mod k8s;
 pub mod openapi;
 pub mod snapshot;
@@ -17,8 +21,9 @@ pub mod source;
 pub mod ui;
 pub mod views;
 
-use k8s::{Kubectl, RuntimeSource};
+use k8s::{KubeSource, RuntimeSource};
 use pacto_core::registry::Registry;
+use serde_json::Value;
 use snapshot::{Inputs, Snapshot};
 use source::{lock, CacheSource, ContractSource, Loaded, LocalSource, OciSource, SourceKind};
 use std::net::{IpAddr, SocketAddr};
@@ -44,6 +49,10 @@ pub struct Config {
     pub kubernetes: bool,
     /// How often sources are re-read in the background.
     pub refresh: Duration,
+    /// Serve `/api/debug/*` (`--diagnostics`).
+    pub diagnostics: bool,
+    /// The one other origin allowed to read the API (`--cors-origin`, GET/HEAD only).
+    pub cors_origin: Option<String>,
 }
 
 impl Default for Config {
@@ -56,6 +65,8 @@ impl Default for Config {
             cache_dir: None,
             kubernetes: true,
             refresh: Duration::from_secs(10),
+            diagnostics: false,
+            cors_origin: None,
         }
     }
 }
@@ -79,6 +90,8 @@ pub struct Dashboard {
     snapshot: RwLock<Arc<Snapshot>>,
     next_id: AtomicU64,
     refreshing: Mutex<()>,
+    /// What Kubernetes detection found (diagnostics), when it found no usable cluster.
+    k8s_detection: Value,
     pub config: Config,
 }
 
@@ -125,6 +138,7 @@ impl Dashboard {
                 enabled: false,
             }),
         }
+        let mut k8s_detection = Value::Null;
         let runtime = match runtime {
             Some(r) => {
                 detected.push(Detected {
@@ -135,7 +149,7 @@ impl Dashboard {
                 });
                 Some(r)
             }
-            None if config.kubernetes => match Kubectl::detect(&config.namespace) {
+            None if config.kubernetes => match KubeSource::detect(&config.namespace) {
                 Ok(k) => {
                     detected.push(Detected {
                         kind: SourceKind::K8s,
@@ -145,7 +159,8 @@ impl Dashboard {
                     });
                     Some(Arc::new(k) as Arc<dyn RuntimeSource>)
                 }
-                Err(reason) => {
+                Err((reason, diag)) => {
+                    k8s_detection = diag;
                     detected.push(Detected {
                         kind: SourceKind::K8s,
                         location: String::new(),
@@ -234,6 +249,7 @@ impl Dashboard {
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             next_id: AtomicU64::new(1),
             refreshing: Mutex::new(()),
+            k8s_detection,
             config,
         }
     }
@@ -284,9 +300,9 @@ impl Dashboard {
         let _guard = lock(&self.refreshing);
         let runtime = self.runtime.as_ref().map(|r| r.snapshot());
         // Hybrid mode: repositories discovered from the operator's resolved refs.
-        if let (Some(Ok(list)), Some(reg), true) =
-            (&runtime, &self.registry, lock(&self.oci).is_none())
-        {
+        // (The lock is released before the branch, which takes it again.)
+        let no_oci = lock(&self.oci).is_none();
+        if let (Some(Ok(list)), Some(reg), true) = (&runtime, &self.registry, no_oci) {
             let mut repos: Vec<String> = list
                 .iter()
                 .filter(|r| !r.resolved_ref.is_empty())
@@ -406,6 +422,109 @@ impl Dashboard {
             "failed": failed, "versions": versions}),
         )
     }
+}
+
+impl Dashboard {
+    /// Resolve a remote dependency (`POST /api/resolve`): the highest tag of an `oci://` ref
+    /// satisfying `compatibility` (or its pinned tag or digest), pulled through the registry
+    /// client and its cache. Never reads the local file system.
+    pub fn resolve(
+        &self,
+        reference: &str,
+        compatibility: Option<&str>,
+    ) -> Result<Arc<Loaded>, ResolveError> {
+        use pacto_core::registry::{parse_dependency_ref, RefScheme, RegistryError};
+        if reference.is_empty() || reference.len() > 1024 {
+            return Err(ResolveError::Invalid(
+                "a reference has 1 to 1024 characters".into(),
+            ));
+        }
+        if parse_dependency_ref(reference).scheme != RefScheme::Oci {
+            return Err(ResolveError::Invalid(format!(
+                "{reference:?}: only oci:// references can be resolved"
+            )));
+        }
+        let registry = self.registry.as_ref().ok_or_else(|| {
+            ResolveError::NotFound(
+                "no registry client: remote references cannot be resolved".into(),
+            )
+        })?;
+        let key = reference.strip_prefix("oci://").unwrap_or(reference);
+        let pulled = registry
+            .fetch_compatible(key, compatibility)
+            .map_err(|e| match e {
+                RegistryError::Auth { .. } => ResolveError::Auth(e.to_string()),
+                RegistryError::NotFound { .. } => ResolveError::NotFound(e.to_string()),
+                RegistryError::InvalidReference { .. }
+                | RegistryError::NoMatchingTags { .. }
+                | RegistryError::NoSemverTags { .. }
+                | RegistryError::InvalidConstraint { .. }
+                | RegistryError::InvalidArtifact { .. }
+                | RegistryError::TooLarge { .. } => ResolveError::Invalid(e.to_string()),
+                other => ResolveError::Upstream(other.to_string()),
+            })?;
+        let resolved = pulled
+            .resolved_ref
+            .strip_prefix("oci://")
+            .unwrap_or(&pulled.resolved_ref)
+            .to_string();
+        let fetched = pacto_core::graph::Fetched {
+            bundle: Arc::new(pulled.bundle) as Arc<dyn pacto_core::bundle::Bundle>,
+            contract_text: pulled.contract_text,
+            resolved_ref: format!("oci://{resolved}"),
+        };
+        source::materialize(fetched, SourceKind::Oci, &format!("oci://{resolved}"), None)
+            .map(Arc::new)
+            .map_err(|e| ResolveError::Invalid(format!("invalid bundle {reference}: {e}")))
+    }
+
+    /// Whether `POST /api/resolve` and `POST /api/versions` can reach a registry.
+    pub fn has_resolver(&self) -> bool {
+        self.registry.is_some()
+    }
+
+    /// `GET /api/debug/sources`: detection, Kubernetes diagnostics and the last refresh.
+    pub fn diagnostics(&self) -> Value {
+        let snap = self.snapshot();
+        let detected: Vec<Value> = self
+            .detected()
+            .into_iter()
+            .map(|d| serde_json::json!({"type": d.kind, "enabled": d.enabled, "reason": d.reason, "location": d.location}))
+            .collect();
+        let k8s = match &self.runtime {
+            Some(r) => r.diagnostics(),
+            None => self.k8s_detection.clone(),
+        };
+        serde_json::json!({
+            "snapshotId": snap.id,
+            "asOf": snap.built_at,
+            "detected": detected,
+            "sources": snap.sources,
+            "kubernetes": k8s,
+            "config": {
+                "namespace": self.config.namespace,
+                "allNamespaces": self.config.namespace.is_empty(),
+                "noCache": self.config.no_cache,
+                "refreshSeconds": self.config.refresh.as_secs(),
+                "corsOrigin": self.config.cors_origin,
+                "repositories": lock(&self.oci).as_ref().map(|o| o.repos().to_vec()).unwrap_or_default(),
+                "resolver": self.registry.is_some(),
+            },
+        })
+    }
+}
+
+/// Why `POST /api/resolve` failed (mapped to 422, 403, 404 and 502).
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Auth(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Upstream(String),
 }
 
 /// Why a version could not be loaded.

@@ -23,13 +23,135 @@ fn arr(items: Value) -> Value {
     json!({"type": "array", "items": items})
 }
 
+/// A fleet answer: the common envelope plus `props`.
+fn fleet(props: Value) -> Value {
+    let mut p = json!({"schema": {"const": crate::fleet::SCHEMA}, "snapshotId": {"type": "integer"}, "asOf": {"type": "integer"},
+        "complete": {"type": "boolean"}, "sources": arr(r("Source")), "limitations": arr(json!({"type": "string"}))});
+    if let (Some(m), Value::Object(extra)) = (p.as_object_mut(), props) {
+        m.extend(extra);
+    }
+    json!({"type": "object", "required": ["schema", "snapshotId", "asOf", "complete", "sources", "limitations"], "properties": p})
+}
+
+fn more_paths() -> Value {
+    let mut m = json!({
+            "/api/services/{name}/sources": get("What each source knows of a service, and the merged entry", vec![name_param()], r("AggregatedService")),
+            "/api/services/{name}/refs": get("Configuration and policy cross-references", vec![name_param()], r("CrossReferences")),
+            "/api/capabilities": get("Optional features of this server", vec![], json!({"type": "object", "properties": {
+                "fleet": {"type": "boolean"}, "impact": {"type": "boolean"}, "observed": {"type": "boolean"},
+                "resolve": {"type": "boolean"}, "diagnostics": {"type": "boolean"}}})),
+            "/api/debug/sources": get("Source detection and Kubernetes diagnostics (only with --diagnostics; 404 otherwise)", vec![], json!({"type": "object", "properties": {
+                "detected": arr(json!({"type": "object"})), "sources": arr(r("Source")), "kubernetes": {"type": ["object", "null"], "properties": {
+                    "clientConfigured": {"type": "boolean"}, "kubeconfigPath": {"type": "string"}, "clusterReachable": {"type": "boolean"},
+                    "crdExists": {"type": "boolean"}, "namespace": {"type": "string"}, "allNamespaces": {"type": "boolean"},
+                    "resourceCount": {"type": ["integer", "null"]}, "detectedGroup": {"type": "string"}, "detectedVersions": arr(json!({"type": "string"})),
+                    "chosenVersion": {"type": "string"}, "resourceName": {"type": "string"}, "error": {"type": "string"}}},
+                "config": {"type": "object"}}})),
+            "/api/debug/services": get("Per-source breakdown of every service (only with --diagnostics; 404 otherwise)", vec![],
+                json!({"type": "object", "properties": {"snapshotId": {"type": "integer"}, "services": arr(r("AggregatedService"))}})),
+            "/api/resolve": {"post": {"summary": "Resolve a remote dependency (oci:// only) to ServiceDetails. 422 invalid ref, no matching version or invalid bundle; 403 auth; 404 not found; 502 other",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["ref"], "properties": {
+                    "ref": {"type": "string", "maxLength": 1024}, "compatibility": {"type": "string", "maxLength": 256}}}}}},
+                "responses": ok(r("ServiceDetails"), "Resolved")}}
+    });
+    if let (Some(m), Value::Object(f)) = (m.as_object_mut(), fleet_paths()) {
+        m.extend(f);
+    }
+    m
+}
+
+fn fleet_paths() -> Value {
+    let q = |n: &str, required: bool| json!({"name": n, "in": "query", "required": required, "schema": {"type": "string"}});
+    json!({
+            "/api/fleet/status": get("Fleet counts and source health", vec![], fleet(json!({"counts": {"type": "object"}, "discovering": {"type": "boolean"}}))),
+            "/api/fleet/snapshot": get("The whole fleet, unpaged: services, revisions, targets, expected edges", vec![], fleet(json!({
+                "services": arr(r("FleetService")), "revisions": arr(r("Revision")), "targets": arr(r("Target")), "edges": arr(r("FleetEdge"))}))),
+            "/api/fleet/services": get("Search services (paged)", vec![q("text", false), q("owner", false), q("scope", false), q("status", false), q("source", false),
+                json!({"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 50}}),
+                json!({"name": "offset", "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0, "default": 0}})],
+                fleet(json!({"total": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}, "truncated": {"type": "boolean"}, "items": arr(r("FleetService"))}))),
+            "/api/fleet/service": get("One service with its revisions, targets and edges (key: name or service:name)", vec![q("key", true)],
+                fleet(json!({"service": r("FleetService"), "revisions": arr(r("Revision")), "targets": arr(r("Target")), "dependencies": arr(r("FleetEdge")), "dependents": arr(r("Dependent"))}))),
+            "/api/fleet/target": get("One deployment target (key: namespace/Pacto/name); 404 when Kubernetes does not know it", vec![q("key", true)],
+                fleet(json!({"target": r("Target"), "service": r("FleetService"), "runtime": {"type": ["object", "null"]}}))),
+            "/api/fleet/services/{name}/graph": get("Neighbourhood of a service (bounded)", vec![name_param(), q("direction", false), q("transitive", false), q("maxDepth", false), q("maxNodes", false)],
+                fleet(json!({"root": {"type": "string"}, "nodes": arr(json!({"type": "object"})), "edges": arr(r("FleetEdge")), "totalNodes": {"type": "integer"}, "truncated": {"type": "boolean"}}))),
+            "/api/fleet/impact": get("Impact of moving from one revision to another (name@version or sha256:digest)", vec![q("old", true), q("new", true), q("includeObserved", false)],
+                fleet(json!({"old": {"type": "object"}, "new": {"type": "object"}, "classification": {"enum": ["NON_BREAKING", "POTENTIAL_BREAKING", "BREAKING"]},
+                    "changeCount": {"type": "integer"}, "changes": arr(json!({"type": "object"})), "consumers": arr(json!({"type": "object", "properties": {
+                        "name": {"type": "string"}, "required": {"type": "boolean"}, "compatibility": {"type": "string"}, "satisfiedByNew": {"type": ["boolean", "null"]}}})),
+                    "blastRadius": {"type": "integer"}, "observed": {"type": "object"}})))
+    })
+}
+
+fn more_schemas() -> Value {
+    let mut m = readiness_schema();
+    if let (Some(m), Value::Object(f)) = (m.as_object_mut(), other_schemas()) {
+        m.extend(f);
+    }
+    m
+}
+
+fn readiness_schema() -> Value {
+    let int = json!({"type": "integer"});
+    let s = json!({"type": "string"});
+    json!({"Readiness": {"type": ["object", "null"], "description": "The contract's readiness section evaluated on the snapshot's day (UTC); null when it declares none.",
+        "properties": {"score": int, "minScore": int, "totalWeight": int, "earnedWeight": int, "partialCredit": {"type": "number"},
+            "passing": {"type": "boolean"}, "gate": {"enum": ["Satisfied", "BelowMinScore", "Expired"]}, "message": s,
+            "expires": s, "expired": {"type": "boolean"}, "daysRemaining": {"type": ["integer", "null"]},
+            "doneCount": int, "partialCount": int, "notDoneCount": int, "deferredCount": int,
+            "revisions": arr(json!({"type": "object", "properties": {"date": s, "version": s, "author": s, "description": s}})),
+            "checks": arr(json!({"type": "object", "properties": {"id": s, "type": s, "category": s,
+                "status": {"enum": ["done", "partial", "not-done", "deferred"]}, "evidence": s, "description": s,
+                "weight": int, "earnedWeight": int, "excluded": {"type": "boolean"}, "docPath": {"type": ["string", "null"]}}}))}}})
+}
+
+fn other_schemas() -> Value {
+    json!({
+            "SectionMeta": {"type": "object", "required": ["state"], "properties": {"state": {"enum": ["present", "empty", "not_applicable", "unavailable"]},
+                "reason": {"type": "string"}, "source": {"type": ["string", "null"], "enum": ["k8s", "oci", "local", "cache", null]}, "overriddenBy": {"type": ["string", "null"]}}},
+            "AggregatedService": {"type": "object", "properties": {"name": {"type": "string"},
+                "sources": arr(json!({"type": "object", "properties": {"sourceType": {"enum": ["local", "oci", "cache", "k8s"]}, "service": {"type": "object"}}})),
+                "merged": r("ServiceListEntry")}},
+            "CrossReference": {"type": "object", "properties": {"name": {"type": "string"}, "refType": {"enum": ["config", "policy"]}, "ref": {"type": "string"},
+                "contractStatus": {"type": ["string", "null"]}, "resolved": {"type": "boolean"}}},
+            "CrossReferences": {"type": "object", "properties": {"references": arr(r("CrossReference")), "referencedBy": arr(r("CrossReference"))}},
+            "FleetService": {"type": "object", "properties": {"key": {"type": "string"}, "name": {"type": "string"}, "version": {"type": "string"}, "owner": {"type": "string"},
+                "contractStatus": {"type": "string"}, "health": {"type": "string"}, "source": {"type": "string"}, "sources": arr(json!({"type": "string"})),
+                "scope": {"type": ["string", "null"]}, "blastRadius": {"type": "integer"}, "revisionCount": {"type": "integer"}, "targetCount": {"type": "integer"}, "route": {"type": "string"}}},
+            "Revision": {"type": "object", "properties": {"key": {"type": "string"}, "service": {"type": "string"}, "version": {"type": "string"},
+                "digest": {"type": ["string", "null"]}, "source": {"type": "string"}, "ref": {"type": "string"}, "retrievable": {"type": "boolean"},
+                "fetched": {"type": "boolean"}, "classification": {"type": ["string", "null"]}, "isCurrent": {"type": "boolean"}}},
+            "Target": {"type": "object", "properties": {"key": {"type": "string"}, "scope": {"type": "string"}, "kind": {"type": "string"}, "name": {"type": "string"},
+                "service": {"type": "string"}, "version": {"type": "string"}, "contractStatus": {"type": "string"},
+                "revisionLink": {"type": "object", "properties": {"certainty": {"enum": ["exact", "inferred", "ambiguous", "unresolved"]}, "revision": {"type": ["string", "null"]}, "retrievable": {"type": "boolean"}}}}},
+            "FleetEdge": {"type": "object", "properties": {"from": {"type": "string"}, "to": {"type": "string"}, "type": {"enum": ["dependency", "reference"]},
+                "required": {"type": "boolean"}, "compatibility": {"type": "string"}, "resolved": {"type": "boolean"}, "knowledge": {"enum": ["expected", "observed"]}}}
+    })
+}
+
 /// The document.
 pub fn document() -> Value {
+    let mut doc = base();
+    for (key, extra) in [("paths", more_paths()), ("schemas", more_schemas())] {
+        let target = if key == "paths" {
+            doc.get_mut("paths")
+        } else {
+            doc.get_mut("components").and_then(|c| c.get_mut("schemas"))
+        };
+        if let (Some(Value::Object(t)), Value::Object(e)) = (target, extra) {
+            t.extend(e);
+        }
+    }
+    doc
+}
+
+fn base() -> Value {
     let q = |n: &str, required: bool| json!({"name": n, "in": "query", "required": required, "schema": {"type": "string"}});
     json!({
         "openapi": "3.1.0",
         "info": {"title": "Pacto dashboard API", "version": env!("CARGO_PKG_VERSION"),
-                 "description": "Read-only view of a fleet of Pacto contracts. Only /api/refresh and /api/versions accept POST, same-origin JSON only."},
+                 "description": "Read-only view of a fleet of Pacto contracts. Only /api/refresh, /api/versions and /api/resolve accept POST, same-origin JSON only (bodies up to 16 KiB). With --cors-origin, that one origin may read (GET, HEAD); cross-origin writes are always refused."},
         "paths": {
             "/health": get("Liveness", vec![], json!({"type": "object", "properties": {"status": {"type": "string"}, "version": {"type": "string"}}})),
             "/metrics": get("Counts", vec![], json!({"type": "object", "properties": {"serviceCount": {"type": "integer"}, "sourceCount": {"type": "integer"}}})),
@@ -72,7 +194,7 @@ pub fn document() -> Value {
                 "dependentCount": {"type": "integer"}, "complianceStatus": {"enum": ["OK", "WARNING", "ERROR", "REFERENCE", "UNKNOWN"]},
                 "complianceScore": {"type": ["integer", "null"]}, "complianceErrors": {"type": "integer"}, "complianceWarnings": {"type": "integer"},
                 "topInsight": {"type": ["object", "null"]}, "versionCount": {"type": "integer"}, "latestAvailable": {"type": ["string", "null"]},
-                "updateAvailable": {"type": "boolean"}, "runtimeEvaluated": {"type": "boolean"}}},
+                "updateAvailable": {"type": "boolean"}, "runtimeEvaluated": {"type": "boolean"}, "readiness": r("Readiness")}},
             "ServiceDetails": {"type": "object", "required": ["name", "version", "interfaces", "configurations", "dependencies", "dependents", "validation"], "properties": {
                 "name": {"type": "string"}, "version": {"type": "string"}, "isCurrent": {"type": "boolean"}, "owner": {},
                 "interfaces": arr(json!({"type": "object", "properties": {"name": {"type": "string"}, "type": {"type": "string"}, "port": {"type": ["integer", "null"]},
@@ -82,7 +204,8 @@ pub fn document() -> Value {
                 "dependencies": arr(json!({"type": "object"})), "dependents": arr(r("Dependent")),
                 "validation": {"type": "object", "properties": {"valid": {"type": "boolean"}, "errors": arr(json!({"type": "object"})), "warnings": arr(json!({"type": "object"}))}},
                 "docs": arr(json!({"type": "object"})), "sbom": {"type": ["object", "null"]}, "versions": arr(r("Version")),
-                "runtimeState": {"type": ["object", "null"]}, "runtimeDiff": arr(json!({"type": "object"})), "insights": arr(json!({"type": "object"}))}},
+                "runtimeState": {"type": ["object", "null"]}, "runtimeDiff": arr(json!({"type": "object"})), "insights": arr(json!({"type": "object"})),
+                "sectionMeta": {"type": "object", "additionalProperties": r("SectionMeta")}, "readiness": r("Readiness")}},
             "Version": {"type": "object", "properties": {"version": {"type": "string"}, "ref": {"type": "string"}, "contractHash": {"type": ["string", "null"]},
                 "createdAt": {"type": ["integer", "null"]}, "source": {"type": "string"}, "classification": {"type": ["string", "null"]},
                 "isCurrent": {"type": "boolean"}, "fetched": {"type": "boolean"}}},

@@ -55,6 +55,9 @@ pub struct DepEdge {
     pub problem: Option<String>,
     #[serde(rename = "type")]
     pub kind: &'static str,
+    /// For `reference` edges: `config` or `policy`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ref_type: Option<&'static str>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -64,9 +67,22 @@ pub struct Insight {
     pub description: String,
 }
 
+/// What one source knows of a service (spec `AggregatedService.sources[]`).
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub kind: SourceKind,
+    /// The highest version this source has.
+    pub version: String,
+    pub reference: String,
+    pub loaded: Option<Arc<Loaded>>,
+    pub version_count: usize,
+}
+
 /// A merged service.
 #[derive(Debug, Clone)]
 pub struct Service {
+    /// Every contract source that has it, in priority order.
+    pub seen: Vec<Seen>,
     pub name: String,
     pub source: SourceKind,
     pub sources: Vec<SourceKind>,
@@ -84,6 +100,9 @@ pub struct Service {
     pub health: &'static str,
     pub insights: Vec<Insight>,
     pub owner: String,
+    /// The readiness evaluation of the current contract on the snapshot's day (`null` when it
+    /// declares none).
+    pub readiness: Value,
 }
 
 /// An unresolved dependency target (spec §5.4 external nodes).
@@ -103,6 +122,8 @@ pub struct Snapshot {
     pub sources: Vec<SourceStatus>,
     pub services: BTreeMap<String, Service>,
     pub externals: BTreeMap<String, External>,
+    /// Image-name aliases of services (for ref resolution).
+    pub aliases: HashMap<String, String>,
     /// Pre-rendered answers of the hot endpoints.
     pub services_json: Prebuilt,
     pub graph_json: Prebuilt,
@@ -187,6 +208,7 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
     let mut sources = Vec::new();
     // name → (best source, versions by version string in merge order)
     let mut merged: BTreeMap<String, Merged> = BTreeMap::new();
+    let mut seen: BTreeMap<String, Vec<Seen>> = BTreeMap::new();
     for ((kind, scan), (_, location, reason)) in inputs.scans.iter().zip(source_meta.iter()) {
         match scan {
             Ok(scan) => {
@@ -205,6 +227,20 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
                     service_count: scan.services.len(),
                 });
                 for (name, versions) in &scan.services {
+                    let mut order: Vec<String> = versions.keys().cloned().collect();
+                    sort_versions_desc(&mut order);
+                    if let Some(slot) = order.first().and_then(|v| versions.get(v)) {
+                        let list = seen.entry(name.clone()).or_default();
+                        if !list.iter().any(|x| x.kind == *kind) {
+                            list.push(Seen {
+                                kind: *kind,
+                                version: slot.version.clone(),
+                                reference: slot.reference.clone(),
+                                loaded: slot.loaded.clone(),
+                                version_count: versions.len(),
+                            });
+                        }
+                    }
                     let e = merged
                         .entry(name.clone())
                         .or_insert_with(|| (*kind, Vec::new(), BTreeMap::new()));
@@ -315,6 +351,7 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
         services.insert(
             name.clone(),
             Service {
+                seen: seen.remove(&name).unwrap_or_default(),
                 owner: current.as_deref().map(owner_display).unwrap_or_default(),
                 name,
                 source: best,
@@ -329,6 +366,7 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
                 contract_status: String::new(),
                 health: "ok",
                 insights: Vec::new(),
+                readiness: Value::Null,
             },
         );
     }
@@ -347,6 +385,7 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
         services.insert(
             name.clone(),
             Service {
+                seen: Vec::new(),
                 name,
                 source: SourceKind::K8s,
                 sources: vec![SourceKind::K8s],
@@ -361,6 +400,7 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
                 health: "ok",
                 insights: Vec::new(),
                 owner: String::new(),
+                readiness: Value::Null,
             },
         );
     }
@@ -455,20 +495,11 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
                 resolved_version,
                 problem,
                 kind: "dependency",
+                ref_type: None,
             });
         }
         // Configuration and policy references (reference edges, no self-references).
-        let mut refs: Vec<String> = c
-            .all_configurations()
-            .into_iter()
-            .filter_map(|(_, cfg)| cfg.reference.as_ref().map(|r| r.as_str().to_string()))
-            .collect();
-        refs.extend(
-            c.all_policies()
-                .into_iter()
-                .filter_map(|(_, p)| p.reference.as_ref().map(|r| r.as_str().to_string())),
-        );
-        for r in refs {
+        for (r, ref_type) in contract_refs(c) {
             let (target, found) = target_name(&r, &names, &aliases);
             if found && target != s.name {
                 edges.push(DepEdge {
@@ -481,6 +512,7 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
                     resolved_version: None,
                     problem: None,
                     kind: "reference",
+                    ref_type: Some(ref_type),
                 });
             }
         }
@@ -531,21 +563,55 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
         assess(s);
     }
 
+    let built_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    for s in services.values_mut() {
+        s.readiness = s
+            .current
+            .as_deref()
+            .map(|c| readiness(c, built_at))
+            .unwrap_or(Value::Null);
+    }
     let mut snap = Snapshot {
         id,
-        built_at: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
+        built_at,
         sources,
         services,
         externals,
+        aliases,
         ..Snapshot::default()
     };
     snap.services_json = to_bytes(&crate::views::services(&snap));
     snap.graph_json = to_bytes(&crate::views::graph(&snap));
     snap.overview_json = to_bytes(&crate::views::overview(&snap));
     snap
+}
+
+/// The configuration and policy refs of a contract, in order, with their kind.
+pub fn contract_refs(c: &pacto_core::model::Contract) -> Vec<(String, &'static str)> {
+    let mut refs: Vec<(String, &'static str)> = c
+        .all_configurations()
+        .into_iter()
+        .filter_map(|(_, cfg)| {
+            cfg.reference
+                .as_ref()
+                .map(|r| (r.as_str().to_string(), "config"))
+        })
+        .collect();
+    refs.extend(c.all_policies().into_iter().filter_map(|(_, p)| {
+        p.reference
+            .as_ref()
+            .map(|r| (r.as_str().to_string(), "policy"))
+    }));
+    refs
+}
+
+/// Resolve a ref to a service of the snapshot, as the graph does (exact, alias, `-pacto`).
+pub fn resolve_target(snap: &Snapshot, reference: &str) -> (String, bool) {
+    let names: BTreeSet<String> = snap.services.keys().cloned().collect();
+    target_name(reference, &names, &snap.aliases)
 }
 
 /// A JSON answer rendered once per snapshot, plain and gzip-compressed.
@@ -571,6 +637,39 @@ fn to_bytes(v: &Value) -> Prebuilt {
         plain: bytes::Bytes::from(plain),
         gzip,
     }
+}
+
+/// The readiness of a contract evaluated on the day of `now` (seconds since the epoch, UTC):
+/// the core's evaluation plus the gate, a message and, for checks whose evidence is a
+/// Markdown page of the bundle, its `docPath`. `null` when the contract declares none.
+pub fn readiness(l: &Loaded, now: u64) -> Value {
+    use pacto_core::readiness::{evaluate, Date, Readiness};
+    let Some(r) = Readiness::from_contract(&l.resolved.contract) else {
+        return Value::Null;
+    };
+    let e = evaluate(
+        &r,
+        Date::from_unix_seconds(i64::try_from(now).unwrap_or(i64::MAX)),
+    );
+    let mut v = serde_json::to_value(&e).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("gate".into(), json!(e.gate().as_str()));
+        m.insert("message".into(), json!(e.message()));
+        if let Some(Value::Array(checks)) = m.get_mut("checks") {
+            for c in checks.iter_mut() {
+                let evidence = c.get("evidence").and_then(Value::as_str).unwrap_or("");
+                let doc = (evidence.ends_with(".md")
+                    && !evidence.starts_with('/')
+                    && !evidence.contains("..")
+                    && l.resolved.bundle.exists(evidence))
+                .then(|| evidence.to_string());
+                if let Value::Object(cm) = c {
+                    cm.insert("docPath".into(), json!(doc));
+                }
+            }
+        }
+    }
+    v
 }
 
 /// Contract status, health and insights of one service.

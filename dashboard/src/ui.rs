@@ -34,6 +34,11 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../ui/graph.js"),
     ),
     (
+        "readiness.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/readiness.js"),
+    ),
+    (
         "style.css",
         "text/css; charset=utf-8",
         include_bytes!("../ui/style.css"),
@@ -69,5 +74,53 @@ pub async fn asset(Path(file): Path<String>) -> Response {
             r
         }
         None => crate::api::problem(StatusCode::NOT_FOUND, "no such asset"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ASSETS;
+
+    /// The app builds its DOM from text only: no embedded script (ours, not the vendored D3)
+    /// uses an HTML sink or evaluates strings.
+    #[test]
+    fn no_script_of_ours_parses_html_or_evaluates_strings() {
+        let ours: Vec<_> = ASSETS
+            .iter()
+            .filter(|(n, _, _)| n.ends_with(".js") && !n.starts_with("d3"))
+            .collect();
+        assert!(ours.len() >= 5, "the app's modules are embedded");
+        for (name, _, bytes) in ours {
+            let js = String::from_utf8_lossy(bytes);
+            for sink in [
+                "innerHTML",
+                "outerHTML",
+                "insertAdjacentHTML",
+                "document.write",
+                "eval(",
+                "new Function",
+                "setAttribute('style'",
+            ] {
+                assert!(!js.contains(sink), "{name} uses {sink}");
+            }
+        }
+    }
+
+    /// Every module the app imports is embedded (a missing one would only fail in a browser).
+    #[test]
+    fn every_imported_module_is_embedded() {
+        for (name, _, bytes) in ASSETS.iter().filter(|(n, _, _)| n.ends_with(".js")) {
+            let js = String::from_utf8_lossy(bytes);
+            for part in js.split("from './").skip(1) {
+                let Some((module, _)) = part.split_once('\'') else {
+                    continue;
+                };
+                assert!(
+                    ASSETS.iter().any(|(n, _, _)| *n == module),
+                    "{name} imports {module}, which is not embedded"
+                );
+            }
+        }
+        assert!(super::INDEX_HTML.contains("/ui/app.js"));
     }
 }

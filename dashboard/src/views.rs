@@ -92,6 +92,7 @@ fn list_entry(s: &Service) -> Value {
         "latestAvailable": latest_available(s),
         "updateAvailable": update_available(s),
         "runtimeEvaluated": s.runtime.is_some(),
+        "readiness": s.readiness,
     })
 }
 
@@ -599,6 +600,39 @@ pub fn dependents(snap: &Snapshot, s: &Service) -> Value {
     )
 }
 
+/// [`details`] of a bundle resolved from a registry: merged with the service when the
+/// snapshot knows it, else the contract alone.
+pub fn resolved_details(snap: &Snapshot, l: &Loaded) -> Value {
+    match snap.services.get(l.name()) {
+        Some(s) => details(snap, s, Some(l)),
+        None => {
+            let mut m = contract_details(l);
+            m.insert("name".into(), json!(l.name()));
+            m.insert("version".into(), json!(l.version()));
+            m.insert("isCurrent".into(), json!(false));
+            m.insert(
+                "contractStatus".into(),
+                json!(if l.errors() > 0 {
+                    "Invalid"
+                } else {
+                    "NotEvaluated"
+                }),
+            );
+            m.insert("sources".into(), json!(["oci"]));
+            m.insert("dependencies".into(), json!(l.resolved.contract.dependencies.iter().map(|d| json!({"ref": d.reference(), "required": d.is_required(), "compatibility": d.compatibility.as_ref().map(|c| c.as_str())})).collect::<Vec<_>>()));
+            m.insert("dependents".into(), json!([]));
+            m.insert("runtimeEvaluated".into(), json!(false));
+            m.insert(
+                "readiness".into(),
+                crate::snapshot::readiness(l, snap.built_at),
+            );
+            let meta = section_meta(&m, Some(l), None, false);
+            m.insert("sectionMeta".into(), meta);
+            Value::Object(m)
+        }
+    }
+}
+
 /// `GET /api/services/{name}` (current) or `.../versions/{version}` (`at`).
 pub fn details(snap: &Snapshot, s: &Service, at: Option<&Loaded>) -> Value {
     let mut m = match at.or(s.current.as_deref()) {
@@ -629,5 +663,225 @@ pub fn details(snap: &Snapshot, s: &Service, at: Option<&Loaded>) -> Value {
     m.insert("runtimeEvaluated".into(), json!(s.runtime.is_some()));
     m.insert("runtimeState".into(), json!(s.runtime));
     m.insert("runtimeDiff".into(), runtime_diff(s));
+    let readiness = match at {
+        Some(l) => crate::snapshot::readiness(l, snap.built_at),
+        None => s.readiness.clone(),
+    };
+    m.insert("readiness".into(), readiness);
+    let k8s_active = snap
+        .sources
+        .iter()
+        .any(|x| x.kind == crate::source::SourceKind::K8s);
+    let meta = section_meta(
+        &m,
+        at.or(s.current.as_deref()),
+        s.runtime.as_ref(),
+        k8s_active,
+    );
+    m.insert("sectionMeta".into(), meta);
     Value::Object(m)
+}
+
+/// The contract sections of `ServiceDetails` and the runtime ones (spec §5.3 `sectionMeta`).
+pub const CONTRACT_SECTIONS: [&str; 10] = [
+    "interfaces",
+    "configurations",
+    "policies",
+    "capabilities",
+    "dependencies",
+    "readiness",
+    "docs",
+    "sbom",
+    "runtime",
+    "validation",
+];
+pub const RUNTIME_SECTIONS: [&str; 6] = [
+    "observedRuntime",
+    "runtimeDiff",
+    "resources",
+    "ports",
+    "endpoints",
+    "conditions",
+];
+
+fn filled(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+        Some(Value::String(t)) => !t.is_empty(),
+        Some(_) => true,
+    }
+}
+
+/// `sectionMeta`: for every section, whether it is `present`, `empty`, `not_applicable` or
+/// `unavailable`, why, and which source it comes from.
+pub fn section_meta(
+    m: &Map<String, Value>,
+    contract: Option<&Loaded>,
+    runtime: Option<&crate::k8s::RuntimeInfo>,
+    k8s_active: bool,
+) -> Value {
+    let entry = |state: &str, reason: &str, source: Option<&str>| json!({"state": state, "reason": reason, "source": source});
+    let mut out = Map::new();
+    for id in CONTRACT_SECTIONS {
+        let v = match contract {
+            None => entry(
+                "unavailable",
+                "no contract source has this service (Kubernetes never supplies contract content)",
+                None,
+            ),
+            Some(l) => {
+                let src = Some(l.source.as_str());
+                match id {
+                    "capabilities" => entry(
+                        "not_applicable",
+                        "pactoVersion 1.x contracts declare no capabilities",
+                        None,
+                    ),
+                    "readiness" => match m.get("readiness") {
+                        Some(r) if !r.is_null() => entry("present", "", src),
+                        _ if m.get("pactoVersion").and_then(Value::as_str) != Some("1.2") => entry(
+                            "not_applicable",
+                            "readiness needs pactoVersion \"1.2\"",
+                            src,
+                        ),
+                        _ => entry("empty", "the contract declares no readiness checks", src),
+                    },
+                    "validation" => entry("present", "", src),
+                    "runtime" if m.get("runtime").is_none_or(Value::is_null) => {
+                        entry("empty", "the contract declares no runtime section", src)
+                    }
+                    _ if filled(m.get(id)) => entry("present", "", src),
+                    "docs" => entry("empty", "the bundle has no docs/**/*.md page", src),
+                    "sbom" => entry("empty", "the bundle has no sbom/ document", src),
+                    _ => entry("empty", &format!("the contract declares no {id}"), src),
+                }
+            }
+        };
+        out.insert(id.to_string(), v);
+    }
+    for id in RUNTIME_SECTIONS {
+        let v = match (runtime, id) {
+            (None, _) if !k8s_active => entry(
+                "unavailable",
+                "no runtime source: the dashboard is not connected to Kubernetes",
+                None,
+            ),
+            (None, _) => entry(
+                "unavailable",
+                "Kubernetes has no Pacto resource for this service",
+                None,
+            ),
+            (Some(_), "runtimeDiff") if contract.is_none() => entry(
+                "not_applicable",
+                "no contract to compare the runtime with",
+                Some("k8s"),
+            ),
+            (Some(_), "runtimeDiff") => entry("present", "", Some("k8s")),
+            (Some(r), _) => {
+                let v = match id {
+                    "observedRuntime" => r.observed_runtime.clone(),
+                    "resources" => r.resources.clone(),
+                    "ports" => r.ports.clone(),
+                    "endpoints" => json!(r.endpoints),
+                    _ => json!(r.conditions),
+                };
+                if filled(Some(&v)) {
+                    entry("present", "", Some("k8s"))
+                } else {
+                    entry("empty", "the operator reported none", Some("k8s"))
+                }
+            }
+        };
+        out.insert(id.to_string(), v);
+    }
+    Value::Object(out)
+}
+
+/// `GET /api/services/{name}/sources`: what each source knows, and the merged entry.
+pub fn aggregated(s: &Service) -> Value {
+    let mut sources: Vec<Value> = s
+        .seen
+        .iter()
+        .map(|x| {
+            let service = match &x.loaded {
+                Some(l) => json!({
+                    "name": s.name,
+                    "version": x.version,
+                    "owner": owner_json(l),
+                    "contractStatus": if l.errors() > 0 { "Invalid" } else { "NotEvaluated" },
+                    "source": x.kind,
+                    "ref": x.reference,
+                    "contractHash": l.contract_hash,
+                    "versionCount": x.version_count,
+                    "fetched": true,
+                }),
+                None => json!({
+                    "name": s.name,
+                    "version": x.version,
+                    "owner": null,
+                    "contractStatus": "Unknown",
+                    "source": x.kind,
+                    "ref": x.reference,
+                    "contractHash": null,
+                    "versionCount": x.version_count,
+                    "fetched": false,
+                }),
+            };
+            json!({"sourceType": x.kind, "service": service})
+        })
+        .collect();
+    if let Some(r) = &s.runtime {
+        sources.push(json!({"sourceType": "k8s", "service": {
+            "name": s.name,
+            "version": r.version,
+            "contractStatus": r.contract_status,
+            "source": "k8s",
+            "namespace": r.namespace,
+            "resource": r.resource,
+            "resolvedRef": r.resolved_ref,
+            "currentRevision": r.current_revision,
+            "versionPolicy": r.version_policy,
+            "lastReconciledAt": r.last_reconciled_at,
+            "revisions": r.revisions,
+        }}));
+    }
+    json!({"name": s.name, "sources": sources, "merged": list_entry(s)})
+}
+
+/// `GET /api/services/{name}/refs`: configuration and policy cross-references.
+pub fn refs(snap: &Snapshot, s: &Service) -> Value {
+    let references: Vec<Value> = s
+        .current
+        .as_ref()
+        .map(|c| {
+            crate::snapshot::contract_refs(&c.resolved.contract)
+                .into_iter()
+                .map(|(r, kind)| {
+                    let (target, found) = crate::snapshot::resolve_target(snap, &r);
+                    let status = found
+                        .then(|| snap.services.get(&target))
+                        .flatten()
+                        .map(|t| t.contract_status.clone());
+                    json!({"name": target, "refType": kind, "ref": r, "contractStatus": status,
+                        "resolved": found})
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut referenced_by: Vec<Value> = Vec::new();
+    for t in snap.services.values().filter(|t| t.name != s.name) {
+        for e in t
+            .edges
+            .iter()
+            .filter(|e| e.kind == "reference" && e.target_id == s.name)
+        {
+            referenced_by.push(
+                json!({"name": t.name, "refType": e.ref_type, "ref": e.reference,
+                "contractStatus": t.contract_status}),
+            );
+        }
+    }
+    json!({"references": references, "referencedBy": referenced_by})
 }

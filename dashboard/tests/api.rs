@@ -7,7 +7,7 @@
 
 use pacto_core::bundle::archive::pack_dir;
 use pacto_core::registry::{auth::Anonymous, BundleMeta, Registry, RegistryOptions};
-use pacto_dashboard::k8s::{Kubectl, RuntimeInfo, RuntimeSource};
+use pacto_dashboard::k8s::{RuntimeInfo, RuntimeSource};
 use pacto_dashboard::{Config, Dashboard};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -405,11 +405,13 @@ fn graph_has_one_node_per_service_and_blast_radius() {
         let loaded =
             pacto_core::graph::load_local(demo().join(name).join(&current).to_str().unwrap())
                 .unwrap();
-        assert_eq!(
-            n["edges"].as_array().unwrap().len(),
-            loaded.contract.dependencies.len(),
-            "{name}"
-        );
+        let deps = n["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["type"] == "dependency")
+            .count();
+        assert_eq!(deps, loaded.contract.dependencies.len(), "{name}");
         // Blast radius matches a BFS over the graph answer.
         assert_eq!(
             n["blastRadius"],
@@ -417,6 +419,18 @@ fn graph_has_one_node_per_service_and_blast_radius() {
             "{name}"
         );
     }
+    // Configuration refs are reference edges (never required, so outside the blast radius).
+    let rp = nodes.iter().find(|n| n["id"] == "route-planner").unwrap();
+    let refs: Vec<&Value> = rp["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["type"] == "reference")
+        .collect();
+    assert_eq!(refs.len(), 1);
+    assert_eq!(refs[0]["targetId"], "identity");
+    assert_eq!(refs[0]["refType"], "config");
+    assert_eq!(refs[0]["required"], false);
     let ss = blast_from_graph(&graph, "session-store");
     assert_eq!(
         ss.into_iter().collect::<Vec<_>>(),
@@ -445,16 +459,32 @@ fn graph_has_one_node_per_service_and_blast_radius() {
 
 #[test]
 fn openapi_document_describes_every_route() {
-    let s = demo_server();
+    let s = start(Arc::new(Dashboard::detect(
+        Config {
+            diagnostics: true,
+            ..local_config(&demo())
+        },
+        None,
+    )));
     let doc = ok_json(&s, "/api/openapi.json");
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
-    assert!(paths.len() >= 16);
+    assert!(paths.len() >= 30);
     for (p, item) in paths {
         let url = p.replace("{name}", "billing").replace("{version}", "1.0.0");
         if item.get("get").is_some() {
             let url = match p.as_str() {
                 "/api/diff" => "/api/diff?from_name=billing".to_string(),
+                "/api/fleet/service" => "/api/fleet/service?key=billing".to_string(),
+                "/api/fleet/impact" => {
+                    "/api/fleet/impact?old=billing@1.1.0&new=billing@2.0.0".to_string()
+                }
+                "/api/fleet/target" => {
+                    // No runtime source here: a well-formed key is simply not found.
+                    let g = get(&s, "/api/fleet/target?key=shop/Pacto/billing");
+                    assert_eq!(g.status, 404, "{}", g.body);
+                    continue;
+                }
                 "/api/services/{name}/docs" => {
                     "/api/services/shipments/docs?path=docs/runbook.md".to_string()
                 }
@@ -470,7 +500,8 @@ fn openapi_document_describes_every_route() {
                 "{}"
             };
             let g = post(&s, &url, &[("content-type", "application/json")], body);
-            // /api/versions answers 422 for a local-only service: routed and described.
+            // /api/versions answers 422 for a local-only service, /api/resolve for a body
+            // without a ref: routed and described.
             assert!(
                 g.status == 200 || g.status == 422,
                 "POST {url}: {} {}",
@@ -850,63 +881,6 @@ fn kubernetes_runtime_enriches_but_never_replaces_contracts() {
     assert_eq!(o["counts"]["services"], demo_layout().len());
 }
 
-#[cfg(unix)]
-#[test]
-fn kubectl_source_reads_pactos_and_revisions() {
-    use std::os::unix::fs::PermissionsExt;
-    let tmp = tempfile::tempdir().unwrap();
-    let script = tmp.path().join("kubectl");
-    std::fs::write(
-        &script,
-        r#"#!/bin/sh
-# A stand-in for kubectl: records its arguments, answers like the API server.
-echo "$@" >> "$(dirname "$0")/calls"
-case "$2" in
-  pactos.pacto.trianalab.io) cat <<'EOF'
-{"items":[{"metadata":{"name":"billing","namespace":"shop"},"status":{"contractStatus":"NonCompliant","contractVersion":"2.0.0","contract":{"serviceName":"billing","resolvedRef":"reg.example/billing:2.0.0"},"conditions":[{"type":"ImageMatch","status":"False","reason":"Mismatch"}]}}]}
-EOF
-  ;;
-  pactorevisions.pacto.trianalab.io) echo '{"items":[{"spec":{"serviceName":"billing","version":"1.0.0"}}]}' ;;
-  *) echo "unknown resource" >&2; exit 1 ;;
-esac
-"#,
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let k = Kubectl {
-        program: script.clone(),
-        namespace: "shop".into(),
-        timeout: Duration::from_secs(5),
-    };
-    let got = k.snapshot().unwrap();
-    assert_eq!(got.len(), 1);
-    assert_eq!(got[0].contract_status, "NonCompliant");
-    assert_eq!(got[0].revisions, vec!["1.0.0"]);
-    let calls = std::fs::read_to_string(tmp.path().join("calls")).unwrap();
-    assert!(
-        calls.contains("get pactos.pacto.trianalab.io -o json -n shop"),
-        "{calls}"
-    );
-    // A failing kubectl gives its message as the reason.
-    std::fs::write(
-        &script,
-        "#!/bin/sh\necho 'error: You must be logged in to the server (Unauthorized)' >&2\nexit 1\n",
-    )
-    .unwrap();
-    let e = k.snapshot().unwrap_err();
-    assert!(e.contains("Unauthorized"), "{e}");
-    // A hanging kubectl is cut off.
-    std::fs::write(&script, "#!/bin/sh\nexec sleep 30\n").unwrap();
-    let k = Kubectl {
-        program: script,
-        namespace: String::new(),
-        timeout: Duration::from_secs(1),
-    };
-    let t = std::time::Instant::now();
-    assert!(k.snapshot().unwrap_err().contains("timed out"));
-    assert!(t.elapsed() < Duration::from_secs(10));
-}
-
 fn registry_or_skip(test: &str) -> Option<String> {
     match std::env::var("PACTO_TEST_REGISTRY") {
         Ok(v) if !v.is_empty() => Some(v),
@@ -1092,4 +1066,578 @@ fn large_answers_are_served_gzip_when_accepted() {
         .read_to_string(&mut text)
         .unwrap();
     assert_eq!(text, plain.body);
+}
+
+#[test]
+fn section_meta_says_what_each_section_holds_and_where_it_comes_from() {
+    let s = demo_server();
+    let ids = [
+        "interfaces",
+        "configurations",
+        "policies",
+        "capabilities",
+        "dependencies",
+        "readiness",
+        "docs",
+        "sbom",
+        "runtime",
+        "validation",
+        "observedRuntime",
+        "runtimeDiff",
+        "resources",
+        "ports",
+        "endpoints",
+        "conditions",
+    ];
+    let rp = ok_json(&s, "/api/services/route-planner");
+    let meta = rp["sectionMeta"].as_object().unwrap();
+    assert_eq!(meta.len(), ids.len());
+    for id in ids {
+        assert!(
+            ["present", "empty", "not_applicable", "unavailable"]
+                .contains(&meta[id]["state"].as_str().unwrap()),
+            "{id}: {}",
+            meta[id]
+        );
+    }
+    for id in [
+        "interfaces",
+        "configurations",
+        "dependencies",
+        "readiness",
+        "docs",
+    ] {
+        assert_eq!(meta[id]["state"], "present", "{id}");
+        assert_eq!(meta[id]["source"], "local", "{id}");
+    }
+    assert_eq!(meta["policies"]["state"], "empty");
+    assert_eq!(meta["capabilities"]["state"], "not_applicable");
+    // Without a runtime source every runtime section is unavailable, and says why.
+    for id in ["observedRuntime", "conditions", "endpoints"] {
+        assert_eq!(meta[id]["state"], "unavailable", "{id}");
+        assert!(meta[id]["reason"].as_str().unwrap().contains("runtime"));
+    }
+    // A 1.0 contract cannot declare readiness at all; an older version is judged by itself.
+    let billing = ok_json(&s, "/api/services/billing");
+    assert_eq!(
+        billing["sectionMeta"]["readiness"]["state"],
+        "not_applicable"
+    );
+    let old = ok_json(&s, "/api/services/route-planner/versions/1.0.0");
+    assert_eq!(old["sectionMeta"]["readiness"]["state"], "not_applicable");
+    assert_eq!(old["sectionMeta"]["configurations"]["state"], "empty");
+    assert_eq!(old["readiness"], Value::Null);
+}
+
+#[test]
+fn readiness_is_evaluated_and_one_service_is_below_its_gate() {
+    let s = demo_server();
+    let list = ok_json(&s, "/api/services");
+    let with: Vec<&Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| !e["readiness"].is_null())
+        .collect();
+    assert_eq!(with.len(), 1, "only route-planner 1.0.1 declares readiness");
+    let r = &with[0]["readiness"];
+    assert_eq!(with[0]["name"], "route-planner");
+    assert_eq!(with[0]["version"], "1.0.1");
+    // done 20 + done 20 + partial 20×0.5 + not-done 30 = 50 of 90 (deferred 10 left out).
+    assert_eq!(r["totalWeight"], 90);
+    assert_eq!(r["earnedWeight"], 50);
+    assert_eq!(r["score"], 56);
+    assert_eq!(r["minScore"], 80);
+    assert_eq!(r["passing"], false);
+    assert_eq!(r["gate"], "BelowMinScore");
+    assert_eq!(r["expired"], false);
+    assert_eq!(
+        (
+            &r["doneCount"],
+            &r["partialCount"],
+            &r["notDoneCount"],
+            &r["deferredCount"]
+        ),
+        (&json!(2), &json!(1), &json!(1), &json!(1))
+    );
+    let checks = r["checks"].as_array().unwrap();
+    assert_eq!(checks.len(), 5);
+    let runbook = checks.iter().find(|c| c["id"] == "runbook").unwrap();
+    assert_eq!(
+        runbook["docPath"], "docs/runbook.md",
+        "evidence in the bundle"
+    );
+    let dash = checks.iter().find(|c| c["id"] == "dashboards").unwrap();
+    assert_eq!(dash["docPath"], Value::Null, "a URL is not a bundle page");
+    let deferred = checks.iter().find(|c| c["id"] == "multi-region").unwrap();
+    assert_eq!(deferred["excluded"], true);
+    // The detail carries the same evaluation; the evidence page is served.
+    let d = ok_json(&s, "/api/services/route-planner");
+    assert_eq!(d["readiness"], *r);
+    assert_eq!(
+        get(&s, "/api/services/route-planner/docs?path=docs/runbook.md").status,
+        200
+    );
+    // The new version validates and is a non-breaking patch of 1.0.0.
+    assert_eq!(d["validation"]["valid"], true, "{}", d["validation"]);
+    let diff = ok_json(
+        &s,
+        "/api/diff?from_name=route-planner&from_version=1.0.0&to_version=1.0.1",
+    );
+    assert_eq!(diff["classification"], "NON_BREAKING");
+}
+
+#[test]
+fn per_source_breakdown_and_cross_references() {
+    let s = demo_server();
+    let agg = ok_json(&s, "/api/services/billing/sources");
+    assert_eq!(agg["name"], "billing");
+    let sources = agg["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 1);
+    assert_eq!(sources[0]["sourceType"], "local");
+    assert_eq!(sources[0]["service"]["version"], "2.0.0");
+    assert_eq!(sources[0]["service"]["versionCount"], 3);
+    let text = std::fs::read(demo().join("billing/2.0.0/pacto.yaml")).unwrap();
+    let hash = pacto_core::registry::cache::sha256_hex(&text);
+    assert_eq!(sources[0]["service"]["contractHash"], hash);
+    assert_eq!(agg["merged"]["name"], "billing");
+    assert_eq!(agg["merged"]["blastRadius"], 3);
+    // With a runtime source, Kubernetes appears as a source of its own.
+    struct One;
+    impl RuntimeSource for One {
+        fn describe(&self) -> String {
+            "one".into()
+        }
+        fn snapshot(&self) -> Result<Vec<RuntimeInfo>, String> {
+            Ok(vec![runtime_info("billing", "Warning")])
+        }
+    }
+    let k = start(Arc::new(Dashboard::with_runtime(
+        local_config(&demo()),
+        None,
+        Some(Arc::new(One)),
+    )));
+    let agg = ok_json(&k, "/api/services/billing/sources");
+    let types: Vec<&str> = agg["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["sourceType"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, vec!["local", "k8s"]);
+    assert_eq!(agg["sources"][1]["service"]["namespace"], "shop");
+    assert_eq!(agg["sources"][1]["service"]["contractStatus"], "Warning");
+    assert_eq!(agg["merged"]["contractStatus"], "Warning");
+    let meta = &ok_json(&k, "/api/services/billing")["sectionMeta"];
+    assert_eq!(meta["conditions"]["state"], "present");
+    assert_eq!(meta["conditions"]["source"], "k8s");
+    assert_eq!(meta["endpoints"]["state"], "empty");
+    assert_eq!(meta["runtimeDiff"]["state"], "present");
+    let ship = &ok_json(&k, "/api/services/shipments")["sectionMeta"];
+    assert_eq!(ship["conditions"]["state"], "unavailable");
+    assert!(ship["conditions"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("no Pacto resource"));
+
+    // Cross-references, both ways.
+    let r = ok_json(&s, "/api/services/route-planner/refs");
+    assert_eq!(
+        r["references"],
+        json!([{"name": "identity", "refType": "config", "ref": "oci://ghcr.io/northwind/identity",
+            "contractStatus": "NotEvaluated", "resolved": true}])
+    );
+    assert_eq!(r["referencedBy"], json!([]));
+    let i = ok_json(&s, "/api/services/identity/refs");
+    assert_eq!(i["references"], json!([]));
+    assert_eq!(
+        i["referencedBy"],
+        json!([{"name": "route-planner", "refType": "config", "ref": "oci://ghcr.io/northwind/identity",
+            "contractStatus": "NotEvaluated"}])
+    );
+    assert_eq!(get(&s, "/api/services/nope/refs").status, 404);
+    assert_eq!(get(&s, "/api/services/nope/sources").status, 404);
+}
+
+#[test]
+fn diagnostics_only_with_the_flag() {
+    let s = demo_server();
+    assert_eq!(get(&s, "/api/debug/sources").status, 404);
+    assert_eq!(get(&s, "/api/debug/services").status, 404);
+    assert_eq!(ok_json(&s, "/api/capabilities")["diagnostics"], false);
+    let d = start(Arc::new(Dashboard::detect(
+        Config {
+            diagnostics: true,
+            ..local_config(&demo())
+        },
+        None,
+    )));
+    let dbg = ok_json(&d, "/api/debug/sources");
+    let detected = dbg["detected"].as_array().unwrap();
+    assert!(detected
+        .iter()
+        .any(|x| x["type"] == "local" && x["enabled"] == true));
+    assert!(detected
+        .iter()
+        .any(|x| x["type"] == "oci" && x["enabled"] == false));
+    assert_eq!(dbg["config"]["resolver"], false);
+    assert_eq!(dbg["sources"][0]["serviceCount"], demo_layout().len());
+    let svcs = ok_json(&d, "/api/debug/services");
+    assert_eq!(
+        svcs["services"].as_array().unwrap().len(),
+        demo_layout().len()
+    );
+    assert_eq!(svcs["services"][0]["sources"][0]["sourceType"], "local");
+    assert_eq!(ok_json(&d, "/api/capabilities")["diagnostics"], true);
+}
+
+#[test]
+fn cors_lets_one_origin_read_and_nobody_write() {
+    let origin = "https://portal.example:8443";
+    let d = start(Arc::new(Dashboard::detect(
+        Config {
+            cors_origin: Some(origin.into()),
+            ..local_config(&demo())
+        },
+        None,
+    )));
+    let host = format!("127.0.0.1:{}", d.addr.port());
+    // The configured origin may read.
+    let r = raw(
+        d.addr,
+        &format!("GET /api/services HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(r.starts_with("HTTP/1.1 200"), "{r}");
+    assert!(r
+        .to_ascii_lowercase()
+        .contains(&format!("access-control-allow-origin: {origin}")));
+    // Another origin gets no ACAO header (its browser will not let it read).
+    let r = raw(
+        d.addr,
+        &format!("GET /api/services HTTP/1.1\r\nHost: {host}\r\nOrigin: https://evil.example\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(
+        !r.to_ascii_lowercase()
+            .contains("access-control-allow-origin"),
+        "{r}"
+    );
+    // Preflight: reading is allowed, writing is not.
+    let r = raw(
+        d.addr,
+        &format!("OPTIONS /api/services HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nAccess-Control-Request-Method: GET\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(r.starts_with("HTTP/1.1 204"), "{r}");
+    assert!(r
+        .to_ascii_lowercase()
+        .contains("access-control-allow-methods: get, head"));
+    let r = raw(
+        d.addr,
+        &format!("OPTIONS /api/refresh HTTP/1.1\r\nHost: {host}\r\nOrigin: {origin}\r\nAccess-Control-Request-Method: POST\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(r.starts_with("HTTP/1.1 403"), "{r}");
+    assert!(!r
+        .to_ascii_lowercase()
+        .contains("access-control-allow-origin"));
+    // Even the configured origin cannot write.
+    for path in ["/api/refresh", "/api/resolve", "/api/versions"] {
+        let g = post(
+            &d,
+            path,
+            &[("content-type", "application/json"), ("origin", origin)],
+            r#"{"name":"billing","ref":"oci://reg.example/x"}"#,
+        );
+        assert_eq!(g.status, 403, "{path}: {}", g.body);
+    }
+    // Without --cors-origin, no origin is ever allowed.
+    let s = demo_server();
+    let r = raw(
+        s.addr,
+        &format!(
+            "GET /api/services HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nOrigin: {origin}\r\nConnection: close\r\n\r\n",
+            s.addr.port()
+        ),
+    );
+    assert!(!r
+        .to_ascii_lowercase()
+        .contains("access-control-allow-origin"));
+}
+
+#[test]
+fn resolve_refuses_what_it_cannot_resolve() {
+    let s = demo_server();
+    let json_ct = [("content-type", "application/json")];
+    // Not JSON, no ref, a local path (never read), an over-long body.
+    assert_eq!(post(&s, "/api/resolve", &json_ct, "nope").status, 422);
+    assert_eq!(post(&s, "/api/resolve", &json_ct, "{}").status, 422);
+    let g = post(
+        &s,
+        "/api/resolve",
+        &json_ct,
+        r#"{"ref":"../../etc/passwd"}"#,
+    );
+    assert_eq!(g.status, 422, "{}", g.body);
+    assert!(g.body.contains("only oci://"));
+    let big = format!(r#"{{"ref":"oci://r.example/{}"}}"#, "a".repeat(64 * 1024));
+    assert_eq!(post(&s, "/api/resolve", &json_ct, &big).status, 413);
+    // Without a registry client there is no resolver.
+    assert_eq!(
+        post(
+            &s,
+            "/api/resolve",
+            &json_ct,
+            r#"{"ref":"oci://r.example/x"}"#
+        )
+        .status,
+        404
+    );
+    // Form posts are refused (CSRF).
+    assert_eq!(
+        post(
+            &s,
+            "/api/resolve",
+            &[("content-type", "text/plain")],
+            r#"{"ref":"oci://r.example/x"}"#
+        )
+        .status,
+        403
+    );
+}
+
+#[test]
+fn fleet_endpoints_page_search_and_bound_their_answers() {
+    let s = demo_server();
+    let layout = demo_layout();
+    let st = ok_json(&s, "/api/fleet/status");
+    assert_eq!(st["schema"], "pacto.dev/fleet/v1");
+    assert_eq!(st["counts"]["services"], layout.len());
+    assert_eq!(
+        st["counts"]["revisions"],
+        layout.values().map(Vec::len).sum::<usize>()
+    );
+    assert_eq!(st["counts"]["targets"], 0);
+    assert_eq!(st["complete"], true);
+    assert!(st["limitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l.as_str().unwrap().contains("No runtime source")));
+    // Paging with truthful totals.
+    let p1 = ok_json(&s, "/api/fleet/services?limit=5");
+    assert_eq!(p1["total"], layout.len());
+    assert_eq!(p1["items"].as_array().unwrap().len(), 5);
+    assert_eq!(p1["truncated"], true);
+    let last = ok_json(
+        &s,
+        &format!("/api/fleet/services?limit=5&offset={}", layout.len() - 2),
+    );
+    assert_eq!(last["items"].as_array().unwrap().len(), 2);
+    assert_eq!(last["truncated"], false);
+    let names: Vec<String> = (0..layout.len().div_ceil(5))
+        .flat_map(|i| {
+            ok_json(&s, &format!("/api/fleet/services?limit=5&offset={}", i * 5))["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(names, layout.keys().cloned().collect::<Vec<_>>());
+    // Search: text, owner, status.
+    let f = ok_json(&s, "/api/fleet/services?owner=finance");
+    assert!(f["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["owner"] == "finance"));
+    assert!(f["total"].as_u64().unwrap() >= 1);
+    let inv = ok_json(&s, "/api/fleet/services?status=Invalid");
+    assert_eq!(inv["total"], 1);
+    assert_eq!(inv["items"][0]["name"], "api-gateway");
+    // One service: revisions keyed by contract digest when materialized.
+    let b = ok_json(&s, "/api/fleet/service?key=service:billing");
+    let revs = b["revisions"].as_array().unwrap();
+    assert_eq!(revs.len(), 3);
+    let text = std::fs::read(demo().join("billing/1.0.0/pacto.yaml")).unwrap();
+    let digest = format!("sha256:{}", pacto_core::registry::cache::sha256_hex(&text));
+    let r100 = revs.iter().find(|r| r["version"] == "1.0.0").unwrap();
+    assert_eq!(r100["key"], digest);
+    assert_eq!(get(&s, "/api/fleet/service?key=nope").status, 404);
+    assert_eq!(get(&s, "/api/fleet/target?key=bad").status, 422);
+    // Neighbourhood: downstream one hop of billing is exactly its dependencies.
+    let g = ok_json(
+        &s,
+        "/api/fleet/services/billing/graph?direction=downstream&maxDepth=1",
+    );
+    let ids: BTreeSet<&str> = g["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap())
+        .collect();
+    let deps = pacto_core::graph::load_local(demo().join("billing/2.0.0").to_str().unwrap())
+        .unwrap()
+        .contract
+        .dependencies
+        .len();
+    assert_eq!(ids.len(), deps + 1);
+    assert!(ids.contains("billing"));
+    assert_eq!(g["edges"].as_array().unwrap().len(), deps);
+    // Upstream: who depends on session-store, transitively, bounded by maxNodes.
+    let up = ok_json(
+        &s,
+        "/api/fleet/services/session-store/graph?direction=upstream&maxDepth=10",
+    );
+    let graph = ok_json(&s, "/api/graph");
+    let blast = blast_from_graph(&graph, "session-store");
+    let up_ids: BTreeSet<String> = up["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(blast.iter().all(|b| up_ids.contains(b)), "{up_ids:?}");
+    let small = ok_json(
+        &s,
+        "/api/fleet/services/session-store/graph?direction=upstream&maxDepth=10&maxNodes=3",
+    );
+    assert_eq!(small["nodes"].as_array().unwrap().len(), 3);
+    assert_eq!(small["truncated"], true);
+    assert_eq!(
+        get(&s, "/api/fleet/services/billing/graph?direction=sideways").status,
+        422
+    );
+    // Impact of billing 1.1.0 → 2.0.0: the core's BREAKING classification, and the consumers.
+    let imp = ok_json(&s, "/api/fleet/impact?old=billing@1.1.0&new=billing@2.0.0");
+    assert_eq!(imp["classification"], "BREAKING");
+    assert!(imp["changeCount"].as_u64().unwrap() > 0);
+    let dependents = ok_json(&s, "/api/services/billing/dependents");
+    assert_eq!(
+        imp["consumers"].as_array().unwrap().len(),
+        dependents.as_array().unwrap().len()
+    );
+    let by_digest = ok_json(
+        &s,
+        &format!("/api/fleet/impact?old={digest}&new=billing@1.1.0"),
+    );
+    assert_eq!(by_digest["old"]["version"], "1.0.0");
+    assert_eq!(get(&s, "/api/fleet/impact?old=billing&new=x@1").status, 422);
+    assert_eq!(
+        get(&s, "/api/fleet/impact?old=billing@9.9.9&new=billing@2.0.0").status,
+        404
+    );
+    let snap = ok_json(&s, "/api/fleet/snapshot");
+    assert_eq!(snap["services"].as_array().unwrap().len(), layout.len());
+    assert_eq!(
+        snap["revisions"].as_array().unwrap().len(),
+        layout.values().map(Vec::len).sum::<usize>()
+    );
+}
+
+#[test]
+fn resolve_pulls_the_highest_compatible_version_from_a_real_registry() {
+    let Some(reg) = registry_or_skip("resolve_against_a_real_registry") else {
+        return;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let prefix = format!(
+        "{reg}/pacto-dashboard-resolve/{}-{}",
+        std::process::id(),
+        nanos % 1_000_000_000
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let registry = Arc::new(Registry::new(
+        RegistryOptions {
+            cache_dir: Some(cache.path().to_path_buf()),
+            ..RegistryOptions::default()
+        },
+        Arc::new(Anonymous),
+    ));
+    for v in ["1.0.0", "1.1.0", "2.0.0"] {
+        let packed = pack_dir(&demo().join("billing").join(v)).unwrap();
+        let meta = BundleMeta {
+            name: "billing".into(),
+            version: v.into(),
+            pacto_version: "1.0".into(),
+        };
+        registry
+            .push(&format!("{prefix}/billing:{v}"), &packed, &meta, false)
+            .unwrap();
+    }
+    registry.forget();
+    // A fleet that does not have billing: the answer is the contract alone.
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(empty.path().join("svc")).unwrap();
+    std::fs::copy(
+        demo().join("mail-relay/1.0.0/pacto.yaml"),
+        empty.path().join("svc/pacto.yaml"),
+    )
+    .unwrap();
+    let s = start(Arc::new(Dashboard::detect(
+        local_config(empty.path()),
+        Some(registry),
+    )));
+    let ct = [("content-type", "application/json")];
+    let body = |r: &str, c: Option<&str>| match c {
+        Some(c) => json!({"ref": r, "compatibility": c}).to_string(),
+        None => json!({ "ref": r }).to_string(),
+    };
+    let repo = format!("oci://{prefix}/billing");
+    let g = post(&s, "/api/resolve", &ct, &body(&repo, Some("^1.0.0")));
+    assert_eq!(g.status, 200, "{}", g.body);
+    let d = g.json();
+    assert_eq!(d["name"], "billing");
+    assert_eq!(d["version"], "1.1.0", "the highest 1.x");
+    assert_eq!(d["ref"], format!("{repo}:1.1.0"));
+    assert_eq!(d["source"], "oci");
+    assert!(d["interfaces"][0]["endpoints"].as_array().unwrap().len() > 1);
+    assert_eq!(d["sectionMeta"]["interfaces"]["source"], "oci");
+    let latest = post(&s, "/api/resolve", &ct, &body(&repo, None)).json();
+    assert_eq!(latest["version"], "2.0.0");
+    let pinned = post(
+        &s,
+        "/api/resolve",
+        &ct,
+        &body(&format!("{repo}:1.0.0"), None),
+    )
+    .json();
+    assert_eq!(pinned["version"], "1.0.0");
+    // No matching version, an invalid constraint, an invalid reference: 422.
+    for (r, c) in [
+        (repo.as_str(), Some("^9.0.0")),
+        (repo.as_str(), Some("not a constraint")),
+        ("oci://UPPER/Case::bad", None),
+    ] {
+        let g = post(&s, "/api/resolve", &ct, &body(r, c));
+        assert_eq!(g.status, 422, "{r} {c:?}: {}", g.body);
+    }
+    // A repository that does not exist: 404.
+    let g = post(
+        &s,
+        "/api/resolve",
+        &ct,
+        &body(&format!("oci://{prefix}/nothing-here:1.0.0"), None),
+    );
+    assert_eq!(g.status, 404, "{}", g.body);
+    // The registry that requires credentials, asked anonymously: 403.
+    if let Ok(auth) = std::env::var("PACTO_TEST_REGISTRY_AUTH") {
+        let g = post(
+            &s,
+            "/api/resolve",
+            &ct,
+            &body(&format!("oci://{auth}/private/billing:1.0.0"), None),
+        );
+        assert_eq!(g.status, 403, "{}", g.body);
+    }
+    // A registry nobody listens on: 502.
+    let g = post(
+        &s,
+        "/api/resolve",
+        &ct,
+        &body("oci://127.0.0.1:9/nobody/home:1.0.0", None),
+    );
+    assert_eq!(g.status, 502, "{}", g.body);
 }

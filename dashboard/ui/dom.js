@@ -69,6 +69,23 @@ export function fmt(v) {
   return String(v);
 }
 
+// Work that needs the element in the document (sizes, layout): run by the shell right after
+// the view is attached.
+export function onMount(el, fn) {
+  el.dataset.mount = '';
+  el.pactoMount = fn;
+  return el;
+}
+
+export function runMounts(root) {
+  for (const el of root.querySelectorAll('[data-mount]')) {
+    const fn = el.pactoMount;
+    delete el.pactoMount;
+    el.removeAttribute('data-mount');
+    if (typeof fn === 'function') fn();
+  }
+}
+
 export function section(title, id, ...content) {
   return h('section', { class: 'panel', id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), content);
 }

@@ -1,5 +1,7 @@
 // Pages other than the graph. Every value from the API is inserted as text.
-import { h, api, post, badge, table, fmt, section, svcHref, enc } from './dom.js';
+import { h, add, api, post, badge, table, fmt, section, svcHref, enc, runMounts, onMount } from './dom.js';
+import { subgraphPanel, neighbourhood } from './graph.js';
+import { readinessView, readinessTile } from './readiness.js';
 
 const healthLabel = { error: 'Needs attention', warning: 'Warning', ok: 'OK' };
 
@@ -15,7 +17,7 @@ function page(title, ...content) {
 
 // ---------------------------------------------------------------- overview
 export async function overview() {
-  const o = await api('/api/overview');
+  const [o, list] = await Promise.all([api('/api/overview'), api('/api/services')]);
   const c = o.counts;
   let banner;
   if (c.services === 0) {
@@ -49,7 +51,8 @@ export async function overview() {
       tile(c.highImpact, 'high impact (blast radius ≥ 3)', '#/graph'),
       tile(c.versions, `versions (${c.versionsNotFetched} not fetched)`, '#/services'),
       tile(c.runtimeEvaluated, 'evaluated at runtime', '#/services'),
-      tile(c.external, 'unresolved dependencies', '#/graph')),
+      tile(c.external, 'unresolved dependencies', '#/graph'),
+      readinessTile(list)),
     h('h2', {}, `Needs attention first (${o.attentionTotal})`), attention,
     h('h2', {}, 'Sources'),
     table(['Source', 'State', 'Where', 'Why'], o.sources.map((s) => [s.type, badge(s.state, s.state === 'ok' ? 'ok' : 'degraded'), s.location, [s.reason, s.problems.length ? h('ul', {}, s.problems.slice(0, 5).map((p) => h('li', {}, p))) : null]]), { id: 'sources' }));
@@ -68,6 +71,17 @@ export async function serviceList(query) {
   const tbody = h('tbody', {});
   const count = h('span', { class: 'muted', 'aria-live': 'polite' });
   const head = h('tr', {});
+  // The filters live in the hash (deep links, back navigation and auto-reload keep them),
+  // written only on user changes so a view still loading never rewrites another page's hash.
+  const remember = () => {
+    const p = new URLSearchParams();
+    if (state.q) p.set('q', state.q);
+    if (state.sort !== 'name') p.set('sort', state.sort);
+    if (state.desc) p.set('desc', '1');
+    if (state.health) p.set('health', state.health);
+    const qs = p.toString();
+    history.replaceState(null, '', qs ? `#/services?${qs}` : '#/services');
+  };
   function draw() {
     const q = state.q.toLowerCase();
     let rows = list.filter((s) => (!q || s.name.toLowerCase().includes(q) || (s.owner || '').toLowerCase().includes(q)) &&
@@ -86,12 +100,12 @@ export async function serviceList(query) {
       h('td', {}, String(s.versionCount)))));
     count.textContent = `${rows.length} of ${list.length} services`;
     head.replaceChildren(...columns.map(([k, label]) => h('th', { scope: 'col', 'aria-sort': state.sort === k ? (state.desc ? 'descending' : 'ascending') : 'none' },
-      h('button', { type: 'button', onclick: () => { state.desc = state.sort === k ? !state.desc : k === 'blastRadius'; state.sort = k; draw(); } },
+      h('button', { type: 'button', onclick: () => { state.desc = state.sort === k ? !state.desc : k === 'blastRadius'; state.sort = k; remember(); draw(); } },
         label, state.sort === k ? (state.desc ? ' ▼' : ' ▲') : ''))));
   }
   const input = h('input', { type: 'search', id: 'service-filter', placeholder: 'Filter by name or owner', value: state.q, 'aria-label': 'Filter services',
-    oninput: (e) => { state.q = e.target.value; draw(); } });
-  const sel = h('select', { 'aria-label': 'Filter by status', onchange: (e) => { state.health = e.target.value; draw(); } },
+    oninput: (e) => { state.q = e.target.value; remember(); draw(); } });
+  const sel = h('select', { id: 'status-filter', 'aria-label': 'Filter by status', onchange: (e) => { state.health = e.target.value; remember(); draw(); } },
     [['', 'All statuses'], ['problem', 'Needs attention'], ['error', 'Errors'], ['warning', 'Warnings'], ['ok', 'OK']]
       .map(([v, l]) => h('option', { value: v, selected: state.health === v }, l)));
   draw();
@@ -137,7 +151,71 @@ function depsView(d) {
     h('h3', {}, `Dependents (${d.dependents.length})`),
     d.dependents.length ? table(['Service', 'Required', 'Compatibility'], d.dependents.map((x) => [h('a', { href: svcHref(x.name) }, x.name), x.required ? 'required' : 'optional', h('code', {}, x.compatibility)]), { id: 'dependents' })
       : h('p', { class: 'muted', id: 'dependents' }, 'Nothing depends on this service.'),
+    neighbourhoodView(d.name),
   ];
+}
+
+// The service's neighbourhood: what it depends on and what depends on it, 1 or 2 hops out,
+// drawn by the graph page's panel once the page is attached.
+let neighbourhoodDepth = 1;
+const SUBGRAPH_MAX = 150;
+function neighbourhoodView(name) {
+  const slot = h('div', {});
+  const panel = () => subgraphPanel('neighbourhood', h('strong', {}, 'Neighbourhood'), (m) => ({
+    ...neighbourhood(m, [name], neighbourhoodDepth, SUBGRAPH_MAX), center: name,
+    label: `Neighbourhood of ${name}, depth ${neighbourhoodDepth}`,
+  }));
+  const depth = h('select', { id: 'neighbourhood-depth', 'aria-label': 'Neighbourhood depth', onchange: (e) => {
+    neighbourhoodDepth = Number(e.target.value) === 2 ? 2 : 1;
+    slot.replaceChildren(panel());
+    runMounts(slot);
+  } }, [1, 2].map((n) => h('option', { value: n, selected: n === neighbourhoodDepth }, n === 1 ? 'Direct (depth 1)' : 'Two hops (depth 2)')));
+  slot.append(panel());
+  return [h('h3', {}, 'Neighbourhood graph ', depth), slot];
+}
+
+// Where the service comes from (`/api/services/{name}/sources`: every source's view of it and
+// the merged one) and its config/policy cross-references (`/refs`), loaded once attached.
+function scalar(v) {
+  return v === null || ['string', 'number', 'boolean'].includes(typeof v);
+}
+
+function sourcesTable(agg) {
+  const rows = agg.sources || [];
+  if (!rows.length) return h('p', { class: 'muted' }, 'No source reports this service.');
+  const merged = agg.merged || {};
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r.service || {}).filter((k) => scalar(r.service[k]))))].sort();
+  const cols = rows.map((r) => r.sourceType);
+  return table(['Field', ...cols.map((c) => [c, merged.source === c ? ' (used)' : '']), 'Merged'], keys.map((k) => {
+    const vals = rows.map((r) => fmt((r.service || {})[k]));
+    const differs = new Set(vals).size > 1;
+    return [differs ? h('strong', { class: 'differs', title: 'The sources disagree' }, k, ' ≠') : k, ...vals.map((v) => h('code', {}, v)), h('code', {}, fmt(merged[k]))];
+  }), { id: 'source-breakdown' });
+}
+
+function refsTable(refs) {
+  const row = (x) => [h('a', { href: svcHref(x.name) }, x.name), x.refType, h('code', {}, x.ref || ''), x.contractStatus ? badge(x.contractStatus, x.contractStatus) : ''];
+  const refsOut = refs.references || [];
+  const refsIn = refs.referencedBy || [];
+  return [
+    h('h3', {}, `References (${refsOut.length})`),
+    refsOut.length ? table(['Service', 'Kind', 'Ref', 'Status'], refsOut.map(row), { id: 'refs-out' }) : h('p', { class: 'muted', id: 'refs-out' }, 'No configuration or policy refers to another service.'),
+    h('h3', {}, `Referenced by (${refsIn.length})`),
+    refsIn.length ? table(['Service', 'Kind', 'Ref', 'Status'], refsIn.map(row), { id: 'refs-in' }) : h('p', { class: 'muted', id: 'refs-in' }, 'No other service refers to this one.'),
+  ];
+}
+
+function sourcesView(name) {
+  const slot = h('div', { id: 'sources-view' }, h('p', { class: 'muted' }, 'Loading…'));
+  return onMount(slot, async () => {
+    const [agg, refs] = await Promise.all([`/api/services/${enc(name)}/sources`, `/api/services/${enc(name)}/refs`]
+      .map((p) => api(p).catch((e) => ({ failed: e.message }))));
+    slot.replaceChildren();
+    add(slot, [
+      agg.failed ? h('p', { class: 'muted' }, `Per-source breakdown unavailable: ${agg.failed}`) : sourcesTable(agg),
+      refs.failed ? h('p', { class: 'muted' }, `Cross-references unavailable: ${refs.failed}`) : refsTable(refs)]);
+    slot.dataset.ready = 'true';
+  });
 }
 
 function validationView(v) {
@@ -147,15 +225,22 @@ function validationView(v) {
   return table(['', 'Code', 'Path', 'Message'], rows, { id: 'validation' });
 }
 
+// The bundle's documents, one shown at a time in a sandboxed frame; `open(path)` shows another.
 function docsView(d) {
-  if (!d.docs || !d.docs.length) return h('p', { class: 'muted' }, 'No documentation in the bundle.');
+  if (!d.docs || !d.docs.length) return { view: h('p', { class: 'muted' }, 'No documentation in the bundle.'), open: null };
   const frame = h('div', {});
   const q = d.isCurrent ? '' : `&version=${enc(d.version)}`;
   const open = (doc) => frame.replaceChildren(h('iframe', { class: 'docframe', sandbox: '', title: doc.title, referrerpolicy: 'no-referrer',
     src: `/api/services/${enc(d.name)}/docs?path=${enc(doc.path)}${q}` }));
   const list = h('ul', {}, d.docs.map((doc) => h('li', {}, h('button', { type: 'button', onclick: () => open(doc) }, doc.title), ' ', h('span', { class: 'muted mono' }, doc.path))));
   open(d.docs[0]);
-  return [list, frame];
+  return { view: [list, frame], open: (path) => {
+    const doc = d.docs.find((x) => x.path === path);
+    if (!doc) return false;
+    open(doc);
+    document.getElementById('docs').scrollIntoView();
+    return true;
+  } };
 }
 
 function sbomView(s) {
@@ -200,14 +285,26 @@ function versionsView(d) {
       [v.isCurrent ? badge('current', 'ok') : h('a', { href: `${svcHref(d.name)}/diff?from=${enc(v.version)}&to=${enc(d.currentVersion)}` }, 'diff with current')]]), { id: 'versions' })];
 }
 
+// A section's `sectionMeta`: present, empty, not applicable or unavailable, why, and from where.
+const metaLabel = { present: 'present', empty: 'empty', not_applicable: 'not applicable', unavailable: 'unavailable' };
+function metaLine(m) {
+  if (!m) return null;
+  return h('p', { class: 'meta muted', 'data-state': m.state },
+    badge(metaLabel[m.state] || m.state, m.state === 'unavailable' ? 'warning' : 'x'),
+    m.source ? ` from ${m.source}` : '', m.overriddenBy ? ` (overridden by ${m.overriddenBy})` : '', m.reason ? ` · ${m.reason}` : '');
+}
+
 export async function serviceDetail(name, version) {
   const path = version ? `/api/services/${enc(name)}/versions/${enc(version)}` : `/api/services/${enc(name)}`;
   const d = await api(path);
   const noContract = !d.interfaces;
   d.interfaces = d.interfaces || []; d.configurations = d.configurations || []; d.policies = d.policies || [];
   d.docs = d.docs || []; d.dependencies = d.dependencies || []; d.dependents = d.dependents || [];
-  const toc = [['interfaces', 'Interfaces'], ['configuration', 'Configuration'], ['policies', 'Policies'], ['deps', 'Dependencies'],
-    ['validation-s', 'Validation'], ['docs', 'Documentation'], ['sbom-s', 'SBOM'], ['runtime', 'Contract vs runtime'], ['versions-s', 'Versions']];
+  const toc = [['sources-s', 'Sources'], ['interfaces', 'Interfaces'], ['configuration', 'Configuration'], ['policies', 'Policies'], ['deps', 'Dependencies'],
+    ['readiness', 'Readiness'], ['validation-s', 'Validation'], ['docs', 'Documentation'], ['sbom-s', 'SBOM'], ['runtime', 'Contract vs runtime'], ['versions-s', 'Versions']];
+  const docs = docsView(d);
+  const meta = d.sectionMeta || {};
+  const docPaths = new Set(d.docs.map((x) => x.path));
   return page(d.name,
     h('p', { class: 'muted' }, h('a', { href: '#/services' }, 'Services'), ' / ', d.name),
     !d.isCurrent ? h('div', { class: 'banner warn' }, `Historical version ${d.version}. `, h('a', { href: svcHref(d.name) }, 'Back to current'), ' · ',
@@ -223,14 +320,16 @@ export async function serviceDetail(name, version) {
       h('div', {}, h('strong', {}, 'Owner: '), ownerView(d.owner)),
       h('div', {}, d.imageRef ? [h('strong', {}, 'Image: '), h('code', {}, d.imageRef)] : null, h('div', { class: 'muted mono' }, d.ref))),
       d.metadata ? table(['Metadata', 'Value'], Object.entries(d.metadata).map(([k, v]) => [k, fmt(v)])) : null),
-    section('Interfaces', 'interfaces', interfacesView(d)),
-    section('Configuration', 'configuration', configView(d)),
-    section('Policies', 'policies', d.policies.length ? d.policies.map((p) => h('div', {}, h('strong', {}, p.title || p.name || p.path), ' ', p.description || '', p.schema ? h('span', { class: 'muted mono' }, ` ${p.schema}`) : '', p.ref ? h('span', { class: 'mono' }, ` ref ${p.ref}`) : '')) : h('p', { class: 'muted' }, 'No policies.')),
-    section('Dependencies', 'deps', depsView(d)),
-    section('Validation', 'validation-s', noContract ? h('p', { class: 'muted' }, 'No contract content: only Kubernetes knows this service.') : validationView(d.validation)),
-    section('Documentation', 'docs', docsView(d)),
-    section('SBOM', 'sbom-s', sbomView(d.sbom)),
-    section('Contract vs runtime', 'runtime', runtimeView(d)),
+    section('Sources', 'sources-s', sourcesView(d.name)),
+    section('Interfaces', 'interfaces', metaLine(meta.interfaces), interfacesView(d)),
+    section('Configuration', 'configuration', metaLine(meta.configurations), configView(d)),
+    section('Policies', 'policies', metaLine(meta.policies), d.policies.length ? d.policies.map((p) => h('div', {}, h('strong', {}, p.title || p.name || p.path), ' ', p.description || '', p.schema ? h('span', { class: 'muted mono' }, ` ${p.schema}`) : '', p.ref ? h('span', { class: 'mono' }, ` ref ${p.ref}`) : '')) : h('p', { class: 'muted' }, 'No policies.')),
+    section('Dependencies', 'deps', metaLine(meta.dependencies), depsView(d)),
+    section('Readiness', 'readiness', metaLine(meta.readiness), readinessView(d.readiness, docs.open ? (path) => docPaths.has(path) && docs.open(path) : null, docPaths)),
+    section('Validation', 'validation-s', metaLine(meta.validation), noContract ? h('p', { class: 'muted' }, 'No contract content: only Kubernetes knows this service.') : validationView(d.validation)),
+    section('Documentation', 'docs', metaLine(meta.docs), docs.view),
+    section('SBOM', 'sbom-s', metaLine(meta.sbom), sbomView(d.sbom)),
+    section('Contract vs runtime', 'runtime', metaLine(meta.runtimeDiff), runtimeView(d)),
     section('Versions', 'versions-s', versionsView(d)));
 }
 
@@ -297,5 +396,16 @@ export async function ownersPage(owner) {
       h('div', {}, o.services.map((s) => h('div', {}, h('a', { href: svcHref(s.name) }, s.name), ' ', badge(healthLabel[s.health] || s.health, s.health)))),
       h('div', { style: null, class: 'bar', 'aria-label': `${o.services.length} services` }, '█'.repeat(Math.round((o.services.length / max) * 20)), ` ${o.services.length}`),
     ]), { id: 'owners' }),
-    owner && shown[0] && shown[0].details && typeof shown[0].details === 'object' ? h('div', { class: 'panel' }, h('h2', {}, 'Contacts'), ownerView(shown[0].details)) : null);
+    owner && shown[0] && shown[0].details && typeof shown[0].details === 'object' ? h('div', { class: 'panel' }, h('h2', {}, 'Contacts'), ownerView(shown[0].details)) : null,
+    owner && shown[0] ? h('div', { class: 'panel' }, h('h2', {}, 'Services and their edges'), ownerGraph(shown[0])) : null);
+}
+
+// The owner's services, the edges between them, and (muted) the services they touch directly.
+function ownerGraph(o) {
+  const mine = o.services.map((s) => s.name);
+  return subgraphPanel('owner-graph', h('span', { class: 'muted' }, 'Muted nodes belong to other owners.'), (m) => {
+    const own = new Set(mine.filter((id) => m.byId.has(id)));
+    const near = neighbourhood(m, [...own], 1, SUBGRAPH_MAX);
+    return { ...near, outside: new Set(near.nodes.map((n) => n.id).filter((id) => !own.has(id))), label: `Services of ${o.owner} and their edges` };
+  });
 }

@@ -1,13 +1,18 @@
 //! `pacto dashboard` end to end: the command (sources printed, URL, refusal without sources),
 //! the browser app in headless Debian Chromium driven by playwright-core
 //! (`dashboard/e2e/e2e.cjs`; needs `PACTO_TEST_DASHBOARD_NPM` and `PACTO_TEST_DASHBOARD_CHROMIUM`
-//! from `scripts/test-infra`, skipped with a reason when missing unless `CI` is set), and the
-//! load check on 1,000 generated services.
+//! from `scripts/test-infra`, skipped with a reason when missing unless `CI` is set), with
+//! runtime state from a scripted Kubernetes API server (`dashboard/tests/support/kube_api.rs`)
+//! and auto-reload over a directory the browser script changes, and the load check on 1,000
+//! generated services.
 //!
 //! Screenshots go to `target/dashboard-e2e/`, or to `docs/dashboard/` with
 //! `PACTO_UPDATE_SCREENSHOTS=1`.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+#[path = "../../dashboard/tests/support/kube_api.rs"]
+mod kube_api;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -273,49 +278,69 @@ fn browser_hostile_fixture_stays_inert() {
     assert_eq!(facts["pageErrors"], serde_json::json!([]));
 }
 
-#[cfg(unix)]
 #[test]
 fn browser_contract_versus_runtime_from_kubernetes() {
-    use std::os::unix::fs::PermissionsExt;
     let Some(b) = browser_or_skip("browser_runtime") else {
         return;
     };
-    // A stand-in kubectl answering like a cluster that runs the operator.
-    let tmp = tempfile::tempdir().unwrap();
-    let kubectl = tmp.path().join("kubectl");
-    std::fs::write(
-        &kubectl,
-        r#"#!/bin/sh
-case "$2" in
-  pactos.pacto.trianalab.io) cat <<'EOF'
-{"items":[
- {"metadata":{"name":"billing","namespace":"shop"},"status":{"contractStatus":"Warning","contractVersion":"2.0.0",
+    // A scripted Kubernetes API server answering like a cluster that runs the operator, reached
+    // through a kubeconfig like any cluster.
+    let api = kube_api::KubeApi::start();
+    api.add(
+        "pactos",
+        r#"{"apiVersion":"pacto.trianalab.io/v1alpha1","kind":"Pacto","metadata":{"name":"billing","namespace":"shop","uid":"u-billing"},
+  "spec":{"contractRef":{"oci":"ghcr.io/northwind/billing"}},
+  "status":{"contractStatus":"Warning","contractVersion":"2.0.0",
   "contract":{"serviceName":"billing"},"observedRuntime":{"workloadKind":"Deployment","hasPVC":false},
   "conditions":[{"type":"ServiceExists","status":"True","reason":"Found"},
-                {"type":"UpgradeStrategyMatch","status":"False","reason":"Mismatch","message":"recreate vs RollingUpdate"}]}},
- {"metadata":{"name":"legacy-batch","namespace":"ops"},"status":{"contractStatus":"Compliant","contractVersion":"0.9.0"}}]}
-EOF
-  ;;
-  *) echo '{"items":[]}' ;;
-esac
-"#,
-    )
-    .unwrap();
-    std::fs::set_permissions(&kubectl, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let kubeconfig = tmp.path().join("config");
-    std::fs::write(&kubeconfig, "apiVersion: v1\nkind: Config\n").unwrap();
+                {"type":"UpgradeStrategyMatch","status":"False","reason":"Mismatch","message":"recreate vs RollingUpdate"}]}}"#,
+    );
+    api.add(
+        "pactos",
+        r#"{"apiVersion":"pacto.trianalab.io/v1alpha1","kind":"Pacto","metadata":{"name":"legacy-batch","namespace":"ops","uid":"u-legacy"},
+  "spec":{"contractRef":{"oci":"x"}},"status":{"contractStatus":"Compliant","contractVersion":"0.9.0"}}"#,
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = api.kubeconfig(tmp.path());
     let demo = repo_root().join("fixtures/demo");
     let home = tempfile::tempdir().unwrap();
     let mut cmd = pacto(
         home.path(),
         &["dashboard", demo.to_str().unwrap(), "--port", "0"],
     );
-    cmd.env("KUBECONFIG", &kubeconfig)
-        .env("PACTO_KUBECTL", &kubectl);
+    cmd.env("KUBECONFIG", &kubeconfig);
     let r = start_cmd(cmd, home);
     assert!(r.stderr.contains("+ k8s"), "{}", r.stderr);
     let facts = e2e(&b, &r.url, "runtime");
     assert_eq!(facts["runtime"], "ok");
+    assert!(
+        api.requests().iter().any(|l| l.contains("/pactos")),
+        "the dashboard listed the Pactos: {:?}",
+        api.requests()
+    );
+}
+
+/// Auto-reload: the browser script adds services to the served directory (re-read every
+/// second) and checks the open view follows, keeping focus, and stops when switched off.
+#[test]
+fn browser_auto_reload_follows_the_sources() {
+    let Some(b) = browser_or_skip("browser_auto_reload") else {
+        return;
+    };
+    let fleet = tempfile::tempdir().unwrap();
+    generate_fleet(fleet.path(), 3);
+    let r = start(&[
+        "dashboard",
+        fleet.path().to_str().unwrap(),
+        "--port",
+        "0",
+        "--no-kubernetes",
+        "--refresh",
+        "1",
+    ]);
+    let facts = e2e(&b, &r.url, "reload");
+    assert_eq!(facts["reload"], "ok");
+    assert!(fleet.path().join("svc-later/pacto.yaml").is_file());
 }
 
 /// 1,000 services in layers: each depends on up to three services of lower index.

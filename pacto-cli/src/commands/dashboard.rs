@@ -1,4 +1,5 @@
-//! `pacto dashboard [DIR] [oci://REPO...] [--namespace NS] [--host 127.0.0.1] [--port 3000]`:
+//! `pacto dashboard [DIR] [oci://REPO...] [--namespace NS] [--host 127.0.0.1] [--port 3000]
+//! [--diagnostics] [--cors-origin ORIGIN]`:
 //! the read-only web dashboard (spec §5). With no argument the working directory, a
 //! Kubernetes cluster (the operator's `Pacto` resources) and the disk cache are detected.
 
@@ -30,6 +31,32 @@ pub struct Args {
     /// Seconds between background re-reads of the sources.
     #[arg(long, env = "PACTO_DASHBOARD_REFRESH", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     refresh: u64,
+    /// Serve /api/debug/sources and /api/debug/services (source detection details).
+    #[arg(long, env = "PACTO_DASHBOARD_DIAGNOSTICS", value_parser = clap::builder::BoolishValueParser::new())]
+    diagnostics: bool,
+    /// One other origin (scheme://host[:port]) allowed to read the API cross-origin; GET and
+    /// HEAD only, never writes. Default: same-origin only.
+    #[arg(long, env = "PACTO_DASHBOARD_CORS_ORIGIN", default_value = "")]
+    cors_origin: String,
+}
+
+/// `scheme://host[:port]`, as browsers send it in `Origin`.
+fn check_origin(origin: &str) -> anyhow::Result<String> {
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| {
+            anyhow::anyhow!("--cors-origin {origin:?}: must start with http:// or https://")
+        })?;
+    if rest.is_empty()
+        || rest.contains(['/', '?', '#', '@', ' ', '*'])
+        || rest.chars().any(|c| c.is_control())
+    {
+        anyhow::bail!(
+            "--cors-origin {origin:?}: must be scheme://host[:port], without a path or wildcard"
+        );
+    }
+    Ok(origin.to_string())
 }
 
 pub fn run(args: &Args, net: &crate::net::NetArgs) -> anyhow::Result<ExitCode> {
@@ -68,6 +95,11 @@ pub fn run(args: &Args, net: &crate::net::NetArgs) -> anyhow::Result<ExitCode> {
             .map(PathBuf::from),
         kubernetes: !args.no_kubernetes,
         refresh: Duration::from_secs(args.refresh),
+        diagnostics: args.diagnostics,
+        cors_origin: match args.cors_origin.trim() {
+            "" => None,
+            o => Some(check_origin(o)?),
+        },
     };
     let ip: std::net::IpAddr = args
         .host
