@@ -76,6 +76,7 @@ pub fn compare(old: &Side<'_>, new: &Side<'_>) -> Result<ContractDiff, DiffError
     d.configurations()?;
     d.policy();
     d.policies();
+    d.readiness();
     let mut changes = d.out;
     sort_changes(&mut changes);
     let sbom = sbom::diff(
@@ -169,6 +170,9 @@ fn explain(rule: &str, t: ChangeType) -> String {
         ("runtime.health.initialDelaySeconds", _) => "only the probe timing changes",
         ("runtime.health.interface" | "runtime.health.path" | "runtime.metrics.interface" | "runtime.metrics.path", _) => {
             "probes and scrapers configured for the old endpoint will miss it"
+        }
+        ("readiness" | "readiness.minScore" | "readiness.expires" | "readiness.partialCredit" | "readiness.checks", _) => {
+            "readiness records operational maturity, not what consumers rely on"
         }
         ("scaling", ChangeType::Added) => "declaring scaling documents capacity without reducing it",
         ("scaling.max", _) => "only the upper bound of capacity changes",
@@ -403,6 +407,125 @@ impl Differ<'_, '_> {
                         );
                     }
                 }
+            }
+        }
+    }
+
+    /// `readiness` (pactoVersion "1.2"), as Go Pacto diffs it: every change is NON_BREAKING but
+    /// reported (a check regressing, the gate moving, the assessment expiring); checks are keyed
+    /// by id; the review history is not diffed (it changes on every release).
+    fn readiness(&mut self) {
+        use crate::model::{Readiness, ReadinessCheck};
+        let (o, n) = (
+            self.old.contract.readiness.as_ref(),
+            self.new.contract.readiness.as_ref(),
+        );
+        let (o, n) = match (o, n) {
+            (None, None) => return,
+            (None, Some(n)) => {
+                let span = Some(n.place.key);
+                return self.field(
+                    "readiness",
+                    ChangeType::Added,
+                    None,
+                    Some(json!("readiness")),
+                    (None, span),
+                );
+            }
+            (Some(o), None) => {
+                let span = Some(o.place.key);
+                return self.field(
+                    "readiness",
+                    ChangeType::Removed,
+                    Some(json!("readiness")),
+                    None,
+                    (span, None),
+                );
+            }
+            (Some(o), Some(n)) => (o, n),
+        };
+        let min = |r: &Readiness| r.min_score.as_ref().map(|s| s.value);
+        if min(o) != min(n) {
+            self.field(
+                "readiness.minScore",
+                presence(min(o).is_none(), min(n).is_none()),
+                Some(json!(min(o).unwrap_or(0))),
+                Some(json!(min(n).unwrap_or(0))),
+                (span(&o.min_score), span(&n.min_score)),
+            );
+        }
+        let (oe, ne) = (text(&o.expires), text(&n.expires));
+        if oe != ne {
+            self.field(
+                "readiness.expires",
+                presence(oe.is_empty(), ne.is_empty()),
+                Some(json!(oe)),
+                Some(json!(ne)),
+                (span(&o.expires), span(&n.expires)),
+            );
+        }
+        let credit = |r: &Readiness| r.partial_credit.as_ref().map(|s| s.value);
+        if credit(o) != credit(n) {
+            self.field(
+                "readiness.partialCredit",
+                presence(credit(o).is_none(), credit(n).is_none()),
+                Some(json!(credit(o).unwrap_or(0.0))),
+                Some(json!(credit(n).unwrap_or(0.0))),
+                (span(&o.partial_credit), span(&n.partial_credit)),
+            );
+        }
+        // Keyed by id; a later duplicate id wins, as a Go map does.
+        fn by_id(r: &Readiness) -> std::collections::BTreeMap<&str, &ReadinessCheck> {
+            r.checks.iter().map(|c| (text(&c.id), c)).collect()
+        }
+        let summary = |c: &ReadinessCheck| {
+            format!(
+                "status={} weight={} evidence={}",
+                text(&c.status),
+                int(&c.weight),
+                text(&c.evidence)
+            )
+        };
+        fn fields(c: &ReadinessCheck) -> ([&str; 5], i64) {
+            (
+                [&c.kind, &c.category, &c.status, &c.evidence, &c.description].map(text),
+                int(&c.weight),
+            )
+        }
+        let (oc, nc) = (by_id(o), by_id(n));
+        for (id, c) in &oc {
+            let path = format!("readiness.checks[{id}]");
+            match nc.get(id) {
+                None => self.field_at(
+                    "readiness.checks",
+                    &path,
+                    ChangeType::Removed,
+                    Some(json!(summary(c))),
+                    None,
+                    (Some(c.span), None),
+                ),
+                // Any field differing makes the check modified (Go compares the whole struct).
+                Some(n) if fields(c) != fields(n) => self.field_at(
+                    "readiness.checks",
+                    &path,
+                    ChangeType::Modified,
+                    Some(json!(summary(c))),
+                    Some(json!(summary(n))),
+                    (Some(c.span), Some(n.span)),
+                ),
+                Some(_) => {}
+            }
+        }
+        for (id, c) in &nc {
+            if !oc.contains_key(id) {
+                self.field_at(
+                    "readiness.checks",
+                    &format!("readiness.checks[{id}]"),
+                    ChangeType::Added,
+                    None,
+                    Some(json!(summary(c))),
+                    (None, Some(c.span)),
+                );
             }
         }
     }

@@ -185,6 +185,14 @@ pub fn classify(rule: &str, change: ChangeType) -> Classification {
         ("runtime.health.interface" | "runtime.health.path", M) => P,
         ("runtime.health.initialDelaySeconds", M) => N,
         ("runtime.metrics.interface" | "runtime.metrics.path", M) => P,
+        (
+            "readiness"
+            | "readiness.minScore"
+            | "readiness.expires"
+            | "readiness.partialCredit"
+            | "readiness.checks",
+            _,
+        ) => N,
         ("scaling", A) => N,
         ("scaling", R) => P,
         ("scaling.min", M) => P,
