@@ -597,6 +597,51 @@ mod tests {
     }
 
     #[test]
+    fn sections_follow_the_declared_pacto_version() {
+        use crate::validate::{validate, NoResolver, Options};
+        let errors = |version: &str, text: &str| {
+            let text = format!("pactoVersion: \"{version}\"\n{text}");
+            validate(&text, None, &NoResolver, &Options::default())
+                .diagnostics
+                .into_iter()
+                .filter(|d| d.is_error())
+                .map(|d| (d.code, d.path, d.help))
+                .collect::<Vec<_>>()
+        };
+        let svc = "service: {name: svc, version: 1.0.0}\n";
+        let singular = format!("{svc}configuration:\n  ref: oci://ghcr.io/acme/config:1.0.0\n");
+        let unnamed = format!(
+            "{svc}dependencies:\n  - ref: oci://ghcr.io/acme/db@sha256:{}\n    compatibility: ^1.0.0\n",
+            "a".repeat(64)
+        );
+        let owner = "service: {name: svc, version: 1.0.0, owner: team/payments}\n";
+        // 1.0 has the singular sections, optional dependency names and a string owner.
+        for text in [&singular, &unnamed, owner] {
+            assert_eq!(errors("1.0", text), vec![], "{text}");
+        }
+        for v in ["1.1", "1.2"] {
+            let d = errors(v, &singular);
+            assert_eq!(d.len(), 1, "{v}: {d:?}");
+            assert_eq!(
+                (d[0].0, d[0].1.as_str()),
+                ("UNKNOWN_FIELD", "configuration")
+            );
+            assert!(d[0]
+                .2
+                .as_deref()
+                .is_some_and(|h| h.contains("configurations")));
+            let d = errors(v, &unnamed);
+            assert_eq!(d.len(), 1, "{v}: {d:?}");
+            assert!(d[0].1.starts_with("dependencies"), "{v}: {d:?}");
+        }
+        // 1.2 owners are structured.
+        assert_eq!(errors("1.1", owner), vec![]);
+        let d = errors("1.2", owner);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert_eq!(d[0].1, "service.owner");
+    }
+
+    #[test]
     fn dates_round_trip() {
         assert_eq!(day("1970-01-01").days_since_epoch(), 0);
         assert_eq!(day("2000-03-01").days_since_epoch(), 11_017);

@@ -193,8 +193,8 @@ pub fn complete(
             props
                 .iter()
                 .filter(|(k, _)| !present.iter().any(|p| p == *k))
-                // `readiness` exists from pactoVersion "1.2" on: elsewhere it is an unknown field.
-                .filter(|(k, _)| !(segs.is_empty() && *k == "readiness" && !version_1_2(&lines)))
+                // Top-level sections that depend on the declared pactoVersion.
+                .filter(|(k, _)| !segs.is_empty() || in_version(k, declared_version(&lines)))
                 .map(|(k, v)| CompletionItem {
                     label: k.clone(),
                     kind: Some(CompletionItemKind::PROPERTY),
@@ -209,14 +209,25 @@ pub fn complete(
     items
 }
 
-/// Whether the document declares `pactoVersion: "1.2"` (quoted either way).
-fn version_1_2(lines: &[&str]) -> bool {
-    lines.iter().any(|l| {
-        l.strip_prefix("pactoVersion:").is_some_and(|v| {
-            let v = v.split(" #").next().unwrap_or_default().trim();
-            v == "\"1.2\"" || v == "'1.2'"
-        })
+/// The `pactoVersion` the document declares (quoted either way), if any.
+fn declared_version<'a>(lines: &[&'a str]) -> Option<&'a str> {
+    lines.iter().find_map(|l| {
+        let v = l.strip_prefix("pactoVersion:")?;
+        let v = v.split(" #").next().unwrap_or_default().trim();
+        v.strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
     })
+}
+
+/// Whether top-level key `key` exists in pactoVersion `version` (the schema's conditionals):
+/// `readiness` only from "1.2" on, the singular `configuration` and `policy` only in "1.0".
+fn in_version(key: &str, version: Option<&str>) -> bool {
+    match key {
+        "readiness" => version == Some("1.2"),
+        "configuration" | "policy" => !matches!(version, Some("1.1" | "1.2")),
+        _ => true,
+    }
 }
 
 /// Fields whose value is a bundle-relative file path.

@@ -329,7 +329,12 @@ async fn completion_offers_missing_keys_with_docs() {
     )
     .await;
     let items = complete(&mut c, &uri, 13, 0).await;
-    assert!(labels(&items).contains(&"readiness".to_string()));
+    let got = labels(&items);
+    assert!(got.contains(&"readiness".to_string()));
+    // From 1.1 on, configurations and policies are lists only.
+    assert!(got.contains(&"configurations".to_string()));
+    assert!(!got.contains(&"configuration".to_string()));
+    assert!(!got.contains(&"policy".to_string()));
 }
 
 #[tokio::test]

@@ -141,8 +141,19 @@ fn leaves(
                 format!("unknown field \"{key}\" in {where_}"),
             )
             .with_span(Some(tree.key_span(&tokens)));
-            if parent.is_empty() && key == "readiness" {
-                d = d.with_help("`readiness` needs pactoVersion: \"1.2\"");
+            // Sections that depend on the declared pactoVersion.
+            let help = match (parent.is_empty(), key.as_str()) {
+                (true, "readiness") => Some("`readiness` needs pactoVersion: \"1.2\""),
+                (true, "configuration") => Some(
+                    "from pactoVersion \"1.1\" on, write `configurations:` (a list of named entries)",
+                ),
+                (true, "policy") => Some(
+                    "from pactoVersion \"1.1\" on, write `policies:` (a list of named entries)",
+                ),
+                _ => None,
+            };
+            if let Some(help) = help {
+                d = d.with_help(help);
             }
             out.push(d);
         }
