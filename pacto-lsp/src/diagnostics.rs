@@ -67,7 +67,12 @@ pub fn compute_with(
         offline: true,
         ..Options::default()
     };
-    let parsed = reparse(text, prior, &options);
+    let mut parsed = reparse(text, prior, &options);
+    // Keep the document's JSON in the tree: the next keystroke patches it instead of converting
+    // the whole document again.
+    if let Some(tree) = parsed.tree.as_mut() {
+        tree.json();
+    }
     let bundle = dir.clone().map(DirBundle::new);
     let bundle_ref = bundle
         .as_ref()

@@ -125,17 +125,12 @@ pub fn validate(
 /// [`validate`] on a document already parsed (an editor keeps the tree between edits and
 /// patches it: see [`crate::syntax::Tree::patch_scalar`]).
 pub fn validate_parsed(
-    mut parsed: crate::syntax::Parsed,
+    parsed: crate::syntax::Parsed,
     bundle: Option<&dyn Bundle>,
     resolver: &dyn RefResolver,
     options: &Options,
 ) -> Validation {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    // Kept in the tree: a caller that patches the tree and validates again (the language server)
-    // reuses it instead of converting the whole document on every keystroke.
-    if let Some(tree) = parsed.tree.as_mut() {
-        tree.json();
-    }
     let Some(tree) = parsed.tree.as_ref() else {
         diagnostics.extend(
             parsed
@@ -157,6 +152,8 @@ pub fn validate_parsed(
                 .with_help("remove one of the two keys: YAML keeps only one of them"),
         );
     }
+    // The tree's kept JSON when the caller asked for it (the language server keeps it between
+    // keystrokes: see [`crate::syntax::Tree::json`]), else converted for this run only.
     let doc = tree.json_ref();
     let contract = Contract::from_tree(tree);
     let structural = structural::check(tree, &doc);
