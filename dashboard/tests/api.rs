@@ -5,10 +5,14 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
 
+#[path = "support/registry.rs"]
+mod registry;
+
 use pacto_core::bundle::archive::pack_dir;
 use pacto_core::registry::{auth::Anonymous, BundleMeta, Registry, RegistryOptions};
 use pacto_dashboard::k8s::{RuntimeInfo, RuntimeSource};
 use pacto_dashboard::{Config, Dashboard};
+use registry::{anonymous_registry, registry_or_skip, unique_prefix};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::{Read, Write};
@@ -881,39 +885,14 @@ fn kubernetes_runtime_enriches_but_never_replaces_contracts() {
     assert_eq!(o["counts"]["services"], demo_layout().len());
 }
 
-fn registry_or_skip(test: &str) -> Option<String> {
-    match std::env::var("PACTO_TEST_REGISTRY") {
-        Ok(v) if !v.is_empty() => Some(v),
-        _ if std::env::var_os("CI").is_some() => panic!("PACTO_TEST_REGISTRY is not set"),
-        _ => {
-            eprintln!("skipping {test}: PACTO_TEST_REGISTRY is not set (run `eval \"$(scripts/test-infra start)\"`)");
-            None
-        }
-    }
-}
-
 #[test]
 fn oci_source_against_a_real_registry_lists_lazily_and_fetches_on_demand() {
     let Some(reg) = registry_or_skip("oci_source_against_a_real_registry") else {
         return;
     };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let prefix = format!(
-        "{reg}/pacto-dashboard-test/{}-{}",
-        std::process::id(),
-        nanos % 1_000_000_000
-    );
+    let prefix = unique_prefix(&reg, "pacto-dashboard-test");
     let cache = tempfile::tempdir().unwrap();
-    let registry = Arc::new(Registry::new(
-        RegistryOptions {
-            cache_dir: Some(cache.path().to_path_buf()),
-            ..RegistryOptions::default()
-        },
-        Arc::new(Anonymous),
-    ));
+    let registry = anonymous_registry(cache.path());
     // Push every demo bundle as <prefix>/<service>:<version>.
     let layout = demo_layout();
     let mut repos = Vec::new();
@@ -1539,23 +1518,9 @@ fn resolve_pulls_the_highest_compatible_version_from_a_real_registry() {
     let Some(reg) = registry_or_skip("resolve_against_a_real_registry") else {
         return;
     };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let prefix = format!(
-        "{reg}/pacto-dashboard-resolve/{}-{}",
-        std::process::id(),
-        nanos % 1_000_000_000
-    );
+    let prefix = unique_prefix(&reg, "pacto-dashboard-resolve");
     let cache = tempfile::tempdir().unwrap();
-    let registry = Arc::new(Registry::new(
-        RegistryOptions {
-            cache_dir: Some(cache.path().to_path_buf()),
-            ..RegistryOptions::default()
-        },
-        Arc::new(Anonymous),
-    ));
+    let registry = anonymous_registry(cache.path());
     for v in ["1.0.0", "1.1.0", "2.0.0"] {
         let packed = pack_dir(&demo().join("billing").join(v)).unwrap();
         let meta = BundleMeta {

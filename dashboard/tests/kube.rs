@@ -11,10 +11,14 @@
 mod kube_api;
 
 use kube_api::KubeApi;
+#[path = "support/registry.rs"]
+mod registry;
+
 use pacto_core::bundle::archive::pack_dir;
-use pacto_core::registry::{auth::Anonymous, BundleMeta, Registry, RegistryOptions};
+use pacto_core::registry::BundleMeta;
 use pacto_dashboard::k8s::{KubeSource, RuntimeSource};
 use pacto_dashboard::{Config, Dashboard};
+use registry::{anonymous_registry, registry_or_skip, unique_prefix};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -153,17 +157,6 @@ fn a_cluster_without_the_crd_or_without_answers_is_bounded_and_explained() {
     assert!(KubeSource::from_kubeconfig(&tmp.path().join("broken"), "").is_err());
 }
 
-fn registry_or_skip(test: &str) -> Option<String> {
-    match std::env::var("PACTO_TEST_REGISTRY") {
-        Ok(v) if !v.is_empty() => Some(v),
-        _ if std::env::var_os("CI").is_some() => panic!("PACTO_TEST_REGISTRY is not set"),
-        _ => {
-            eprintln!("skipping {test}: PACTO_TEST_REGISTRY is not set (run `eval \"$(scripts/test-infra env)\"`)");
-            None
-        }
-    }
-}
-
 fn get(base: &str, path: &str) -> Value {
     let agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -181,23 +174,9 @@ fn hybrid_mode_discovers_repositories_from_resolved_refs_and_merges_runtime_stat
     let Some(reg) = registry_or_skip("hybrid_mode_discovers_repositories") else {
         return;
     };
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    let prefix = format!(
-        "{reg}/pacto-dashboard-kube/{}-{}",
-        std::process::id(),
-        nanos % 1_000_000_000
-    );
+    let prefix = unique_prefix(&reg, "pacto-dashboard-kube");
     let cache = tempfile::tempdir().unwrap();
-    let registry = Arc::new(Registry::new(
-        RegistryOptions {
-            cache_dir: Some(cache.path().to_path_buf()),
-            ..RegistryOptions::default()
-        },
-        Arc::new(Anonymous),
-    ));
+    let registry = anonymous_registry(cache.path());
     for (svc, versions) in [
         ("billing", &["1.0.0", "1.1.0", "2.0.0"][..]),
         ("identity", &["1.0.0"][..]),

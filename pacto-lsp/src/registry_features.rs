@@ -9,7 +9,7 @@ use crate::remote::{compatibility_suggestions, DepInfo, Lookup, Published, Remot
 use crate::to_proto::{self, Encoding};
 use pacto_core::bundle::DirBundle;
 use pacto_core::diff::{compare, Change, Classification, Side};
-use pacto_core::model::{Contract, Dependency};
+use pacto_core::model::{Contract, Dependency, Spanned};
 use pacto_core::registry::Target;
 use pacto_core::syntax::{parse, Limits, LineIndex, Span, Tree};
 use serde_json::{json, Value};
@@ -46,6 +46,22 @@ pub fn parse_buffer(text: &str) -> Option<Parsed> {
 
 fn is_oci(reference: &str) -> bool {
     reference.starts_with("oci://")
+}
+
+/// The dependencies with an `oci://` ref that touches `range`, with that ref.
+fn oci_refs_in(
+    p: &Parsed,
+    range: Range,
+    enc: Encoding,
+) -> impl Iterator<Item = (&Dependency, &Spanned<String>)> {
+    let (lo, hi) = (
+        to_proto::offset(&p.index, range.start, enc),
+        to_proto::offset(&p.index, range.end, enc),
+    );
+    p.contract.dependencies.iter().filter_map(move |d| {
+        let r = d.reference.as_ref().filter(|r| is_oci(r.as_str()))?;
+        (r.span.end >= lo && r.span.start <= hi).then_some((d, r))
+    })
 }
 
 /// The dependency whose `ref` value contains `offset`.
@@ -138,18 +154,8 @@ pub fn inlay_hints(
     let Some(p) = parse_buffer(text) else {
         return Vec::new();
     };
-    let (lo, hi) = (
-        to_proto::offset(&p.index, range.start, enc),
-        to_proto::offset(&p.index, range.end, enc),
-    );
     let mut out = Vec::new();
-    for d in &p.contract.dependencies {
-        let Some(r) = d.reference.as_ref().filter(|r| is_oci(r.as_str())) else {
-            continue;
-        };
-        if r.span.end < lo || r.span.start > hi {
-            continue;
-        }
+    for (d, r) in oci_refs_in(&p, range, enc) {
         let Lookup::Ready(info) = remote.dependency(r.as_str(), compat(d)) else {
             continue;
         };
@@ -227,18 +233,8 @@ pub fn pin_actions(
     let Some(p) = parse_buffer(text) else {
         return Vec::new();
     };
-    let (lo, hi) = (
-        to_proto::offset(&p.index, range.start, enc),
-        to_proto::offset(&p.index, range.end, enc),
-    );
     let mut out = Vec::new();
-    for d in &p.contract.dependencies {
-        let Some(r) = d.reference.as_ref().filter(|r| is_oci(r.as_str())) else {
-            continue;
-        };
-        if r.span.end < lo || r.span.start > hi {
-            continue;
-        }
+    for (d, r) in oci_refs_in(&p, range, enc) {
         let Ok(target) = Target::parse(r.as_str()) else {
             continue;
         };
