@@ -90,6 +90,19 @@ fn statefulset(name: &str, claims: bool, template: Value) -> Workload {
     ))
 }
 
+/// The checks of the `RUNTIME` contract against workload `w` behind its Service (port 8080).
+fn run_on_runtime_svc(w: Workload) -> checks::Outcome {
+    checks::run(
+        &contract(RUNTIME),
+        &observed(
+            Some(service("runtime-svc", &[8080])),
+            Some("runtime-svc"),
+            Some(w),
+            ("runtime-svc", WorkloadKind::Deployment),
+        ),
+    )
+}
+
 fn observed(
     svc: Option<Service>,
     svc_name: Option<&str>,
@@ -232,22 +245,13 @@ fn scenario_5_runtime_match_through_image_normalisation() {
 
 #[test]
 fn scenario_6_runtime_drift_is_a_warning_not_non_compliant() {
-    let c = contract(RUNTIME);
     let w = deployment(
         "runtime-svc",
         3,
         "Recreate",
         pod("nginx:latest", 10, 8080, "/healthz", 5),
     );
-    let o = checks::run(
-        &c,
-        &observed(
-            Some(service("runtime-svc", &[8080])),
-            Some("runtime-svc"),
-            Some(w),
-            ("runtime-svc", WorkloadKind::Deployment),
-        ),
-    );
+    let o = run_on_runtime_svc(w);
     assert_eq!(find(&o.checks, "UpgradeStrategyMatch").reason, "Mismatch");
     assert_eq!(find(&o.checks, "GracefulShutdownMatch").reason, "Mismatch");
     assert_eq!(checks::derive_status(&o.checks), ContractStatus::Warning);
@@ -377,22 +381,13 @@ fn scenario_8_batch_workloads() {
 
 #[test]
 fn drifted_replicas_outside_scaling() {
-    let c = contract(RUNTIME);
     let w = deployment(
         "runtime-svc",
         7,
         "RollingUpdate",
         pod("nginx:latest", 30, 8080, "/healthz", 5),
     );
-    let o = checks::run(
-        &c,
-        &observed(
-            Some(service("runtime-svc", &[8080])),
-            Some("runtime-svc"),
-            Some(w),
-            ("runtime-svc", WorkloadKind::Deployment),
-        ),
-    );
+    let o = run_on_runtime_svc(w);
     let s = find(&o.checks, "ScalingMatch");
     assert_eq!((s.status, s.reason), ("False", "Mismatch"));
     assert!(
@@ -455,22 +450,13 @@ fn missing_container_port() {
 
 #[test]
 fn wrong_probe_path() {
-    let c = contract(RUNTIME);
     let w = deployment(
         "runtime-svc",
         3,
         "RollingUpdate",
         pod("nginx:latest", 30, 8080, "/ready", 5),
     );
-    let o = checks::run(
-        &c,
-        &observed(
-            Some(service("runtime-svc", &[8080])),
-            Some("runtime-svc"),
-            Some(w),
-            ("runtime-svc", WorkloadKind::Deployment),
-        ),
-    );
+    let o = run_on_runtime_svc(w);
     let h = find(&o.checks, "HealthProbeMatch");
     assert_eq!((h.status, h.reason), ("False", "Mismatch"));
     assert!(
