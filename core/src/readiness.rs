@@ -642,6 +642,30 @@ mod tests {
     }
 
     #[test]
+    fn top_level_keys_by_version_follow_the_schema() {
+        use crate::validate::{validate, NoResolver, Options};
+        let bodies = [
+            ("readiness", "readiness:\n  expires: \"2099-12-31\"\n  checks:\n    - {id: a, type: url, status: done, evidence: x, weight: 1}\n"),
+            ("configuration", "configuration:\n  ref: oci://ghcr.io/acme/config:1.0.0\n"),
+            ("policy", "policy:\n  ref: oci://ghcr.io/acme/policy:1.0.0\n"),
+        ];
+        for version in ["1.0", "1.1", "1.2"] {
+            for (key, body) in bodies {
+                let text = format!(
+                    "pactoVersion: \"{version}\"\nservice: {{name: svc, version: 1.0.0}}\n{body}"
+                );
+                let d = validate(&text, None, &NoResolver, &Options::default()).diagnostics;
+                let refused = d.iter().any(|d| d.code == "UNKNOWN_FIELD" && d.path == key);
+                assert_eq!(
+                    crate::schema::top_level_key_in_version(key, Some(version)),
+                    !refused,
+                    "{key} in {version}: {d:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn dates_round_trip() {
         assert_eq!(day("1970-01-01").days_since_epoch(), 0);
         assert_eq!(day("2000-03-01").days_since_epoch(), 11_017);

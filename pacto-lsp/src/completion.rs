@@ -194,7 +194,10 @@ pub fn complete(
                 .iter()
                 .filter(|(k, _)| !present.iter().any(|p| p == *k))
                 // Top-level sections that depend on the declared pactoVersion.
-                .filter(|(k, _)| !segs.is_empty() || in_version(k, declared_version(&lines)))
+                .filter(|(k, _)| {
+                    !segs.is_empty()
+                        || pacto_core::schema::top_level_key_in_version(k, declared_version(&lines))
+                })
                 .map(|(k, v)| CompletionItem {
                     label: k.clone(),
                     kind: Some(CompletionItemKind::PROPERTY),
@@ -218,16 +221,6 @@ fn declared_version<'a>(lines: &[&'a str]) -> Option<&'a str> {
             .and_then(|v| v.strip_suffix('"'))
             .or_else(|| v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
     })
-}
-
-/// Whether top-level key `key` exists in pactoVersion `version` (the schema's conditionals):
-/// `readiness` only from "1.2" on, the singular `configuration` and `policy` only in "1.0".
-fn in_version(key: &str, version: Option<&str>) -> bool {
-    match key {
-        "readiness" => version == Some("1.2"),
-        "configuration" | "policy" => !matches!(version, Some("1.1" | "1.2")),
-        _ => true,
-    }
 }
 
 /// Fields whose value is a bundle-relative file path.

@@ -41,6 +41,17 @@ pub fn compile(schema: &Value) -> Result<jsonschema::Validator, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Whether top-level key `key` may be written under `pactoVersion: version` (`None`: not
+/// declared): the schema's version conditionals, for editors offering keys. `readiness` exists
+/// from "1.2" on; the singular `configuration` and `policy` only in "1.0".
+pub fn top_level_key_in_version(key: &str, version: Option<&str>) -> bool {
+    match key {
+        "readiness" => version == Some("1.2"),
+        "configuration" | "policy" => !matches!(version, Some("1.1" | "1.2")),
+        _ => true,
+    }
+}
+
 /// Why a user-supplied schema file could not be compiled.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CompileError {
