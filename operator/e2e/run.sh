@@ -106,9 +106,17 @@ left=$($K -n pacto-e2e get pactorevisions -l pacto.trianalab.io/pacto=reference 
 # The operator never restarted (no crash loop on the bad Pactos) and serves metrics.
 restarts=$($K -n "$NS" get pods -l control-plane=controller-manager -o 'jsonpath={.items[0].status.containerStatuses[0].restartCount}')
 [ "$restarts" = 0 ] && echo "ok   no restarts" || { echo "FAIL restarts: $restarts"; fails=$((fails + 1)); }
-$K -n "$NS" port-forward svc/pacto-operator-metrics 18080:8080 >/dev/null 2>&1 & pf=$!
+# Secure metrics (the chart's default): HTTPS, 401 without a token, 200 for a ServiceAccount
+# bound to the chart's metrics-reader ClusterRole.
+$K -n "$NS" create serviceaccount metrics-scraper --dry-run=client -o yaml | $K apply -f - >/dev/null
+$K create clusterrolebinding pacto-e2e-metrics-reader --clusterrole=pacto-operator-metrics-reader \
+  --serviceaccount="$NS:metrics-scraper" --dry-run=client -o yaml | $K apply -f - >/dev/null
+token=$($K -n "$NS" create token metrics-scraper)
+$K -n "$NS" port-forward svc/pacto-operator-metrics 18443:8443 >/dev/null 2>&1 & pf=$!
 sleep 3
-if curl -sf localhost:18080/metrics | grep -q 'pacto_contract_status{name="compliant"'; then echo "ok   metrics"; else echo "FAIL metrics"; fails=$((fails + 1)); fi
+code=$(curl -sk -o /dev/null -w '%{http_code}' https://localhost:18443/metrics || true)
+[ "$code" = 401 ] && echo "ok   metrics without a token: 401" || { echo "FAIL metrics without a token: $code"; fails=$((fails + 1)); }
+if curl -sfk -H "Authorization: Bearer $token" https://localhost:18443/metrics | grep -q 'pacto_contract_status{name="compliant"'; then echo "ok   metrics"; else echo "FAIL metrics"; fails=$((fails + 1)); fi
 kill "$pf" 2>/dev/null || true
 
 echo "e2e: $fails failure(s)"

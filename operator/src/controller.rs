@@ -277,6 +277,20 @@ pub async fn serve(
     metrics: Arc<Metrics>,
     ready: Arc<AtomicBool>,
 ) {
+    serve_plain(listener, Some(metrics), ready).await;
+}
+
+/// Serve only `/healthz` and `/readyz` on `listener` (with `--metrics-secure`, `/metrics` is
+/// served over HTTPS and never unauthenticated on the health address).
+pub async fn serve_health(listener: tokio::net::TcpListener, ready: Arc<AtomicBool>) {
+    serve_plain(listener, None, ready).await;
+}
+
+async fn serve_plain(
+    listener: tokio::net::TcpListener,
+    metrics: Option<Arc<Metrics>>,
+    ready: Arc<AtomicBool>,
+) {
     use http_body_util::Full;
     use hyper::body::Bytes;
     use hyper::{Request, Response};
@@ -290,7 +304,10 @@ pub async fn serve(
                 let (metrics, ready) = (metrics.clone(), ready.clone());
                 async move {
                     let (code, ctype, body) = match req.uri().path() {
-                        "/metrics" => (200, "text/plain; version=0.0.4", metrics.render()),
+                        "/metrics" => match &metrics {
+                            Some(m) => (200, "text/plain; version=0.0.4", m.render()),
+                            None => (404, "text/plain", "not found".to_string()),
+                        },
                         "/healthz" => (200, "text/plain", "ok".to_string()),
                         "/readyz" if ready.load(Ordering::Relaxed) => {
                             (200, "text/plain", "ok".to_string())

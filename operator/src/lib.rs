@@ -6,12 +6,16 @@
 //! - [`contract`]: overrides, validation with the core, contract-derived status fields;
 //! - [`source`]: inline and OCI contracts, pull secrets;
 //! - [`reconcile`]: the reconcile function and its context;
-//! - [`controller`]: watches, leader election, the metrics and health server.
+//! - [`controller`]: watches, leader election, the metrics and health server;
+//! - [`dashboard`]: the operator-managed dashboard (`--enable-dashboard`);
+//! - [`metrics_auth`]: `--metrics-secure`: HTTPS `/metrics` behind TokenReview + SubjectAccessReview.
 
 pub mod checks;
 pub mod contract;
 pub mod controller;
 pub mod crd;
+pub mod dashboard;
 pub mod metrics;
+pub mod metrics_auth;
 pub mod reconcile;
 pub mod source;

@@ -4,7 +4,9 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use pacto_core::registry::RegistryOptions;
 use pacto_operator::controller::{self, LeaderElection};
+use pacto_operator::dashboard::{self, Dashboard, Settings as DashboardSettings};
 use pacto_operator::metrics::Metrics;
+use pacto_operator::metrics_auth::{self, Authorizer, CertFiles, MetricsTls};
 use pacto_operator::reconcile::{Context, HttpProber};
 use pacto_operator::source::RegistrySource;
 use std::path::PathBuf;
@@ -37,24 +39,145 @@ enum Command {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// Address of /metrics ("0" disables it).
+    /// Address of /metrics ("0" disables it; :8443 is the usual port with --metrics-secure).
     #[arg(long, default_value = ":8080")]
     metrics_bind_address: String,
+    /// Serve /metrics over HTTPS, authenticated (TokenReview) and authorized
+    /// (SubjectAccessReview for GET on the non-resource URL /metrics).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = go_bool)]
+    metrics_secure: bool,
+    /// Directory with the metrics server certificate (default: a self-signed certificate
+    /// generated at startup). Re-read when the files change.
+    #[arg(long, default_value = "")]
+    metrics_cert_path: String,
+    /// Certificate file name in --metrics-cert-path.
+    #[arg(long, default_value = "tls.crt")]
+    metrics_cert_name: String,
+    /// Private key file name in --metrics-cert-path.
+    #[arg(long, default_value = "tls.key")]
+    metrics_cert_key: String,
+    /// Accepted for compatibility with the Go operator; unused (no webhooks are registered).
+    #[arg(long, default_value = "")]
+    webhook_cert_path: String,
+    /// Accepted for compatibility; unused.
+    #[arg(long, default_value = "tls.crt")]
+    webhook_cert_name: String,
+    /// Accepted for compatibility; unused.
+    #[arg(long, default_value = "tls.key")]
+    webhook_cert_key: String,
+    /// Accepted for compatibility with the Go operator; the servers speak HTTP/1.1 only, so
+    /// HTTP/2 stays disabled (the Go operator's default) whatever the value.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = go_bool)]
+    enable_http2: bool,
     /// Address of /healthz and /readyz.
     #[arg(long, default_value = ":8081")]
     health_probe_bind_address: String,
     /// Elect a leader through a Lease before reconciling.
-    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = go_bool)]
     leader_elect: bool,
     /// Watch one namespace only (default: the whole cluster).
     #[arg(long, env = "PACTO_WATCH_NAMESPACE", default_value = "")]
     watch_namespace: String,
     /// Probe the live health and metrics endpoints of targeted Services.
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = go_bool)]
     probe_endpoints: bool,
     /// Keep one PactoRevision per published semver tag of unpinned references.
-    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = go_bool)]
     sync_all_tags: bool,
+    /// Deploy and keep up the `pacto-dashboard` Deployment, Service and RBAC in POD_NAMESPACE.
+    /// When off, dashboard objects a previous run created are deleted.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = go_bool)]
+    enable_dashboard: bool,
+    /// Dashboard image (needs a version tag; `latest` is refused).
+    #[arg(long, env = "PACTO_DASHBOARD_IMAGE", default_value_t = pacto_operator::dashboard::default_image())]
+    dashboard_image: String,
+    /// Secret (in POD_NAMESPACE) with OCI credentials for the dashboard.
+    #[arg(long, default_value = "")]
+    dashboard_oci_secret: String,
+    /// Comma-separated Secrets with OCI credentials (wins over --dashboard-oci-secret).
+    #[arg(long, default_value = "")]
+    dashboard_oci_secrets: String,
+    /// Dashboard CPU request (default 50m).
+    #[arg(long)]
+    dashboard_cpu_request: Option<String>,
+    /// Dashboard CPU limit (default none).
+    #[arg(long)]
+    dashboard_cpu_limit: Option<String>,
+    /// Dashboard memory request (default 128Mi).
+    #[arg(long)]
+    dashboard_memory_request: Option<String>,
+    /// Dashboard memory limit (default 512Mi).
+    #[arg(long)]
+    dashboard_memory_limit: Option<String>,
+    #[command(flatten)]
+    log: LogArgs,
+}
+
+/// The logging flags of controller-runtime's zap options, so Go operator Deployment args
+/// keep working. Logs go to stderr either way.
+#[derive(clap::Args)]
+struct LogArgs {
+    /// Development defaults: debug level (unless --zap-log-level says otherwise).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = go_bool)]
+    zap_devel: bool,
+    /// Log format.
+    #[arg(long, value_parser = ["json", "console"])]
+    zap_encoder: Option<String>,
+    /// Minimum level: debug, info, error, panic, or an integer verbosity (1 = debug, 2+ = trace).
+    #[arg(long, value_parser = zap_level)]
+    zap_log_level: Option<tracing::Level>,
+    /// Accepted for compatibility (no stack traces are logged).
+    #[arg(long, value_parser = ["debug", "info", "warn", "error", "dpanic", "panic", "fatal"])]
+    zap_stacktrace_level: Option<String>,
+    /// Accepted for compatibility (timestamps are RFC 3339).
+    #[arg(long, value_parser = ["epoch", "millis", "nano", "iso8601", "rfc3339", "rfc3339nano"])]
+    zap_time_encoding: Option<String>,
+}
+
+/// Booleans as Go's `strconv.ParseBool` reads them.
+fn go_bool(s: &str) -> Result<bool, String> {
+    match s {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Ok(false),
+        _ => Err(format!("invalid boolean {s:?} (use true or false)")),
+    }
+}
+
+/// A zap level name or verbosity, as `--zap-log-level` takes it.
+fn zap_level(s: &str) -> Result<tracing::Level, String> {
+    match s {
+        "debug" => Ok(tracing::Level::DEBUG),
+        "info" => Ok(tracing::Level::INFO),
+        "warn" => Ok(tracing::Level::WARN),
+        "error" | "dpanic" | "panic" | "fatal" => Ok(tracing::Level::ERROR),
+        n => match n.parse::<u8>() {
+            Ok(0) => Ok(tracing::Level::INFO),
+            Ok(1) => Ok(tracing::Level::DEBUG),
+            Ok(_) => Ok(tracing::Level::TRACE),
+            Err(_) => Err(format!(
+                "invalid level {n:?} (debug, info, error, panic, or an integer verbosity)"
+            )),
+        },
+    }
+}
+
+impl LogArgs {
+    fn init(&self) {
+        let level = self.zap_log_level.unwrap_or(if self.zap_devel {
+            tracing::Level::DEBUG
+        } else {
+            tracing::Level::INFO
+        });
+        let builder = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(level)
+            .with_writer(std::io::stderr);
+        if self.zap_encoder.as_deref() == Some("json") {
+            builder.json().init();
+        } else {
+            builder.init();
+        }
+    }
 }
 
 fn addr(a: &str) -> Option<String> {
@@ -62,6 +185,73 @@ fn addr(a: &str) -> Option<String> {
         "" | "0" => None,
         a if a.starts_with(':') => Some(format!("0.0.0.0{a}")),
         a => Some(a.to_string()),
+    }
+}
+
+/// The dashboard settings from the flags, checked at startup (quantities, image tag, names).
+fn dashboard_settings(args: &RunArgs, pod_namespace: &str) -> anyhow::Result<DashboardSettings> {
+    let set = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let settings = DashboardSettings {
+        enabled: args.enable_dashboard,
+        image: args.dashboard_image.trim().to_string(),
+        namespace: pod_namespace.to_string(),
+        watch_namespace: Some(args.watch_namespace.clone()).filter(|s| !s.is_empty()),
+        oci_secrets: dashboard::effective_oci_secrets(
+            &args.dashboard_oci_secret,
+            &args.dashboard_oci_secrets,
+        ),
+        resources: dashboard::ResourceOverrides {
+            cpu_request: set(&args.dashboard_cpu_request),
+            cpu_limit: set(&args.dashboard_cpu_limit),
+            memory_request: set(&args.dashboard_memory_request),
+            memory_limit: set(&args.dashboard_memory_limit),
+        },
+        owner_deployment: std::env::var("OPERATOR_DEPLOYMENT_NAME")
+            .ok()
+            .filter(|s| !s.is_empty()),
+    };
+    settings
+        .validate()
+        .context("invalid dashboard configuration")?;
+    Ok(settings)
+}
+
+/// The certificate of the secure metrics server: `--metrics-cert-path` or self-signed.
+fn metrics_tls(args: &RunArgs) -> anyhow::Result<MetricsTls> {
+    if args.metrics_cert_path.is_empty() {
+        tracing::info!("no --metrics-cert-path: /metrics uses a self-signed certificate");
+        return MetricsTls::self_signed().context("--metrics-secure");
+    }
+    let files = CertFiles::new(
+        &args.metrics_cert_path,
+        &args.metrics_cert_name,
+        &args.metrics_cert_key,
+    );
+    tracing::info!(
+        cert = %files.cert().display(),
+        key = %files.key().display(),
+        "/metrics uses the provided certificate (re-read when it changes)"
+    );
+    MetricsTls::from_files(files).context("loading the metrics certificate")
+}
+
+/// Flags of the Go operator that are accepted but change nothing here.
+fn log_compat_flags(args: &RunArgs) {
+    if !args.webhook_cert_path.is_empty() {
+        tracing::info!(
+            path = %args.webhook_cert_path,
+            name = %args.webhook_cert_name,
+            key = %args.webhook_cert_key,
+            "--webhook-cert-* is unused: the operator registers no webhooks"
+        );
+    }
+    if args.enable_http2 {
+        tracing::info!(
+            "--enable-http2 is accepted, but the metrics and health servers speak HTTP/1.1 only"
+        );
+    }
+    if !args.metrics_secure && !args.metrics_cert_path.is_empty() {
+        tracing::info!("--metrics-cert-path is unused without --metrics-secure");
     }
 }
 
@@ -97,10 +287,7 @@ fn real_main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_writer(std::io::stderr)
-        .init();
+    cli.run.log.init();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -112,23 +299,53 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         .ok()
         .filter(|s| !s.is_empty())
         .context("POD_NAMESPACE is not set (set it from the downward API)")?;
+    let dashboard_settings = dashboard_settings(&args, &pod_namespace)?;
+    log_compat_flags(&args);
+    let (metrics_addr, health_addr) = (
+        addr(&args.metrics_bind_address),
+        addr(&args.health_probe_bind_address),
+    );
+    // Checked before connecting: a bad certificate or address is a clear startup error.
+    let secure_tls = match &metrics_addr {
+        Some(a) if args.metrics_secure => {
+            anyhow::ensure!(
+                health_addr.as_ref() != Some(a),
+                "--metrics-secure needs a --health-probe-bind-address other than the metrics address {a}: the health probes stay plain HTTP"
+            );
+            Some(metrics_tls(&args)?)
+        }
+        _ => None,
+    };
     let client = kube::Client::try_default()
         .await
         .context("connecting to the Kubernetes API")?;
     let metrics = Arc::new(Metrics::default());
     let ready = Arc::new(AtomicBool::new(false));
-    if let Some(a) = addr(&args.metrics_bind_address) {
-        let l = tokio::net::TcpListener::bind(&a)
-            .await
-            .with_context(|| format!("binding {a}"))?;
-        tokio::spawn(controller::serve(l, metrics.clone(), ready.clone()));
-    }
-    if let Some(a) = addr(&args.health_probe_bind_address) {
-        if Some(&a) != addr(&args.metrics_bind_address).as_ref() {
-            let l = tokio::net::TcpListener::bind(&a)
+    if let Some(a) = &metrics_addr {
+        if let Some(tls) = secure_tls {
+            let l = tokio::net::TcpListener::bind(a)
+                .await
+                .with_context(|| format!("binding {a}"))?;
+            tracing::info!(address = %a, "serving /metrics over HTTPS (TokenReview + SubjectAccessReview)");
+            let auth = Arc::new(Authorizer::new(client.clone()));
+            tokio::spawn(metrics_auth::serve(l, tls, auth, metrics.clone()));
+        } else {
+            let l = tokio::net::TcpListener::bind(a)
                 .await
                 .with_context(|| format!("binding {a}"))?;
             tokio::spawn(controller::serve(l, metrics.clone(), ready.clone()));
+        }
+    }
+    if let Some(a) = health_addr {
+        if Some(&a) != metrics_addr.as_ref() {
+            let l = tokio::net::TcpListener::bind(&a)
+                .await
+                .with_context(|| format!("binding {a}"))?;
+            if args.metrics_secure {
+                tokio::spawn(controller::serve_health(l, ready.clone()));
+            } else {
+                tokio::spawn(controller::serve(l, metrics.clone(), ready.clone()));
+            }
         }
     }
     let mut options = RegistryOptions::from_env();
@@ -143,6 +360,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     ctx.sync_all_tags = args.sync_all_tags;
     let ctx = Arc::new(ctx);
     let namespace = Some(args.watch_namespace).filter(|s| !s.is_empty());
+    let dashboard = Dashboard::new(client.clone(), dashboard_settings);
 
     if args.leader_elect {
         let identity = std::env::var("POD_NAME")
@@ -159,13 +377,79 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         ready.store(true, Ordering::Relaxed);
         le.acquire().await;
         tracing::info!("became leader");
+        // Only the leader manages (or cleans up) the dashboard.
+        tokio::spawn(dashboard.run());
         tokio::select! {
             () = controller::run(ctx, namespace) => {}
             () = le.hold() => anyhow::bail!("lost the leader lease"),
         }
     } else {
         ready.store(true, Ordering::Relaxed);
+        tokio::spawn(dashboard.run());
         controller::run(ctx, namespace).await;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The args a Go operator Deployment passes (its chart's, plus controller-runtime's zap
+    /// flags) parse unchanged, with Go's spelling of booleans.
+    #[test]
+    fn go_operator_args_parse() {
+        let cli = Cli::try_parse_from([
+            "manager",
+            "--leader-elect=True",
+            "--health-probe-bind-address=:8081",
+            "--metrics-bind-address=:8443",
+            "--metrics-secure=t",
+            "--enable-dashboard",
+            "--dashboard-oci-secrets=a,b",
+            "--zap-devel=false",
+            "--zap-encoder=json",
+            "--zap-log-level=2",
+            "--zap-stacktrace-level=panic",
+            "--zap-time-encoding=rfc3339nano",
+        ])
+        .unwrap();
+        let run = cli.run;
+        assert!(run.leader_elect && run.metrics_secure && run.enable_dashboard);
+        assert!(!run.log.zap_devel);
+        assert_eq!(run.log.zap_log_level, Some(tracing::Level::TRACE));
+        assert_eq!(run.log.zap_encoder.as_deref(), Some("json"));
+
+        let off =
+            Cli::try_parse_from(["manager", "--leader-elect=0", "--sync-all-tags=F"]).unwrap();
+        assert!(!off.run.leader_elect && !off.run.sync_all_tags);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_flag_named() {
+        for bad in [
+            "--leader-elect=yes",
+            "--zap-log-level=loud",
+            "--zap-encoder=xml",
+            "--zap-time-encoding=unix",
+        ] {
+            let err = Cli::try_parse_from(["manager", bad])
+                .err()
+                .unwrap()
+                .to_string();
+            let flag = bad.split('=').next().unwrap();
+            assert!(err.contains(flag), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn zap_levels() {
+        assert_eq!(zap_level("debug"), Ok(tracing::Level::DEBUG));
+        assert_eq!(zap_level("panic"), Ok(tracing::Level::ERROR));
+        assert_eq!(zap_level("0"), Ok(tracing::Level::INFO));
+        assert_eq!(zap_level("1"), Ok(tracing::Level::DEBUG));
+        assert_eq!(zap_level("5"), Ok(tracing::Level::TRACE));
+        assert!(zap_level("-1").is_err());
+    }
 }

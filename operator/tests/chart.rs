@@ -161,3 +161,312 @@ fn e2e_scenarios_are_valid_objects_for_the_types() {
     }
     assert_eq!(pactos, 9);
 }
+
+/// The lines of a template without template actions, parsed per YAML document.
+fn plain_docs(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.split("\n---\n")
+        .map(|doc| {
+            let plain: String = doc
+                .lines()
+                .filter(|l| !l.contains("{{"))
+                .map(|l| format!("{l}\n"))
+                .collect();
+            parse(&plain, &Limits::default())
+                .tree
+                .unwrap()
+                .root()
+                .to_json()
+        })
+        .collect()
+}
+
+#[test]
+fn secure_metrics_are_on_by_default_like_the_go_chart() {
+    let values = yaml(&chart().join("values.yaml"));
+    assert_eq!(values["metrics"]["secure"], true);
+    assert_eq!(values["metrics"]["service"]["port"], 8443);
+    let deployment = std::fs::read_to_string(chart().join("templates/deployment.yaml")).unwrap();
+    let metrics_on = deployment
+        .split("{{- if .Values.metrics.enabled }}")
+        .nth(1)
+        .unwrap()
+        .split("{{- else }}")
+        .next()
+        .unwrap();
+    assert!(
+        metrics_on.contains("- --metrics-secure={{ .Values.metrics.secure }}"),
+        "{metrics_on}"
+    );
+    // The ServiceMonitor scrapes https with Prometheus's token when metrics are secure.
+    let monitor = std::fs::read_to_string(chart().join("templates/metrics.yaml")).unwrap();
+    let secure = monitor
+        .split("{{- if .Values.metrics.secure }}")
+        .nth(1)
+        .unwrap()
+        .split("{{- else }}")
+        .next()
+        .unwrap();
+    for line in [
+        "scheme: https",
+        "insecureSkipVerify: true",
+        "bearerTokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token",
+    ] {
+        assert!(secure.contains(line), "{line} missing from\n{secure}");
+    }
+}
+
+#[test]
+fn secure_metrics_rbac_grants_exactly_the_reviews_and_the_reader() {
+    let path = chart().join("templates/metrics-rbac.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("{{- if and .Values.metrics.enabled .Values.metrics.secure }}"));
+    let docs = plain_docs(&path);
+    assert_eq!(docs.len(), 3);
+    let (auth, binding, reader) = (&docs[0], &docs[1], &docs[2]);
+    assert_eq!(auth["kind"], "ClusterRole");
+    assert_eq!(
+        auth["rules"],
+        serde_json::json!([
+            {"apiGroups": ["authentication.k8s.io"], "resources": ["tokenreviews"], "verbs": ["create"]},
+            {"apiGroups": ["authorization.k8s.io"], "resources": ["subjectaccessreviews"], "verbs": ["create"]}
+        ])
+    );
+    assert_eq!(binding["kind"], "ClusterRoleBinding");
+    assert_eq!(binding["roleRef"]["kind"], "ClusterRole");
+    assert_eq!(binding["subjects"][0]["kind"], "ServiceAccount");
+    assert!(
+        text.contains("name: {{ include \"pacto-operator.fullname\" . }}-metrics-auth\nsubjects:")
+    );
+    assert_eq!(reader["kind"], "ClusterRole");
+    assert_eq!(
+        reader["rules"],
+        serde_json::json!([{"nonResourceURLs": ["/metrics"], "verbs": ["get"]}])
+    );
+}
+
+#[test]
+fn the_binary_accepts_every_flag_the_chart_passes() {
+    let deployment = std::fs::read_to_string(chart().join("templates/deployment.yaml")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pacto-operator"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    let mut flags = 0;
+    for line in deployment.lines() {
+        let Some(arg) = line.trim().strip_prefix("- --") else {
+            continue;
+        };
+        let name = arg.split(['=', ' ']).next().unwrap();
+        assert!(
+            help.contains(&format!("--{name}")),
+            "--{name} is passed by the chart but unknown to the binary:\n{help}"
+        );
+        flags += 1;
+    }
+    assert!(flags >= 5, "{flags}");
+    // The Go operator's manager flags that Helm values and Deployment args carry over.
+    for flag in [
+        "--metrics-secure",
+        "--metrics-cert-path",
+        "--metrics-cert-name",
+        "--metrics-cert-key",
+        "--webhook-cert-path",
+        "--webhook-cert-name",
+        "--webhook-cert-key",
+        "--enable-http2",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from\n{help}");
+    }
+}
+
+/// `dashboard.managedByOperator`: the operator, not the chart, deploys the dashboard.
+#[test]
+fn managed_dashboard_values_become_the_go_flags() {
+    let values = yaml(&chart().join("values.yaml"));
+    assert_eq!(values["dashboard"]["managedByOperator"], false);
+    assert_eq!(values["dashboard"]["ociSecret"], "");
+    assert_eq!(values["dashboard"]["ociSecrets"], serde_json::json!([]));
+    let deployment = std::fs::read_to_string(chart().join("templates/deployment.yaml")).unwrap();
+    let managed = deployment
+        .split("{{- if and .Values.dashboard.enabled .Values.dashboard.managedByOperator }}")
+        .nth(1)
+        .expect("the operator flags are gated by dashboard.enabled and managedByOperator");
+    for line in [
+        "- --enable-dashboard\n",
+        "- --dashboard-image={{ .Values.dashboard.image.repository }}:{{ .Values.dashboard.image.tag | default .Chart.AppVersion }}\n",
+        "- --dashboard-oci-secrets={{ join \",\" .Values.dashboard.ociSecrets }}\n",
+        "- --dashboard-oci-secret={{ .Values.dashboard.ociSecret }}\n",
+        "- --dashboard-cpu-request={{ . }}\n",
+        "- --dashboard-memory-request={{ . }}\n",
+        "- --dashboard-cpu-limit={{ . }}\n",
+        "- --dashboard-memory-limit={{ . }}\n",
+    ] {
+        assert!(managed.contains(line), "{line} missing from\n{managed}");
+    }
+    // The list form wins, as in the binary.
+    assert!(
+        managed.find("--dashboard-oci-secrets=").unwrap()
+            < managed.find("--dashboard-oci-secret=").unwrap()
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pacto-operator"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--enable-dashboard",
+        "--dashboard-image",
+        "--dashboard-oci-secret ",
+        "--dashboard-oci-secrets",
+        "--dashboard-cpu-request",
+        "--dashboard-cpu-limit",
+        "--dashboard-memory-request",
+        "--dashboard-memory-limit",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from\n{help}");
+    }
+
+    // The chart renders its own dashboard only when the operator does not; its Service stays
+    // and selects the operator's pods by the Go labels.
+    let dash = std::fs::read_to_string(chart().join("templates/dashboard.yaml")).unwrap();
+    let (own, service) = dash
+        .split_once("{{- if not .Values.dashboard.managedByOperator }}")
+        .unwrap()
+        .1
+        .split_once("{{- end }}\n---\n")
+        .unwrap();
+    for kind in [
+        "kind: ServiceAccount",
+        "kind: ClusterRole\n",
+        "kind: ClusterRoleBinding",
+        "kind: Deployment",
+    ] {
+        assert!(own.contains(kind), "{kind}");
+        assert!(!service.contains(kind), "{kind}");
+    }
+    assert!(service.contains("kind: Service\n"));
+    let managed_selector = service
+        .split("{{- if .Values.dashboard.managedByOperator }}")
+        .nth(1)
+        .unwrap()
+        .split("{{- else }}")
+        .next()
+        .unwrap();
+    let selector = pacto_operator::dashboard::selector_labels();
+    assert_eq!(selector.len(), 2);
+    for (k, v) in selector {
+        assert!(managed_selector.contains(&format!("{k}: {v}\n")), "{k}");
+    }
+}
+
+/// The built-in dashboard image is the chart's (same repository, tag = appVersion).
+#[test]
+fn operator_default_dashboard_image_matches_the_chart() {
+    if option_env!("PACTO_DASHBOARD_IMAGE").is_some() {
+        println!("skipped: the image was set at build time (PACTO_DASHBOARD_IMAGE)");
+        return;
+    }
+    let values = yaml(&chart().join("values.yaml"));
+    let chart_yaml = yaml(&chart().join("Chart.yaml"));
+    assert_eq!(
+        pacto_operator::dashboard::default_image(),
+        format!(
+            "{}:{}",
+            values["dashboard"]["image"]["repository"].as_str().unwrap(),
+            chart_yaml["appVersion"].as_str().unwrap()
+        )
+    );
+}
+
+/// The extra RBAC of the operator-managed dashboard covers every object the operator applies
+/// or deletes, by name wherever RBAC allows it, and nothing else.
+#[test]
+fn managed_dashboard_rbac_is_scoped_to_its_objects() {
+    use pacto_operator::dashboard::{NAME, SECRET_NAME};
+    let path = chart().join("templates/dashboard-rbac.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("{{- if .Values.dashboard.managedByOperator }}"));
+    assert!(text.contains("resourceNames: [{{ .Release.Namespace | quote }}]"));
+    let docs = plain_docs(&path);
+    let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]
+    );
+    // (group, resource, verb) → the names it is limited to (empty: any name).
+    let mut grants: Vec<(String, String, String, Vec<String>)> = Vec::new();
+    for role in [&docs[0], &docs[2]] {
+        for r in role["rules"].as_array().unwrap() {
+            let names: Vec<String> = r["resourceNames"]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+                .unwrap_or_default();
+            for g in r["apiGroups"].as_array().unwrap() {
+                for res in r["resources"].as_array().unwrap() {
+                    for v in r["verbs"].as_array().unwrap() {
+                        let v = v.as_str().unwrap();
+                        assert!(v != "*" && res != "*", "{r}");
+                        // Only create may go without names (RBAC cannot restrict it).
+                        assert!(
+                            v == "create" || !names.is_empty() || res == "namespaces",
+                            "{r}"
+                        );
+                        grants.push((
+                            g.as_str().unwrap().to_string(),
+                            res.as_str().unwrap().to_string(),
+                            v.to_string(),
+                            names.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    let has = |g: &str, res: &str, v: &str, name: &str| {
+        grants.iter().any(|(gg, rr, vv, nn)| {
+            gg == g && rr == res && vv == v && (nn.is_empty() || nn.iter().any(|n| n == name))
+        })
+    };
+    for (g, res, name) in [
+        ("", "serviceaccounts", NAME),
+        ("", "services", NAME),
+        ("", "secrets", SECRET_NAME),
+        ("apps", "deployments", NAME),
+        ("rbac.authorization.k8s.io", "clusterroles", NAME),
+        ("rbac.authorization.k8s.io", "clusterrolebindings", NAME),
+    ] {
+        for v in ["create", "patch", "get", "delete"] {
+            assert!(has(g, res, v, name), "{v} {g}/{res} {name}");
+        }
+        // Nothing beyond that: no list, watch, update, escalate or bind.
+        for v in [
+            "list",
+            "watch",
+            "update",
+            "deletecollection",
+            "escalate",
+            "bind",
+        ] {
+            assert!(!has(g, res, v, name), "{v} {g}/{res}");
+        }
+    }
+    // Namespaced objects are granted in the release namespace only (a Role), the namespace is
+    // only read.
+    assert!(docs[0]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|x| { x == "namespaces" || x == "clusterroles" || x == "clusterrolebindings" })));
+    assert!(grants
+        .iter()
+        .filter(|(_, r, _, _)| r == "namespaces")
+        .all(|(_, _, v, _)| v == "get"));
+    assert_eq!(docs[1]["roleRef"]["kind"], "ClusterRole");
+    assert_eq!(docs[3]["roleRef"]["kind"], "Role");
+}

@@ -35,12 +35,15 @@ impl Recorded {
 }
 
 type FailRule = Box<dyn Fn(&str, &str) -> Option<u16> + Send + Sync>;
+/// `(method, path, body)` → `Some((code, answer))` to answer a request (see `FakeApi::respond`).
+type Responder = Box<dyn Fn(&str, &str, &Value) -> Option<(u16, Value)> + Send + Sync>;
 
 #[derive(Default)]
 struct State {
     objects: BTreeMap<String, Value>,
     requests: Vec<Recorded>,
     fail: Vec<FailRule>,
+    responders: Vec<Responder>,
     /// Collection path → queued watch events (`{"type": …, "object": …}`).
     watch_events: BTreeMap<String, Vec<Value>>,
 }
@@ -86,6 +89,16 @@ impl FakeApi {
         self.lock()
             .fail
             .push(Box::new(move |m, p| rule(m, p).then_some(code)));
+    }
+
+    /// Answer requests for which `rule(method, path, body)` returns `Some((code, answer))` with
+    /// that JSON instead of the object store (checked after `fail`): e.g. TokenReview and
+    /// SubjectAccessReview POSTs, which the API server answers without storing anything.
+    pub fn respond(
+        &self,
+        rule: impl Fn(&str, &str, &Value) -> Option<(u16, Value)> + Send + Sync + 'static,
+    ) {
+        self.lock().responders.push(Box::new(rule));
     }
 
     /// Queue a watch event (`ADDED`, `MODIFIED`, `DELETED`) for the next watch of `collection`
@@ -153,6 +166,13 @@ impl FakeApi {
         if let Some(code) = st.fail.iter().find_map(|f| f(&method, &path)) {
             return status(code, "injected failure");
         }
+        if let Some((code, answer)) = st.responders.iter().find_map(|r| r(&method, &path, &body)) {
+            return Response::builder()
+                .status(code)
+                .header("content-type", "application/json")
+                .body(Body::from(serde_json::to_vec(&answer).unwrap()))
+                .unwrap();
+        }
         let (obj_path, sub_status) = match path.strip_suffix("/status") {
             Some(p) => (p.to_string(), true),
             None => (path.clone(), false),
@@ -219,6 +239,11 @@ impl FakeApi {
                 st.objects.insert(path, body.clone());
                 ok(body)
             }
+            // Dashboard cleanup: delete one object (the DeleteOptions body is recorded).
+            "DELETE" => match st.objects.remove(&path) {
+                Some(o) => ok(o),
+                None => status(404, "not found"),
+            },
             _ => status(405, "method not allowed"),
         }
     }
@@ -257,8 +282,13 @@ impl FakeApi {
 
 fn looks_like_object(path: &str) -> bool {
     match path.split_once("/namespaces/") {
-        Some((_, rest)) => rest.split('/').count() == 3,
-        None => false,
+        // `ns/kind/name`, or `/api/v1/namespaces/<name>` (a Namespace).
+        Some((_, rest)) => matches!(rest.split('/').count(), 1 | 3),
+        // Cluster-scoped objects: `/apis/g/v/kind/name`, `/api/v1/kind/name`.
+        None => {
+            let n = path.split('/').count();
+            (path.starts_with("/apis/") && n == 6) || (path.starts_with("/api/") && n == 5)
+        }
     }
 }
 
@@ -291,6 +321,7 @@ fn ok(v: Value) -> Response<Body> {
 
 fn status(code: u16, msg: &str) -> Response<Body> {
     let reason = match code {
+        403 => "Forbidden",
         404 => "NotFound",
         409 => "AlreadyExists",
         _ => "InternalError",
