@@ -2,7 +2,7 @@
 // Run by pacto-cli/tests/dashboard.rs. Environment:
 //   PLAYWRIGHT_CORE  path of the playwright-core package     CHROMIUM  the browser binary
 //   DASHBOARD_URL    the running dashboard (http://127.0.0.1:PORT/)
-//   MODE             demo | hostile | runtime | reload | load
+//   MODE             demo | hostile | runtime | reload | load | traces
 //   SHOTS            directory for screenshots (optional)
 // Prints one JSON object with the measured facts; exits 1 with a message when a check fails.
 'use strict';
@@ -373,6 +373,11 @@ async function hostile(page) {
   await visit(`#/services/${encodeURIComponent(evil.name)}`, '#service-name');
   const title = await page.locator('#service-name').innerText();
   check(title.includes('<script>'), 'the detail title shows the name as text');
+  // With a hostile trace file (`--traces`), trace names are text too.
+  if ((await getJson('/api/graph')).traffic) {
+    await page.waitForSelector('#traffic-view');
+    check((await page.locator('#traffic-view').innerText()).includes("onerror=\"window.__pwned='trace'"), 'trace names are shown as text');
+  }
   check((await page.locator('#interfaces').innerText()).includes("onerror"), 'operation summaries are text');
   // The docs frame is sandboxed and served with a script-free CSP.
   await page.waitForSelector('iframe.docframe');
@@ -425,6 +430,56 @@ async function runtime(page) {
 // (served with --refresh 1) and the open view picks it up on the next 10 s tick, without
 // taking the focus or caret from the filter being typed in. The page's timers run on
 // Playwright's clock, so the ticks are deterministic.
+// Observed traffic (`--traces`): undeclared calls drawn dashed and labelled on the graph,
+// declared-but-unobserved edges marked, and the detail page's "Observed traffic" block.
+async function traces(page) {
+  const graph = await getJson('/api/graph');
+  check(graph.traffic && graph.traffic.available, 'the trace file is loaded');
+  const ids = new Set(graph.nodes.map((n) => n.id));
+  const drawable = graph.undeclared.filter((u) => ids.has(u.callerId) && ids.has(u.calleeId));
+  check(drawable.length > 0, 'the fixture has an undeclared call between known services');
+  let unobserved = 0;
+  for (const n of graph.nodes) for (const e of n.edges) if (ids.has(e.targetId) && e.observed === false) unobserved++;
+  const got = await graphReady(page);
+  const want = expectedGraph(graph);
+  check(got.edges === want.edges + drawable.length, `graph edges ${got.edges} = ${want.edges} declared + ${drawable.length} undeclared`);
+  const und = page.locator('svg#graph line.edge.undeclared');
+  check(await und.count() === drawable.length, `${drawable.length} undeclared edges drawn`);
+  const dash = await und.first().evaluate((el) => getComputedStyle(el).strokeDasharray);
+  check(dash && dash !== 'none', `undeclared edges are dashed: ${dash}`);
+  const labels = await page.locator('svg#graph text.edge-label').allTextContents();
+  check(labels.length === drawable.length && labels.every((l) => l === 'observed, undeclared'), `edge labels: ${labels}`);
+  const title = await und.first().locator('title').textContent();
+  const u = drawable[0];
+  check(title.includes(`${u.caller} → ${u.callee}`) && title.includes('observed, undeclared'), `edge title: ${title}`);
+  check(await page.locator('svg#graph line.edge.unobserved').count() === unobserved, `${unobserved} declared edges marked not observed`);
+  const summary = await page.locator('#traffic-summary').innerText();
+  check(summary.includes(`${graph.traffic.declaredObserved} of ${graph.traffic.declaredObserved + graph.traffic.declaredUnobserved}`), `summary: ${summary}`);
+  check((await page.locator('.legend').first().innerText()).includes('observed, undeclared'), 'the legend explains the dashed edges');
+  await shot(page, 'traces-graph');
+  // The caller's detail page: the difference is listed.
+  await page.goto(`${base}/#/services/${encodeURIComponent(u.caller)}`);
+  await detailShown(page, u.caller);
+  await page.waitForSelector('#traffic-view');
+  const diffs = await page.locator('#traffic-differences').innerText();
+  check(diffs.includes(u.callee) && diffs.includes('but not declared'), `differences of ${u.caller}: ${diffs}`);
+  const observedRows = await page.locator('#traffic-observed tbody tr').count();
+  check(observedRows === graph.undeclared.filter((x) => x.caller === u.caller).length
+    + graph.nodes.find((n) => n.id === u.caller).edges.filter((e) => e.observed === true).length, `observed rows of ${u.caller}: ${observedRows}`);
+  await page.locator('#traffic').scrollIntoViewIfNeeded();
+  await shot(page, 'traces-detail');
+  // A service with a declared dependency the traces never show.
+  const quiet = graph.nodes.find((n) => n.edges.some((e) => e.observed === false));
+  const target = quiet.edges.find((e) => e.observed === false).targetName;
+  await page.goto(`${base}/#/services/${encodeURIComponent(quiet.id)}`);
+  await detailShown(page, quiet.id);
+  await page.waitForSelector('#traffic-view');
+  const quietDiffs = await page.locator('#traffic-differences').innerText();
+  check(quietDiffs.includes(target) && quietDiffs.includes('never called'), `differences of ${quiet.id}: ${quietDiffs}`);
+  check((await page.locator('#traffic-expected').innerText()).includes('not observed'), 'the expected dependency is marked not observed');
+  facts.traces = { undeclared: drawable.length, unobserved, dash, caller: u.caller, quiet: quiet.id };
+}
+
 async function reload(page) {
   const RELOAD_MS = 10000;
   const src = await getJson('/api/sources');
@@ -526,6 +581,7 @@ async function load(page) {
     else if (mode === 'hostile') await hostile(page);
     else if (mode === 'runtime') await runtime(page);
     else if (mode === 'reload') await reload(page);
+    else if (mode === 'traces') await traces(page);
     else await load(page);
     check(dialogs.length === 0, `dialogs opened: ${JSON.stringify(dialogs)}`);
     check(errors.length === 0, `page errors: ${JSON.stringify(errors)}`);

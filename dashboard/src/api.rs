@@ -598,7 +598,13 @@ async fn service_refs(State(s): State<AppState>, Path(name): Path<String>) -> Re
 }
 
 async fn capabilities(State(s): State<AppState>) -> Response {
-    json_value(&json!({"fleet": true, "impact": true, "observed": false,
+    let observed = s
+        .dashboard
+        .snapshot()
+        .observed
+        .as_ref()
+        .is_some_and(|o| o.available);
+    json_value(&json!({"fleet": true, "impact": true, "observed": observed,
         "resolve": s.dashboard.has_resolver(), "diagnostics": s.dashboard.config.diagnostics}))
 }
 

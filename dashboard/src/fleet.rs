@@ -55,7 +55,16 @@ fn envelope(snap: &Snapshot) -> Map<String, Value> {
     {
         limitations.push("No runtime source: no targets (deployments) are known.".into());
     }
-    limitations.push("No observed traffic: only expected (declared) dependencies.".into());
+    match &snap.observed {
+        None => {
+            limitations.push("No observed traffic: only expected (declared) dependencies.".into())
+        }
+        Some(o) if !o.available => limitations.push(format!(
+            "Observed traffic unavailable: {}; only expected (declared) dependencies.",
+            o.reason
+        )),
+        Some(_) => {}
+    }
     let mut m = Map::new();
     m.insert("schema".into(), json!(SCHEMA));
     m.insert("snapshotId".into(), json!(snap.id));
@@ -157,8 +166,26 @@ fn edges(s: &Service) -> Vec<Value> {
     s.edges
         .iter()
         .map(|e| {
-            json!({"from": s.name, "to": e.target_id, "type": e.kind, "required": e.required,
-                "compatibility": e.compatibility, "resolved": e.resolved, "knowledge": "expected"})
+            let mut v = json!({"from": s.name, "to": e.target_id, "type": e.kind, "required": e.required,
+                "compatibility": e.compatibility, "resolved": e.resolved, "knowledge": "expected"});
+            if let (Some(o), Some(n)) = (e.observed, e.observed_calls) {
+                v["observed"] = json!(o);
+                v["observedCalls"] = json!(n);
+            }
+            v
+        })
+        .collect()
+}
+
+/// Observed calls no dependency declares (`--traces`), as `observed` knowledge edges.
+fn undeclared_edges(snap: &Snapshot) -> Vec<Value> {
+    snap.observed
+        .iter()
+        .flat_map(|o| o.undeclared.iter())
+        .map(|u| {
+            json!({"from": u.caller, "to": u.callee, "type": "traffic", "required": false,
+                "compatibility": "", "resolved": u.callee_known, "knowledge": "observed",
+                "observedCalls": u.calls})
         })
         .collect()
 }
@@ -187,7 +214,8 @@ async fn snapshot(State(s): State<AppState>) -> Response {
         let services: Vec<Value> = snap.services.values().map(summary).collect();
         let revs: Vec<Value> = snap.services.values().flat_map(revisions).collect();
         let tgts: Vec<Value> = snap.services.values().flat_map(targets).collect();
-        let all_edges: Vec<Value> = snap.services.values().flat_map(edges).collect();
+        let mut all_edges: Vec<Value> = snap.services.values().flat_map(edges).collect();
+        all_edges.extend(undeclared_edges(&snap));
         json_value(&with(
             envelope(&snap),
             json!({"services": services, "revisions": revs, "targets": tgts, "edges": all_edges}),
@@ -447,6 +475,35 @@ fn find_revision(snap: &Snapshot, key: &str) -> Result<(String, String), Box<Res
     }
 }
 
+/// The observed callers of a service (`--traces`), for the impact answer when asked for.
+fn observed_impact(snap: &Snapshot, name: &str, requested: bool) -> Value {
+    match &snap.observed {
+        None => json!({"included": false, "available": false, "requested": requested,
+            "reason": "no observed-traffic source is configured"}),
+        Some(o) if !o.available => json!({"included": false, "available": false,
+            "requested": requested, "reason": o.reason}),
+        Some(_) if !requested => json!({"included": false, "available": true,
+            "requested": false, "reason": "includeObserved=true adds the observed callers"}),
+        Some(o) => {
+            let callers: Vec<Value> = o
+                .edges
+                .iter()
+                .filter(|((_, b), _)| b == name)
+                .map(|((a, _), n)| {
+                    let declared = snap.services.get(a).is_some_and(|f| {
+                        f.edges
+                            .iter()
+                            .any(|e| e.kind == "dependency" && e.target_name == name)
+                    });
+                    json!({"name": a, "calls": n, "declared": declared})
+                })
+                .collect();
+            json!({"included": true, "available": true, "requested": true, "reason": "",
+                "callers": callers})
+        }
+    }
+}
+
 async fn impact(State(s): State<AppState>, Query(q): Query<ImpactQuery>) -> Response {
     blocking(move || {
         let snap = s.dashboard.snapshot();
@@ -506,9 +563,7 @@ async fn impact(State(s): State<AppState>, Query(q): Query<ImpactQuery>) -> Resp
                 "changes": d.changes,
                 "consumers": consumers,
                 "blastRadius": svc.blast_radius,
-                "observed": {"included": false, "available": false,
-                    "requested": q.include_observed.unwrap_or(false),
-                    "reason": "no observed-traffic source is configured"},
+                "observed": observed_impact(&snap, &old_name, q.include_observed.unwrap_or(false)),
             }),
         ))
     })

@@ -6,6 +6,8 @@
 //! * [`snapshot`]: the merge of all sources, the global graph, blast radius and insights;
 //! * [`views`]: the JSON answers; [`api`]: the axum router with its security headers;
 //! * [`fleet`]: the `/api/fleet/*` views (services, revisions and targets kept apart);
+//! * [`traces`]: observed traffic from an OTLP/JSON trace file (`--traces`), shown next to the
+//!   declared dependencies;
 //! * [`ui`]: the browser app (plain ES modules, CSS and a vendored D3), embedded in the binary.
 //!
 //! The server never writes contract content anywhere. Its only `POST`s (`/api/refresh`,
@@ -18,6 +20,7 @@ pub mod k8s;
 pub mod openapi;
 pub mod snapshot;
 pub mod source;
+pub mod traces;
 pub mod ui;
 pub mod views;
 
@@ -53,6 +56,9 @@ pub struct Config {
     pub diagnostics: bool,
     /// The one other origin allowed to read the API (`--cors-origin`, GET/HEAD only).
     pub cors_origin: Option<String>,
+    /// An OTLP/JSON trace file whose observed calls are shown next to the declared
+    /// dependencies (`--traces`); re-read on refresh when it changes.
+    pub traces: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -67,6 +73,7 @@ impl Default for Config {
             refresh: Duration::from_secs(10),
             diagnostics: false,
             cors_origin: None,
+            traces: None,
         }
     }
 }
@@ -86,6 +93,7 @@ pub struct Dashboard {
     oci: Mutex<Option<Arc<OciSource>>>,
     runtime: Option<Arc<dyn RuntimeSource>>,
     registry: Option<Arc<Registry>>,
+    traces: Option<Arc<traces::TraceFile>>,
     detected: Mutex<Vec<Detected>>,
     snapshot: RwLock<Arc<Snapshot>>,
     next_id: AtomicU64,
@@ -240,11 +248,27 @@ impl Dashboard {
                 enabled: false,
             }),
         }
+        // Observed traffic: read now, so a broken file is reported before the server starts.
+        let traces = config.traces.clone().map(|p| {
+            let t = Arc::new(traces::TraceFile::new(p));
+            let (reason, enabled) = match t.read() {
+                Ok(read) => (traces::describe(&read), true),
+                Err(e) => (e.to_string(), false),
+            };
+            detected.push(Detected {
+                kind: SourceKind::Traces,
+                location: t.path().display().to_string(),
+                reason,
+                enabled,
+            });
+            t
+        });
         Dashboard {
             sources,
             oci: Mutex::new(oci),
             runtime,
             registry,
+            traces,
             detected: Mutex::new(detected),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             next_id: AtomicU64::new(1),
@@ -257,6 +281,15 @@ impl Dashboard {
     /// What detection found, enabled or not.
     pub fn detected(&self) -> Vec<Detected> {
         lock(&self.detected).clone()
+    }
+
+    /// Read the trace file (`--traces`) now: the command refuses to start on a file it cannot
+    /// use (missing, too large, malformed: located by line and column). `Ok` without one.
+    pub fn check_traces(&self) -> Result<(), traces::TraceError> {
+        match &self.traces {
+            Some(t) => t.read().map(|_| ()),
+            None => Ok(()),
+        }
     }
 
     /// Whether any source is active (the command refuses to start otherwise).
@@ -291,6 +324,9 @@ impl Dashboard {
     pub fn refresh_now(&self) -> Arc<Snapshot> {
         for s in self.all_sources() {
             s.invalidate();
+        }
+        if let Some(t) = &self.traces {
+            t.invalidate();
         }
         self.refresh()
     }
@@ -356,8 +392,22 @@ impl Dashboard {
                 )
             }))
             .collect();
+        let traffic = self.traces.as_ref().map(|t| {
+            (
+                t.path().display().to_string(),
+                t.read().map_err(|e| e.to_string()),
+            )
+        });
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let snap = Arc::new(snapshot::build(id, Inputs { scans, runtime }, meta));
+        let snap = Arc::new(snapshot::build(
+            id,
+            Inputs {
+                scans,
+                runtime,
+                traffic,
+            },
+            meta,
+        ));
         *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = snap.clone();
         snap
     }
@@ -478,6 +528,11 @@ impl Dashboard {
             .map_err(|e| ResolveError::Invalid(format!("invalid bundle {reference}: {e}")))
     }
 
+    /// Whether a trace file is configured (`--traces`).
+    pub fn has_traces(&self) -> bool {
+        self.traces.is_some()
+    }
+
     /// Whether `POST /api/resolve` and `POST /api/versions` can reach a registry.
     pub fn has_resolver(&self) -> bool {
         self.registry.is_some()
@@ -495,7 +550,7 @@ impl Dashboard {
             Some(r) => r.diagnostics(),
             None => self.k8s_detection.clone(),
         };
-        serde_json::json!({
+        let mut v = serde_json::json!({
             "snapshotId": snap.id,
             "asOf": snap.built_at,
             "detected": detected,
@@ -510,7 +565,11 @@ impl Dashboard {
                 "repositories": lock(&self.oci).as_ref().map(|o| o.repos().to_vec()).unwrap_or_default(),
                 "resolver": self.registry.is_some(),
             },
-        })
+        });
+        if let (Some(t), Some(c)) = (&self.traces, v.get_mut("config")) {
+            c["traces"] = serde_json::json!(t.path().display().to_string());
+        }
+        v
     }
 }
 

@@ -80,7 +80,10 @@ fn fleet_paths() -> Value {
                 fleet(json!({"old": {"type": "object"}, "new": {"type": "object"}, "classification": {"enum": ["NON_BREAKING", "POTENTIAL_BREAKING", "BREAKING"]},
                     "changeCount": {"type": "integer"}, "changes": arr(json!({"type": "object"})), "consumers": arr(json!({"type": "object", "properties": {
                         "name": {"type": "string"}, "required": {"type": "boolean"}, "compatibility": {"type": "string"}, "satisfiedByNew": {"type": ["boolean", "null"]}}})),
-                    "blastRadius": {"type": "integer"}, "observed": {"type": "object"}})))
+                    "blastRadius": {"type": "integer"}, "observed": {"type": "object", "properties": {"included": {"type": "boolean"}, "available": {"type": "boolean"},
+                        "requested": {"type": "boolean"}, "reason": {"type": "string"},
+                        "callers": arr(json!({"type": "object", "description": "With --traces and includeObserved=true: the observed callers of the old service.", "properties": {
+                            "name": {"type": "string"}, "calls": {"type": "integer"}, "declared": {"type": "boolean"}}}))}}})))
     })
 }
 
@@ -125,8 +128,42 @@ fn other_schemas() -> Value {
             "Target": {"type": "object", "properties": {"key": {"type": "string"}, "scope": {"type": "string"}, "kind": {"type": "string"}, "name": {"type": "string"},
                 "service": {"type": "string"}, "version": {"type": "string"}, "contractStatus": {"type": "string"},
                 "revisionLink": {"type": "object", "properties": {"certainty": {"enum": ["exact", "inferred", "ambiguous", "unresolved"]}, "revision": {"type": ["string", "null"]}, "retrievable": {"type": "boolean"}}}}},
-            "FleetEdge": {"type": "object", "properties": {"from": {"type": "string"}, "to": {"type": "string"}, "type": {"enum": ["dependency", "reference"]},
-                "required": {"type": "boolean"}, "compatibility": {"type": "string"}, "resolved": {"type": "boolean"}, "knowledge": {"enum": ["expected", "observed"]}}}
+            "FleetEdge": {"type": "object", "properties": {"from": {"type": "string"}, "to": {"type": "string"}, "type": {"enum": ["dependency", "reference", "traffic"]},
+                "required": {"type": "boolean"}, "compatibility": {"type": "string"}, "resolved": {"type": "boolean"}, "knowledge": {"enum": ["expected", "observed"]},
+                "observed": {"type": "boolean", "description": "Expected dependency edges, only with --traces: whether the traces show the call."},
+                "observedCalls": {"type": "integer", "description": "Only with --traces: the calls the traces show."}}},
+            "TrafficSummary": {"type": "object", "description": "Only with --traces: what the trace file gave, or why it is unavailable.", "properties": {
+                "available": {"type": "boolean", "description": "Whether the last read succeeded; when false no edge carries observed."},
+                "file": {"type": "string"}, "reason": {"type": "string", "description": "Why it is unavailable (empty when available)."},
+                "spans": {"type": "integer", "description": "Spans read, of any kind."},
+                "edgeSpans": {"type": "integer", "description": "CLIENT and PRODUCER spans counted on an edge."},
+                "skippedSpans": {"type": "integer", "description": "CLIENT and PRODUCER spans without service.name or peer.service, self-calls, overlong names."},
+                "droppedSpans": {"type": "integer", "description": "Spans of further edges dropped at the edge cap."},
+                "truncated": {"type": "boolean", "description": "Whether the edge cap was reached."},
+                "edgeCount": {"type": "integer", "description": "Distinct observed caller -> callee edges."},
+                "declaredObserved": {"type": "integer", "description": "Declared dependency edges the traces show."},
+                "declaredUnobserved": {"type": "integer", "description": "Declared dependency edges the traces never show."},
+                "undeclaredCount": {"type": "integer", "description": "Observed edges no dependency declares."}}},
+            "UndeclaredEdge": {"type": "object", "properties": {"caller": {"type": "string"}, "callee": {"type": "string"}, "calls": {"type": "integer"},
+                "callerKnown": {"type": "boolean", "description": "Whether the caller is a service of the snapshot."},
+                "calleeKnown": {"type": "boolean", "description": "Whether the callee is a service of the snapshot."},
+                "callerId": {"type": ["string", "null"], "description": "The graph node of the caller, if there is one."},
+                "calleeId": {"type": ["string", "null"], "description": "The graph node of the callee (a service, or an external node already declared), if there is one."}}},
+            "ServiceTraffic": {"type": "object", "description": "Only with --traces: Expected dependencies / Observed traffic / Differences of the service.", "properties": {
+                "available": {"type": "boolean"}, "reason": {"type": "string"},
+                "expected": arr(json!({"type": "object", "description": "A declared dependency and what the traces show of it.", "properties": {
+                    "name": {"type": "string"}, "targetId": {"type": "string"}, "required": {"type": "boolean"},
+                    "observed": {"type": ["boolean", "null"]}, "calls": {"type": ["integer", "null"]}}})),
+                "observed": arr(r("ObservedCall")), "callers": arr(r("ObservedCall")),
+                "differences": {"type": "object", "properties": {
+                    "undeclared": arr(json!({"type": "object", "description": "Called, but not declared.", "properties": {
+                        "name": {"type": "string"}, "calls": {"type": "integer"}, "known": {"type": "boolean"}}})),
+                    "unobserved": arr(json!({"type": "object", "description": "Declared, but never called in the traces.", "properties": {
+                        "name": {"type": "string"}, "targetId": {"type": "string"}, "required": {"type": "boolean"}}}))}}}},
+            "ObservedCall": {"type": "object", "description": "Observed calls to (observed) or from (callers) another service.", "properties": {
+                "name": {"type": "string"}, "calls": {"type": "integer"},
+                "declared": {"type": "boolean", "description": "Whether the caller's contract declares the dependency."},
+                "known": {"type": "boolean", "description": "Whether the other end is a service of the snapshot."}}}
     })
 }
 
@@ -178,7 +215,7 @@ fn base() -> Value {
         },
         "components": {"schemas": {
             "Problem": {"type": "object", "properties": {"title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}}},
-            "Source": {"type": "object", "properties": {"type": {"enum": ["local", "oci", "cache", "k8s"]}, "enabled": {"type": "boolean"},
+            "Source": {"type": "object", "properties": {"type": {"enum": ["local", "oci", "cache", "k8s", "traces"]}, "enabled": {"type": "boolean"},
                 "state": {"enum": ["ok", "degraded", "disabled"]}, "reason": {"type": "string"}, "location": {"type": "string"},
                 "problems": arr(json!({"type": "string"})), "serviceCount": {"type": "integer"}}},
             "Sources": {"type": "object", "properties": {"sources": arr(r("Source")), "detected": arr(json!({"type": "object"})), "discovering": {"type": "boolean"}}},
@@ -205,16 +242,22 @@ fn base() -> Value {
                 "validation": {"type": "object", "properties": {"valid": {"type": "boolean"}, "errors": arr(json!({"type": "object"})), "warnings": arr(json!({"type": "object"}))}},
                 "docs": arr(json!({"type": "object"})), "sbom": {"type": ["object", "null"]}, "versions": arr(r("Version")),
                 "runtimeState": {"type": ["object", "null"]}, "runtimeDiff": arr(json!({"type": "object"})), "insights": arr(json!({"type": "object"})),
-                "sectionMeta": {"type": "object", "additionalProperties": r("SectionMeta")}, "readiness": r("Readiness")}},
+                "sectionMeta": {"type": "object", "additionalProperties": r("SectionMeta")}, "readiness": r("Readiness"),
+                "traffic": r("ServiceTraffic")}},
             "Version": {"type": "object", "properties": {"version": {"type": "string"}, "ref": {"type": "string"}, "contractHash": {"type": ["string", "null"]},
                 "createdAt": {"type": ["integer", "null"]}, "source": {"type": "string"}, "classification": {"type": ["string", "null"]},
                 "isCurrent": {"type": "boolean"}, "fetched": {"type": "boolean"}}},
             "Dependent": {"type": "object", "properties": {"name": {"type": "string"}, "version": {"type": ["string", "null"]}, "contractStatus": {"type": ["string", "null"]},
                 "required": {"type": "boolean"}, "compatibility": {"type": "string"}}},
-            "GlobalGraph": {"type": "object", "properties": {"nodes": arr(json!({"type": "object", "properties": {
+            "GlobalGraph": {"type": "object", "required": ["nodes"], "properties": {"nodes": arr(json!({"type": "object", "properties": {
                 "id": {"type": "string"}, "serviceName": {"type": "string"}, "status": {"type": "string"}, "version": {"type": "string"},
                 "edges": arr(json!({"type": "object", "properties": {"targetId": {"type": "string"}, "required": {"type": "boolean"},
-                    "compatibility": {"type": "string"}, "resolved": {"type": "boolean"}, "type": {"enum": ["dependency", "reference"]}}}))}}))}},
+                    "compatibility": {"type": "string"}, "resolved": {"type": "boolean"}, "type": {"enum": ["dependency", "reference"]},
+                    "observed": {"type": "boolean", "description": "Dependency edges, only with --traces: whether the traces show this call."},
+                    "observedCalls": {"type": "integer", "description": "With observed: the calls the traces show (0 when not observed)."}}}))}})),
+                "traffic": r("TrafficSummary"),
+                "undeclared": {"type": "array", "description": "Only with --traces: observed calls no dependency declares (never part of a node's edges).",
+                    "items": r("UndeclaredEdge")}}},
             "DiffResult": {"type": "object", "properties": {"from": {"type": "object"}, "to": {"type": "object"},
                 "classification": {"enum": ["NON_BREAKING", "POTENTIAL_BREAKING", "BREAKING"]},
                 "changes": arr(json!({"type": "object", "properties": {"path": {"type": "string"}, "type": {"enum": ["added", "removed", "modified"]},

@@ -3,6 +3,7 @@
 
 use crate::k8s::{condition_severity, RuntimeInfo};
 use crate::source::{sort_versions_desc, Loaded, Scan, SourceKind};
+use crate::traces::Traffic;
 use pacto_core::graph::oci_ref_name;
 use pacto_core::registry::{parse_dependency_ref, RefScheme};
 use pacto_core::version::{highest_matching, Constraint, Version};
@@ -58,6 +59,13 @@ pub struct DepEdge {
     /// For `reference` edges: `config` or `policy`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ref_type: Option<&'static str>,
+    /// For `dependency` edges, when a trace file is loaded (`--traces`): whether the traces
+    /// show the caller calling the target. Absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed: Option<bool>,
+    /// With `observed`: how many calls the traces show (0 when not observed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub observed_calls: Option<u64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -124,6 +132,8 @@ pub struct Snapshot {
     pub externals: BTreeMap<String, External>,
     /// Image-name aliases of services (for ref resolution).
     pub aliases: HashMap<String, String>,
+    /// Observed traffic (`--traces`); `None` when no trace file is configured.
+    pub observed: Option<Observed>,
     /// Pre-rendered answers of the hot endpoints.
     pub services_json: Prebuilt,
     pub graph_json: Prebuilt,
@@ -135,6 +145,44 @@ pub struct Inputs {
     /// Contract sources in priority order, with their scan results.
     pub scans: Vec<(SourceKind, Result<Scan, String>)>,
     pub runtime: Option<Result<Vec<RuntimeInfo>, String>>,
+    /// The trace file (`--traces`): where it is and what its last read gave.
+    pub traffic: Option<(String, Result<Arc<Traffic>, String>)>,
+}
+
+/// An observed call with no declared dependency behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Undeclared {
+    pub caller: String,
+    pub callee: String,
+    pub calls: u64,
+    /// Whether the caller is a service of the snapshot.
+    pub caller_known: bool,
+    /// Whether the callee is a service of the snapshot.
+    pub callee_known: bool,
+}
+
+/// Observed traffic next to the declared dependencies (spec §5.7 "Expected dependencies /
+/// Observed traffic / Differences").
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    /// Whether the last read of the trace file succeeded. When it did not, no edge says
+    /// anything about traffic.
+    pub available: bool,
+    /// The trace file.
+    pub file: String,
+    /// Why it is unavailable.
+    pub reason: String,
+    /// What the read counted.
+    pub stats: Traffic,
+    /// Calls per (caller, callee), trace names mapped to service names where they match one
+    /// (exactly or through an image alias), sorted; no self-calls.
+    pub edges: BTreeMap<(String, String), u64>,
+    /// Declared dependency edges the traces show, and those they do not.
+    pub declared_observed: usize,
+    pub declared_unobserved: usize,
+    /// Observed edges no dependency declares, sorted by caller then callee.
+    pub undeclared: Vec<Undeclared>,
 }
 
 fn owner_display(l: &Loaded) -> String {
@@ -496,6 +544,8 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
                 problem,
                 kind: "dependency",
                 ref_type: None,
+                observed: None,
+                observed_calls: None,
             });
         }
         // Configuration and policy references (reference edges, no self-references).
@@ -513,6 +563,8 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
                     problem: None,
                     kind: "reference",
                     ref_type: Some(ref_type),
+                    observed: None,
+                    observed_calls: None,
                 });
             }
         }
@@ -559,8 +611,14 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
         deps.sort();
         s.dependents = deps;
     }
+    let observed = inputs
+        .traffic
+        .map(|(file, t)| fold_traffic(file, t, &mut services, &aliases, &mut sources));
     for s in services.values_mut() {
         assess(s);
+    }
+    if let Some(o) = observed.as_ref().filter(|o| o.available) {
+        traffic_insights(o, &mut services);
     }
 
     let built_at = std::time::SystemTime::now()
@@ -581,12 +639,149 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
         services,
         externals,
         aliases,
+        observed,
         ..Snapshot::default()
     };
     snap.services_json = to_bytes(&crate::views::services(&snap));
     snap.graph_json = to_bytes(&crate::views::graph(&snap));
     snap.overview_json = to_bytes(&crate::views::overview(&snap));
     snap
+}
+
+/// A trace name as a service of the snapshot: exact, else an image-name alias.
+fn observed_name(
+    name: &str,
+    services: &BTreeMap<String, Service>,
+    aliases: &HashMap<String, String>,
+) -> (String, bool) {
+    if services.contains_key(name) {
+        return (name.to_string(), true);
+    }
+    match aliases.get(name) {
+        Some(a) => (a.clone(), true),
+        None => (name.to_string(), false),
+    }
+}
+
+/// Fold a trace read into the services' dependency edges (`observed` on each dependency edge)
+/// and list the observed edges no dependency declares; adds the `traces` source status.
+fn fold_traffic(
+    file: String,
+    traffic: Result<Arc<Traffic>, String>,
+    services: &mut BTreeMap<String, Service>,
+    aliases: &HashMap<String, String>,
+    sources: &mut Vec<SourceStatus>,
+) -> Observed {
+    let t = match traffic {
+        Ok(t) => t,
+        Err(e) => {
+            sources.push(SourceStatus {
+                kind: SourceKind::Traces,
+                enabled: true,
+                state: "degraded".into(),
+                reason: e.clone(),
+                location: file.clone(),
+                problems: vec![e.clone()],
+                service_count: 0,
+            });
+            return Observed {
+                file,
+                reason: e,
+                ..Observed::default()
+            };
+        }
+    };
+    let mut problems = Vec::new();
+    if t.truncated {
+        problems.push(format!(
+            "more than {} distinct edges: {} spans of further edges were dropped",
+            crate::traces::MAX_EDGES,
+            t.dropped_spans
+        ));
+    }
+    sources.push(SourceStatus {
+        kind: SourceKind::Traces,
+        enabled: true,
+        state: if problems.is_empty() {
+            "ok"
+        } else {
+            "degraded"
+        }
+        .into(),
+        reason: crate::traces::describe(&t),
+        location: file.clone(),
+        problems,
+        service_count: t.services().len(),
+    });
+    let mut edges: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut known: BTreeMap<String, bool> = BTreeMap::new();
+    for ((caller, callee), calls) in &t.edges {
+        let (a, ak) = observed_name(caller, services, aliases);
+        let (b, bk) = observed_name(callee, services, aliases);
+        if a == b {
+            continue;
+        }
+        known.insert(a.clone(), ak);
+        known.insert(b.clone(), bk);
+        *edges.entry((a, b)).or_default() += calls;
+    }
+    let mut declared: BTreeSet<(String, String)> = BTreeSet::new();
+    let (mut seen, mut unseen) = (0, 0);
+    for s in services.values_mut() {
+        for e in s.edges.iter_mut().filter(|e| e.kind == "dependency") {
+            let key = (s.name.clone(), e.target_name.clone());
+            let calls = edges.get(&key).copied();
+            e.observed = Some(calls.is_some());
+            e.observed_calls = Some(calls.unwrap_or(0));
+            if calls.is_some() {
+                seen += 1;
+            } else {
+                unseen += 1;
+            }
+            declared.insert(key);
+        }
+    }
+    let undeclared = edges
+        .iter()
+        .filter(|(k, _)| !declared.contains(*k))
+        .map(|((a, b), calls)| Undeclared {
+            caller_known: known.get(a).copied().unwrap_or(false),
+            callee_known: known.get(b).copied().unwrap_or(false),
+            caller: a.clone(),
+            callee: b.clone(),
+            calls: *calls,
+        })
+        .collect();
+    Observed {
+        available: true,
+        file,
+        reason: String::new(),
+        stats: Traffic {
+            edges: BTreeMap::new(),
+            ..*t
+        },
+        edges,
+        declared_observed: seen,
+        declared_unobserved: unseen,
+        undeclared,
+    }
+}
+
+/// An `info` insight on each caller for each undeclared callee (health does not change: traffic
+/// is evidence to look at, not a contract violation).
+fn traffic_insights(o: &Observed, services: &mut BTreeMap<String, Service>) {
+    for u in &o.undeclared {
+        if let Some(s) = services.get_mut(&u.caller) {
+            s.insights.push(Insight {
+                severity: "info",
+                title: format!("Undeclared dependency {}", u.callee),
+                description: format!(
+                    "The traces show {} call(s) to {}, which the contract does not declare.",
+                    u.calls, u.callee
+                ),
+            });
+        }
+    }
 }
 
 /// The configuration and policy refs of a contract, in order, with their kind.

@@ -28,6 +28,8 @@ pub enum SourceKind {
     Oci,
     Cache,
     K8s,
+    /// Observed traffic from an OpenTelemetry trace file (`--traces`); never contract content.
+    Traces,
 }
 
 impl SourceKind {
@@ -37,6 +39,7 @@ impl SourceKind {
             SourceKind::Oci => "oci",
             SourceKind::Cache => "cache",
             SourceKind::K8s => "k8s",
+            SourceKind::Traces => "traces",
         }
     }
 }

@@ -133,7 +133,112 @@ pub fn graph(snap: &Snapshot) -> Value {
             "edges": [],
         })
     }));
-    json!({ "nodes": nodes })
+    let mut out = json!({ "nodes": nodes });
+    if let (Some(o), Value::Object(m)) = (&snap.observed, &mut out) {
+        // The node an end of an observed edge is drawn at: a service, or an external node
+        // some contract already declares; `null` when the graph has none.
+        let node_id = |name: &str, known: bool| {
+            if known {
+                Some(name.to_string())
+            } else {
+                let id = format!("external:{name}");
+                snap.externals.contains_key(&id).then_some(id)
+            }
+        };
+        m.insert("traffic".into(), traffic_summary(o));
+        m.insert(
+            "undeclared".into(),
+            Value::Array(
+                o.undeclared
+                    .iter()
+                    .map(|u| {
+                        let mut v = json!(u);
+                        v["callerId"] = json!(node_id(&u.caller, u.caller_known));
+                        v["calleeId"] = json!(node_id(&u.callee, u.callee_known));
+                        v
+                    })
+                    .collect(),
+            ),
+        );
+    }
+    out
+}
+
+/// What the trace file (`--traces`) gave: counts, or why it is unavailable.
+pub fn traffic_summary(o: &crate::snapshot::Observed) -> Value {
+    json!({
+        "available": o.available,
+        "file": o.file,
+        "reason": o.reason,
+        "spans": o.stats.spans,
+        "edgeSpans": o.stats.edge_spans,
+        "skippedSpans": o.stats.skipped_spans,
+        "droppedSpans": o.stats.dropped_spans,
+        "truncated": o.stats.truncated,
+        "edgeCount": o.edges.len(),
+        "declaredObserved": o.declared_observed,
+        "declaredUnobserved": o.declared_unobserved,
+        "undeclaredCount": o.undeclared.len(),
+    })
+}
+
+/// A service's "Expected dependencies / Observed traffic / Differences" (spec §5.7): its
+/// declared dependencies with what the traces show of each, the calls it makes and receives,
+/// and the two differences (calls no dependency declares, dependencies never called).
+pub fn traffic(snap: &Snapshot, s: &Service, o: &crate::snapshot::Observed) -> Value {
+    let declares = |from: &str, to: &str| {
+        snap.services.get(from).is_some_and(|f| {
+            f.edges
+                .iter()
+                .any(|e| e.kind == "dependency" && e.target_name == to)
+        })
+    };
+    let known = |name: &str| snap.services.contains_key(name);
+    let expected: Vec<Value> = s
+        .edges
+        .iter()
+        .filter(|e| e.kind == "dependency")
+        .map(|e| {
+            json!({"name": e.target_name, "targetId": e.target_id, "required": e.required,
+                "observed": e.observed, "calls": e.observed_calls})
+        })
+        .collect();
+    let observed: Vec<Value> = o
+        .edges
+        .iter()
+        .filter(|((a, _), _)| *a == s.name)
+        .map(|((_, b), n)| {
+            json!({"name": b, "calls": n, "declared": declares(&s.name, b), "known": known(b)})
+        })
+        .collect();
+    let callers: Vec<Value> = o
+        .edges
+        .iter()
+        .filter(|((_, b), _)| *b == s.name)
+        .map(|((a, _), n)| {
+            json!({"name": a, "calls": n, "declared": declares(a, &s.name), "known": known(a)})
+        })
+        .collect();
+    let undeclared: Vec<Value> = o
+        .undeclared
+        .iter()
+        .filter(|u| u.caller == s.name)
+        .map(|u| json!({"name": u.callee, "calls": u.calls, "known": u.callee_known}))
+        .collect();
+    let unobserved: Vec<Value> = s
+        .edges
+        .iter()
+        .filter(|e| e.kind == "dependency" && e.observed == Some(false))
+        .map(|e| json!({"name": e.target_name, "targetId": e.target_id, "required": e.required}))
+        .collect();
+    json!({
+        "available": o.available,
+        "reason": o.reason,
+        "expected": expected,
+        "observed": observed,
+        "callers": callers,
+        "differences": {"undeclared": undeclared, "unobserved": unobserved},
+    })
 }
 
 /// `GET /api/overview`: what needs attention first, and whether the picture is complete.
@@ -663,6 +768,9 @@ pub fn details(snap: &Snapshot, s: &Service, at: Option<&Loaded>) -> Value {
     m.insert("runtimeEvaluated".into(), json!(s.runtime.is_some()));
     m.insert("runtimeState".into(), json!(s.runtime));
     m.insert("runtimeDiff".into(), runtime_diff(s));
+    if let Some(o) = &snap.observed {
+        m.insert("traffic".into(), traffic(snap, s, o));
+    }
     let readiness = match at {
         Some(l) => crate::snapshot::readiness(l, snap.built_at),
         None => s.readiness.clone(),

@@ -1,6 +1,8 @@
 // The dependency graph: D3 force layout, status colours, required (solid) vs optional (dashed)
 // vs reference (dotted) edges, zoom/pan, blast-radius highlight on hover or focus, click or
-// Enter to open a service. Labels are set with .text() only.
+// Enter to open a service. Labels are set with .text() only. With a trace file (`--traces`),
+// declared dependencies the traces never show are drawn faded, and the graph page adds the
+// observed calls no dependency declares as dashed "observed, undeclared" edges.
 //
 // `drawGraph` is the one graph panel: the graph page, the neighbourhood on a service's detail
 // page and the owner page all draw through it.
@@ -8,15 +10,19 @@ import { h, api, svcHref, onMount } from './dom.js';
 
 // The global graph (`/api/graph`) as nodes, resolved links and a blast-radius function
 // (breadth-first over reverse required dependency edges, like the server's blast radius).
+// `observed` holds the drawable undeclared calls (both ends are nodes); they never count for
+// the blast radius or the neighbourhoods.
 export function graphModel(g) {
   const nodes = g.nodes.map((n) => ({ ...n }));
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const links = [];
   for (const n of nodes) {
     for (const e of n.edges) {
-      if (byId.has(e.targetId)) links.push({ source: n.id, target: e.targetId, required: e.required, type: e.type });
+      if (byId.has(e.targetId)) links.push({ source: n.id, target: e.targetId, required: e.required, type: e.type, observed: e.observed, calls: e.observedCalls });
     }
   }
+  const observed = (g.undeclared || []).filter((u) => byId.has(u.callerId) && byId.has(u.calleeId))
+    .map((u) => ({ source: u.callerId, target: u.calleeId, required: false, type: 'undeclared', calls: u.calls }));
   const dependents = new Map();
   for (const l of links) {
     if (l.type === 'dependency' && l.required) {
@@ -32,7 +38,24 @@ export function graphModel(g) {
     }
     return seen;
   }
-  return { nodes, byId, links, blast };
+  return { nodes, byId, links, observed, traffic: g.traffic || null, undeclared: g.undeclared || [], blast };
+}
+
+const callsText = (n) => (n === 1 ? '1 call' : `${n} calls`);
+
+function edgeClass(d) {
+  if (d.type === 'undeclared') return 'edge undeclared';
+  const kind = d.type === 'reference' ? 'reference' : (d.required ? 'required' : 'optional');
+  return `edge ${kind}${d.observed === false ? ' unobserved' : ''}`;
+}
+
+function edgeTitle(d) {
+  const ends = `${d.source.serviceName} → ${d.target.serviceName}`;
+  if (d.type === 'undeclared') return `${ends}: observed, undeclared (${callsText(d.calls)})`;
+  const kind = d.type === 'reference' ? 'reference' : `${d.required ? 'required' : 'optional'} dependency`;
+  if (d.observed === true) return `${ends}: ${kind}, observed (${callsText(d.calls)})`;
+  if (d.observed === false) return `${ends}: ${kind}, declared, not observed`;
+  return `${ends}: ${kind}`;
 }
 
 // The part of the graph within `depth` hops of `roots`: what they depend on (following edges)
@@ -111,8 +134,11 @@ export function drawGraph(wrap, nodes, links, opts) {
 
   const outside = o.outside || new Set();
   const link = layer.append('g').selectAll('line').data(links).join('line')
-    .attr('class', (d) => `edge ${d.type === 'reference' ? 'reference' : (d.required ? 'required' : 'optional')}`)
+    .attr('class', edgeClass)
     .attr('marker-end', `url(#${marker})`);
+  link.append('title').text(edgeTitle);
+  const edgeLabel = layer.append('g').selectAll('text').data(links.filter((l) => l.type === 'undeclared')).join('text')
+    .attr('class', 'edge-label').attr('text-anchor', 'middle').text('observed, undeclared');
   const node = layer.append('g').selectAll('g').data(nodes).join('g')
     .attr('class', (d) => `node s-${d.status === 'external' ? 'external' : d.health}${d.id === o.center ? ' center' : ''}${outside.has(d.id) ? ' outside' : ''}`)
     .attr('data-id', (d) => d.id)
@@ -149,6 +175,7 @@ export function drawGraph(wrap, nodes, links, opts) {
   };
   const draw = () => {
     link.attr('x1', (d) => d.source.x).attr('y1', (d) => d.source.y).attr('x2', (d) => rim(d, 'x')).attr('y2', (d) => rim(d, 'y'));
+    edgeLabel.attr('x', (d) => (d.source.x + d.target.x) / 2).attr('y', (d) => (d.source.y + d.target.y) / 2 - 4);
     node.attr('transform', (d) => `translate(${d.x},${d.y})`);
   };
   draw();
@@ -165,13 +192,27 @@ export function drawGraph(wrap, nodes, links, opts) {
   return { svg, node, link, highlight, open };
 }
 
-function legend() {
+function legend(traffic, undeclared) {
   return h('div', { class: 'legend' },
     h('span', {}, h('span', { class: 'sw sw-error' }), 'needs attention'),
     h('span', {}, h('span', { class: 'sw sw-warning' }), 'warning'), h('span', {}, h('span', { class: 'sw sw-ok' }), 'ok'),
     h('span', {}, h('span', { class: 'sw sw-external' }), 'external / unresolved'),
     h('span', {}, '── required'), h('span', {}, '- - optional'), h('span', {}, '··· reference'),
+    traffic && traffic.available ? [h('span', { class: 'lg-unobserved' }, '── faded: declared, not observed'),
+      undeclared ? h('span', { class: 'lg-undeclared' }, '- - observed, undeclared') : null] : null,
     h('span', {}, 'hover or focus a node: its blast radius'));
+}
+
+// One line on what the trace file (`--traces`) shows, or why it shows nothing.
+function trafficLine(m) {
+  const t = m.traffic;
+  if (!t) return null;
+  if (!t.available) return h('p', { class: 'banner warn', id: 'traffic-summary' }, `Observed traffic unavailable: ${t.reason}`);
+  const hidden = m.undeclared.length - m.observed.length;
+  return h('p', { class: 'muted', id: 'traffic-summary' },
+    `Observed traffic (${t.file}): ${t.declaredObserved} of ${t.declaredObserved + t.declaredUnobserved} declared dependencies seen, `,
+    `${t.undeclaredCount} undeclared call edge(s)`, hidden > 0 ? ` (${hidden} to or from unknown services, not drawn)` : '',
+    t.truncated ? `; capped at ${t.edgeCount} edges` : '', '.');
 }
 
 // A graph panel for part of the fleet (detail and owner pages): `pick(model)` chooses the
@@ -179,7 +220,8 @@ function legend() {
 export function subgraphPanel(id, title, pick) {
   const status = h('span', { class: 'muted', 'aria-live': 'polite', id: `${id}-status` });
   const wrap = h('div', { class: 'graph-wrap small' });
-  const panel = h('div', { class: 'subgraph', id }, h('div', { class: 'row' }, title, status), wrap, legend());
+  const lg = h('div', {});
+  const panel = h('div', { class: 'subgraph', id }, h('div', { class: 'row' }, title, status), wrap, lg);
   return onMount(panel, async () => {
     if (!window.d3) { wrap.append(h('p', { class: 'banner err' }, 'D3 did not load.')); return; }
     let m;
@@ -188,6 +230,7 @@ export function subgraphPanel(id, title, pick) {
       return;
     }
     if (!wrap.isConnected) return;
+    lg.append(legend(m.traffic, false));
     const sel = pick(m);
     status.textContent = sel.total > sel.nodes.length
       ? `${sel.nodes.length} of ${sel.total} services shown (nearest first), ${sel.links.length} edges`
@@ -201,19 +244,20 @@ export async function graphPage(query) {
   const g = await api('/api/graph');
   const m = graphModel(g);
   const { nodes, links } = m;
+  const drawn = links.concat(m.observed);
   const status = h('span', { class: 'muted', 'aria-live': 'polite', id: 'graph-status' });
   const search = h('input', { type: 'search', id: 'graph-search', placeholder: 'Find a service', 'aria-label': 'Find a service in the graph', value: query.get('focus') || '' });
   const wrap = h('div', { class: 'graph-wrap' });
-  const root = h('div', {}, h('h1', {}, 'Dependency graph'), h('div', { class: 'row' }, search, status), legend(), wrap);
+  const root = h('div', {}, h('h1', {}, 'Dependency graph'), h('div', { class: 'row' }, search, status), legend(m.traffic, m.observed.length > 0), trafficLine(m), wrap);
   root.dataset.title = 'Graph';
   // What auto-reload compares: the graph's content, not the (not yet drawn) page.
-  root.dataset.sig = JSON.stringify(g.nodes.map((n) => [n.id, n.status, n.health, n.version, n.blastRadius, n.edges.map((e) => [e.targetId, e.required, e.type])]));
+  root.dataset.sig = JSON.stringify([g.nodes.map((n) => [n.id, n.status, n.health, n.version, n.blastRadius, n.edges.map((e) => [e.targetId, e.required, e.type, e.observed, e.observedCalls])]), g.traffic || null, g.undeclared || null]);
   if (!window.d3) {
     wrap.append(h('p', { class: 'banner err' }, 'D3 did not load.'));
     return root;
   }
   onMount(root, () => {
-    const gr = drawGraph(wrap, nodes, links, { id: 'graph', status, blast: m.blast });
+    const gr = drawGraph(wrap, nodes, drawn, { id: 'graph', status, blast: m.blast });
     const find = () => {
       const q = search.value.trim().toLowerCase();
       gr.node.classed('match', (d) => q && d.serviceName.toLowerCase().includes(q));

@@ -155,6 +155,35 @@ function depsView(d) {
   ];
 }
 
+// "Expected dependencies / Observed traffic / Differences" (`--traces`): the declared
+// dependencies with what the traces show of each, the calls made and received, and the two
+// differences. Every name is text; links only go to this app's service pages.
+function trafficView(t) {
+  if (!t.available) return h('p', { class: 'banner warn', id: 'traffic-view' }, `Observed traffic unavailable: ${t.reason}`);
+  const calls = (n) => (n === 1 ? '1 call' : `${n} calls`);
+  const svc = (name, known) => (known ? h('a', { href: svcHref(name) }, name) : h('span', {}, name, ' ', badge('unknown service', 'external')));
+  const diff = t.differences;
+  return h('div', { id: 'traffic-view' },
+    h('h3', {}, 'Expected dependencies'),
+    t.expected.length
+      ? table(['Service', 'Required', 'Observed traffic'], t.expected.map((e) => [svc(e.name, !e.targetId.startsWith('external:')), e.required ? 'required' : 'optional',
+        e.observed ? calls(e.calls) : badge('not observed', 'warning')]), { id: 'traffic-expected' })
+      : h('p', { class: 'muted', id: 'traffic-expected' }, 'No declared dependencies.'),
+    h('h3', {}, 'Observed traffic'),
+    t.observed.length
+      ? table(['Calls to', 'Calls', 'Declared'], t.observed.map((o) => [svc(o.name, o.known), String(o.calls), o.declared ? 'yes' : badge('undeclared', 'warning')]), { id: 'traffic-observed' })
+      : h('p', { class: 'muted', id: 'traffic-observed' }, 'The traces show no calls from this service.'),
+    t.callers.length
+      ? table(['Called by', 'Calls', 'Declared by the caller'], t.callers.map((o) => [svc(o.name, o.known), String(o.calls), o.declared ? 'yes' : badge('undeclared', 'warning')]), { id: 'traffic-callers' })
+      : h('p', { class: 'muted', id: 'traffic-callers' }, 'The traces show no calls to this service.'),
+    h('h3', {}, 'Differences'),
+    diff.undeclared.length || diff.unobserved.length
+      ? h('ul', { id: 'traffic-differences' },
+        diff.undeclared.map((u) => h('li', {}, badge('observed, undeclared', 'warning'), ' ', svc(u.name, u.known), ` is called (${calls(u.calls)}) but not declared`)),
+        diff.unobserved.map((u) => h('li', {}, badge('declared, not observed', 'x'), ' ', u.name, ` (${u.required ? 'required' : 'optional'}) is declared but never called in the traces`)))
+      : h('p', { class: 'muted', id: 'traffic-differences' }, 'None: the traces match the declared dependencies.'));
+}
+
 // The service's neighbourhood: what it depends on and what depends on it, 1 or 2 hops out,
 // drawn by the graph page's panel once the page is attached.
 let neighbourhoodDepth = 1;
@@ -302,6 +331,7 @@ export async function serviceDetail(name, version) {
   d.docs = d.docs || []; d.dependencies = d.dependencies || []; d.dependents = d.dependents || [];
   const toc = [['sources-s', 'Sources'], ['interfaces', 'Interfaces'], ['configuration', 'Configuration'], ['policies', 'Policies'], ['deps', 'Dependencies'],
     ['readiness', 'Readiness'], ['validation-s', 'Validation'], ['docs', 'Documentation'], ['sbom-s', 'SBOM'], ['runtime', 'Contract vs runtime'], ['versions-s', 'Versions']];
+  if (d.traffic) toc.splice(5, 0, ['traffic', 'Observed traffic']);
   const docs = docsView(d);
   const meta = d.sectionMeta || {};
   const docPaths = new Set(d.docs.map((x) => x.path));
@@ -325,6 +355,7 @@ export async function serviceDetail(name, version) {
     section('Configuration', 'configuration', metaLine(meta.configurations), configView(d)),
     section('Policies', 'policies', metaLine(meta.policies), d.policies.length ? d.policies.map((p) => h('div', {}, h('strong', {}, p.title || p.name || p.path), ' ', p.description || '', p.schema ? h('span', { class: 'muted mono' }, ` ${p.schema}`) : '', p.ref ? h('span', { class: 'mono' }, ` ref ${p.ref}`) : '')) : h('p', { class: 'muted' }, 'No policies.')),
     section('Dependencies', 'deps', metaLine(meta.dependencies), depsView(d)),
+    d.traffic ? section('Observed traffic', 'traffic', trafficView(d.traffic)) : null,
     section('Readiness', 'readiness', metaLine(meta.readiness), readinessView(d.readiness, docs.open ? (path) => docPaths.has(path) && docs.open(path) : null, docPaths)),
     section('Validation', 'validation-s', metaLine(meta.validation), noContract ? h('p', { class: 'muted' }, 'No contract content: only Kubernetes knows this service.') : validationView(d.validation)),
     section('Documentation', 'docs', metaLine(meta.docs), docs.view),

@@ -49,6 +49,7 @@ fn pacto(home: &Path, args: &[&str]) -> Command {
         .env_remove("PACTO_DASHBOARD_REPO")
         .env_remove("PACTO_DASHBOARD_PORT")
         .env_remove("PACTO_DASHBOARD_HOST")
+        .env_remove("PACTO_DASHBOARD_TRACES")
         .env_remove("PACTO_CACHE_DIR");
     c
 }
@@ -181,6 +182,75 @@ fn refuses_to_start_without_any_source() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("at most one local directory"));
 }
 
+/// `--traces`: the source is printed at startup and served; a file that cannot be used (given
+/// by flag or by `PACTO_DASHBOARD_TRACES`) stops the start with its line and column.
+#[test]
+fn traces_flag_is_printed_served_and_a_broken_file_refused() {
+    let demo = repo_root().join("fixtures/demo");
+    let traces = demo.join("traces.json");
+    let r = start(&[
+        "dashboard",
+        demo.to_str().unwrap(),
+        "--port",
+        "0",
+        "--no-kubernetes",
+        "--traces",
+        traces.to_str().unwrap(),
+    ]);
+    assert!(
+        r.stderr
+            .contains(&format!("+ traces {}: 16 observed edges", traces.display())),
+        "{}",
+        r.stderr
+    );
+    let (status, body) = http_get(&format!("{}/api/graph", r.url));
+    assert_eq!(status, 200);
+    let graph: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(graph["traffic"]["available"], true);
+    assert_eq!(graph["undeclared"][0]["caller"], "shipments");
+    drop(r);
+
+    let home = tempfile::tempdir().unwrap();
+    let bad = home.path().join("broken.jsonl");
+    std::fs::write(&bad, "{\"resourceSpans\": []}\n{\"resourceSpans\": [1]}\n").unwrap();
+    let out = pacto(
+        home.path(),
+        &[
+            "dashboard",
+            demo.to_str().unwrap(),
+            "--port",
+            "0",
+            "--no-kubernetes",
+            "--traces",
+            bad.to_str().unwrap(),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("--traces: {}:2:20: ", bad.display())),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty(), "never started serving");
+    let out = pacto(
+        home.path(),
+        &[
+            "dashboard",
+            demo.to_str().unwrap(),
+            "--port",
+            "0",
+            "--no-kubernetes",
+        ],
+    )
+    .env("PACTO_DASHBOARD_TRACES", &bad)
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--traces: "));
+}
+
 struct Browser {
     node_modules: PathBuf,
     chromium: String,
@@ -272,6 +342,8 @@ fn browser_hostile_fixture_stays_inert() {
         "--port",
         "0",
         "--no-kubernetes",
+        "--traces",
+        hostile.join("traces.json").to_str().unwrap(),
     ]);
     let facts = e2e(&b, &r.url, "hostile");
     assert_eq!(facts["dialogs"], 0);
@@ -318,6 +390,31 @@ fn browser_contract_versus_runtime_from_kubernetes() {
         "the dashboard listed the Pactos: {:?}",
         api.requests()
     );
+}
+
+/// Observed traffic in the browser: undeclared calls drawn dashed and labelled, declared but
+/// unobserved edges marked, and the detail page's "Observed traffic" differences.
+#[test]
+fn browser_traces_draw_undeclared_calls_dashed() {
+    let Some(b) = browser_or_skip("browser_traces") else {
+        return;
+    };
+    let demo = repo_root().join("fixtures/demo");
+    let r = start(&[
+        "dashboard",
+        demo.to_str().unwrap(),
+        "--port",
+        "0",
+        "--no-kubernetes",
+        "--traces",
+        demo.join("traces.json").to_str().unwrap(),
+    ]);
+    let facts = e2e(&b, &r.url, "traces");
+    assert_eq!(facts["traces"]["undeclared"], 1);
+    assert_eq!(facts["traces"]["unobserved"], 1);
+    assert_eq!(facts["traces"]["caller"], "shipments");
+    assert_eq!(facts["traces"]["quiet"], "route-planner");
+    assert_eq!(facts["dialogs"], 0);
 }
 
 /// Auto-reload: the browser script adds services to the served directory (re-read every

@@ -1,5 +1,5 @@
 //! `pacto dashboard [DIR] [oci://REPO...] [--namespace NS] [--host 127.0.0.1] [--port 3000]
-//! [--diagnostics] [--cors-origin ORIGIN]`:
+//! [--diagnostics] [--cors-origin ORIGIN] [--traces FILE]`:
 //! the read-only web dashboard (spec §5). With no argument the working directory, a
 //! Kubernetes cluster (the operator's `Pacto` resources) and the disk cache are detected.
 
@@ -38,6 +38,11 @@ pub struct Args {
     /// HEAD only, never writes. Default: same-origin only.
     #[arg(long, env = "PACTO_DASHBOARD_CORS_ORIGIN", default_value = "")]
     cors_origin: String,
+    /// An OpenTelemetry trace export (OTLP/JSON: one request object or JSON Lines, as the
+    /// Collector's file exporter writes): observed calls are shown next to the declared
+    /// dependencies. Re-read when it changes.
+    #[arg(long, env = "PACTO_DASHBOARD_TRACES", value_name = "FILE")]
+    traces: Option<PathBuf>,
 }
 
 /// `scheme://host[:port]`, as browsers send it in `Origin`.
@@ -100,6 +105,7 @@ pub fn run(args: &Args, net: &crate::net::NetArgs) -> anyhow::Result<ExitCode> {
             "" => None,
             o => Some(check_origin(o)?),
         },
+        traces: args.traces.clone().filter(|p| !p.as_os_str().is_empty()),
     };
     let ip: std::net::IpAddr = args
         .host
@@ -116,6 +122,11 @@ pub fn run(args: &Args, net: &crate::net::NetArgs) -> anyhow::Result<ExitCode> {
         };
         eprintln!("  {mark} {}{at}: {}", d.kind.as_str(), d.reason);
     }
+    // A trace file that cannot be used stops the start (its error names line and column);
+    // once running, a broken re-read only degrades the `traces` source.
+    dashboard
+        .check_traces()
+        .map_err(|e| anyhow::anyhow!("--traces: {e}"))?;
     if !dashboard.has_sources() {
         anyhow::bail!(
             "no source is active: give a directory with pacto.yaml bundles or an oci:// repository"
