@@ -5,8 +5,14 @@ use crate::model::Contract;
 
 pub fn check(contract: &Contract) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    upgrade_strategy(contract, &mut out);
+    readiness_ids(contract, &mut out);
+    out
+}
+
+fn upgrade_strategy(contract: &Contract, out: &mut Vec<Diagnostic>) {
     let Some(rt) = &contract.runtime else {
-        return out;
+        return;
     };
     let strategy = rt
         .lifecycle
@@ -30,5 +36,34 @@ pub fn check(contract: &Contract) -> Vec<Diagnostic> {
             );
         }
     }
-    out
+}
+
+/// Readiness checks are told apart by `id`: `pacto diff` pairs them by id, and the operator's
+/// status and the dashboard show them by id. A repeated id makes the second one shadow the
+/// first there, so say so (the score itself still counts both, as Go does).
+fn readiness_ids(contract: &Contract, out: &mut Vec<Diagnostic>) {
+    let Some(r) = &contract.readiness else {
+        return;
+    };
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, check) in r.checks.iter().enumerate() {
+        let Some(id) = &check.id else { continue };
+        match seen.get(id.value.as_str()) {
+            Some(first) => out.push(
+                Diagnostic::warning(
+                    "DUPLICATE_READINESS_CHECK_ID",
+                    format!("readiness.checks[{i}].id"),
+                    format!(
+                        "readiness check id \"{}\" is already used by readiness.checks[{first}]",
+                        id.value
+                    ),
+                )
+                .with_span(Some(id.span))
+                .with_help("give each check its own id: diffs, the operator's status and the dashboard pair checks by id"),
+            ),
+            None => {
+                seen.insert(id.value.as_str(), i);
+            }
+        }
+    }
 }
