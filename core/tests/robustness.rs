@@ -602,3 +602,43 @@ fn flow_collection_span_ends_at_its_closing_bracket() {
     let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
     assert_eq!(&text[d.span.unwrap().range()], "{replicas: 2, min: 1}");
 }
+
+/// Found by the `validate` fuzz target (core/fuzz): mappings used as keys of mappings used as
+/// keys. Each level's JSON key used to be the escaped JSON text of the level below, doubling in
+/// length per level; 30 levels took minutes. Keys are now cut, so every JSON key stays short.
+#[test]
+fn keys_nested_in_keys_stay_bounded() {
+    fn longest_key(v: &serde_json::Value) -> usize {
+        match v {
+            serde_json::Value::Object(m) => m
+                .iter()
+                .map(|(k, v)| k.chars().count().max(longest_key(v)))
+                .max()
+                .unwrap_or(0),
+            serde_json::Value::Array(a) => a.iter().map(longest_key).max().unwrap_or(0),
+            _ => 0,
+        }
+    }
+    let mut key = String::from("{a: 1}");
+    for _ in 0..24 {
+        key = format!("{{{key}: \"x\\\"y\"}}");
+    }
+    let text = format!("{key}: 1\n");
+    let tree = parse(&text, &Limits::default()).tree.unwrap();
+    let json = tree.json_ref();
+    assert!(longest_key(&json) <= 257, "{}", longest_key(&json));
+    // And the whole pipeline returns with a located error on the document.
+    let v = run(&text, &bundle());
+    assert!(!v.valid());
+    // The fuzzer's own input.
+    let found = format!(
+        "&ac{}{{{}?{}{{{}{}{}",
+        "\r".repeat(26),
+        "{".repeat(26),
+        "\r".repeat(8),
+        "{".repeat(21),
+        "}".repeat(90),
+        "{".repeat(40)
+    );
+    let _ = run(&found, &bundle());
+}

@@ -1293,7 +1293,7 @@ impl<'t> NodeRef<'t> {
                 for (k, v) in self.entries() {
                     let key = match k.as_scalar() {
                         Some(s) => key_string(s),
-                        None => k.to_json().to_string(),
+                        None => complex_key(k),
                     };
                     // Like a Go map, a later duplicate key overwrites (duplicates are reported).
                     map.insert(key, v.to_json());
@@ -1337,6 +1337,21 @@ impl<'t> Iterator for Entries<'t> {
 }
 
 /// How Go's `fmt.Sprint` writes a scalar key that is not a string.
+/// A collection used as a mapping key, as a JSON object key: its JSON text, cut to
+/// [`MAX_COMPLEX_KEY`] characters. Unbounded, each level of keys nested in keys would escape the
+/// level below again, doubling its length: 30 levels of `{{{…}}}` took minutes and gigabytes.
+fn complex_key(k: NodeRef<'_>) -> String {
+    let mut text = k.to_json().to_string();
+    if let Some((cut, _)) = text.char_indices().nth(MAX_COMPLEX_KEY) {
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
+/// See [`complex_key`].
+const MAX_COMPLEX_KEY: usize = 256;
+
 fn key_string(s: &Scalar) -> String {
     match s.resolved {
         Resolved::Null => "<nil>".to_string(),
