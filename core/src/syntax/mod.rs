@@ -41,6 +41,13 @@ impl Span {
 mod json;
 mod tree;
 
+/// The YAML reader alone, without the JSON fast path: only in fuzz builds (`core/fuzz`, target
+/// `json_differential`), which check that both readers build the same tree.
+#[cfg(fuzzing)]
+pub fn parse_yaml_only(text: &str, limits: &Limits) -> Parsed {
+    tree::parse_yaml(text, limits)
+}
+
 pub use tree::{
     parse, resolve, Entries, Entry, Limits, NodeId, NodeKind, NodeRef, Parsed, Resolved, Scalar,
     Style, SyntaxError, Tree,
