@@ -9,7 +9,7 @@ use pacto_core::registry::{parse_dependency_ref, RefScheme};
 use pacto_core::version::{highest_matching, Constraint, Version};
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 /// How a source fared in the last refresh.
@@ -456,6 +456,8 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
     // Edges.
     let names: BTreeSet<String> = services.keys().cloned().collect();
     let mut aliases: HashMap<String, String> = HashMap::new();
+    // Image names two or more services share: a trace naming one cannot tell them apart.
+    let mut shared_images: HashSet<String> = HashSet::new();
     for s in services.values() {
         if let Some(img) = s
             .current
@@ -466,7 +468,12 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
         {
             let alias = oci_ref_name(img.as_str());
             if !alias.is_empty() && !names.contains(&alias) {
-                aliases.entry(alias).or_insert_with(|| s.name.clone());
+                let first = aliases
+                    .entry(alias.clone())
+                    .or_insert_with(|| s.name.clone());
+                if *first != s.name {
+                    shared_images.insert(alias);
+                }
             }
         }
     }
@@ -611,9 +618,14 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
         deps.sort();
         s.dependents = deps;
     }
-    let observed = inputs
-        .traffic
-        .map(|(file, t)| fold_traffic(file, t, &mut services, &aliases, &mut sources));
+    let observed = inputs.traffic.map(|(file, t)| {
+        let unique: HashMap<String, String> = aliases
+            .iter()
+            .filter(|(a, _)| !shared_images.contains(*a))
+            .map(|(a, n)| (a.clone(), n.clone()))
+            .collect();
+        fold_traffic(file, t, &mut services, &unique, &mut sources)
+    });
     for s in services.values_mut() {
         assess(s);
     }
@@ -648,7 +660,8 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
     snap
 }
 
-/// A trace name as a service of the snapshot: exact, else an image-name alias.
+/// A trace name as a service of the snapshot: exact, else the image name of exactly one
+/// service (`aliases` holds only those).
 fn observed_name(
     name: &str,
     services: &BTreeMap<String, Service>,

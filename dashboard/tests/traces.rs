@@ -620,3 +620,26 @@ fn hostile_trace_names_stay_data() {
         .iter()
         .any(|u| u["caller"] == evil && u["callerKnown"] == true));
 }
+
+/// A trace names a callee by the image name of exactly one service (`redis` → session-store),
+/// but an image name two services share (`postgres`: ledger-db and tracking-db) names neither:
+/// the call is listed with an unknown callee rather than pinned on a guess.
+#[test]
+fn shared_image_names_are_not_guessed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("traces.jsonl");
+    std::fs::write(&file, otlp("billing", &["postgres", "redis"])).unwrap();
+    let d = Dashboard::detect(config(&demo(), Some(file)), None);
+    d.check_traces().unwrap();
+    let g = views::graph(&d.refresh());
+    let undeclared = g["undeclared"].as_array().unwrap();
+    let by_callee = |c: &str| {
+        undeclared
+            .iter()
+            .find(|u| u["callee"] == c)
+            .unwrap_or_else(|| panic!("{c} not in {undeclared:?}"))
+    };
+    assert_eq!(by_callee("postgres")["calleeKnown"], false);
+    assert_eq!(by_callee("postgres")["calleeId"], Value::Null);
+    assert_eq!(by_callee("session-store")["calleeId"], "session-store");
+}
