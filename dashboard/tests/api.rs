@@ -7,6 +7,8 @@
 
 #[path = "support/registry.rs"]
 mod registry;
+#[path = "support/server.rs"]
+mod server;
 
 use pacto_core::bundle::archive::pack_dir;
 use pacto_core::registry::{auth::Anonymous, BundleMeta, Registry, RegistryOptions};
@@ -14,6 +16,7 @@ use pacto_dashboard::k8s::{RuntimeInfo, RuntimeSource};
 use pacto_dashboard::{Config, Dashboard};
 use registry::{anonymous_registry, registry_or_skip, unique_prefix};
 use serde_json::{json, Value};
+use server::{agent, start, Server};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -33,52 +36,6 @@ fn hostile() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile")
 }
 
-struct Server {
-    base: String,
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn start(d: Arc<Dashboard>) -> Server {
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let (btx, brx) = std::sync::mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(pacto_dashboard::serve(
-            d,
-            "127.0.0.1:0".parse().unwrap(),
-            move |a| btx.send(a).unwrap(),
-            async {
-                let _ = rx.await;
-            },
-        ))
-        .unwrap();
-    });
-    let addr = brx.recv_timeout(Duration::from_secs(120)).unwrap();
-    Server {
-        base: format!("http://{addr}"),
-        addr,
-        stop: Some(tx),
-        thread: Some(thread),
-    }
-}
-
 fn local_config(dir: &Path) -> Config {
     Config {
         dir: Some(dir.to_path_buf()),
@@ -87,14 +44,6 @@ fn local_config(dir: &Path) -> Config {
         refresh: Duration::from_secs(3600),
         ..Config::default()
     }
-}
-
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .new_agent()
 }
 
 struct Got {

@@ -5,9 +5,13 @@
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
 
+#[path = "support/server.rs"]
+mod server;
+
 use pacto_dashboard::traces::TraceError;
 use pacto_dashboard::{views, Config, Dashboard};
 use serde_json::{json, Value};
+use server::{agent, start, Server};
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -37,57 +41,8 @@ fn config(dir: &Path, traces: Option<PathBuf>) -> Config {
     }
 }
 
-struct Server {
-    base: String,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-fn start(d: Arc<Dashboard>) -> Server {
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let (btx, brx) = std::sync::mpsc::channel();
-    let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(pacto_dashboard::serve(
-            d,
-            "127.0.0.1:0".parse().unwrap(),
-            move |a| btx.send(a).unwrap(),
-            async {
-                let _ = rx.await;
-            },
-        ))
-        .unwrap();
-    });
-    let addr: std::net::SocketAddr = brx.recv_timeout(Duration::from_secs(120)).unwrap();
-    Server {
-        base: format!("http://{addr}"),
-        stop: Some(tx),
-        thread: Some(thread),
-    }
-}
-
 fn get(s: &Server, path: &str) -> Value {
-    let agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .new_agent();
-    let mut r = agent.get(format!("{}{path}", s.base)).call().unwrap();
+    let mut r = agent().get(format!("{}{path}", s.base)).call().unwrap();
     let status = r.status().as_u16();
     let mut body = String::new();
     r.body_mut().as_reader().read_to_string(&mut body).unwrap();
