@@ -18,6 +18,7 @@ pub mod api;
 pub mod fleet;
 pub mod k8s;
 pub mod openapi;
+pub mod server;
 pub mod snapshot;
 pub mod source;
 pub mod traces;
@@ -59,6 +60,8 @@ pub struct Config {
     /// An OTLP/JSON trace file whose observed calls are shown next to the declared
     /// dependencies (`--traces`); re-read on refresh when it changes.
     pub traces: Option<PathBuf>,
+    /// Connection limits: header-read, idle and request timeouts, the connection cap.
+    pub limits: server::Limits,
 }
 
 impl Default for Config {
@@ -74,6 +77,7 @@ impl Default for Config {
             diagnostics: false,
             cors_origin: None,
             traces: None,
+            limits: server::Limits::default(),
         }
     }
 }
@@ -621,10 +625,9 @@ pub async fn serve(
             let _ = tokio::task::spawn_blocking(move || d.refresh()).await;
         }
     });
+    let limits = dashboard.config.limits.clone();
     let app = api::router(dashboard, bound);
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let result = server::serve_app(listener, app, limits, shutdown).await;
     refresher.abort();
     result
 }
