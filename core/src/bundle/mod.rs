@@ -340,6 +340,12 @@ pub fn write_inside(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), BundleEr
         .map_err(io)?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
+    #[cfg(unix)]
+    let permissions = permissions.or_else(|| {
+        // A new file gets the usual 0644, not the temporary file's 0600.
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o644))
+    });
     if let Some(permissions) = permissions {
         std::fs::set_permissions(tmp.path(), permissions).map_err(io)?;
     }
@@ -673,6 +679,14 @@ mod tests {
             0o640
         );
         write_inside(dir.path(), "interfaces/api.yaml", b"openapi: 3.0.0").unwrap();
+        assert_eq!(
+            std::fs::metadata(dir.path().join("interfaces/api.yaml"))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777,
+            0o644
+        );
         assert_eq!(
             std::fs::read(dir.path().join("interfaces/api.yaml")).unwrap(),
             b"openapi: 3.0.0"
