@@ -149,7 +149,7 @@ fn summary(s: &Service) -> Value {
         "version": s.version,
         "owner": s.owner,
         "contractStatus": s.contract_status,
-        "health": s.health,
+        "health": crate::views::health(s),
         "source": s.source,
         "sources": s.sources,
         "scope": s.runtime.as_ref().map(|r| r.namespace.clone()),
@@ -246,9 +246,9 @@ async fn services(State(s): State<AppState>, Query(q): Query<Search>) -> Respons
             && q.scope
                 .as_deref()
                 .is_none_or(|sc| x.runtime.as_ref().is_some_and(|r| r.namespace == sc))
-            && q.status
-                .as_deref()
-                .is_none_or(|st| x.contract_status.eq_ignore_ascii_case(st) || x.health == st)
+            && q.status.as_deref().is_none_or(|st| {
+                x.contract_status.eq_ignore_ascii_case(st) || crate::views::health(x) == st
+            })
             && q.source
                 .as_deref()
                 .is_none_or(|src| x.sources.iter().any(|k| k.as_str() == src))
@@ -423,7 +423,7 @@ async fn graph(
         .iter()
         .map(|(id, d)| match snap.services.get(id) {
             Some(x) => json!({"id": id, "serviceName": x.name, "status": x.contract_status,
-                "health": x.health, "version": x.version, "depth": d, "external": false}),
+                "health": crate::views::health(x), "version": x.version, "depth": d, "external": false}),
             None => json!({"id": id, "serviceName": id.strip_prefix("external:").unwrap_or(id),
                 "status": "external", "health": "external", "version": "", "depth": d, "external": true}),
         })

@@ -1,7 +1,7 @@
 //! The JSON answers of the API, built from a [`Snapshot`]. Field names follow the spec's
 //! `ServiceListEntry`, `ServiceDetails`, `GlobalGraph`, `Version` and `DiffResult` shapes.
 
-use crate::snapshot::{compliance, Service, Snapshot};
+use crate::snapshot::{compliance, Insight, Service, Snapshot};
 use crate::source::Loaded;
 use pacto_core::bundle::Bundle;
 use pacto_core::diff::sbom::{pick_sbom_file, Sbom};
@@ -60,7 +60,82 @@ fn update_available(s: &Service) -> bool {
     }
 }
 
+/// The one definition of "needs attention", used by the overview's count and list, the status
+/// every page shows and the `health=problem` filter: the service's own problems (validation
+/// errors or warnings, unsatisfied dependencies, a runtime the operator finds non-compliant or
+/// drifting, no contract content), a deployment that differs from the declared runtime, and a
+/// readiness assessment that does not pass its gate (score below `minScore`, or expired).
+/// Most serious first; empty when the service is healthy. `info` insights are not reasons.
+pub fn attention(s: &Service) -> Vec<Insight> {
+    let mut out: Vec<Insight> = s
+        .insights
+        .iter()
+        .filter(|i| i.severity != "info")
+        .cloned()
+        .collect();
+    if let Value::Array(rows) = runtime_diff(s) {
+        for r in rows.iter().filter(|r| r["status"] == "mismatch") {
+            out.push(Insight {
+                severity: "warning",
+                title: format!(
+                    "Deployment drifts from the contract: {}",
+                    r["field"].as_str().unwrap_or("")
+                ),
+                description: format!(
+                    "declared {}, observed {}",
+                    r["declaredValue"].as_str().unwrap_or(""),
+                    r["observedValue"].as_str().unwrap_or("")
+                ),
+            });
+        }
+    }
+    let r = &s.readiness;
+    if r.get("passing").and_then(Value::as_bool) == Some(false) {
+        let score = r.get("score").and_then(Value::as_i64).unwrap_or(0);
+        let min = r.get("minScore").and_then(Value::as_i64).unwrap_or(0);
+        let title = if r.get("expired").and_then(Value::as_bool) == Some(true) {
+            format!("Readiness assessment expired (score {score}, gate {min})")
+        } else {
+            format!("Readiness {score} below its gate {min}")
+        };
+        out.push(Insight {
+            severity: "warning",
+            title,
+            description: r
+                .get("message")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
+        });
+    }
+    out.sort_by_key(|i| severity_rank(i.severity));
+    out
+}
+
+fn severity_rank(severity: &str) -> u8 {
+    match severity {
+        "critical" => 0,
+        "warning" => 1,
+        _ => 2,
+    }
+}
+
+/// The status shown for a service: `error` when a reason is critical, `warning` when any other
+/// reason makes it need attention, `ok` otherwise (never `ok` below a readiness gate).
+pub fn health(s: &Service) -> &'static str {
+    status_of(&attention(s))
+}
+
+fn status_of(reasons: &[Insight]) -> &'static str {
+    match reasons.first().map(|i| i.severity) {
+        Some("critical") => "error",
+        Some(_) => "warning",
+        None => "ok",
+    }
+}
+
 fn list_entry(s: &Service) -> Value {
+    let reasons = attention(s);
     let comp = compliance(s);
     let (errors, warnings) = s
         .current
@@ -73,7 +148,8 @@ fn list_entry(s: &Service) -> Value {
         "version": s.version,
         "owner": s.owner,
         "contractStatus": s.contract_status,
-        "health": s.health,
+        "health": status_of(&reasons),
+        "attention": reasons,
         "source": s.source,
         "sources": s.sources,
         "namespace": s.runtime.as_ref().map(|r| r.namespace.clone()),
@@ -87,7 +163,7 @@ fn list_entry(s: &Service) -> Value {
         "complianceScore": comp["score"],
         "complianceErrors": errors,
         "complianceWarnings": warnings,
-        "topInsight": s.insights.first().map(|i| json!({"severity": i.severity, "title": i.title, "description": i.description})),
+        "topInsight": reasons.first().or(s.insights.first()).map(|i| json!({"severity": i.severity, "title": i.title, "description": i.description})),
         "versionCount": s.versions.len(),
         "latestAvailable": latest_available(s),
         "updateAvailable": update_available(s),
@@ -111,7 +187,7 @@ pub fn graph(snap: &Snapshot) -> Value {
                 "id": s.name,
                 "serviceName": s.name,
                 "status": s.contract_status,
-                "health": s.health,
+                "health": health(s),
                 "version": s.version,
                 "source": s.source,
                 "owner": s.owner,
@@ -248,23 +324,31 @@ pub fn overview(snap: &Snapshot) -> Value {
         .iter()
         .filter(|s| s.state == "degraded")
         .collect();
-    let count = |h: &str| snap.services.values().filter(|s| s.health == h).count();
-    let mut attention: Vec<&Service> = snap
-        .services
-        .values()
-        .filter(|s| s.health != "ok" || s.blast_radius >= 3)
-        .collect();
-    attention.sort_by(|a, b| {
-        let rank = |s: &Service| match s.health {
-            "error" => 0,
-            "warning" => 1,
-            _ => 2,
-        };
-        rank(a)
-            .cmp(&rank(b))
+    // One pass: each service's status from the one definition of "needs attention".
+    let mut attention_list: Vec<(&Service, &'static str)> = Vec::new();
+    let (mut errors, mut warnings, mut oks) = (0, 0, 0);
+    for s in snap.services.values() {
+        match health(s) {
+            "error" => {
+                errors += 1;
+                attention_list.push((s, "error"));
+            }
+            "warning" => {
+                warnings += 1;
+                attention_list.push((s, "warning"));
+            }
+            _ => oks += 1,
+        }
+    }
+    // Most serious first, then the widest blast radius, then by name (the UI's order too).
+    let rank = |h: &str| u8::from(h != "error");
+    attention_list.sort_by(|(a, ha), (b, hb)| {
+        rank(ha)
+            .cmp(&rank(hb))
             .then(b.blast_radius.cmp(&a.blast_radius))
             .then(a.name.cmp(&b.name))
     });
+    let attention: Vec<&Service> = attention_list.iter().map(|(s, _)| *s).collect();
     let attention_total = attention.len();
     let mut limitations = Vec::new();
     if snap.services.is_empty() {
@@ -292,7 +376,7 @@ pub fn overview(snap: &Snapshot) -> Value {
         .map(|s| s.versions.iter().filter(|v| v.loaded.is_none()).count())
         .sum();
     let complete = !snap.services.is_empty() && degraded.is_empty();
-    let problems = count("error") + count("warning");
+    let problems = errors + warnings;
     json!({
         "snapshotId": snap.id,
         "asOf": snap.built_at,
@@ -302,9 +386,10 @@ pub fn overview(snap: &Snapshot) -> Value {
             "services": snap.services.len(),
             "versions": snap.services.values().map(|s| s.versions.len()).sum::<usize>(),
             "versionsNotFetched": not_materialized,
-            "error": count("error"),
-            "warning": count("warning"),
-            "ok": count("ok"),
+            "error": errors,
+            "warning": warnings,
+            "ok": oks,
+            "attention": problems,
             "external": snap.externals.len(),
             "runtimeEvaluated": snap.services.values().filter(|s| s.runtime.is_some()).count(),
             "highImpact": snap.services.values().filter(|s| s.blast_radius >= 3).count(),
@@ -326,7 +411,7 @@ pub fn owners(snap: &Snapshot) -> Value {
             s.owner.clone()
         };
         by.entry(key).or_default().push(json!({
-            "name": s.name, "version": s.version, "health": s.health,
+            "name": s.name, "version": s.version, "health": health(s),
             "contractStatus": s.contract_status, "blastRadius": s.blast_radius,
         }));
     }
@@ -752,13 +837,26 @@ pub fn details(snap: &Snapshot, s: &Service, at: Option<&Loaded>) -> Value {
     m.insert("isCurrent".into(), json!(version == s.version));
     m.insert("currentVersion".into(), json!(s.version));
     m.insert("contractStatus".into(), json!(s.contract_status));
-    m.insert("health".into(), json!(s.health));
+    let reasons = attention(s);
+    m.insert("health".into(), json!(status_of(&reasons)));
+    m.insert("attention".into(), json!(reasons));
     m.insert("sources".into(), json!(s.sources));
     if !m.contains_key("source") {
         m.insert("source".into(), json!(s.source));
     }
     m.insert("blastRadius".into(), json!(s.blast_radius));
-    m.insert("insights".into(), json!(s.insights));
+    // The service's insights plus the reasons only the views know (readiness, drift).
+    let mut insights = s.insights.clone();
+    for r in attention(s) {
+        if !insights
+            .iter()
+            .any(|i| i.title == r.title && i.severity == r.severity)
+        {
+            insights.push(r);
+        }
+    }
+    insights.sort_by_key(|i| severity_rank(i.severity));
+    m.insert("insights".into(), json!(insights));
     m.insert("compliance".into(), compliance(s));
     m.insert("latestAvailable".into(), json!(latest_available(s)));
     m.insert("updateAvailable".into(), json!(update_available(s)));
@@ -992,4 +1090,102 @@ pub fn refs(snap: &Snapshot, s: &Service) -> Value {
         }
     }
     json!({"references": references, "referencedBy": referenced_by})
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::source::SourceKind;
+
+    fn service(name: &str, blast_radius: usize, readiness: Value) -> Service {
+        Service {
+            seen: Vec::new(),
+            name: name.into(),
+            source: SourceKind::Local,
+            sources: vec![SourceKind::Local],
+            current: None,
+            version: "1.0.0".into(),
+            versions: Vec::new(),
+            runtime: None,
+            edges: Vec::new(),
+            dependents: Vec::new(),
+            blast_radius,
+            contract_status: "NotEvaluated".into(),
+            health: "ok",
+            insights: Vec::new(),
+            owner: "team".into(),
+            readiness,
+        }
+    }
+
+    fn gate(score: i64, min: i64, expired: bool) -> Value {
+        json!({"score": score, "minScore": min, "passing": !expired && score >= min, "expired": expired,
+            "message": format!("readiness score {score} below minScore {min}")})
+    }
+
+    /// Issue 15: a service whose readiness is below its gate (56 against 80) showed OK.
+    #[test]
+    fn below_its_readiness_gate_is_not_ok() {
+        let s = service("route-planner", 0, gate(56, 80, false));
+        assert_eq!(health(&s), "warning");
+        let why = attention(&s);
+        assert_eq!(why.len(), 1);
+        assert_eq!(why[0].title, "Readiness 56 below its gate 80");
+        let e = list_entry(&s);
+        assert_eq!(e["health"], "warning");
+        assert_eq!(e["topInsight"]["title"], "Readiness 56 below its gate 80");
+        assert_eq!(health(&service("x", 0, gate(80, 80, false))), "ok");
+        assert_eq!(health(&service("x", 0, Value::Null)), "ok");
+        let expired = attention(&service("x", 0, gate(90, 80, true)));
+        assert!(expired[0].title.starts_with("Readiness assessment expired"));
+    }
+
+    /// Issue 15: "0 need attention" above "Needs attention first (627)" listing healthy
+    /// services with a high blast radius. One definition: the count is the list's length.
+    #[test]
+    fn overview_counts_exactly_the_services_it_lists() {
+        let mut snap = Snapshot::default();
+        let mut invalid = service("invalid", 0, Value::Null);
+        invalid.insights.push(Insight {
+            severity: "critical",
+            title: "1 validation error(s)".into(),
+            description: String::new(),
+        });
+        let mut noted = service("noted", 0, Value::Null);
+        noted.insights.push(Insight {
+            severity: "info",
+            title: "observed".into(),
+            description: String::new(),
+        });
+        for s in [
+            invalid,
+            noted,
+            service("hub", 40, Value::Null),
+            service("below", 1, gate(56, 80, false)),
+        ] {
+            snap.services.insert(s.name.clone(), s);
+        }
+        let o = overview(&snap);
+        let listed: Vec<&str> = o["attention"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(listed, ["invalid", "below"], "errors first; healthy never");
+        assert_eq!(o["attentionTotal"], 2);
+        assert_eq!(o["counts"]["attention"], 2);
+        assert_eq!(o["counts"]["error"], 1);
+        assert_eq!(o["counts"]["warning"], 1);
+        assert_eq!(o["counts"]["ok"], 2);
+        assert_eq!(o["allClear"], false);
+        let problems = services(&snap)
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["health"] != "ok")
+            .count();
+        assert_eq!(problems, 2, "the services list's filter counts the same");
+    }
 }
