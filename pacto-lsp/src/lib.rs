@@ -19,6 +19,7 @@ pub mod settings;
 mod store;
 mod symbols;
 pub mod to_proto;
+pub mod transport;
 mod worker;
 
 use serde_json::Value;
@@ -27,20 +28,40 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use to_proto::Encoding;
 use tower_lsp_server::jsonrpc::Result;
 use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 
-/// Serve LSP over stdin/stdout until the client exits.
-pub fn run_stdio() -> std::io::Result<()> {
+/// Serve LSP over stdin/stdout until the client exits; returns the process status LSP asks
+/// for (0 after `shutdown`, 1 when `exit` or the end of input comes without it). Unusable input
+/// is answered and skipped, never the end of the session (see [`transport`]).
+pub fn run_stdio() -> std::io::Result<u8> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    rt.block_on(async {
-        let (service, socket) = service();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
-    });
-    Ok(())
+    let (tx, rx) = tokio::sync::mpsc::channel(16);
+    // Blocking reads on a thread of their own: at `exit` the process ends without waiting for
+    // a read that may never return.
+    std::thread::Builder::new()
+        .name("pacto-lsp-stdin".to_string())
+        .spawn(move || {
+            let mut framer = transport::Framer::new(std::io::stdin().lock());
+            loop {
+                match framer.next_frame() {
+                    Ok(Some(frame)) => {
+                        if tx.blocking_send(frame).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(e) => {
+                        log(&format!("reading stdin: {e}"));
+                        return;
+                    }
+                }
+            }
+        })?;
+    let ended = rt.block_on(transport::serve(rx, tokio::io::stdout()));
+    rt.shutdown_background();
+    Ok(ended.status())
 }
 
 /// The service, for in-process use (tests, embedding).

@@ -9,7 +9,7 @@ pub struct Args {
     stdio: bool,
 }
 
+/// Status 0 after `shutdown`, 1 on `exit` (or the end of input) without it, as LSP requires.
 pub fn run(_args: &Args) -> anyhow::Result<ExitCode> {
-    pacto_lsp::run_stdio()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(pacto_lsp::run_stdio()?))
 }
