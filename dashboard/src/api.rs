@@ -473,7 +473,7 @@ async fn docs(
         let bytes = match loaded.resolved.bundle.read(&q.path) {
             Ok(b) if b.len() <= pacto_core::doc::MAX_DOC_PAGE_BYTES => b,
             Ok(_) => return problem(StatusCode::PAYLOAD_TOO_LARGE, "documentation page too large"),
-            Err(e) => return problem(StatusCode::NOT_FOUND, e.to_string()),
+            Err(e) => return problem(bundle_error_status(&e), e.to_string()),
         };
         let text = String::from_utf8_lossy(&bytes);
         let body = format!(
@@ -493,6 +493,20 @@ async fn docs(
         r
     })
     .await
+}
+
+/// The status for a bundle file that cannot be served: a link out of the bundle is refused
+/// (403, named as escaping), not reported as missing.
+fn bundle_error_status(e: &pacto_core::bundle::BundleError) -> StatusCode {
+    use pacto_core::bundle::BundleError;
+    match e {
+        BundleError::Escapes { .. } => StatusCode::FORBIDDEN,
+        BundleError::InvalidPath(_) | BundleError::NotAFile { .. } => {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        BundleError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        _ => StatusCode::NOT_FOUND,
+    }
 }
 
 #[derive(Deserialize)]

@@ -62,6 +62,9 @@ pub struct Config {
     pub traces: Option<PathBuf>,
     /// Connection limits: header-read, idle and request timeouts, the connection cap.
     pub limits: server::Limits,
+    /// `--offline`: remote (`oci://`) policy references are not fetched (and reported as not
+    /// enforced). Otherwise they are resolved against the fleet, then the registry.
+    pub offline: bool,
 }
 
 impl Default for Config {
@@ -78,6 +81,7 @@ impl Default for Config {
             cors_origin: None,
             traces: None,
             limits: server::Limits::default(),
+            offline: false,
         }
     }
 }
@@ -98,6 +102,8 @@ pub struct Dashboard {
     runtime: Option<Arc<dyn RuntimeSource>>,
     registry: Option<Arc<Registry>>,
     traces: Option<Arc<traces::TraceFile>>,
+    /// How `oci://` policy references are resolved (the fleet, the registry, `--offline`).
+    policies: source::Policies,
     detected: Mutex<Vec<Detected>>,
     snapshot: RwLock<Arc<Snapshot>>,
     next_id: AtomicU64,
@@ -133,9 +139,17 @@ impl Dashboard {
             .dir
             .clone()
             .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
-        match LocalSource::detect(&dir) {
+        let local = LocalSource::detect(&dir);
+        let policies = source::Policies {
+            local_root: local.is_some().then(|| dir.clone()),
+            registry: registry.clone(),
+            offline: config.offline,
+        };
+        match local {
             Some(reason) => {
-                sources.push(Arc::new(LocalSource::new(dir.clone())));
+                sources.push(Arc::new(
+                    LocalSource::new(dir.clone()).with_policies(policies.clone()),
+                ));
                 detected.push(Detected {
                     kind: SourceKind::Local,
                     location: dir.display().to_string(),
@@ -187,7 +201,9 @@ impl Dashboard {
         let mut oci = None;
         match (&registry, config.repos.is_empty()) {
             (Some(reg), false) => {
-                let o = Arc::new(OciSource::new(reg.clone(), &config.repos));
+                let o = Arc::new(
+                    OciSource::new(reg.clone(), &config.repos).with_policies(policies.clone()),
+                );
                 detected.push(Detected {
                     kind: SourceKind::Oci,
                     location: o.describe(),
@@ -230,7 +246,9 @@ impl Dashboard {
             }),
             (false, false, Some(d)) => match CacheSource::detect(&d) {
                 Some(reason) => {
-                    sources.push(Arc::new(CacheSource::new(d.clone())));
+                    sources.push(Arc::new(
+                        CacheSource::new(d.clone()).with_policies(policies.clone()),
+                    ));
                     detected.push(Detected {
                         kind: SourceKind::Cache,
                         location: d.display().to_string(),
@@ -273,6 +291,7 @@ impl Dashboard {
             runtime,
             registry,
             traces,
+            policies,
             detected: Mutex::new(detected),
             snapshot: RwLock::new(Arc::new(Snapshot::default())),
             next_id: AtomicU64::new(1),
@@ -351,7 +370,9 @@ impl Dashboard {
             repos.sort();
             repos.dedup();
             if !repos.is_empty() {
-                let o = Arc::new(OciSource::new(reg.clone(), &repos));
+                let o = Arc::new(
+                    OciSource::new(reg.clone(), &repos).with_policies(self.policies.clone()),
+                );
                 lock(&self.detected).push(Detected {
                     kind: SourceKind::Oci,
                     location: o.describe(),
@@ -527,9 +548,15 @@ impl Dashboard {
             contract_text: pulled.contract_text,
             resolved_ref: format!("oci://{resolved}"),
         };
-        source::materialize(fetched, SourceKind::Oci, &format!("oci://{resolved}"), None)
-            .map(Arc::new)
-            .map_err(|e| ResolveError::Invalid(format!("invalid bundle {reference}: {e}")))
+        source::materialize(
+            fetched,
+            SourceKind::Oci,
+            &format!("oci://{resolved}"),
+            None,
+            &self.policies,
+        )
+        .map(Arc::new)
+        .map_err(|e| ResolveError::Invalid(format!("invalid bundle {reference}: {e}")))
     }
 
     /// Whether a trace file is configured (`--traces`).

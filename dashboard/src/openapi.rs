@@ -208,7 +208,7 @@ fn base() -> Value {
             "/api/graph": get("Global dependency graph", vec![], r("GlobalGraph")),
             "/api/diff": get("Classified diff between two versions or two services", vec![q("from_name", true), q("from_version", false), q("to_name", false), q("to_version", false)], r("DiffResult")),
             "/api/owners": get("Services grouped by owner", vec![], arr(json!({"type": "object"}))),
-            "/api/refresh": {"post": {"summary": "Re-read every source", "responses": ok(json!({"type": "object"}), "Refreshed")}},
+            "/api/refresh": {"post": {"summary": "Re-read every source (OCI tags are listed again, bypassing the tag-list cache)", "responses": ok(json!({"type": "object"}), "Refreshed")}},
             "/api/versions": {"post": {"summary": "Fetch every published version of a service from its OCI repository",
                 "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}}}},
                 "responses": ok(json!({"type": "object", "properties": {"versions": arr(r("Version"))}}), "Fetched")}}
@@ -217,7 +217,9 @@ fn base() -> Value {
             "Problem": {"type": "object", "properties": {"title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"}}},
             "Source": {"type": "object", "properties": {"type": {"enum": ["local", "oci", "cache", "k8s", "traces"]}, "enabled": {"type": "boolean"},
                 "state": {"enum": ["ok", "degraded", "disabled"]}, "reason": {"type": "string"}, "location": {"type": "string"},
-                "problems": arr(json!({"type": "string"})), "serviceCount": {"type": "integer"}}},
+                "problems": arr(json!({"type": "string"})), "serviceCount": {"type": "integer"},
+                "failed": {"type": "boolean", "description": "The whole source failed in the last refresh: the answers hold what the other sources have"},
+                "error": {"type": "string", "description": "Why the source failed (only when failed)"}}},
             "Sources": {"type": "object", "properties": {"sources": arr(r("Source")), "detected": arr(json!({"type": "object"})), "discovering": {"type": "boolean"}}},
             "Overview": {"type": "object", "required": ["complete", "allClear", "counts", "attention", "sources", "limitations"], "properties": {
                 "snapshotId": {"type": "integer"}, "asOf": {"type": "integer"}, "complete": {"type": "boolean"}, "allClear": {"type": "boolean"},

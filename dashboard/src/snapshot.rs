@@ -25,6 +25,12 @@ pub struct SourceStatus {
     pub location: String,
     pub problems: Vec<String>,
     pub service_count: usize,
+    /// The whole source failed in the last refresh (nothing of it is shown; the other sources
+    /// still are). `state` is then `degraded`.
+    pub failed: bool,
+    /// Why it failed, when `failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// One version of a service across sources.
@@ -273,6 +279,8 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
                     location: location.clone(),
                     problems: scan.problems.iter().take(50).cloned().collect(),
                     service_count: scan.services.len(),
+                    failed: false,
+                    error: None,
                 });
                 for (name, versions) in &scan.services {
                     let mut order: Vec<String> = versions.keys().cloned().collect();
@@ -317,6 +325,8 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
                 location: location.clone(),
                 problems: vec![e.clone()],
                 service_count: 0,
+                failed: true,
+                error: Some(e.clone()),
             }),
         }
     }
@@ -339,6 +349,8 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
                     .unwrap_or_default(),
                 problems: Vec::new(),
                 service_count: list.len(),
+                failed: false,
+                error: None,
             });
             for r in list {
                 runtime_by_name.entry(r.name.clone()).or_insert(r);
@@ -354,8 +366,10 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
                 .find(|m| m.0 == SourceKind::K8s)
                 .map(|m| m.1.clone())
                 .unwrap_or_default(),
-            problems: vec![e],
+            problems: vec![e.clone()],
             service_count: 0,
+            failed: true,
+            error: Some(e.clone()),
         }),
         None => {}
     }
@@ -696,6 +710,8 @@ fn fold_traffic(
                 location: file.clone(),
                 problems: vec![e.clone()],
                 service_count: 0,
+                failed: true,
+                error: Some(e.clone()),
             });
             return Observed {
                 file,
@@ -725,6 +741,8 @@ fn fold_traffic(
         location: file.clone(),
         problems,
         service_count: t.services().len(),
+        failed: false,
+        error: None,
     });
     let mut edges: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut known: BTreeMap<String, bool> = BTreeMap::new();

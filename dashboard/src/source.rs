@@ -6,7 +6,7 @@
 use pacto_core::bundle::{Bundle, CONTRACT_FILE};
 use pacto_core::graph::{self, Fetched, Resolved};
 use pacto_core::registry::{cache::sha256_hex, Registry, RegistryOptions};
-use pacto_core::validate::{self, LocalResolver, NoResolver, Options};
+use pacto_core::validate::{self, LocalResolver, Options};
 use pacto_core::version::Version;
 use pacto_core::Diagnostic;
 use serde::Serialize;
@@ -89,28 +89,132 @@ fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
-/// Parse and validate a fetched bundle. `base` resolves local policy/config refs.
+/// How the dashboard resolves `oci://` policy references (issue 15: they were all reported
+/// "not enforced: offline mode" without `--offline`): a bundle of the same fleet (the local
+/// directory) first, then the live registry. Only `offline` (`--offline`) skips them.
+#[derive(Clone, Default)]
+pub struct Policies {
+    /// The local source's directory: policy bundles of the same fleet.
+    pub local_root: Option<PathBuf>,
+    /// The live registry (absent: references outside the fleet stay unresolved, with why).
+    pub registry: Option<Arc<Registry>>,
+    /// `--offline`: remote policies are reported as not enforced, never fetched.
+    pub offline: bool,
+}
+
+impl std::fmt::Debug for Policies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policies")
+            .field("local_root", &self.local_root)
+            .field("registry", &self.registry.is_some())
+            .field("offline", &self.offline)
+            .finish()
+    }
+}
+
+/// `host/path/name[:tag][@digest]` → (`name`, the tag when given).
+fn ref_name_and_tag(location: &str) -> (String, Option<String>) {
+    let no_digest = location.split('@').next().unwrap_or(location);
+    let tag = match (no_digest.rfind(':'), no_digest.rfind('/')) {
+        (Some(c), Some(s)) if c > s => Some(no_digest[c + 1..].to_string()),
+        (Some(c), None) => Some(no_digest[c + 1..].to_string()),
+        _ => None,
+    };
+    (graph::oci_ref_name(no_digest), tag)
+}
+
+impl Policies {
+    /// The fleet's bundle named `name` (at `tag` when given, else its highest version).
+    fn from_fleet(&self, name: &str, tag: Option<&str>) -> Option<validate::ResolvedBundle> {
+        let root = self.local_root.as_ref()?;
+        let mut best: Option<(Version, pacto_core::bundle::LoadedDir)> = None;
+        for dir in bundle_dirs(root) {
+            // Cheap filter first: the service's directory (or its parent, for version dirs).
+            let parent = dir.parent().map(dir_name).unwrap_or_default();
+            if dir_name(&dir) != name && parent != name && root.as_path() != dir.as_path() {
+                continue;
+            }
+            let Ok(loaded) = pacto_core::bundle::load_dir(&dir.to_string_lossy()) else {
+                continue;
+            };
+            let parsed = pacto_core::syntax::parse(&loaded.text, &Default::default());
+            let Some(tree) = parsed.tree else { continue };
+            let contract = pacto_core::model::Contract::from_tree(&tree);
+            if contract.service_name() != name {
+                continue;
+            }
+            let version = contract.service_version().to_string();
+            if let Some(t) = tag {
+                if t == version || t.strip_prefix('v') == Some(version.as_str()) {
+                    return Some(validate::ResolvedBundle {
+                        bundle: Box::new(loaded.bundle),
+                        contract_text: loaded.text,
+                    });
+                }
+                continue;
+            }
+            if let Ok(v) = Version::parse(&version) {
+                if best.as_ref().is_none_or(|(b, _)| v > *b) {
+                    best = Some((v, loaded));
+                }
+            }
+        }
+        best.map(|(_, loaded)| validate::ResolvedBundle {
+            bundle: Box::new(loaded.bundle),
+            contract_text: loaded.text,
+        })
+    }
+}
+
+impl validate::RefResolver for Policies {
+    fn resolve(&self, reference: &str) -> Result<validate::ResolvedBundle, String> {
+        let parsed = pacto_core::registry::parse_dependency_ref(reference);
+        if parsed.scheme != pacto_core::registry::RefScheme::Oci {
+            return Err(format!(
+                "the local reference {reference:?} cannot be resolved inside a bundle pulled from a registry"
+            ));
+        }
+        let (name, tag) = ref_name_and_tag(&parsed.location);
+        if let Some(found) = self.from_fleet(&name, tag.as_deref()) {
+            return Ok(found);
+        }
+        let fleet = match (&self.local_root, &tag) {
+            (Some(_), Some(t)) => format!("no bundle {name} {t} in the local fleet"),
+            (Some(_), None) => format!("no bundle {name} in the local fleet"),
+            (None, _) => "no local fleet".to_string(),
+        };
+        match &self.registry {
+            Some(reg) => validate::RefResolver::resolve(reg.as_ref(), reference)
+                .map_err(|e| format!("{fleet}, and the registry failed: {e}")),
+            None => Err(format!("{fleet}, and no registry client is configured")),
+        }
+    }
+}
+
+/// Parse and validate a fetched bundle. `base` resolves local policy/config refs; `policies`
+/// resolves `oci://` ones.
 pub fn materialize(
     fetched: Fetched,
     source: SourceKind,
     reference: &str,
     base: Option<&Path>,
+    policies: &Policies,
 ) -> Result<Loaded, String> {
     let text = fetched.contract_text.clone();
     let bundle = fetched.bundle.clone();
     let resolved = graph::parse_fetched(fetched)?;
     let options = Options {
-        offline: true,
+        offline: policies.offline,
         ..Options::default()
     };
     let v = match base {
         Some(dir) => validate::validate(
             &text,
             Some(bundle.as_ref()),
-            &LocalResolver::new(dir),
+            &LocalResolver::new(dir).with_registry(policies),
             &options,
         ),
-        None => validate::validate(&text, Some(bundle.as_ref()), &NoResolver, &options),
+        None => validate::validate(&text, Some(bundle.as_ref()), policies, &options),
     };
     Ok(Loaded {
         contract_hash: sha256_hex(text.as_bytes()),
@@ -194,19 +298,34 @@ pub struct LocalSource {
     root: PathBuf,
     /// bundle dir → (fingerprint, loaded), so unchanged bundles are not re-read.
     memo: Mutex<HashMap<PathBuf, (u64, Arc<Loaded>)>>,
+    policies: Policies,
 }
 
 impl LocalSource {
     pub fn new(root: impl Into<PathBuf>) -> LocalSource {
+        let root = root.into();
         LocalSource {
-            root: root.into(),
+            policies: Policies {
+                local_root: Some(root.clone()),
+                ..Policies::default()
+            },
+            root,
             memo: Mutex::new(HashMap::new()),
         }
     }
 
+    /// Resolve `oci://` policy references with `policies` (its fleet defaults to this root).
+    pub fn with_policies(mut self, mut policies: Policies) -> LocalSource {
+        if policies.local_root.is_none() {
+            policies.local_root = Some(self.root.clone());
+        }
+        self.policies = policies;
+        self
+    }
+
     /// Whether `dir` holds bundles as this source reads them, and where (the reason text).
     pub fn detect(dir: &Path) -> Option<String> {
-        if dir.join(CONTRACT_FILE).is_file() {
+        if has_contract(dir) {
             return Some(format!("{} contains {CONTRACT_FILE}", dir.display()));
         }
         let n = bundle_dirs(dir).len();
@@ -228,18 +347,25 @@ fn sorted_subdirs(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Whether `dir` has a `pacto.yaml` entry of any kind. A symbolic link counts without being
+/// followed, so one that leaves the bundle (or dangles) is loaded and reported as escaping
+/// instead of being skipped silently.
+fn has_contract(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir.join(CONTRACT_FILE)).is_ok()
+}
+
 /// The bundle directories under `root` (at most two levels deep), sorted, bounded.
 pub fn bundle_dirs(root: &Path) -> Vec<PathBuf> {
-    if root.join(CONTRACT_FILE).is_file() {
+    if has_contract(root) {
         return vec![root.to_path_buf()];
     }
     let mut out = Vec::new();
     for sub in sorted_subdirs(root) {
-        if sub.join(CONTRACT_FILE).is_file() {
+        if has_contract(&sub) {
             out.push(sub);
         } else {
             for version_dir in sorted_subdirs(&sub) {
-                if version_dir.join(CONTRACT_FILE).is_file() {
+                if has_contract(&version_dir) {
                     out.push(version_dir);
                 }
                 if out.len() >= MAX_BUNDLES {
@@ -305,6 +431,7 @@ impl LocalSource {
             SourceKind::Local,
             &display,
             Some(dir),
+            &self.policies,
         )?);
         lock(&self.memo).insert(dir.to_path_buf(), (fp, l.clone()));
         Ok(l)
@@ -413,6 +540,7 @@ pub struct OciSource {
     kind: SourceKind,
     loaded: Mutex<HashMap<String, Arc<Loaded>>>,
     last: Mutex<Option<(std::time::Instant, Scan)>>,
+    policies: Policies,
 }
 
 impl OciSource {
@@ -420,6 +548,11 @@ impl OciSource {
         let mut r: Vec<String> = repos.iter().map(|r| strip_tag(r)).collect();
         r.dedup();
         OciSource {
+            policies: Policies {
+                registry: Some(registry.clone()),
+                offline: registry.is_offline(),
+                ..Policies::default()
+            },
             registry,
             repos: r,
             kind: SourceKind::Oci,
@@ -430,6 +563,15 @@ impl OciSource {
 
     pub fn repos(&self) -> &[String] {
         &self.repos
+    }
+
+    /// Resolve `oci://` policy references with `policies` (the fleet, then this registry).
+    pub fn with_policies(mut self, policies: Policies) -> OciSource {
+        self.policies = Policies {
+            registry: policies.registry.or_else(|| Some(self.registry.clone())),
+            ..policies
+        };
+        self
     }
 
     fn pull(&self, reference: &str) -> Result<Arc<Loaded>, String> {
@@ -448,6 +590,7 @@ impl OciSource {
             self.kind,
             &format!("oci://{key}"),
             None,
+            &self.policies,
         )?);
         lock(&self.loaded).insert(key.to_string(), l.clone());
         // The remembered scan does not know this bundle yet.
@@ -507,8 +650,17 @@ impl ContractSource for OciSource {
 
 impl OciSource {
     fn scan_now(&self) -> Result<Scan, String> {
-        // Tags move: ask the registry again (blobs stay in the disk cache).
+        // Tags move: ask the registry again (blobs stay in the disk cache). The disk cache's
+        // tag listing (kept for minutes, PACTO_CACHE_TAG_TTL) is dropped too, so a refresh
+        // sees a tag pushed a second ago; offline, the listing is all there is.
         self.registry.forget();
+        if !self.registry.is_offline() {
+            for repo in &self.repos {
+                if let Ok(t) = pacto_core::registry::Target::parse(repo) {
+                    self.registry.cache().drop_tag_list(&t.repo);
+                }
+            }
+        }
         let hosts: BTreeSet<&str> = self.repos.iter().map(|r| host_of(r)).collect();
         let mut queue: VecDeque<String> = self.repos.iter().cloned().collect();
         let mut seen: BTreeSet<String> = queue.iter().cloned().collect();
@@ -605,7 +757,17 @@ impl CacheSource {
         ));
         let mut inner = OciSource::new(registry, &[]);
         inner.kind = SourceKind::Cache;
+        // Reading the cache is offline by design; its policy references are still resolved
+        // (from the cache, the fleet, or the live registry given by `with_policies`).
+        inner.policies.offline = false;
         CacheSource { root, inner }
+    }
+
+    /// Resolve `oci://` policy references with `policies` (the fleet, then its registry,
+    /// else the cache).
+    pub fn with_policies(mut self, policies: Policies) -> CacheSource {
+        self.inner = self.inner.with_policies(policies);
+        self
     }
 
     /// Repositories with at least one cached tag.
@@ -678,6 +840,7 @@ impl ContractSource for CacheSource {
             kind: SourceKind::Cache,
             loaded: Mutex::new(lock(&self.inner.loaded).clone()),
             last: Mutex::new(None),
+            policies: self.inner.policies.clone(),
         };
         let scan = src.scan_now();
         lock(&self.inner.loaded).extend(lock(&src.loaded).drain());
