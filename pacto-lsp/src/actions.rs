@@ -7,12 +7,19 @@
 //! | `SCHEMA_VIOLATION` with a "quote it" help | quote the scalar: `pactoVersion: 1.0` -> `"1.0"` |
 //! | `UNKNOWN_FIELD` with a "did you mean" help | replace the key with the suggestion |
 //! | `HEALTH_PATH_REQUIRED` / `METRICS_PATH_REQUIRED` | add `path: /health` / `path: /metrics` |
+//! | `SCHEMA_VIOLATION` on a quoted integer | unquote it: `port: "8080"` -> `8080` |
+//! | `SCHEMA_VIOLATION` on an enum value | replace a typo with the nearest allowed value |
+//! | `HEALTH_INTERFACE_NOT_FOUND` / `METRICS_INTERFACE_NOT_FOUND` | one fix per declared interface |
+//! | `STATELESS_PERSISTENT_CONFLICT` | `durability: ephemeral`, or `type: stateful` |
+//! | `FILE_NOT_FOUND` | create the file from a template (OpenAPI, AsyncAPI, proto, JSON Schema) |
 
 use crate::to_proto::{self, Encoding};
 use pacto_core::syntax::{parse, Limits, NodeKind, NodeRef, Span, Style, Tree};
 use std::collections::HashMap;
 use tower_lsp_server::ls_types::{
-    CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, NumberOrString, TextEdit, Uri,
+    CodeAction, CodeActionKind, CodeActionOrCommand, CreateFile, CreateFileOptions, Diagnostic,
+    DocumentChangeOperation, DocumentChanges, NumberOrString, OneOf,
+    OptionalVersionedTextDocumentIdentifier, Range, ResourceOp, TextDocumentEdit, TextEdit, Uri,
     WorkspaceEdit,
 };
 
@@ -20,11 +27,13 @@ use tower_lsp_server::ls_types::{
 pub const HTTP_PORT: u16 = 8080;
 pub const GRPC_PORT: u16 = 9090;
 
+/// Quick fixes for `diagnostics`; `create_files`: the client applies `CreateFile` operations.
 pub fn code_actions(
     uri: &Uri,
     text: &str,
     enc: Encoding,
     diagnostics: &[Diagnostic],
+    create_files: bool,
 ) -> Vec<CodeActionOrCommand> {
     let ours: Vec<&Diagnostic> = diagnostics
         .iter()
@@ -48,15 +57,35 @@ pub fn code_actions(
             crate::guard::floor_boundary(text, bytes.start) as u32,
             crate::guard::floor_boundary(text, bytes.end) as u32,
         );
-        let fix = match code.as_str() {
-            "PORT_REQUIRED" => add_port(text, tree, span),
-            "SCHEMA_VIOLATION" if d.message.contains("quote it") => quote(text, tree, span),
-            "UNKNOWN_FIELD" => suggestion(&d.message).and_then(|s| rename_key(text, span, s)),
-            "HEALTH_PATH_REQUIRED" => add_path(text, tree, "health"),
-            "METRICS_PATH_REQUIRED" => add_path(text, tree, "metrics"),
-            _ => None,
+        let fixes: Vec<Fix> = match code.as_str() {
+            "PORT_REQUIRED" => add_port(text, tree, span).into_iter().collect(),
+            "SCHEMA_VIOLATION" if d.message.contains("quote it") => {
+                quote(text, tree, span).into_iter().collect()
+            }
+            "SCHEMA_VIOLATION" => unquote_integer(text, tree, span)
+                .or_else(|| enum_typo(text, tree, span))
+                .into_iter()
+                .collect(),
+            "UNKNOWN_FIELD" => suggestion(&d.message)
+                .and_then(|s| rename_key(text, span, s))
+                .into_iter()
+                .collect(),
+            "HEALTH_PATH_REQUIRED" => add_path(text, tree, "health").into_iter().collect(),
+            "METRICS_PATH_REQUIRED" => add_path(text, tree, "metrics").into_iter().collect(),
+            "HEALTH_INTERFACE_NOT_FOUND" | "METRICS_INTERFACE_NOT_FOUND" => {
+                use_interface(text, tree, span)
+            }
+            "STATELESS_PERSISTENT_CONFLICT" => stateless_fixes(text, tree, span),
+            "FILE_NOT_FOUND" if create_files => {
+                if let Some(action) = create_file(uri, tree, span, d) {
+                    out.push(CodeActionOrCommand::CodeAction(action));
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
         };
-        if let Some((title, span, new_text)) = fix {
+        let preferred = fixes.len() == 1;
+        for (title, span, new_text) in fixes {
             let edit = TextEdit {
                 range: to_proto::range(index, span, enc),
                 new_text,
@@ -69,7 +98,7 @@ pub fn code_actions(
                     changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
                     ..Default::default()
                 }),
-                is_preferred: Some(true),
+                is_preferred: Some(preferred),
                 ..Default::default()
             }));
         }
@@ -220,6 +249,303 @@ fn rename_key(text: &str, span: Span, to: &str) -> Option<Fix> {
         inner,
         to.to_string(),
     ))
+}
+
+/// The scalar node written exactly at `span`, with its instance path.
+fn value_at<'t>(tree: &'t Tree, span: Span) -> Option<(NodeRef<'t>, Vec<String>)> {
+    let node = scalar_at(tree.root(), span, 0)?;
+    let at = crate::schema_nav::path_at(tree.root(), span.start)?;
+    (at.span == span).then_some((node, at.path))
+}
+
+/// Replace the value of the scalar `node` with `to` (a plain word), keeping its quotes.
+fn replace_value(text: &str, node: NodeRef<'_>, to: &str) -> Option<(Span, String)> {
+    let span = node.span();
+    let raw = text.get(span.range())?;
+    if raw.contains('\n')
+        || !to
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_./".contains(c))
+    {
+        return None;
+    }
+    match node.as_scalar()?.style {
+        Style::SingleQuoted | Style::DoubleQuoted if span.len() >= 2 => {
+            Some((Span::new(span.start + 1, span.end - 1), to.to_string()))
+        }
+        Style::Plain => Some((span, to.to_string())),
+        _ => None,
+    }
+}
+
+/// `port: "8080"` where the schema wants an integer: write the number.
+fn unquote_integer(text: &str, tree: &Tree, span: Span) -> Option<Fix> {
+    let (node, path) = value_at(tree, span)?;
+    let scalar = node.as_scalar()?;
+    if !matches!(scalar.style, Style::SingleQuoted | Style::DoubleQuoted) {
+        return None;
+    }
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let schema = crate::schema_nav::schema_at(&path)?;
+    let wants_integer = match schema.get("type")? {
+        serde_json::Value::String(t) => t == "integer",
+        serde_json::Value::Array(ts) => ts.iter().any(|t| t == "integer"),
+        _ => false,
+    };
+    let number = scalar.text.trim();
+    if !wants_integer || number.parse::<i64>().is_err() || text.get(span.range()).is_none() {
+        return None;
+    }
+    Some((
+        format!("Write {number} as a number, without quotes"),
+        span,
+        number.to_string(),
+    ))
+}
+
+/// A value that is not one of the schema's `enum` values but close to one: the nearest.
+fn enum_typo(text: &str, tree: &Tree, span: Span) -> Option<Fix> {
+    let (node, path) = value_at(tree, span)?;
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let options: Vec<&str> = crate::schema_nav::schema_at(&path)?
+        .get("enum")?
+        .as_array()?
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    let value = &node.as_scalar()?.text;
+    if options.contains(&value.as_str()) {
+        return None;
+    }
+    let best = nearest(value, &options)?;
+    let (span, new_text) = replace_value(text, node, best)?;
+    Some((format!("Replace `{value}` with `{best}`"), span, new_text))
+}
+
+/// The candidate closest to `word` by edit distance, if close enough to be a likely typo (the
+/// rule the core uses for unknown keys).
+fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    if word.len() > 64 {
+        return None;
+    }
+    let word = word.to_ascii_lowercase();
+    candidates
+        .iter()
+        .map(|c| (levenshtein(&word, &c.to_ascii_lowercase()), *c))
+        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The names of the declared interfaces, in order.
+fn interface_names(tree: &Tree) -> Vec<String> {
+    let Some(list) = tree.root().get("interfaces") else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = Vec::new();
+    for item in list.items() {
+        if let Some(name) = item.get("name").and_then(NodeRef::as_str) {
+            if !name.is_empty() && !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
+        }
+    }
+    names
+}
+
+/// An unknown health/metrics interface: one fix per declared interface.
+fn use_interface(text: &str, tree: &Tree, span: Span) -> Vec<Fix> {
+    let Some(node) = scalar_at(tree.root(), span, 0) else {
+        return Vec::new();
+    };
+    interface_names(tree)
+        .iter()
+        .filter_map(|name| {
+            let (span, new_text) = replace_value(text, node, name)?;
+            Some((format!("Use interface `{name}`"), span, new_text))
+        })
+        .collect()
+}
+
+/// `type: stateless` with `durability: persistent`: make the durability ephemeral, or the
+/// service stateful.
+fn stateless_fixes(text: &str, tree: &Tree, span: Span) -> Vec<Fix> {
+    let mut out = Vec::new();
+    if let Some((span, t)) =
+        scalar_at(tree.root(), span, 0).and_then(|n| replace_value(text, n, "ephemeral"))
+    {
+        out.push(("Use `durability: ephemeral`".to_string(), span, t));
+    }
+    let kind = tree
+        .root()
+        .get("runtime")
+        .and_then(|r| r.get("state"))
+        .and_then(|s| s.get("type"))
+        .filter(|t| t.as_str() == Some("stateless"));
+    if let Some((span, t)) = kind.and_then(|k| replace_value(text, k, "stateful")) {
+        out.push((
+            "Make the service stateful (`type: stateful`)".to_string(),
+            span,
+            t,
+        ));
+    }
+    out
+}
+
+/// What a missing referenced file is, by the field that names it and its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Template {
+    OpenApi,
+    AsyncApi,
+    Proto,
+    JsonSchema,
+}
+
+/// A missing `contract:`/`schema:` file: create it from a template, inside the bundle only.
+fn create_file(uri: &Uri, tree: &Tree, span: Span, d: &Diagnostic) -> Option<CodeAction> {
+    let (node, path) = value_at(tree, span)?;
+    let rel = node.as_str()?;
+    let root = crate::navigation::bundle_dir(uri)?;
+    // Create only what is missing and stays inside the bundle (no `..`, no link leading out).
+    match pacto_core::bundle::resolve_inside(&root, rel) {
+        Err(pacto_core::bundle::BundleError::NotFound(_)) => {}
+        _ => return None,
+    }
+    let ext = rel.rsplit_once('.').map_or("", |(_, e)| e);
+    let template = match path
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["interfaces", i, "contract"] => {
+            let kind = tree
+                .root()
+                .get("interfaces")
+                .and_then(|l| l.items().nth(i.parse().ok()?))
+                .and_then(|item| item.get("type"))
+                .and_then(NodeRef::as_str);
+            match (kind, ext) {
+                (_, "proto") | (Some("grpc"), _) => Template::Proto,
+                (Some("event"), _) => Template::AsyncApi,
+                _ => Template::OpenApi,
+            }
+        }
+        [.., "schema"] => Template::JsonSchema,
+        _ => return None,
+    };
+    let service = tree.root().get("service");
+    let name = service
+        .and_then(|s| s.get("name"))
+        .and_then(NodeRef::as_str)
+        .unwrap_or("service");
+    let version = service
+        .and_then(|s| s.get("version"))
+        .and_then(NodeRef::as_str)
+        .unwrap_or("1.0.0");
+    let body = template_text(template, ext == "json", name, version);
+    let target = Uri::from_file_path(root.join(rel))?;
+    let at_start = Range::default();
+    let ops = vec![
+        DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+            uri: target.clone(),
+            options: Some(CreateFileOptions {
+                overwrite: Some(false),
+                ignore_if_exists: Some(true),
+            }),
+            annotation_id: None,
+        })),
+        DocumentChangeOperation::Edit(TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier {
+                uri: target,
+                version: None,
+            },
+            edits: vec![OneOf::Left(TextEdit {
+                range: at_start,
+                new_text: body,
+            })],
+        }),
+    ];
+    let what = match template {
+        Template::OpenApi => "an OpenAPI document",
+        Template::AsyncApi => "an AsyncAPI document",
+        Template::Proto => "a proto file",
+        Template::JsonSchema => "a JSON Schema",
+    };
+    Some(CodeAction {
+        title: format!("Create `{rel}` ({what})"),
+        kind: Some(CodeActionKind::QUICKFIX),
+        diagnostics: Some(vec![d.clone()]),
+        edit: Some(WorkspaceEdit {
+            document_changes: Some(DocumentChanges::Operations(ops)),
+            ..Default::default()
+        }),
+        is_preferred: Some(true),
+        ..Default::default()
+    })
+}
+
+/// The skeleton of a new referenced file.
+fn template_text(template: Template, json: bool, name: &str, version: &str) -> String {
+    let title = serde_json::Value::from(name).to_string();
+    let version = serde_json::Value::from(version).to_string();
+    match (template, json) {
+        (Template::OpenApi, false) => format!(
+            "openapi: 3.0.3\ninfo:\n  title: {title}\n  version: {version}\npaths: {{}}\n"
+        ),
+        (Template::OpenApi, true) => format!(
+            "{{\n  \"openapi\": \"3.0.3\",\n  \"info\": {{\"title\": {title}, \"version\": {version}}},\n  \"paths\": {{}}\n}}\n"
+        ),
+        (Template::AsyncApi, false) => format!(
+            "asyncapi: 2.6.0\ninfo:\n  title: {title}\n  version: {version}\nchannels: {{}}\n"
+        ),
+        (Template::AsyncApi, true) => format!(
+            "{{\n  \"asyncapi\": \"2.6.0\",\n  \"info\": {{\"title\": {title}, \"version\": {version}}},\n  \"channels\": {{}}\n}}\n"
+        ),
+        (Template::Proto, _) => {
+            let package: String = name
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+                .collect();
+            let package = if package.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                package
+            } else {
+                format!("pkg_{package}")
+            };
+            let mut service = String::new();
+            for word in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+                let mut chars = word.chars();
+                if let Some(first) = chars.next() {
+                    service.push(first.to_ascii_uppercase());
+                    service.extend(chars);
+                }
+            }
+            if !service.starts_with(|c: char| c.is_ascii_alphabetic()) {
+                service.insert_str(0, "Service");
+            }
+            format!("syntax = \"proto3\";\n\npackage {package};\n\nservice {service} {{\n}}\n")
+        }
+        (Template::JsonSchema, false) => {
+            "$schema: https://json-schema.org/draft/2020-12/schema\ntype: object\nproperties: {}\n"
+                .to_string()
+        }
+        (Template::JsonSchema, true) => "{\n  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\",\n  \"type\": \"object\",\n  \"properties\": {}\n}\n".to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -338,9 +338,15 @@ impl Backend {
         params: CodeActionParams,
     ) -> Result<Option<CodeActionResponse>> {
         let remote = self.remote();
+        let create_files = self.state().session.client.create_files;
         self.on_doc("codeAction", &params.text_document.uri, |s| {
-            let mut actions =
-                actions::code_actions(&s.uri, &s.text, s.enc, &params.context.diagnostics);
+            let mut actions = actions::code_actions(
+                &s.uri,
+                &s.text,
+                s.enc,
+                &params.context.diagnostics,
+                create_files,
+            );
             actions.extend(registry_features::pin_actions(
                 &remote,
                 &s.uri,

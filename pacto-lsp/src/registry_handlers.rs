@@ -49,13 +49,20 @@ pub struct ClientFeatures {
     pub hint_refresh: bool,
     /// `window.showDocument.support`.
     pub show_document: bool,
+    /// `workspace.workspaceEdit`: `documentChanges` with the `create` resource operation.
+    pub create_files: bool,
 }
 
 impl ClientFeatures {
     pub fn of(caps: &ClientCapabilities) -> ClientFeatures {
         let window = caps.window.as_ref();
         let workspace = caps.workspace.as_ref();
+        let edits = workspace.and_then(|w| w.workspace_edit.as_ref());
         ClientFeatures {
+            create_files: edits.and_then(|e| e.document_changes) == Some(true)
+                && edits
+                    .and_then(|e| e.resource_operations.as_ref())
+                    .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create)),
             progress: window.and_then(|w| w.work_done_progress) == Some(true),
             show_document: window
                 .and_then(|w| w.show_document.as_ref())

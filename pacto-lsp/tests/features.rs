@@ -1008,3 +1008,270 @@ async fn changed_bundle_files_recheck_open_contracts() {
     assert_eq!(p["diagnostics"], json!([]), "{p}");
     assert_eq!(p["version"], 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Quick fixes with choices: quoted integers, enum typos, interfaces, state, missing files
+
+/// Open `text` (client `capabilities`), take its single diagnostic (`code`) and the code
+/// actions offered for it.
+async fn offered(
+    text: &str,
+    files: &[&str],
+    code: &str,
+    capabilities: Value,
+) -> (tempfile::TempDir, String, Value, Value) {
+    let (dir, uri) = bundle(text, files);
+    let (mut c, _) = Client::initialized_with(capabilities, None).await;
+    c.open(&uri, text).await;
+    let p = c.notification("textDocument/publishDiagnostics").await;
+    let diags = p["diagnostics"].as_array().unwrap().clone();
+    assert_eq!(diags.len(), 1, "{p}");
+    let d = diags[0].clone();
+    assert_eq!(d["code"], code, "{p}");
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": d["range"],
+                   "context": {"diagnostics": [d]}}),
+        )
+        .await;
+    (dir, uri, d, actions)
+}
+
+/// The fixes offered for the single `code` diagnostic of `text` are exactly `expected` (title,
+/// edit), preferred only when alone, and each one, applied, leaves a valid contract.
+async fn fixes(text: &str, code: &str, expected: &[(&str, Value)]) {
+    let (dir, uri, d, actions) = offered(text, &[], code, json!({})).await;
+    let want: Vec<Value> = expected
+        .iter()
+        .map(|(title, edit)| {
+            json!({
+                "title": title,
+                "kind": "quickfix",
+                "diagnostics": [d],
+                "edit": {"changes": {uri.clone(): [edit]}},
+                "isPreferred": expected.len() == 1
+            })
+        })
+        .collect();
+    assert_eq!(actions, json!(want));
+    assert_eq!(codes(text, dir.path()), [code]);
+    for (_, edit) in expected {
+        let fixed = apply(text, &json!([edit]));
+        assert_eq!(codes(&fixed, dir.path()), Vec::<&str>::new(), "{fixed}");
+    }
+}
+
+#[tokio::test]
+async fn quick_fix_unquotes_a_quoted_port() {
+    let text = format!("{HEADER}interfaces:\n  - name: api\n    type: http\n    port: \"8080\"\n");
+    fixes(
+        &text,
+        "SCHEMA_VIOLATION",
+        &[(
+            "Write 8080 as a number, without quotes",
+            json!({"range": range(7, 10, 7, 16), "newText": "8080"}),
+        )],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quick_fix_corrects_an_enum_typo() {
+    let text = format!("{HEADER}{RUNTIME}").replace("type: stateless", "type: statless");
+    fixes(
+        &text,
+        "SCHEMA_VIOLATION",
+        &[(
+            "Replace `statless` with `stateless`",
+            json!({"range": range(11, 10, 11, 18), "newText": "stateless"}),
+        )],
+    )
+    .await;
+    // Quotes are kept; a value close to nothing gets no fix.
+    let text = format!("{HEADER}{RUNTIME}").replace("workload: service", "workload: 'servce'");
+    fixes(
+        &text,
+        "SCHEMA_VIOLATION",
+        &[(
+            "Replace `servce` with `service`",
+            json!({"range": range(9, 13, 9, 19), "newText": "service"}),
+        )],
+    )
+    .await;
+    let text = format!("{HEADER}{RUNTIME}").replace("workload: service", "workload: zzzzzzzz");
+    let (_d, _u, _, actions) = offered(&text, &[], "SCHEMA_VIOLATION", json!({})).await;
+    assert_eq!(actions, json!([]));
+}
+
+#[tokio::test]
+async fn quick_fix_offers_each_declared_interface_for_health_and_metrics() {
+    let two = RUNTIME.replace(
+        "    port: 8080\n",
+        "    port: 8080\n  - name: admin\n    type: http\n    port: 9000\n",
+    );
+    let text = format!("{HEADER}{two}  health:\n    interface: nope\n    path: /health\n");
+    fixes(
+        &text,
+        "HEALTH_INTERFACE_NOT_FOUND",
+        &[
+            (
+                "Use interface `api`",
+                json!({"range": range(18, 15, 18, 19), "newText": "api"}),
+            ),
+            (
+                "Use interface `admin`",
+                json!({"range": range(18, 15, 18, 19), "newText": "admin"}),
+            ),
+        ],
+    )
+    .await;
+    let text = format!("{HEADER}{two}  metrics: {{interface: \"nope\", path: /metrics}}\n");
+    fixes(
+        &text,
+        "METRICS_INTERFACE_NOT_FOUND",
+        &[
+            (
+                "Use interface `api`",
+                json!({"range": range(17, 24, 17, 28), "newText": "api"}),
+            ),
+            (
+                "Use interface `admin`",
+                json!({"range": range(17, 24, 17, 28), "newText": "admin"}),
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn quick_fix_resolves_stateless_with_persistent_durability() {
+    let text =
+        format!("{HEADER}{RUNTIME}").replace("durability: ephemeral", "durability: persistent");
+    fixes(
+        &text,
+        "STATELESS_PERSISTENT_CONFLICT",
+        &[
+            (
+                "Use `durability: ephemeral`",
+                json!({"range": range(12, 44, 12, 54), "newText": "ephemeral"}),
+            ),
+            (
+                "Make the service stateful (`type: stateful`)",
+                json!({"range": range(11, 10, 11, 19), "newText": "stateful"}),
+            ),
+        ],
+    )
+    .await;
+}
+
+const CAN_CREATE: &str = r#"{"workspace": {"workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]}}}"#;
+
+/// The create-file fix for the single FILE_NOT_FOUND of `text`: checks the workspace edit,
+/// applies it (create, then insert the template) and re-validates.
+async fn create_fix(text: &str, rel: &str, title: &str, starts: &str) {
+    let caps: Value = serde_json::from_str(CAN_CREATE).unwrap();
+    let (dir, _uri, d, actions) = offered(text, &[], "FILE_NOT_FOUND", caps).await;
+    let target = file_uri(&dir.path().join(rel));
+    assert_eq!(actions.as_array().map(Vec::len), Some(1), "{actions}");
+    let a = &actions[0];
+    assert_eq!(a["title"], title);
+    assert_eq!(a["diagnostics"], json!([d]));
+    assert_eq!(a["isPreferred"], true);
+    let ops = &a["edit"]["documentChanges"];
+    assert_eq!(
+        ops[0],
+        json!({"kind": "create", "uri": target,
+               "options": {"overwrite": false, "ignoreIfExists": true}})
+    );
+    assert_eq!(
+        ops[1]["textDocument"],
+        json!({"uri": target, "version": null})
+    );
+    let edits = &ops[1]["edits"];
+    assert_eq!(edits[0]["range"], range(0, 0, 0, 0));
+    let body = apply("", edits);
+    assert!(body.starts_with(starts), "{body}");
+    let path = dir.path().join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, &body).unwrap();
+    assert_eq!(codes(text, dir.path()), Vec::<&str>::new(), "{body}");
+}
+
+#[tokio::test]
+async fn quick_fix_creates_a_missing_referenced_file_from_a_template() {
+    let http = format!(
+        "{HEADER}interfaces:\n  - name: api\n    type: http\n    port: 8080\n    contract: api/openapi.yaml\n"
+    );
+    create_fix(
+        &http,
+        "api/openapi.yaml",
+        "Create `api/openapi.yaml` (an OpenAPI document)",
+        "openapi: 3.0.3\ninfo:\n  title: \"svc\"\n",
+    )
+    .await;
+    let json_api = http.replace("api/openapi.yaml", "openapi.json");
+    create_fix(
+        &json_api,
+        "openapi.json",
+        "Create `openapi.json` (an OpenAPI document)",
+        "{\n  \"openapi\": \"3.0.3\"",
+    )
+    .await;
+    let event = format!(
+        "{HEADER}interfaces:\n  - name: events\n    type: event\n    contract: asyncapi.yaml\n"
+    );
+    create_fix(
+        &event,
+        "asyncapi.yaml",
+        "Create `asyncapi.yaml` (an AsyncAPI document)",
+        "asyncapi: 2.6.0\n",
+    )
+    .await;
+    let grpc = format!(
+        "{HEADER}interfaces:\n  - name: rpc\n    type: grpc\n    port: 9090\n    contract: rpc.proto\n"
+    );
+    create_fix(
+        &grpc,
+        "rpc.proto",
+        "Create `rpc.proto` (a proto file)",
+        "syntax = \"proto3\";\n\npackage svc;\n\nservice Svc {\n}\n",
+    )
+    .await;
+    let config = format!("{HEADER}configuration:\n  schema: config.schema.json\n");
+    create_fix(
+        &config,
+        "config.schema.json",
+        "Create `config.schema.json` (a JSON Schema)",
+        "{\n  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\"",
+    )
+    .await;
+    // A client that cannot create files is offered nothing.
+    let (_d, _u, _, actions) = offered(&event, &[], "FILE_NOT_FOUND", json!({})).await;
+    assert_eq!(actions, json!([]));
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn no_file_is_created_through_a_link_leaving_the_bundle() {
+    let outside = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{HEADER}interfaces:\n  - name: events\n    type: event\n    contract: out/asyncapi.yaml\n"
+    );
+    let (dir, uri) = bundle(&text, &[]);
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("out")).unwrap();
+    let caps: Value = serde_json::from_str(CAN_CREATE).unwrap();
+    let (mut c, _) = Client::initialized_with(caps, None).await;
+    c.open(&uri, &text).await;
+    let p = c.notification("textDocument/publishDiagnostics").await;
+    let d = p["diagnostics"][0].clone();
+    assert_eq!(d["code"], "FILE_NOT_FOUND", "{p}");
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": d["range"],
+                   "context": {"diagnostics": [d]}}),
+        )
+        .await;
+    assert_eq!(actions, json!([]));
+}
