@@ -1,5 +1,5 @@
-//! `pacto dashboard [DIR] [oci://REPO...] [--namespace NS] [--host 127.0.0.1] [--port 3000]
-//! [--diagnostics] [--cors-origin ORIGIN] [--traces FILE]`:
+//! `pacto dashboard [DIR] [oci://REPO...] [--repo oci://REPO...] [--namespace NS]
+//! [--host 127.0.0.1] [--port 3000] [--diagnostics] [--cors-origin ORIGIN] [--traces FILE]`:
 //! the read-only web dashboard (spec §5). With no argument the working directory, a
 //! Kubernetes cluster (the operator's `Pacto` resources) and the disk cache are detected.
 
@@ -16,6 +16,10 @@ pub struct Args {
     /// of oci://REGISTRY/REPO repositories.
     #[arg(value_name = "DIR|oci://REPO")]
     sources: Vec<String>,
+    /// An OCI repository to read (oci://REGISTRY/REPO), like a positional oci:// argument;
+    /// repeatable. Without any repository, PACTO_DASHBOARD_REPO (comma-separated) is read.
+    #[arg(long = "repo", value_name = "oci://REPO")]
+    repo: Vec<String>,
     /// Address to bind (loopback unless you change it).
     #[arg(long, env = "PACTO_DASHBOARD_HOST", default_value = "127.0.0.1")]
     host: String,
@@ -64,18 +68,32 @@ fn check_origin(origin: &str) -> anyhow::Result<String> {
     Ok(origin.to_string())
 }
 
-pub fn run(args: &Args, net: &crate::net::NetArgs) -> anyhow::Result<ExitCode> {
+/// The local directory and OCI repositories: positional arguments (`oci://` ones are
+/// repositories), `--repo` (Go Pacto's documented spelling, repeatable), and, when neither
+/// names a repository, `PACTO_DASHBOARD_REPO` (comma-separated).
+fn sources(
+    positional: &[String],
+    repo_flags: &[String],
+    env: Option<&str>,
+) -> anyhow::Result<(Option<PathBuf>, Vec<String>)> {
     let mut dir: Option<PathBuf> = None;
     let mut repos = Vec::new();
-    for s in &args.sources {
+    for s in positional {
         if s.starts_with("oci://") {
             repos.push(s.clone());
         } else if dir.replace(PathBuf::from(s)).is_some() {
             anyhow::bail!("at most one local directory may be given");
         }
     }
+    for r in repo_flags {
+        let r = r.trim();
+        if r.is_empty() || r == "oci://" || r.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            anyhow::bail!("--repo {r:?}: expected an OCI repository, oci://REGISTRY/REPO");
+        }
+        repos.push(r.to_string());
+    }
     if repos.is_empty() {
-        if let Ok(env) = std::env::var("PACTO_DASHBOARD_REPO") {
+        if let Some(env) = env {
             repos.extend(
                 env.split(',')
                     .map(str::trim)
@@ -84,6 +102,12 @@ pub fn run(args: &Args, net: &crate::net::NetArgs) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    Ok((dir, repos))
+}
+
+pub fn run(args: &Args, net: &crate::net::NetArgs) -> anyhow::Result<ExitCode> {
+    let env = std::env::var("PACTO_DASHBOARD_REPO").ok();
+    let (dir, repos) = sources(&args.sources, &args.repo, env.as_deref())?;
     let namespace = if args.namespace.is_empty() {
         // The operator passes PACTO_WATCH_NAMESPACE to the dashboard it manages (spec §8.3).
         std::env::var("PACTO_WATCH_NAMESPACE").unwrap_or_default()
@@ -106,6 +130,8 @@ pub fn run(args: &Args, net: &crate::net::NetArgs) -> anyhow::Result<ExitCode> {
             o => Some(check_origin(o)?),
         },
         traces: args.traces.clone().filter(|p| !p.as_os_str().is_empty()),
+        offline: net.offline,
+        ..Config::default()
     };
     let ip: std::net::IpAddr = args
         .host
@@ -157,4 +183,66 @@ pub fn run(args: &Args, net: &crate::net::NetArgs) -> anyhow::Result<ExitCode> {
         pacto_dashboard::shutdown_signal(),
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn parse(argv: &[&str]) -> Result<Args, clap::Error> {
+        Cli::try_parse_from(std::iter::once("dashboard").chain(argv.iter().copied()))
+            .map(|c| c.args)
+    }
+
+    /// Go Pacto's documented `--repo oci://...` is accepted (issue 15), repeatable, beside
+    /// positional arguments.
+    #[test]
+    fn repo_flag_is_accepted_beside_positional_arguments() {
+        let a = parse(&[
+            "fleet",
+            "oci://localhost:5000/a",
+            "--repo",
+            "oci://localhost:5000/b",
+            "--repo=oci://localhost:5000/c",
+        ])
+        .unwrap();
+        let (dir, repos) = sources(&a.sources, &a.repo, None).unwrap();
+        assert_eq!(dir, Some(PathBuf::from("fleet")));
+        assert_eq!(
+            repos,
+            [
+                "oci://localhost:5000/a",
+                "oci://localhost:5000/b",
+                "oci://localhost:5000/c"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_environment_gives_repositories_only_when_none_are_named() {
+        let a = parse(&[]).unwrap();
+        let (dir, repos) = sources(&a.sources, &a.repo, Some(" oci://r/a, ,oci://r/b,")).unwrap();
+        assert_eq!(dir, None);
+        assert_eq!(repos, ["oci://r/a", "oci://r/b"]);
+        let a = parse(&["--repo", "oci://r/c"]).unwrap();
+        let (_, repos) = sources(&a.sources, &a.repo, Some("oci://r/a")).unwrap();
+        assert_eq!(repos, ["oci://r/c"]);
+    }
+
+    #[test]
+    fn an_empty_repo_flag_is_refused_with_its_value() {
+        let a = parse(&["--repo", "oci://"]).unwrap();
+        let e = sources(&a.sources, &a.repo, None).unwrap_err().to_string();
+        assert!(e.contains("--repo \"oci://\""), "{e}");
+        let a = parse(&["a", "b"]).unwrap();
+        assert!(sources(&a.sources, &a.repo, None).is_err());
+    }
 }
