@@ -263,9 +263,15 @@ pub fn pin_actions(
     out
 }
 
-/// The diff of the buffer against the published contract.
+/// The diff of the buffer against the published contract; `Err` says why they cannot be
+/// compared (either side not loadable as a contract), never an empty diff.
 pub fn diff_against(published: &Published, uri: &Uri, text: &str) -> Result<Vec<Change>, String> {
-    let p = parse_buffer(text).ok_or("the contract does not parse")?;
+    let old = published
+        .resolved
+        .as_ref()
+        .map_err(|e| format!("the published contract {}: {e}", published.reference))?;
+    let p = parse_buffer(text).ok_or("this pacto.yaml does not parse")?;
+    pacto_core::diff::check_comparable(&p.tree, "this pacto.yaml")?;
     let dir = uri
         .to_file_path()
         .and_then(|f| f.parent().map(std::path::Path::to_path_buf))
@@ -278,7 +284,7 @@ pub fn diff_against(published: &Published, uri: &Uri, text: &str) -> Result<Vec<
         bundle: &bundle,
         file: &file,
     };
-    let d = compare(&published.resolved.side(), &new).map_err(|e| e.to_string())?;
+    let d = compare(&old.side(), &new).map_err(|e| e.to_string())?;
     Ok(d.changes)
 }
 
@@ -312,18 +318,22 @@ pub fn code_lens(
     let Lookup::Ready(published) = remote.published(repo) else {
         return Vec::new();
     };
-    let Some(p) = parse_buffer(text) else {
-        return Vec::new();
-    };
-    let Some(version) = p.contract.service.as_ref().and_then(|s| s.version.as_ref()) else {
-        return Vec::new();
-    };
+    // On `service.version`; a buffer without one (or that does not parse) gets it on line 1,
+    // still saying why it cannot be compared.
+    let parsed = parse_buffer(text);
+    let range = parsed
+        .as_ref()
+        .and_then(|p| {
+            let version = p.contract.service.as_ref()?.version.as_ref()?;
+            Some(to_proto::range(&p.index, version.span, enc))
+        })
+        .unwrap_or_default();
     let title = match diff_against(&published, uri, text) {
         Ok(changes) => format!("vs published {}: {}", published.version, summary(&changes)),
-        Err(e) => format!("vs published {}: cannot compare ({e})", published.version),
+        Err(e) => format!("vs published {}: cannot compare: {e}", published.version),
     };
     vec![CodeLens {
-        range: to_proto::range(&p.index, version.span, enc),
+        range,
         command: Some(Command {
             title,
             command: SHOW_DIFF.to_string(),

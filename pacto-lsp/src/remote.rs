@@ -43,7 +43,9 @@ pub struct DepInfo {
 
 /// The highest version of this contract already published to its repository.
 pub struct Published {
-    pub resolved: Resolved,
+    /// The published contract, or why it cannot be read as one (a diff against it would
+    /// otherwise say "no changes" for everything it does not understand).
+    pub resolved: std::result::Result<Resolved, String>,
     /// The reference loaded, without `oci://`.
     pub reference: String,
     pub version: String,
@@ -192,14 +194,29 @@ impl Remote {
                     bundle: Arc::new(pulled.bundle),
                     contract_text: pulled.contract_text,
                     resolved_ref: format!("oci://{reference}"),
-                })?;
-                let version = resolved
-                    .contract
-                    .service
-                    .as_ref()
-                    .and_then(|s| s.version.as_ref())
-                    .map(|v| v.value.clone())
-                    .unwrap_or_default();
+                })
+                .and_then(|r| {
+                    pacto_core::diff::check_comparable(&r.tree, &r.file)?;
+                    Ok(r)
+                });
+                let version = match &resolved {
+                    Ok(r) => r
+                        .contract
+                        .service
+                        .as_ref()
+                        .and_then(|s| s.version.as_ref())
+                        .map(|v| v.value.clone())
+                        .unwrap_or_default(),
+                    // The tag that was pulled.
+                    Err(_) => reference
+                        .split('@')
+                        .next()
+                        .and_then(|r| r.rsplit_once(':'))
+                        .map(|(_, tag)| tag)
+                        .filter(|t| !t.contains('/'))
+                        .unwrap_or_default()
+                        .to_string(),
+                };
                 Ok(Published {
                     resolved,
                     reference,

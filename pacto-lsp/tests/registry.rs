@@ -408,6 +408,65 @@ async fn code_lens_shows_breaking_changes_against_the_published_version() {
     );
 }
 
+/// When either side cannot be read as a contract, the lens says so: never "0 breaking".
+#[tokio::test]
+async fn code_lens_says_when_a_side_cannot_be_compared() {
+    let Some(registry) = registry_or_skip("code_lens_unloadable") else {
+        return;
+    };
+    let s = setup(&registry, "lens-unloadable");
+    let base = unique("lens-future");
+    // Published in a pactoVersion this build does not read.
+    let future = contract("svc", "1.0.0", 9090, "").replace("\"1.0\"", "\"9.9\"");
+    push(&registry, &base, &future, "1.0.0", "svc");
+    let repo = format!("oci://{registry}/{base}");
+    let (mut c, _) = Client::initialized_with(json!({}), Some(options(&s, Some(&repo)))).await;
+    let same = contract("svc", "1.0.0", 9090, "");
+    c.open(&s.uri, &same).await;
+    let params = json!({"textDocument": td(&s.uri)});
+    let lenses = poll(&mut c, "textDocument/codeLens", params.clone(), |r| {
+        r.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let title = lenses[0]["command"]["title"].as_str().unwrap();
+    assert!(
+        title.starts_with("vs published 1.0.0: cannot compare: the published contract ")
+            && title.contains("\"9.9\""),
+        "{title}"
+    );
+    assert!(!title.contains("breaking"), "{title}");
+
+    // The buffer side: a pactoVersion this build does not read, against a readable publication.
+    let repo = format!("oci://{}", s.svc_repo);
+    let (mut c, _) = Client::initialized_with(json!({}), Some(options(&s, Some(&repo)))).await;
+    c.open(&s.uri, &future).await;
+    let lenses = poll(&mut c, "textDocument/codeLens", params.clone(), |r| {
+        r.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let title = lenses[0]["command"]["title"].as_str().unwrap();
+    assert!(
+        title.starts_with("vs published 1.0.0: cannot compare: this pacto.yaml is written in pactoVersion \"9.9\""),
+        "{title}"
+    );
+    // And one that is not a contract at all (a list): still a lens, on line 1.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": s.uri, "version": 2}, "contentChanges": [{"text": "- a\n- b\n"}]}),
+    )
+    .await;
+    let lenses = c.request("textDocument/codeLens", params).await;
+    let title = lenses[0]["command"]["title"].as_str().unwrap();
+    assert!(
+        title.starts_with("vs published 1.0.0: cannot compare: this pacto.yaml is a list"),
+        "{title}"
+    );
+    assert_eq!(
+        lenses[0]["range"]["start"],
+        json!({"line": 0, "character": 0})
+    );
+}
+
 #[tokio::test]
 async fn unreachable_or_unconfigured_registry_gives_no_lens_and_no_error() {
     let cache = tempfile::tempdir().unwrap();
