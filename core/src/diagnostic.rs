@@ -77,4 +77,67 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// How many errors this diagnostic stands for: 1 for an error, 0 for a warning, and for a
+    /// [`TOO_MANY_PROBLEMS`] summary the number of errors it sums up (so that `validation failed
+    /// with <N> error(s)` counts every error of a capped file).
+    pub fn error_count(&self) -> usize {
+        if self.code == TOO_MANY_PROBLEMS {
+            if let Some(n) = omitted_errors(&self.message) {
+                return n;
+            }
+        }
+        usize::from(self.is_error())
+    }
+}
+
+/// The code of the diagnostic that stands for the problems of a file past the first
+/// [`crate::validate::MAX_DIAGNOSTICS`].
+pub const TOO_MANY_PROBLEMS: &str = "TOO_MANY_PROBLEMS";
+
+/// The [`TOO_MANY_PROBLEMS`] diagnostic for `errors` errors and `warnings` warnings left out
+/// after the first `shown` problems: an error when any left out is one (the verdict does not
+/// change), without a span (it stands for problems all over the file).
+pub fn too_many(shown: usize, errors: usize, warnings: usize) -> Diagnostic {
+    let message = format!(
+        "and {} more problems not shown ({errors} errors, {warnings} warnings): only the first {shown} problems of a file are reported",
+        errors + warnings
+    );
+    let d = if errors > 0 {
+        Diagnostic::error(TOO_MANY_PROBLEMS, "", message)
+    } else {
+        Diagnostic::warning(TOO_MANY_PROBLEMS, "", message)
+    };
+    d.with_help("fix the problems shown (they are often one mistake repeated) and validate again")
+}
+
+/// The error count written by [`too_many`] into its message.
+fn omitted_errors(message: &str) -> Option<usize> {
+    let (_, rest) = message.split_once(" more problems not shown (")?;
+    let (errors, _) = rest.split_once(" errors, ")?;
+    errors.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_counts_the_errors_it_stands_for() {
+        let d = too_many(1000, 63_000, 12);
+        assert!(d.is_error());
+        assert_eq!(d.code, TOO_MANY_PROBLEMS);
+        assert!(
+            d.message
+                .starts_with("and 63012 more problems not shown (63000 errors, 12 warnings)"),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.error_count(), 63_000);
+        let w = too_many(1000, 0, 5);
+        assert!(!w.is_error());
+        assert_eq!(w.error_count(), 0);
+        assert_eq!(Diagnostic::error("X", "", "m").error_count(), 1);
+        assert_eq!(Diagnostic::warning("X", "", "m").error_count(), 0);
+    }
 }

@@ -25,6 +25,12 @@ impl FileReport {
         !self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
+    /// The number of errors, counting those a capped report sums up in one
+    /// [`crate::diagnostic::TOO_MANY_PROBLEMS`] diagnostic.
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().map(Diagnostic::error_count).sum()
+    }
+
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(|d| d.is_error())
     }
@@ -134,7 +140,7 @@ pub fn render(
 
 /// The number of errors over all reports (the `<N>` of `validation failed with <N> error(s)`).
 pub fn total_errors(reports: &[FileReport]) -> usize {
-    reports.iter().map(|r| r.errors().count()).sum()
+    reports.iter().map(FileReport::error_count).sum()
 }
 
 /// Go Pacto's closing line on stderr, written once when any report is invalid.

@@ -28,6 +28,20 @@ pub fn render_sarif(reports: &[FileReport], out: &mut dyn Write) -> io::Result<(
     }
     let rule_index: BTreeMap<&str, usize> =
         rules.keys().enumerate().map(|(i, id)| (*id, i)).collect();
+    // Rule id -> its help, when every use of the rule has the same one (GitHub shows a rule's
+    // help beside each of its alerts); otherwise the help stays on each result.
+    let mut rule_help: BTreeMap<&str, Option<&str>> = BTreeMap::new();
+    for diag in reports.iter().flat_map(|r| &r.diagnostics) {
+        let help = diag.help.as_deref();
+        rule_help
+            .entry(diag.code)
+            .and_modify(|h| {
+                if *h != help {
+                    *h = None;
+                }
+            })
+            .or_insert(help);
+    }
 
     let mut results: Vec<(ResultKey, Value)> = Vec::new();
     for report in reports {
@@ -41,12 +55,16 @@ pub fn render_sarif(reports: &[FileReport], out: &mut dyn Write) -> io::Result<(
     let rules: Vec<Value> = rules
         .iter()
         .map(|(id, severity)| {
-            json!({
+            let mut rule = json!({
                 "id": id,
                 "name": camel_case(id),
                 "shortDescription": { "text": describe(id) },
                 "defaultConfiguration": { "level": level(*severity) },
-            })
+            });
+            if let Some(Some(help)) = rule_help.get(id) {
+                rule["help"] = json!({ "text": help });
+            }
+            rule
         })
         .collect();
 
@@ -94,17 +112,18 @@ fn result(report: &FileReport, diag: &Diagnostic, rule_index: usize) -> (ResultK
             }),
         );
     }
-    let text = match &diag.help {
-        Some(help) => format!("{} {help}", diag.message),
-        None => diag.message.clone(),
-    };
-    let value = json!({
+    // The message says what is wrong; the help (what to do) is kept apart, in the result's
+    // property bag (and in the rule's `help` when the rule always gives the same one).
+    let mut value = json!({
         "ruleId": diag.code,
         "ruleIndex": rule_index,
         "level": level(diag.severity),
-        "message": { "text": text },
+        "message": { "text": diag.message },
         "locations": [{ "physicalLocation": physical }],
     });
+    if let Some(help) = &diag.help {
+        value["properties"] = json!({ "help": help });
+    }
     let key = (uri, loc.map(|l| (l.start.line, l.start.col)), diag.code);
     (key, value)
 }
@@ -246,7 +265,8 @@ mod tests {
                     "id": "SCHEMA_VIOLATION",
                     "name": "SchemaViolation",
                     "shortDescription": { "text": "Schema violation" },
-                    "defaultConfiguration": { "level": "error" }
+                    "defaultConfiguration": { "level": "error" },
+                    "help": { "text": "ports range from 1 to 65535" }
                 },
                 {
                     "id": "VERSION_NOT_SEMVER",
@@ -292,7 +312,9 @@ mod tests {
                     "ruleId": "SCHEMA_VIOLATION",
                     "ruleIndex": 2,
                     "level": "error",
-                    "message": { "text": "must be <= 65535 ports range from 1 to 65535" },
+                    // The help is not part of the message.
+                    "message": { "text": "must be <= 65535" },
+                    "properties": { "help": "ports range from 1 to 65535" },
                     "locations": [{ "physicalLocation": {
                         "artifactLocation": uri,
                         // Char columns would be 34..39.

@@ -190,6 +190,8 @@ impl<'a> Reader<'a> {
             message,
             span: Span::new(at, at),
             fatal: true,
+            path: Vec::new(),
+            help: None,
         })
     }
 
@@ -199,6 +201,8 @@ impl<'a> Reader<'a> {
             message,
             span,
             fatal: true,
+            path: Vec::new(),
+            help: None,
         })
     }
 
@@ -427,6 +431,8 @@ impl<'a> Reader<'a> {
             message,
             span: key_span,
             fatal: false,
+            path: Vec::new(),
+            help: None,
         });
     }
 

@@ -38,6 +38,7 @@ impl Span {
     }
 }
 
+pub mod excerpt;
 mod json;
 mod tree;
 

@@ -113,6 +113,13 @@ pub struct SyntaxError {
     pub span: Span,
     /// Whether the tree is unusable (syntax errors, limits) or merely suspicious (duplicate keys).
     pub fatal: bool,
+    /// For a fatal syntax error, the keys (and sequence indexes) of the nodes being read when the
+    /// error was found, outermost first: the nearest enclosing or preceding key, so that a
+    /// message can say where the problem is even though there is no tree. Empty at the top level.
+    pub path: Vec<String>,
+    /// What to do about it, when the reader knows better than its message (a tab used as
+    /// indentation).
+    pub help: Option<&'static str>,
 }
 
 /// A parsed YAML document.
@@ -164,11 +171,13 @@ pub(crate) fn parse_yaml(text: &str, limits: &Limits) -> Parsed {
                 ),
                 span: Span::new(0, 0),
                 fatal: true,
+                path: Vec::new(),
+                help: None,
             }],
             line_index,
         };
     }
-    let mut builder = Builder::new(text, limits);
+    let mut builder = Builder::new(text, limits, &line_index);
     let outcome = builder.run();
     let mut errors = std::mem::take(&mut builder.errors);
     let tree = match outcome {
@@ -186,6 +195,8 @@ pub(crate) fn parse_yaml(text: &str, limits: &Limits) -> Parsed {
                         .to_string(),
                 span: Span::new(0, 0),
                 fatal: true,
+                path: Vec::new(),
+                help: None,
             });
             None
         }
@@ -276,12 +287,15 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     offsets: Offsets<'a>,
     errors: Vec<SyntaxError>,
+    /// Line numbers for duplicate-key messages (a scan from the start per duplicate would make
+    /// a document with many duplicates quadratic).
+    line_index: &'a LineIndex,
 }
 
 type BuildResult<T> = Result<T, SyntaxError>;
 
 impl<'a> Builder<'a> {
-    fn new(text: &'a str, limits: &Limits) -> Self {
+    fn new(text: &'a str, limits: &Limits, line_index: &'a LineIndex) -> Self {
         Builder {
             text,
             limits: *limits,
@@ -292,6 +306,7 @@ impl<'a> Builder<'a> {
             stack: Vec::new(),
             offsets: Offsets::new(text),
             errors: Vec::new(),
+            line_index,
         }
     }
 
@@ -301,7 +316,39 @@ impl<'a> Builder<'a> {
             message,
             span,
             fatal: true,
+            // As the JSON reader's limit errors (both readers must agree).
+            path: Vec::new(),
+            help: None,
         }
+    }
+
+    /// The keys and indexes of the collections being read, outermost first, ending with the
+    /// nearest key (or item) before the reader's position: where a fatal error is reported.
+    fn open_path(&self) -> Vec<String> {
+        let key_text = |id: NodeId| match &self.nodes[id.0 as usize].kind {
+            NodeKind::Scalar(s) => s.text.clone(),
+            _ => "?".to_string(),
+        };
+        let mut tokens = Vec::new();
+        let last = self.stack.len().saturating_sub(1);
+        for (depth, frame) in self.stack.iter().enumerate() {
+            let innermost = depth == last;
+            match frame {
+                // An enclosing sequence is reading its next item; in the innermost one the
+                // nearest key is the one the sequence is under.
+                Frame::Seq { .. } if innermost => break,
+                Frame::Seq { items, .. } => tokens.push(items.len().to_string()),
+                Frame::Map {
+                    entries,
+                    pending_key,
+                    ..
+                } => match pending_key.or_else(|| entries.last().map(|e| e.key)) {
+                    Some(key) => tokens.push(key_text(key)),
+                    None => break,
+                },
+            }
+        }
+        tokens
     }
 
     fn push_node(&mut self, kind: NodeKind, span: Span, size: u64) -> BuildResult<NodeId> {
@@ -333,11 +380,23 @@ impl<'a> Builder<'a> {
                     } else {
                         "PARSE_ERROR"
                     };
+                    // saphyr often reports a tab used as indentation at the end of the line
+                    // before it: point at the tab itself.
+                    let look_ahead = e.info().contains("tab");
+                    let (span, help) = match indentation_tab(self.text, at as usize, look_ahead) {
+                        Some(tab) => (
+                            Span::new(tab as u32, tab as u32 + 1),
+                            Some("YAML indentation uses spaces: replace the tab with spaces"),
+                        ),
+                        None => (Span::new(at, at), None),
+                    };
                     return Err(SyntaxError {
                         code,
                         message: format!("invalid YAML: {}", e.info()),
-                        span: Span::new(at, at),
+                        span,
                         fatal: true,
+                        path: self.open_path(),
+                        help,
                     });
                 }
             };
@@ -358,6 +417,8 @@ impl<'a> Builder<'a> {
                             message: "invalid YAML: alias to an unknown anchor".to_string(),
                             span,
                             fatal: true,
+                            path: self.open_path(),
+                            help: None,
                         });
                     };
                     if !self.complete[target.0 as usize] {
@@ -367,6 +428,8 @@ impl<'a> Builder<'a> {
                                 .to_string(),
                             span,
                             fatal: true,
+                            path: self.open_path(),
+                            help: None,
                         });
                     }
                     let size = self.sizes[target.0 as usize];
@@ -580,7 +643,7 @@ impl<'a> Builder<'a> {
     /// Attach a finished node to its parent. Returns the root when the document is complete.
     fn attach(&mut self, id: NodeId) -> BuildResult<Option<NodeId>> {
         let total = self.sizes[id.0 as usize];
-        let text = self.text;
+        let line_index = self.line_index;
         let Some(frame) = self.stack.last_mut() else {
             return Ok(Some(id));
         };
@@ -598,15 +661,21 @@ impl<'a> Builder<'a> {
                     if let NodeKind::Scalar(s) = &key_data.kind {
                         let key_span = key_data.span;
                         if let Some(first) = seen.get(&s.text) {
-                            let line = line_of(text, first.start);
+                            let line = line_index
+                                .line_col(first.start, super::ColumnUnit::Utf8)
+                                .line
+                                + 1;
                             self.errors.push(SyntaxError {
                                 code: "DUPLICATE_KEY",
                                 message: format!(
-                                    "mapping key \"{}\" is already defined at line {}",
-                                    s.text, line
+                                    "mapping key {} is already defined at line {}",
+                                    super::excerpt::quoted(&s.text),
+                                    line
                                 ),
                                 span: key_span,
                                 fatal: false,
+                                path: Vec::new(),
+                                help: None,
                             });
                         } else {
                             seen.insert(s.text.clone(), key_span);
@@ -630,13 +699,34 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// 1-based line of a byte offset (only used for duplicate-key messages).
-fn line_of(text: &str, byte: u32) -> usize {
-    text.as_bytes()[..(byte as usize).min(text.len())]
+/// The first tab in the indentation of the line holding byte `at`, or of the line after it when
+/// `at` ends its line or `look_ahead` (saphyr reports a tab that starts a line at the end of the
+/// line before, or at the start of a plain scalar that it was continuing).
+fn indentation_tab(text: &str, at: usize, look_ahead: bool) -> Option<usize> {
+    let b = text.as_bytes();
+    let at = at.min(b.len());
+    let mut start = b[..at]
         .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |i| i + 1);
+    let at_line_end = b[at..]
+        .iter()
+        .take_while(|&&c| c != b'\n')
+        .all(|&c| c == b' ' || c == b'\t' || c == b'\r');
+    for _ in 0..if at_line_end || look_ahead { 2 } else { 1 } {
+        let mut i = start;
+        while i < b.len() && (b[i] == b' ' || b[i] == b'\t') {
+            if b[i] == b'\t' {
+                return Some(i);
+            }
+            i += 1;
+        }
+        match b[start..].iter().position(|&c| c == b'\n') {
+            Some(nl) => start += nl + 1,
+            None => break,
+        }
+    }
+    None
 }
 
 /// Resolve a scalar as yaml.v3 does when decoding into an untyped value.
@@ -1561,6 +1651,72 @@ mod tests {
         assert_eq!(e.span, Span::new(10, 11));
         assert!(e.message.contains("line 1"), "{}", e.message);
         assert!(p.tree.is_some());
+    }
+
+    #[test]
+    fn a_tab_used_as_indentation_is_reported_at_the_tab() {
+        for text in [
+            "pactoVersion: \"1.0\"\nservice:\n\tname: x\n",
+            "service:\n  name: x\n\tversion: 1.0.0\n",
+            "service:\n  name: x\n  \tversion: 1.0.0\n",
+        ] {
+            let p = parse(text, &Limits::default());
+            assert!(p.tree.is_none(), "{text:?}");
+            let e = &p.errors[0];
+            assert_eq!(e.code, "PARSE_ERROR", "{text:?}");
+            let tab = text.find('\t').unwrap() as u32;
+            assert_eq!(e.span, Span::new(tab, tab + 1), "{text:?}: {e:?}");
+            assert!(
+                e.help
+                    .is_some_and(|h| h.contains("YAML indentation uses spaces")),
+                "{text:?}: {e:?}"
+            );
+        }
+        // A tab inside a value is no indentation problem.
+        let p = parse("a: [1, 2\nb: \"x\ty\"\n", &Limits::default());
+        assert!(p.errors[0].help.is_none());
+    }
+
+    #[test]
+    fn a_fatal_error_names_the_nearest_key() {
+        let p = parse(
+            "pactoVersion: \"1.0\"\nservice:\n  name: x\n  version: [1, 2\nruntime: {}\n",
+            &Limits::default(),
+        );
+        assert!(p.tree.is_none());
+        assert_eq!(
+            p.errors[0].path,
+            ["service", "version"],
+            "{:?}",
+            p.errors[0]
+        );
+        let p = parse("a:\n  - x: 1\n  - y: \"unterminated\n", &Limits::default());
+        assert_eq!(p.errors[0].path, ["a", "1", "y"], "{:?}", p.errors[0]);
+        // Before any key, the path is the document's root.
+        let p = parse("\"unterminated\n", &Limits::default());
+        assert!(p.errors[0].path.is_empty());
+    }
+
+    #[test]
+    fn many_duplicate_keys_are_reported_with_their_first_line() {
+        let mut text = String::new();
+        for i in 0..2000 {
+            text.push_str(&format!("k{i}: 1\n"));
+        }
+        for i in 0..2000 {
+            text.push_str(&format!("k{i}: 2\n"));
+        }
+        let p = parse(&text, &Limits::default());
+        assert_eq!(p.errors.len(), 2000);
+        assert!(
+            p.errors[1999].message.ends_with("at line 2000"),
+            "{}",
+            p.errors[1999].message
+        );
+        // A long key is quoted by its first characters only.
+        let long = "x".repeat(1000);
+        let p = parse(&format!("{long}: 1\n{long}: 2\n"), &Limits::default());
+        assert!(p.errors[0].message.len() < 200, "{}", p.errors[0].message);
     }
 
     #[test]

@@ -19,7 +19,8 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Contract;
 use crate::registry::{parse_dependency_ref, RefScheme};
 use crate::report::FileReport;
-use crate::syntax::{parse, Limits, NodeRef, Parsed, Span, Tree};
+use crate::syntax::excerpt::bound_message;
+use crate::syntax::{self, parse, Limits, NodeRef, Parsed, Span, Tree};
 use std::path::{Path, PathBuf};
 
 /// Switches that change what validation may reach.
@@ -132,22 +133,27 @@ pub fn validate_parsed(
 ) -> Validation {
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let Some(tree) = parsed.tree.as_ref() else {
-        diagnostics.extend(
-            parsed
-                .errors
-                .iter()
-                .map(|e| Diagnostic::error(e.code, "", e.message.clone()).with_span(Some(e.span))),
-        );
+        diagnostics.extend(parsed.errors.iter().map(|e| {
+            // No tree: the reader says which keys it was inside (the nearest preceding key).
+            let d = Diagnostic::error(e.code, dotted(&e.path), bound_message(&e.message))
+                .with_span(Some(e.span));
+            match e.help {
+                Some(help) => d.with_help(help),
+                None => d,
+            }
+        }));
+        cap(&mut diagnostics, MAX_DIAGNOSTICS);
         return Validation {
             parsed,
             contract: None,
             diagnostics,
         };
     };
+    let key_paths = paths_of_keys(tree, parsed.errors.iter().map(|e| e.span));
     for e in &parsed.errors {
-        let path = path_of_key(tree, e.span).unwrap_or_default();
+        let path = key_paths.get(&e.span).cloned().unwrap_or_default();
         diagnostics.push(
-            Diagnostic::error(e.code, path, e.message.clone())
+            Diagnostic::error(e.code, path, bound_message(&e.message))
                 .with_span(Some(e.span))
                 .with_help("remove one of the two keys: YAML keeps only one of them"),
         );
@@ -172,11 +178,13 @@ pub fn validate_parsed(
         .map(|d| subject(&d.path))
         .collect();
     // A "no allowed form matched" finding on an object is explained by a rule about one of its
-    // fields (`VALUES_WITHOUT_SCHEMA` under a `configuration` that matches neither form).
-    let covered_within = |s: &str| {
-        let prefix = format!("{s}.");
-        covered.iter().any(|c| c.starts_with(&prefix))
-    };
+    // fields (`VALUES_WITHOUT_SCHEMA` under a `configuration` that matches neither form). Every
+    // proper prefix of a covered subject, once, so the check is a lookup.
+    let covered_parents: std::collections::HashSet<&str> = covered
+        .iter()
+        .flat_map(|c| c.match_indices('.').map(move |(i, _)| &c[..i]))
+        .collect();
+    let covered_within = |s: &str| covered_parents.contains(s);
     diagnostics.extend(
         structural
             .into_iter()
@@ -187,8 +195,14 @@ pub fn validate_parsed(
             .map(|f| f.diagnostic),
     );
     diagnostics.extend(rules);
+    for d in &mut diagnostics {
+        if d.message.len() > syntax::excerpt::MAX_CHARS {
+            d.message = bound_message(&d.message);
+        }
+    }
     sort(&mut diagnostics);
     diagnostics.dedup();
+    cap(&mut diagnostics, MAX_DIAGNOSTICS);
     Validation {
         parsed,
         contract: Some(contract),
@@ -204,38 +218,78 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     });
 }
 
-/// The dotted path of the mapping key whose span is `span`.
-fn path_of_key(tree: &Tree, span: Span) -> Option<String> {
-    fn walk(node: NodeRef<'_>, span: Span, tokens: &mut Vec<String>, depth: usize) -> bool {
-        if depth > 64 || !(node.span().start <= span.start && span.end <= node.span().end) {
-            return false;
+/// The most diagnostics one file reports; the rest are summed up in one more (see [`cap`]).
+/// Editors, terminals and CI logs gain nothing from the 1,001st problem of a file, and each one
+/// costs its rendering in every face.
+pub const MAX_DIAGNOSTICS: usize = 1_000;
+
+/// Keep the first `max` diagnostics (in their sorted order) and replace the rest with one
+/// [`TOO_MANY_PROBLEMS`](crate::diagnostic::TOO_MANY_PROBLEMS) diagnostic that counts them: an
+/// error when any of them is one, so the verdict stays the same.
+pub fn cap(diagnostics: &mut Vec<Diagnostic>, max: usize) {
+    if diagnostics.len() <= max {
+        return;
+    }
+    let rest = diagnostics.split_off(max);
+    let errors = rest.iter().filter(|d| d.is_error()).count();
+    diagnostics.push(crate::diagnostic::too_many(
+        max,
+        errors,
+        rest.len() - errors,
+    ));
+}
+
+/// The dotted paths of the mapping keys whose spans are in `spans`, found in one walk of the
+/// tree (one walk per key would be quadratic in a document full of duplicate keys).
+fn paths_of_keys(
+    tree: &Tree,
+    spans: impl Iterator<Item = Span>,
+) -> std::collections::HashMap<Span, String> {
+    fn walk(
+        node: NodeRef<'_>,
+        wanted: &std::collections::HashSet<Span>,
+        bounds: Span,
+        tokens: &mut Vec<String>,
+        out: &mut std::collections::HashMap<Span, String>,
+        depth: usize,
+    ) {
+        let span = node.span();
+        // Only nodes that can hold a wanted key: this also keeps merge keys (`<<: *x`) from
+        // walking their anchors' entries again and again.
+        if depth > 64
+            || out.len() == wanted.len()
+            || span.end < bounds.start
+            || bounds.end < span.start
+        {
+            return;
         }
         if node.is_mapping() {
             for (k, v) in node.entries() {
                 let key = k.as_str().unwrap_or_default().to_string();
-                if k.span() == span {
-                    tokens.push(key);
-                    return true;
-                }
                 tokens.push(key);
-                if walk(v, span, tokens, depth + 1) {
-                    return true;
+                if wanted.contains(&k.span()) {
+                    out.entry(k.span()).or_insert_with(|| dotted(tokens));
                 }
+                walk(v, wanted, bounds, tokens, out, depth + 1);
                 tokens.pop();
             }
         } else if node.is_sequence() {
             for (i, item) in node.items().enumerate() {
                 tokens.push(i.to_string());
-                if walk(item, span, tokens, depth + 1) {
-                    return true;
-                }
+                walk(item, wanted, bounds, tokens, out, depth + 1);
                 tokens.pop();
             }
         }
-        false
     }
-    let mut tokens = Vec::new();
-    walk(tree.root(), span, &mut tokens, 0).then(|| dotted(&tokens))
+    let wanted: std::collections::HashSet<Span> = spans.collect();
+    let mut out = std::collections::HashMap::new();
+    let start = wanted.iter().map(|s| s.start).min();
+    let end = wanted.iter().map(|s| s.end).max();
+    if let (Some(start), Some(end)) = (start, end) {
+        let bounds = Span::new(start, end);
+        walk(tree.root(), &wanted, bounds, &mut Vec::new(), &mut out, 0);
+    }
+    out
 }
 
 /// Validate the bundle directory `dir` (as the user wrote it) into a report for the renderers.
@@ -305,16 +359,157 @@ fn load_failure(dir: &str, e: &LoadError) -> FileReport {
             "PARSE_ERROR",
             Some("run `pacto init <name>` to create a bundle, or pass the directory that holds pacto.yaml"),
         ),
+        LoadError::Escapes { .. } => (
+            "PARSE_ERROR",
+            Some("replace the link with the file itself: a bundle ships only what is inside it"),
+        ),
         _ => ("PARSE_ERROR", None),
     };
-    let mut d = Diagnostic::error(code, "", e.to_string());
+    // The file the problem is about, when there is one (never its content: a link that leaves
+    // the bundle may point at anything).
+    let file = match e {
+        LoadError::Escapes { path }
+        | LoadError::Read { path, .. }
+        | LoadError::NotUtf8 { path, .. } => Some(path.clone()),
+        _ => None,
+    };
+    let mut d = Diagnostic::error(code, "", bound_message(&e.to_string()));
     if let Some(h) = help {
         d = d.with_help(h);
     }
     FileReport {
         path: dir.to_string(),
-        file: None,
+        file,
         line_index: None,
         diagnostics: vec![d],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::TOO_MANY_PROBLEMS;
+
+    fn contract_with_unknown_keys(n: usize) -> String {
+        let mut text =
+            String::from("pactoVersion: \"1.0\"\nservice:\n  name: svc\n  version: 1.0.0\n");
+        for i in 0..n {
+            text.push_str(&format!("unknown{i}: {i}\n"));
+        }
+        text
+    }
+
+    #[test]
+    fn diagnostics_are_capped_per_file_and_the_rest_counted() {
+        let errors = |v: &Validation| {
+            v.diagnostics
+                .iter()
+                .map(Diagnostic::error_count)
+                .sum::<usize>()
+        };
+        // Under the cap nothing changes; it gives the errors that are not unknown keys.
+        let small = validate(
+            &contract_with_unknown_keys(10),
+            None,
+            &NoResolver,
+            &Options::default(),
+        );
+        assert!(small
+            .diagnostics
+            .iter()
+            .all(|d| d.code != TOO_MANY_PROBLEMS));
+        let others = errors(&small) - 10;
+
+        let n = 5_000;
+        let v = validate(
+            &contract_with_unknown_keys(n),
+            None,
+            &NoResolver,
+            &Options::default(),
+        );
+        assert!(!v.valid());
+        assert_eq!(v.diagnostics.len(), MAX_DIAGNOSTICS + 1);
+        let last = v.diagnostics.last().unwrap();
+        assert_eq!(last.code, TOO_MANY_PROBLEMS);
+        assert!(last.is_error());
+        assert_eq!(last.span, None);
+        // Every error is counted once: those shown plus those the summary stands for.
+        assert_eq!(errors(&v), n + others, "{}", last.message);
+        let shown = v.diagnostics[..MAX_DIAGNOSTICS].len();
+        let all = n + small.diagnostics.len() - 10;
+        assert!(
+            last.message
+                .starts_with(&format!("and {} more problems not shown", all - shown)),
+            "{}",
+            last.message
+        );
+        // The first problems are the first unknown keys, in document order, on their keys.
+        let first = &v.diagnostics[0];
+        assert_eq!(first.code, "UNKNOWN_FIELD");
+        assert_eq!(first.path, "unknown0");
+    }
+
+    #[test]
+    fn a_summary_of_warnings_only_keeps_a_contract_valid() {
+        let mut d: Vec<Diagnostic> = (0..5)
+            .map(|i| Diagnostic::warning("W", format!("p{i}"), "w"))
+            .collect();
+        cap(&mut d, 3);
+        assert_eq!(d.len(), 4);
+        assert_eq!(d[3].code, TOO_MANY_PROBLEMS);
+        assert!(!d[3].is_error());
+        assert!(d[3]
+            .message
+            .starts_with("and 2 more problems not shown (0 errors, 2 warnings)"));
+    }
+
+    #[test]
+    fn unknown_keys_in_a_one_line_flow_mapping_are_placed_on_their_keys() {
+        let text = "{pactoVersion: \"1.0\", service: {name: svc, version: 1.0.0}, k1: 1, k2: 2}";
+        let v = validate(text, None, &NoResolver, &Options::default());
+        let k2 = v.diagnostics.iter().find(|d| d.path == "k2").unwrap();
+        let span = k2.span.unwrap();
+        assert_eq!(&text[span.range()], "k2");
+    }
+
+    #[test]
+    fn a_parse_error_names_the_nearest_key_and_a_tab_says_spaces() {
+        let v = validate(
+            "pactoVersion: \"1.0\"\nservice:\n\tname: x\n",
+            None,
+            &NoResolver,
+            &Options::default(),
+        );
+        let d = &v.diagnostics[0];
+        assert_eq!(d.code, "PARSE_ERROR");
+        assert_eq!(d.span, Some(Span::new(29, 30)));
+        assert!(d
+            .help
+            .as_deref()
+            .unwrap()
+            .contains("YAML indentation uses spaces"));
+        let v = validate(
+            "pactoVersion: \"1.0\"\nservice:\n  name: x\n  version: [1, 2\n",
+            None,
+            &NoResolver,
+            &Options::default(),
+        );
+        assert_eq!(v.diagnostics[0].path, "service.version");
+    }
+
+    #[test]
+    fn messages_never_echo_a_whole_file() {
+        let passwd = "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nSECRET_TOKEN=hunter2\n";
+        let v = validate(passwd, None, &NoResolver, &Options::default());
+        assert!(!v.valid());
+        for d in &v.diagnostics {
+            assert!(!d.message.contains("SECRET_TOKEN"), "{}", d.message);
+            assert!(!d.message.contains("daemon"), "{}", d.message);
+        }
+        let long = format!("service:\n  name: \"{}\"\n", "a".repeat(10_000));
+        let v = validate(&long, None, &NoResolver, &Options::default());
+        for d in &v.diagnostics {
+            assert!(d.message.len() < 400, "{}", d.message);
+        }
     }
 }

@@ -8,10 +8,11 @@
 use super::path::{dotted, json_pointer_tokens};
 use crate::diagnostic::Diagnostic;
 use crate::schema;
-use crate::syntax::{NodeRef, Resolved, Style, Tree};
+use crate::syntax::{excerpt, ColumnUnit, NodeRef, Resolved, Span, Style, Tree};
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::ValidationError;
 use serde_json::Value;
+use std::collections::HashMap;
 
 pub(crate) const SCHEMA_VIOLATION: &str = "SCHEMA_VIOLATION";
 pub(crate) const UNKNOWN_FIELD: &str = "UNKNOWN_FIELD";
@@ -63,7 +64,7 @@ pub(crate) fn check_with(
         let tokens = json_pointer_tokens(error.instance_path().as_str());
         let (node, _) = walk_from(base, &tokens);
         let pointer = error.instance_path().as_str().to_string();
-        let (path, message) = describe(&pointer, &error.to_string());
+        let (path, message) = describe(&pointer, &excerpt::bound_message(&error.to_string()));
         out.push((path, message, node.span()));
     }
     out.sort_by(|a, b| (a.2.start, &a.1).cmp(&(b.2.start, &b.1)));
@@ -100,24 +101,44 @@ fn leaves(
             let schema_path = error.schema_path().as_str();
             let parent_pointer = schema_path.rsplit_once('/').map_or("", |(p, _)| p);
             let known = schema::object_keys(parent_pointer);
+            // One error lists every unknown key of one object: find the object and index its
+            // keys once, not once per key (64,000 unknown keys must not cost 64,000 scans).
+            let (parent, used) = tree.walk(&tokens);
+            let mut key_spans: HashMap<&str, Span> = HashMap::new();
+            if used == tokens.len() {
+                for (k, _) in parent.entries() {
+                    if let Some(s) = k.as_scalar() {
+                        key_spans.entry(s.text.as_str()).or_insert(k.span());
+                    }
+                }
+            }
+            let where_ = if tokens.is_empty() {
+                "the contract".to_string()
+            } else {
+                format!("`{}`", dotted(&tokens))
+            };
+            let parent_path = dotted(&tokens);
+            let all_known = known.join(", ");
             for key in unexpected {
-                let mut key_tokens = tokens.clone();
-                key_tokens.push(key.clone());
-                let where_ = if tokens.is_empty() {
-                    "the contract".to_string()
-                } else {
-                    format!("`{}`", dotted(&tokens))
+                let span = match key_spans.get(key.as_str()) {
+                    Some(span) => *span,
+                    None => {
+                        let mut key_tokens = tokens.clone();
+                        key_tokens.push(key.clone());
+                        tree.key_span(&key_tokens)
+                    }
                 };
+                let path = dotted(&[parent_path.as_str(), key.as_str()]);
                 let mut d = Diagnostic::error(
                     UNKNOWN_FIELD,
-                    dotted(&key_tokens),
-                    format!("unknown field \"{key}\" in {where_}"),
+                    path,
+                    format!("unknown field {} in {where_}", excerpt::quoted(key)),
                 )
-                .with_span(Some(tree.key_span(&key_tokens)));
+                .with_span(Some(span));
                 if let Some(best) = nearest(key, &known) {
                     d = d.with_help(format!("did you mean \"{best}\"?"));
                 } else if !known.is_empty() {
-                    d = d.with_help(format!("valid fields here: {}", known.join(", ")));
+                    d = d.with_help(format!("valid fields here: {all_known}"));
                 }
                 out.push(d);
             }
@@ -138,7 +159,7 @@ fn leaves(
             let mut d = Diagnostic::error(
                 UNKNOWN_FIELD,
                 dotted(&tokens),
-                format!("unknown field \"{key}\" in {where_}"),
+                format!("unknown field {} in {where_}", excerpt::quoted(key)),
             )
             .with_span(Some(tree.key_span(&tokens)));
             // Sections that depend on the declared pactoVersion.
@@ -199,10 +220,14 @@ fn leaves(
                     return;
                 }
             }
-            shapes.push(violation(tree, &tokens, one_of_message(&tokens, error)));
+            shapes.push(violation(
+                tree,
+                &tokens,
+                one_of_message(tree, &tokens, error),
+            ));
         }
         _ => {
-            let mut message = error.to_string();
+            let mut message = message_of(tree, &tokens, error);
             let (node, used) = tree.walk(&tokens);
             let mut d = violation(tree, &tokens, std::mem::take(&mut message));
             if used == tokens.len() {
@@ -226,7 +251,40 @@ fn violation(tree: &Tree, tokens: &[String], message: String) -> Diagnostic {
     Diagnostic::error(SCHEMA_VIOLATION, tokens.join("."), message).with_span(Some(span))
 }
 
-fn one_of_message(tokens: &[String], error: &ValidationError<'_>) -> String {
+/// The validator's message for `error`, quoting no more of the value than its first source line
+/// (a plain scalar folds its lines into one: a text file read as a contract is one long value)
+/// and at most [`excerpt::MAX_CHARS`] characters of it.
+fn message_of(tree: &Tree, tokens: &[String], error: &ValidationError<'_>) -> String {
+    let message = error.to_string();
+    let (node, used) = tree.walk(tokens);
+    let Some(scalar) = node.as_scalar().filter(|_| used == tokens.len()) else {
+        return excerpt::bound_message(&message);
+    };
+    let span = node.span();
+    let index = tree.line_index();
+    let first_line = index.line_col(span.start, ColumnUnit::Utf8).line;
+    if index.line_col(span.end, ColumnUnit::Utf8).line == first_line {
+        return excerpt::bound_message(&message);
+    }
+    // The characters of the value written on its first line (for a block scalar, whose first
+    // line is its `|` or `>`, the first line of its content).
+    let on_first_line = index
+        .line_start(first_line + 1)
+        .map_or(span.len(), |next| next.saturating_sub(span.start + 1))
+        as usize;
+    let limit = match scalar.style {
+        Style::Literal | Style::Folded => usize::MAX,
+        _ => on_first_line,
+    };
+    let first = scalar.text.split('\n').next().unwrap_or_default();
+    let mut kept: String = first.chars().take(limit.min(excerpt::MAX_CHARS)).collect();
+    kept.push('…');
+    let shown = serde_json::to_string(&kept).unwrap_or_default();
+    let whole = error.instance().to_string();
+    excerpt::bound_message(&message.replacen(&whole, &shown, 1))
+}
+
+fn one_of_message(tree: &Tree, tokens: &[String], error: &ValidationError<'_>) -> String {
     let last = tokens
         .iter()
         .rev()
@@ -246,7 +304,7 @@ fn one_of_message(tokens: &[String], error: &ValidationError<'_>) -> String {
             "owner is either a non-empty string or an object with `team`, `dri` and/or `contacts`"
                 .to_string()
         }
-        _ => error.to_string(),
+        _ => message_of(tree, tokens, error),
     }
 }
 
@@ -276,6 +334,11 @@ fn quote_hint(node: NodeRef<'_>, error: &ValidationError<'_>) -> Option<String> 
 
 /// The candidate closest to `key` by edit distance, if close enough to be a likely typo.
 pub(crate) fn nearest<'a>(key: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    // A likely typo is about as long as a field name; a longer key is no typo (and the edit
+    // distance of a huge key would cost its length times each candidate's).
+    if key.len() > 64 {
+        return None;
+    }
     let key_l = key.to_ascii_lowercase();
     candidates
         .iter()
