@@ -3,7 +3,8 @@
 mod commands;
 mod net;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use pacto_core::report::OutputFormat;
 use std::process::ExitCode;
 
@@ -65,8 +66,61 @@ enum Command {
     Version,
 }
 
+impl Command {
+    /// The `--output-format` values the command can render. Asking for another is a usage
+    /// error, not a silent fallback to text.
+    fn output_formats(&self) -> &'static [OutputFormat] {
+        use OutputFormat::{Json, Markdown, Text};
+        match self {
+            Command::Validate(_) | Command::Diff(_) => &OutputFormat::ALL,
+            // The Markdown document itself, or it inside a JSON object.
+            Command::Doc(_) => &[Text, Markdown, Json],
+            Command::Graph(args) => args.output_formats(),
+            Command::Init(_)
+            | Command::Pack(_)
+            | Command::Push(_)
+            | Command::Pull(_)
+            | Command::Login(_)
+            | Command::Explain(_)
+            | Command::Generate(_) => &[Text, Json],
+            // Servers and `version` print no report: the setting (often from the environment)
+            // does not concern them.
+            Command::Lsp(_) | Command::Mcp(_) | Command::Dashboard(_) | Command::Version => {
+                &OutputFormat::ALL
+            }
+        }
+    }
+}
+
+/// Parse the command line; exit 2 (clap's usage error) when the output format is one the
+/// command cannot render, naming the formats it supports.
+fn parse_cli() -> Cli {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let supported = cli.command.output_formats();
+    if !supported.contains(&cli.output_format) {
+        let format = cli.output_format;
+        let given = match matches.value_source("output_format") {
+            Some(ValueSource::EnvVariable) => format!("PACTO_OUTPUT_FORMAT={format}"),
+            _ => format!("--output-format {format}"),
+        };
+        let name = matches.subcommand_name().unwrap_or("this command");
+        let list: Vec<&str> = supported.iter().map(|f| f.as_str()).collect();
+        Cli::command()
+            .error(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "{given}: `pacto {name}` cannot render {format}; it supports {}",
+                    list.join(", ")
+                ),
+            )
+            .exit();
+    }
+    cli
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     net::init(cli.net.clone());
     let result = match cli.command {
         Command::Init(args) => commands::init::run(&args, cli.output_format),

@@ -291,3 +291,212 @@ fn go_pacto_corpus_is_valid() {
     assert_eq!(out.status.code(), Some(0));
     eprintln!("{} corpus bundles valid", bundles.len());
 }
+
+/// A bundle directory in a temporary directory with `pacto.yaml` holding `contract`.
+fn bundle_with(contract: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pacto.yaml"), contract).unwrap();
+    dir
+}
+
+#[test]
+fn sixty_four_thousand_problems_are_capped_and_counted() {
+    let mut contract =
+        String::from("pactoVersion: \"1.0\"\nservice:\n  name: svc\n  version: 1.0.0\n");
+    for i in 0..64_000 {
+        contract.push_str(&format!("unknown{i}: {i}\n"));
+    }
+    let dir = bundle_with(&contract);
+    let path = dir.path().to_string_lossy().into_owned();
+    let out = run(&["validate", &path], &root());
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout), format!("{path} is invalid\n"));
+    let err = text(&out.stderr);
+    let shown = err.lines().filter(|l| l.starts_with("  ERROR [")).count();
+    assert_eq!(shown, 1_001, "1,000 problems and one summary");
+    assert!(
+        err.contains("  ERROR [TOO_MANY_PROBLEMS] : and 63000 more problems not shown (63000 errors, 0 warnings)"),
+        "{}",
+        err.lines().rev().take(4).collect::<Vec<_>>().join("\n")
+    );
+    // The failure line counts every error, not only those shown.
+    assert!(
+        err.ends_with("validation failed with 64000 error(s)\n"),
+        "{}",
+        &err[err.len() - 200..]
+    );
+    // JSON: the same cap, and the verdict.
+    let out = run(&["validate", "--output-format", "json", &path], &root());
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["Valid"], false);
+    assert_eq!(v["Errors"].as_array().unwrap().len(), 1_001);
+}
+
+#[test]
+fn a_tab_used_as_indentation_is_reported_at_the_tab() {
+    let dir = bundle_with("pactoVersion: \"1.0\"\nservice:\n  name: svc\n\tversion: 1.0.0\n");
+    let path = dir.path().to_string_lossy().into_owned();
+    let out = run(&["validate", &path], &root());
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "  ERROR [PARSE_ERROR] service.name: invalid YAML: "
+        )),
+        "the nearest key, not an empty path: {err}"
+    );
+    assert!(
+        err.contains(&format!("({path}/pacto.yaml:4:1)\n")),
+        "at the tab: {err}"
+    );
+    assert!(err.contains("help: YAML indentation uses spaces"), "{err}");
+}
+
+#[test]
+fn an_output_format_a_command_cannot_render_is_a_usage_error() {
+    let dir = fixture("valid/postgres");
+    for (args, supported) in [
+        (
+            vec!["explain", "--output-format", "sarif", &dir],
+            "text, json",
+        ),
+        (
+            vec!["explain", "--output-format", "markdown", &dir],
+            "text, json",
+        ),
+        (
+            vec!["graph", "--output-format", "markdown", &dir],
+            "text, json",
+        ),
+        (
+            vec!["graph", "--output-format", "sarif", &dir],
+            "text, json",
+        ),
+        (
+            vec!["doc", "--output-format", "sarif", &dir],
+            "text, markdown, json",
+        ),
+        (vec!["init", "--output-format", "sarif", "x"], "text, json"),
+    ] {
+        let out = run(&args, &root());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains(&format!("`pacto {}` cannot render", args[0]))
+                && err.contains(&format!("it supports {supported}")),
+            "{args:?}: {err}"
+        );
+    }
+    // From the environment too, and said so.
+    let out = pacto()
+        .args(["explain", &dir])
+        .env("PACTO_OUTPUT_FORMAT", "sarif")
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("PACTO_OUTPUT_FORMAT=sarif"));
+    // What a command can render still works.
+    let out = run(&["explain", "--output-format", "json", &dir], &root());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&["doc", "--output-format", "markdown", &dir], &root());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // --format overrides --output-format for graph.
+    let out = run(
+        &["graph", "--output-format", "sarif", "--format", "dot", &dir],
+        &root(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn doc_graph_and_explain_refuse_what_is_not_a_documentable_contract() {
+    for (contract, code) in [
+        ("just a line of text\n", "SCHEMA_VIOLATION"),
+        (
+            "pactoVersion: \"1.0\"\nowner: team-a\n",
+            "MISSING_REQUIRED_FIELD",
+        ),
+        ("- a\n- b\n", "SCHEMA_VIOLATION"),
+    ] {
+        let dir = bundle_with(contract);
+        let path = dir.path().to_string_lossy().into_owned();
+        let validate = run(&["validate", &path], &root());
+        assert_eq!(validate.status.code(), Some(1));
+        let expected = text(&validate.stderr);
+        assert!(expected.contains(&format!("[{code}]")), "{expected}");
+        for command in ["doc", "graph", "explain"] {
+            let out = run(&[command, &path], &root());
+            assert_eq!(out.status.code(), Some(1), "{command} {contract:?}");
+            assert_eq!(text(&out.stderr), expected, "{command} {contract:?}");
+            assert_eq!(
+                text(&out.stdout),
+                format!("{path} is invalid\n"),
+                "{command}"
+            );
+        }
+        let out = run(&["explain", "--output-format", "json", &path], &root());
+        assert_eq!(out.status.code(), Some(1));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["Valid"], false);
+    }
+}
+
+#[test]
+fn messages_do_not_echo_a_file_that_is_not_a_contract() {
+    let dir = bundle_with(
+        "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG\n",
+    );
+    let path = dir.path().to_string_lossy().into_owned();
+    for format in ["text", "json", "sarif", "markdown"] {
+        let out = run(&["validate", "--output-format", format, &path], &root());
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let all = text(&out.stdout) + &text(&out.stderr);
+        assert!(!all.contains("wJalrXUtnFEMI"), "{format}: {all}");
+        assert!(!all.contains("daemon"), "{format}: {all}");
+    }
+    let long = format!(
+        "pactoVersion: \"1.0\"\nservice:\n  name: \"{}\"\n",
+        "a".repeat(100_000)
+    );
+    let dir = bundle_with(&long);
+    let path = dir.path().to_string_lossy().into_owned();
+    let out = run(&["validate", &path], &root());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stderr.len() < 4_000, "{}", text(&out.stderr));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_pacto_yaml_symlinked_out_of_the_bundle_is_refused_without_its_content() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("credentials");
+    std::fs::write(
+        &secret,
+        "pactoVersion: \"1.0\"\nservice:\n  name: svc\n  version: 1.0.0\n# AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG\nnot: [valid\n",
+    )
+    .unwrap();
+    let bundle = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&secret, bundle.path().join("pacto.yaml")).unwrap();
+    let path = bundle.path().to_string_lossy().into_owned();
+    for format in ["text", "json", "sarif"] {
+        let out = run(&["validate", "--output-format", format, &path], &root());
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let all = text(&out.stdout) + &text(&out.stderr);
+        assert!(!all.contains("wJalrXUtnFEMI"), "{format}: {all}");
+        assert!(all.contains("leaves the bundle"), "{format}: {all}");
+        assert!(
+            all.contains(&format!("{path}/pacto.yaml")),
+            "located: {format}: {all}"
+        );
+    }
+    for command in ["doc", "graph", "explain"] {
+        let out = run(&[command, &path], &root());
+        assert_ne!(out.status.code(), Some(0), "{command}");
+        let all = text(&out.stdout) + &text(&out.stderr);
+        assert!(!all.contains("wJalrXUtnFEMI"), "{command}: {all}");
+        assert!(all.contains("leaves the bundle"), "{command}: {all}");
+    }
+}

@@ -46,9 +46,15 @@ fn graph_text_is_the_tree() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(normalized(&out), expected("payments/expected.txt"));
     assert!(out.stderr.is_empty());
-    // Markdown falls back to text.
+    // Markdown is no format of graph's: a usage error, not a silent tree.
     let out = pacto(&["graph", PAYMENTS, "--output-format", "markdown"], &root());
-    assert_eq!(normalized(&out), expected("payments/expected.txt"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(
+        text(&out.stderr).contains("it supports text, json"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

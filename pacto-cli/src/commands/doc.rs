@@ -42,6 +42,9 @@ pub fn run(args: &Args, output: OutputFormat) -> anyhow::Result<ExitCode> {
     let registry: Arc<dyn Fetcher> = crate::net::registry();
     let root =
         graph::open(&args.path, &cwd, Some(registry.as_ref())).map_err(anyhow::Error::msg)?;
+    if let Some(code) = super::validate::refuse_undocumentable(&args.path, &root, output)? {
+        return Ok(code);
+    }
     let fetcher = graph::fetcher_for(&args.path, &cwd, Some(registry), false);
     let g = graph::resolve(&root.contract, fetcher.as_ref(), &ResolveOptions::default());
     let markdown = doc::markdown(&DocSource::of(&root), Some(&g));

@@ -19,6 +19,9 @@ pub fn run(args: &Args, output: OutputFormat) -> anyhow::Result<ExitCode> {
     let registry: Arc<dyn Fetcher> = crate::net::registry();
     let loaded =
         graph::open(&args.path, &cwd, Some(registry.as_ref())).map_err(anyhow::Error::msg)?;
+    if let Some(code) = super::validate::refuse_undocumentable(&args.path, &loaded, output)? {
+        return Ok(code);
+    }
     let summary = doc::explain(&loaded.contract, &loaded.tree);
     let text = match output {
         OutputFormat::Json => summary.to_json(),

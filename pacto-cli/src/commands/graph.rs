@@ -38,6 +38,17 @@ fn parse_jobs(s: &str) -> Result<usize, String> {
     }
 }
 
+impl Args {
+    /// The `--output-format` values this command renders: all of them when `--format` overrides
+    /// it, else text (the tree) and json.
+    pub fn output_formats(&self) -> &'static [OutputFormat] {
+        match self.format {
+            Some(_) => &OutputFormat::ALL,
+            None => &[OutputFormat::Text, OutputFormat::Json],
+        }
+    }
+}
+
 pub fn run(args: &Args, output: OutputFormat) -> anyhow::Result<ExitCode> {
     let format = match args.format {
         Some(Format::Tree) => graph::Format::Tree,
@@ -45,6 +56,7 @@ pub fn run(args: &Args, output: OutputFormat) -> anyhow::Result<ExitCode> {
         Some(Format::Dot) => graph::Format::Dot,
         Some(Format::Mermaid) => graph::Format::Mermaid,
         None => match output {
+            // Markdown and SARIF are refused before `run` (see `output_formats`).
             OutputFormat::Json | OutputFormat::Sarif => graph::Format::Json,
             OutputFormat::Text | OutputFormat::Markdown => graph::Format::Tree,
         },
@@ -53,6 +65,13 @@ pub fn run(args: &Args, output: OutputFormat) -> anyhow::Result<ExitCode> {
     let registry: Arc<dyn Fetcher> = crate::net::registry();
     let root =
         graph::open(&args.path, &cwd, Some(registry.as_ref())).map_err(anyhow::Error::msg)?;
+    let report_format = match output {
+        OutputFormat::Json => OutputFormat::Json,
+        _ => OutputFormat::Text,
+    };
+    if let Some(code) = super::validate::refuse_undocumentable(&args.path, &root, report_format)? {
+        return Ok(code);
+    }
     let fetcher = graph::fetcher_for(&args.path, &cwd, Some(registry), false);
     let g = graph::resolve(
         &root.contract,

@@ -12,6 +12,26 @@ pub struct Args {
     paths: Vec<String>,
 }
 
+/// For `explain`, `doc` and `graph`: when `resolved` is not a contract that can be documented
+/// (a YAML scalar, a mapping without `service`), print what `pacto validate` says about it, in
+/// `format`, and give the exit code to return; `None` to go on.
+pub fn refuse_undocumentable(
+    path: &str,
+    resolved: &pacto_core::graph::Resolved,
+    format: OutputFormat,
+) -> anyhow::Result<Option<ExitCode>> {
+    let Some(report) = pacto_core::doc::refuse_undocumentable(path, resolved) else {
+        return Ok(None);
+    };
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = stdout.lock();
+    let mut err = stderr.lock();
+    report::render(format, &[report], &mut out, &mut err)?;
+    out.flush()?;
+    Ok(Some(ExitCode::from(1)))
+}
+
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let paths = if args.paths.is_empty() {
         vec![".".to_string()]
