@@ -175,6 +175,95 @@ pub struct Observed {
     pub workload: Option<Workload>,
     /// The HorizontalPodAutoscaler whose `scaleTargetRef` is the workload.
     pub hpa: Option<HorizontalPodAutoscaler>,
+    /// Kinds that could not be read (not served, or forbidden): the checks that need them are
+    /// left out and one `RuntimeObserved` condition names them.
+    pub unavailable: Vec<Unavailable>,
+}
+
+/// A kind the operator could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable {
+    /// `Service`, `Deployment`, `HorizontalPodAutoscaler`, …
+    pub kind: String,
+    /// The HTTP status: 404 (the API server does not serve the kind) or 403 (forbidden).
+    pub code: u16,
+    /// The failed request: HTTP status, verb, resource (see [`crate::apierror`]).
+    pub detail: String,
+}
+
+/// The checks that need the Service.
+pub const SERVICE_CHECKS: &[&str] = &[
+    "ServiceExists",
+    "PortsValid",
+    "HealthEndpointValid",
+    "MetricsEndpointValid",
+];
+
+/// The checks that need the workload.
+pub const WORKLOAD_CHECKS: &[&str] = &[
+    "WorkloadExists",
+    "ContainerPortsValid",
+    "WorkloadTypeMatch",
+    "StateModelMatch",
+    "UpgradeStrategyMatch",
+    "GracefulShutdownMatch",
+    "ImageMatch",
+    "HealthProbeMatch",
+    "HealthTimingMatch",
+    "ScalingMatch",
+];
+
+/// The checks that need HorizontalPodAutoscalers.
+pub const HPA_CHECKS: &[&str] = &["ScalingMatch"];
+
+/// The condition type that reports a failed or degraded observation.
+pub const RUNTIME_OBSERVED: &str = "RuntimeObserved";
+
+impl Observed {
+    fn unavailable(&self, kind: &str) -> Option<&Unavailable> {
+        self.unavailable.iter().find(|u| u.kind == kind)
+    }
+}
+
+/// The `RuntimeObserved` check for kinds that could not be read: one sentence per kind, with
+/// what happened and which checks it leaves out.
+pub fn degraded_check(observed: &Observed) -> Option<Check> {
+    if observed.unavailable.is_empty() {
+        return None;
+    }
+    let workload_kind = observed.workload_ref.as_ref().map(|(_, k)| k.as_str());
+    let parts: Vec<String> = observed
+        .unavailable
+        .iter()
+        .map(|u| {
+            let what = match u.code {
+                404 => "is not served by the API server",
+                403 => "is forbidden to the operator",
+                _ => "could not be read",
+            };
+            let checks = if u.kind == "Service" {
+                SERVICE_CHECKS
+            } else if Some(u.kind.as_str()) == workload_kind {
+                WORKLOAD_CHECKS
+            } else if u.kind == "HorizontalPodAutoscaler" {
+                HPA_CHECKS
+            } else {
+                &[]
+            };
+            format!(
+                "{} {what} ({}); degraded checks: {}",
+                u.kind,
+                u.detail,
+                checks.join(", ")
+            )
+        })
+        .collect();
+    Some(Check::fail(
+        RUNTIME_OBSERVED,
+        "ObservationFailed",
+        parts.join("; "),
+        Severity::Warning,
+    ))
 }
 
 /// Every check's result plus the status fields they fill.
@@ -257,7 +346,17 @@ pub fn run(contract: &Contract, observed: &Observed) -> Outcome {
     let mut resources = Resources::default();
     let expected = contract_ports(contract);
 
-    if let Some(name) = &observed.service_name {
+    let service_unavailable = observed.unavailable("Service").is_some();
+    let workload_unavailable = observed
+        .workload_ref
+        .as_ref()
+        .is_some_and(|(_, k)| observed.unavailable(k.as_str()).is_some());
+    let hpa_unavailable = observed.unavailable("HorizontalPodAutoscaler").is_some();
+    if let Some(name) = observed
+        .service_name
+        .as_ref()
+        .filter(|_| !service_unavailable)
+    {
         let exists = observed.service.is_some();
         resources.service = Some(ResourceState {
             name: name.clone(),
@@ -275,7 +374,11 @@ pub fn run(contract: &Contract, observed: &Observed) -> Outcome {
             )
         });
     }
-    if let Some((name, kind)) = &observed.workload_ref {
+    if let Some((name, kind)) = observed
+        .workload_ref
+        .as_ref()
+        .filter(|_| !workload_unavailable)
+    {
         let exists = observed.workload.is_some();
         resources.workload = Some(ResourceState {
             name: name.clone(),
@@ -344,7 +447,7 @@ pub fn run(contract: &Contract, observed: &Observed) -> Outcome {
                 unexpected,
             });
         }
-    } else if !expected.is_empty() {
+    } else if !expected.is_empty() && !service_unavailable {
         ports = Some(PortsStatus {
             expected: expected.clone(),
             ..Default::default()
@@ -366,12 +469,15 @@ pub fn run(contract: &Contract, observed: &Observed) -> Outcome {
         if let Some(c) = health_probe_check(contract, w) {
             checks.push(c);
         }
-        if let Some(c) = scaling_check(contract, w, observed.hpa.as_ref()) {
+        if let Some(c) =
+            scaling_check(contract, w, observed.hpa.as_ref()).filter(|_| !hpa_unavailable)
+        {
             checks.push(c);
         }
         observed_runtime = Some(obs);
     }
 
+    checks.extend(degraded_check(observed));
     let any = resources.service.is_some() || resources.workload.is_some();
     Outcome {
         checks,
@@ -960,7 +1066,8 @@ pub fn endpoint_plan(
 
 /// Failed-check counts and the `contractStatus` for a targeted Pacto whose contract loaded:
 /// a missing Service or workload is NonCompliant, any other failure is Warning, a check that
-/// could not be decided is Unknown.
+/// could not be decided (or left out because its kind could not be read: `RuntimeObserved`) is
+/// Unknown.
 pub fn derive_status(checks: &[Check]) -> ContractStatus {
     let not_true = |c: &&Check| !c.passed();
     if checks
@@ -969,9 +1076,15 @@ pub fn derive_status(checks: &[Check]) -> ContractStatus {
         .any(|c| matches!(c.type_, "ServiceExists" | "WorkloadExists"))
     {
         ContractStatus::NonCompliant
-    } else if checks.iter().any(|c| c.status == "False") {
+    } else if checks
+        .iter()
+        .any(|c| c.status == "False" && c.type_ != RUNTIME_OBSERVED)
+    {
         ContractStatus::Warning
-    } else if checks.iter().any(|c| c.status == "Unknown") {
+    } else if checks
+        .iter()
+        .any(|c| c.status == "Unknown" || c.type_ == RUNTIME_OBSERVED)
+    {
         ContractStatus::Unknown
     } else {
         ContractStatus::Compliant

@@ -1,9 +1,11 @@
 //! Running the controller: watches, leader election on a `coordination.k8s.io` Lease, and the
 //! HTTP server for `/metrics`, `/healthz` and `/readyz`.
 
+use crate::apierror::{resource_of, scope};
 use crate::crd::{Pacto, PactoRevision};
 use crate::metrics::Metrics;
 use crate::reconcile::{error_policy, reconcile, Context};
+use crate::watches::{guarded, WatchHealth};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
@@ -91,13 +93,77 @@ where
     }
 }
 
+/// The watch of one kind, with a backoff of its own: its errors are recorded in `health` (and
+/// logged once per change of state) and taken out of the stream, so the controller's merge of
+/// trigger streams never stalls on them (see [`crate::watches`]).
+fn trigger<K>(
+    client: &Client,
+    ns: Option<&str>,
+    health: &Arc<WatchHealth>,
+) -> impl futures::Stream<Item = Result<K, watcher::Error>> + Send + 'static
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug
+        + Send
+        + 'static,
+{
+    let (kind, target) = watch_target::<K>(ns);
+    guarded(
+        watcher(api::<K>(client, ns), cfg()).default_backoff(),
+        kind,
+        target,
+        health.clone(),
+    )
+    .touched_objects()
+}
+
+fn cfg() -> watcher::Config {
+    watcher::Config::default().any_semantic()
+}
+
+/// The kind of `K` and the resource and scope its watch reads (`deployments.apps/v1 in
+/// namespace shop`).
+fn watch_target<K: Resource<DynamicType = ()>>(ns: Option<&str>) -> (String, String) {
+    (
+        K::kind(&()).to_string(),
+        format!("{} {}", resource_of::<K>(), scope(ns)),
+    )
+}
+
+/// A client for the cluster (kubeconfig or in-cluster), whose every API error carries its HTTP
+/// status code (see [`crate::apierror::StatusCodeLayer`]).
+pub async fn connect() -> Result<Client, kube::Error> {
+    let config = kube::Config::infer()
+        .await
+        .map_err(kube::Error::InferConfig)?;
+    Ok(kube::client::ClientBuilder::try_from(config)?
+        .with_layer(&crate::apierror::StatusCodeLayer)
+        .build())
+}
+
 /// Run the controller until shutdown (SIGTERM/SIGINT).
 pub async fn run(ctx: Arc<Context>, namespace: Option<String>) {
     let client = ctx.client.clone();
     let ns = namespace.as_deref();
-    let cfg = || watcher::Config::default().any_semantic();
-    let controller = Controller::new(api::<Pacto>(&client, ns), cfg());
-    let store = controller.store();
+    let health = ctx.watch_health.clone();
+    // The Pacto watch: its own backoff too, so nothing else ever delays it.
+    let (store, writer) = reflector::store::<Pacto>();
+    let pactos = {
+        let (kind, target) = watch_target::<Pacto>(ns);
+        guarded(
+            reflector::reflector(
+                writer,
+                watcher(api::<Pacto>(&client, ns), cfg()).default_backoff(),
+            ),
+            kind,
+            target,
+            health.clone(),
+        )
+        .applied_objects()
+    };
+    let controller = Controller::for_stream(pactos, store.clone());
     macro_rules! mapper {
         ($t:ty) => {{
             let store = store.clone();
@@ -138,9 +204,15 @@ pub async fn run(ctx: Arc<Context>, namespace: Option<String>) {
     let _ = ctx.hpas.set(hpa_reader);
     let hpas = {
         let store = store.clone();
-        let stream = reflector::reflector(
-            hpa_writer,
-            watcher(api(&client, ns), cfg()).default_backoff(),
+        let (kind, target) = watch_target::<HorizontalPodAutoscaler>(ns);
+        let stream = guarded(
+            reflector::reflector(
+                hpa_writer,
+                watcher(api(&client, ns), cfg()).default_backoff(),
+            ),
+            kind,
+            target,
+            health.clone(),
         )
         .touched_objects();
         (stream, move |h: HorizontalPodAutoscaler| {
@@ -148,20 +220,31 @@ pub async fn run(ctx: Arc<Context>, namespace: Option<String>) {
         })
     };
     controller
-        .owns(api::<PactoRevision>(&client, ns), cfg())
-        .watches(
-            api::<PartialObjectMeta<Secret>>(&client, ns),
-            cfg(),
+        .owns_stream(trigger::<PactoRevision>(&client, ns, &health))
+        .watches_stream(
+            trigger::<PartialObjectMeta<Secret>>(&client, ns, &health),
             secrets,
         )
         .watches_stream(hpas.0, hpas.1)
-        .watches(api::<Service>(&client, ns), cfg(), mapper!(Service))
-        .watches(api::<Deployment>(&client, ns), cfg(), mapper!(Deployment))
-        .watches(api::<StatefulSet>(&client, ns), cfg(), mapper!(StatefulSet))
-        .watches(api::<DaemonSet>(&client, ns), cfg(), mapper!(DaemonSet))
-        .watches(api::<ReplicaSet>(&client, ns), cfg(), mapper!(ReplicaSet))
-        .watches(api::<Job>(&client, ns), cfg(), mapper!(Job))
-        .watches(api::<CronJob>(&client, ns), cfg(), mapper!(CronJob))
+        .watches_stream(trigger::<Service>(&client, ns, &health), mapper!(Service))
+        .watches_stream(
+            trigger::<Deployment>(&client, ns, &health),
+            mapper!(Deployment),
+        )
+        .watches_stream(
+            trigger::<StatefulSet>(&client, ns, &health),
+            mapper!(StatefulSet),
+        )
+        .watches_stream(
+            trigger::<DaemonSet>(&client, ns, &health),
+            mapper!(DaemonSet),
+        )
+        .watches_stream(
+            trigger::<ReplicaSet>(&client, ns, &health),
+            mapper!(ReplicaSet),
+        )
+        .watches_stream(trigger::<Job>(&client, ns, &health), mapper!(Job))
+        .watches_stream(trigger::<CronJob>(&client, ns, &health), mapper!(CronJob))
         .shutdown_on_signal()
         .run(reconcile, error_policy, ctx)
         .for_each(|r| async move {

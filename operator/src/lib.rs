@@ -7,9 +7,12 @@
 //! - [`source`]: inline and OCI contracts, pull secrets;
 //! - [`reconcile`]: the reconcile function and its context;
 //! - [`controller`]: watches, leader election, the metrics and health server;
+//! - [`watches`]: each watch's health, backoff and WARN logs, kept apart from the others;
+//! - [`apierror`]: API errors as HTTP status, verb and resource;
 //! - [`dashboard`]: the operator-managed dashboard (`--enable-dashboard`);
 //! - [`metrics_auth`]: `--metrics-secure`: HTTPS `/metrics` behind TokenReview + SubjectAccessReview.
 
+pub mod apierror;
 pub mod checks;
 pub mod contract;
 pub mod controller;
@@ -19,3 +22,4 @@ pub mod metrics;
 pub mod metrics_auth;
 pub mod reconcile;
 pub mod source;
+pub mod watches;

@@ -316,7 +316,7 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
         }
         _ => None,
     };
-    let client = kube::Client::try_default()
+    let client = controller::connect()
         .await
         .context("connecting to the Kubernetes API")?;
     let metrics = Arc::new(Metrics::default());

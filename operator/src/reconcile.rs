@@ -5,6 +5,8 @@
 //! error while observing) ends in a status for that Pacto and a normal requeue: only a failed
 //! status write is an error (and is retried with backoff).
 
+use crate::apierror::{self, resource_of, scope};
+use crate::checks::Unavailable;
 use crate::checks::{self, Check, EndpointPlan, Observed, ProbeResult, Workload};
 use crate::contract::{self, Prepared};
 use crate::crd::{
@@ -14,6 +16,7 @@ use crate::crd::{
 };
 use crate::metrics::Metrics;
 use crate::source::{self, Source};
+use crate::watches::WatchHealth;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
@@ -85,6 +88,8 @@ pub struct Context {
     /// The HPAs, kept by the controller's HPA watch; until it is set and synced, `observe`
     /// lists the namespace's HPAs instead.
     pub hpas: std::sync::OnceLock<Store<HorizontalPodAutoscaler>>,
+    /// The state of each watch of the controller (a failing one is logged once per change).
+    pub watch_health: Arc<WatchHealth>,
 }
 
 impl Context {
@@ -103,6 +108,7 @@ impl Context {
             sync_all_tags: true,
             today: None,
             hpas: std::sync::OnceLock::new(),
+            watch_health: Arc::new(WatchHealth::default()),
         }
     }
 
@@ -119,8 +125,9 @@ impl Context {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The Pacto (`namespace/name`) and what the API server answered.
     #[error("writing the status of {0}: {1}")]
-    Status(String, #[source] kube::Error),
+    Status(String, String),
     #[error("the Pacto has no namespace")]
     NoNamespace,
 }
@@ -236,7 +243,14 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
                 Ok(Some(s)) => source::credential_from_secret(&s, oci).map_err(|e| e.to_string()),
                 Ok(None) => Err(source::SecretError::NotFound(secret.to_string()).to_string()),
                 Err(e) => {
-                    let msg = format!("reading pull secret {secret}: {e}");
+                    let msg = format!(
+                        "reading pull secret {secret}: {}",
+                        apierror::describe(
+                            &e,
+                            "get",
+                            &format!("{} {secret:?} {}", resource_of::<Secret>(), scope(Some(ns)))
+                        )
+                    );
                     return fail(
                         status,
                         ContractStatus::Unknown,
@@ -405,6 +419,7 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
         Ok(o) => o,
         Err(e) => {
             let msg = format!("observing the target failed: {e}");
+            tracing::warn!(pacto = %name, namespace = %ns, error = %e, "observing the target failed");
             events.push(warn("ObservationFailed", msg.clone()));
             return Run {
                 status,
@@ -483,50 +498,99 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
     }
 }
 
-/// Read the Service, the workload and an HPA that scales it. NotFound is an answer, any other
-/// API error fails the observation. The HPA comes from `hpas` (the controller's watch cache)
-/// once it has synced; without it, the namespace's HPAs are listed.
+/// A cluster read that failed for a reason other than a missing or forbidden kind (e.g. HTTP
+/// 500, a broken connection): the observation as a whole fails.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ObserveError(pub String);
+
+/// Get `name` of kind `K` in `ns`. `Ok(None)` when the object does not exist. A kind the API
+/// server does not serve (HTTP 404 that names no object) or that the operator may not read
+/// (HTTP 403) is pushed onto `unavailable` (the checks that need it are degraded) and is
+/// `Ok(None)` too; any other error fails the observation.
+async fn get_or_degrade<K>(
+    client: &Client,
+    ns: &str,
+    name: &str,
+    unavailable: &mut Vec<Unavailable>,
+) -> Result<Option<K>, ObserveError>
+where
+    K: Resource<Scope = k8s_openapi::NamespaceResourceScope, DynamicType = ()>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+{
+    let target = format!("{} {name:?} {}", resource_of::<K>(), scope(Some(ns)));
+    match Api::<K>::namespaced(client.clone(), ns).get(name).await {
+        Ok(o) => Ok(Some(o)),
+        Err(e) => degrade_or_fail::<K>(e, "get", &target, unavailable).map(|()| None),
+    }
+}
+
+/// A read error of kind `K`: 404 on a named object is "not found" (`Ok`), a missing or
+/// forbidden kind is recorded in `unavailable` (`Ok`), anything else an [`ObserveError`].
+fn degrade_or_fail<K: Resource<DynamicType = ()>>(
+    e: kube::Error,
+    verb: &str,
+    target: &str,
+    unavailable: &mut Vec<Unavailable>,
+) -> Result<(), ObserveError> {
+    let object_not_found = matches!(&e, kube::Error::Api(s)
+        if s.code == 404 && s.details.as_ref().is_some_and(|d| !d.name.is_empty()));
+    if object_not_found {
+        return Ok(());
+    }
+    match apierror::http_code(&e) {
+        Some(code @ (403 | 404)) => {
+            unavailable.push(Unavailable {
+                kind: K::kind(&()).to_string(),
+                code,
+                detail: apierror::describe(&e, verb, target),
+            });
+            Ok(())
+        }
+        _ => Err(ObserveError(apierror::describe(&e, verb, target))),
+    }
+}
+
+/// Read the Service, the workload and an HPA that scales it. NotFound is an answer, and so is a
+/// kind that is missing or forbidden (`Observed::unavailable`); any other API error fails the
+/// observation. The HPA comes from `hpas` (the controller's watch cache) once it has synced;
+/// without it, the namespace's HPAs are listed.
 pub async fn observe(
     client: &Client,
     ns: &str,
     spec: &crate::crd::PactoSpec,
     hpas: Option<&Store<HorizontalPodAutoscaler>>,
-) -> Result<Observed, kube::Error> {
+) -> Result<Observed, ObserveError> {
     let mut o = Observed {
         service_name: spec.service_name().map(str::to_string),
         workload_ref: spec.resolved_workload(),
         ..Default::default()
     };
+    let mut un = Vec::new();
     if let Some(s) = &o.service_name {
-        o.service = Api::<Service>::namespaced(client.clone(), ns)
-            .get_opt(s)
-            .await?;
+        o.service = get_or_degrade::<Service>(client, ns, s, &mut un).await?;
     }
     if let Some((w, kind)) = o.workload_ref.clone() {
-        let c = client.clone();
+        let c = client;
         o.workload = match kind {
-            WorkloadKind::Deployment => Api::<Deployment>::namespaced(c, ns)
-                .get_opt(&w)
+            WorkloadKind::Deployment => get_or_degrade::<Deployment>(c, ns, &w, &mut un)
                 .await?
                 .map(|x| Workload::Deployment(Box::new(x))),
-            WorkloadKind::StatefulSet => Api::<StatefulSet>::namespaced(c, ns)
-                .get_opt(&w)
+            WorkloadKind::StatefulSet => get_or_degrade::<StatefulSet>(c, ns, &w, &mut un)
                 .await?
                 .map(|x| Workload::StatefulSet(Box::new(x))),
-            WorkloadKind::DaemonSet => Api::<DaemonSet>::namespaced(c, ns)
-                .get_opt(&w)
+            WorkloadKind::DaemonSet => get_or_degrade::<DaemonSet>(c, ns, &w, &mut un)
                 .await?
                 .map(|x| Workload::DaemonSet(Box::new(x))),
-            WorkloadKind::ReplicaSet => Api::<ReplicaSet>::namespaced(c, ns)
-                .get_opt(&w)
+            WorkloadKind::ReplicaSet => get_or_degrade::<ReplicaSet>(c, ns, &w, &mut un)
                 .await?
                 .map(|x| Workload::ReplicaSet(Box::new(x))),
-            WorkloadKind::Job => Api::<Job>::namespaced(c, ns)
-                .get_opt(&w)
+            WorkloadKind::Job => get_or_degrade::<Job>(c, ns, &w, &mut un)
                 .await?
                 .map(|x| Workload::Job(Box::new(x))),
-            WorkloadKind::CronJob => Api::<CronJob>::namespaced(c, ns)
-                .get_opt(&w)
+            WorkloadKind::CronJob => get_or_degrade::<CronJob>(c, ns, &w, &mut un)
                 .await?
                 .map(|x| Workload::CronJob(Box::new(x))),
         };
@@ -550,15 +614,25 @@ pub async fn observe(
                     found.sort_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
                     found.first().map(|h| h.as_ref().clone())
                 }
-                None => Api::<HorizontalPodAutoscaler>::namespaced(client.clone(), ns)
+                None => match Api::<HorizontalPodAutoscaler>::namespaced(client.clone(), ns)
                     .list(&ListParams::default())
-                    .await?
-                    .items
-                    .into_iter()
-                    .find(|h| scales(h)),
+                    .await
+                {
+                    Ok(list) => list.items.into_iter().find(|h| scales(h)),
+                    Err(e) => {
+                        let target = format!(
+                            "{} {}",
+                            resource_of::<HorizontalPodAutoscaler>(),
+                            scope(Some(ns))
+                        );
+                        degrade_or_fail::<HorizontalPodAutoscaler>(e, "list", &target, &mut un)?;
+                        None
+                    }
+                },
             };
         }
     }
+    o.unavailable = un;
     Ok(o)
 }
 
@@ -871,7 +945,20 @@ async fn write(
         &Patch::Apply(&body),
     )
     .await
-    .map_err(|e| Error::Status(format!("{ns}/{name}"), e))?;
+    .map_err(|e| {
+        Error::Status(
+            format!("{ns}/{name}"),
+            apierror::describe(
+                &e,
+                "patch (apply)",
+                &format!(
+                    "{}/status {name:?} {}",
+                    resource_of::<Pacto>(),
+                    scope(Some(ns))
+                ),
+            ),
+        )
+    })?;
 
     // Events on changes of the verdict only (a steady state does not repeat itself).
     if prev.contract_status != Some(verdict) {

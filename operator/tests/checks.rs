@@ -115,6 +115,7 @@ fn observed(
         workload_ref: Some((wref.0.to_string(), wref.1)),
         workload: w,
         hpa: None,
+        unavailable: vec![],
     }
 }
 

@@ -417,16 +417,101 @@ async fn cluster_error_while_observing_is_unknown() {
         .contains(&("Warning".to_string(), "ObservationFailed".to_string())));
 }
 
+/// A kind the operator may not read (403) or the API server does not serve (404 naming no
+/// object) leaves out only the checks that need it, and one `RuntimeObserved` condition says
+/// which kind, how (HTTP status, verb, resource) and which checks.
+#[tokio::test]
+async fn a_forbidden_or_missing_kind_degrades_only_the_checks_that_need_it() {
+    for code in [403, 404] {
+        let h = harness();
+        put_deployment(&h.api, "web", 8080);
+        h.api.fail(
+            |m, p| m == "GET" && p.starts_with(&format!("/api/v1/namespaces/{NS}/services")),
+            code,
+        );
+        let p = pacto(
+            "web",
+            json!({"contractRef": {"inline": SIMPLE},
+                   "target": {"serviceName": "web", "workloadRef": {"kind": "Deployment", "name": "web"}}}),
+        );
+        h.reconcile(&p).await.unwrap();
+        let st = h.status("web");
+        let types: Vec<&str> = st["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["type"].as_str().unwrap())
+            .collect();
+        assert!(
+            !types.contains(&"ServiceExists") && !types.contains(&"PortsValid"),
+            "{types:?}"
+        );
+        // The Deployment was read and checked as usual.
+        assert_eq!(condition(&st, "WorkloadExists")["status"], "True");
+        assert_eq!(condition(&st, "ContainerPortsValid")["status"], "True");
+        let ro = condition(&st, "RuntimeObserved");
+        assert_eq!(
+            (&ro["status"], &ro["reason"]),
+            (&json!("False"), &json!("ObservationFailed"))
+        );
+        let (phrase, what) = if code == 403 {
+            ("403 Forbidden", "is forbidden to the operator")
+        } else {
+            ("404 Not Found", "is not served by the API server")
+        };
+        assert_eq!(
+            ro["message"],
+            format!(
+                "Service {what} (HTTP {phrase} on get services/v1 \"web\" in namespace shop: injected failure); degraded checks: ServiceExists, PortsValid, HealthEndpointValid, MetricsEndpointValid"
+            )
+        );
+        // Nothing failed that could be checked: the verdict is Unknown, not NonCompliant.
+        assert_eq!(st["contractStatus"], "Unknown", "{code}");
+    }
+}
+
+/// An error answer that is not a `Status` (HTML, JSON of another shape) is described by its
+/// HTTP status, verb and resource, never as kube's `ApiError: :  (Status { … code: 0 … })`.
+#[tokio::test]
+async fn api_errors_name_the_http_status_verb_and_resource() {
+    for (body, quoted) in [
+        (r#"{"paths": ["/apis"]}"#, ""),
+        (
+            "<html>upstream timed out</html>",
+            ": <html>upstream timed out</html>",
+        ),
+    ] {
+        let h = harness();
+        h.api
+            .fail_with_body(|m, p| m == "GET" && p.contains("/services/"), 504, body);
+        let p = pacto(
+            "obs",
+            json!({"contractRef": {"inline": SIMPLE}, "target": {"serviceName": "obs"}}),
+        );
+        h.reconcile(&p).await.unwrap();
+        let st = h.status("obs");
+        assert_eq!(st["contractStatus"], "Unknown");
+        assert_eq!(
+            condition(&st, "RuntimeObserved")["message"],
+            format!(
+                "observing the target failed: HTTP 504 Gateway Timeout on get services/v1 \"obs\" in namespace shop{quoted}"
+            )
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_failed_status_write_is_an_error_for_backoff() {
     let h = harness();
     h.api
         .fail(|m, p| m == "PATCH" && p.ends_with("/pactos/w/status"), 500);
     let p = pacto("w", json!({"contractRef": {"inline": SIMPLE}}));
-    assert!(matches!(
-        h.reconcile(&p).await,
-        Err(reconcile::Error::Status(..))
-    ));
+    let err = h.reconcile(&p).await.unwrap_err();
+    assert!(matches!(err, reconcile::Error::Status(..)));
+    assert_eq!(
+        err.to_string(),
+        "writing the status of shop/w: HTTP 500 Internal Server Error on patch (apply) pactos.pacto.trianalab.io/v1alpha1/status \"w\" in namespace shop: injected failure"
+    );
 }
 
 const V1: &str = "pactoVersion: \"1.0\"\nservice: {name: pay, version: 1.0.0}\n";

@@ -48,6 +48,7 @@ fn generated_manifests_pass_every_check_for_every_valid_fixture() {
             workload_ref: Some((workload.name().to_string(), kind)),
             workload: Some(workload),
             hpa: m.hpa.clone(),
+            unavailable: vec![],
         };
         let outcome = checks::run(&contract, &observed);
         let failed: Vec<_> = outcome.checks.iter().filter(|c| !c.passed()).collect();

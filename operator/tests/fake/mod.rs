@@ -34,7 +34,9 @@ impl Recorded {
     }
 }
 
-type FailRule = Box<dyn Fn(&str, &str) -> Option<u16> + Send + Sync>;
+/// `(method, path)` → `Some((code, body))`: the answer of an injected failure (`None` as body:
+/// a `Status` like the API server's).
+type FailRule = Box<dyn Fn(&str, &str) -> Option<(u16, Option<Vec<u8>>)> + Send + Sync>;
 /// `(method, path, body)` → `Some((code, answer))` to answer a request (see `FakeApi::respond`).
 type Responder = Box<dyn Fn(&str, &str, &Value) -> Option<(u16, Value)> + Send + Sync>;
 
@@ -85,10 +87,27 @@ impl FakeApi {
     }
 
     /// Answer `code` to requests for which `rule(method, path)` holds.
+    /// Watches (`WATCH` is not a method here: a watch is a `GET`) fail the same way. A `404`
+    /// from this rule names no object: it is how an API server answers for a kind it does not
+    /// serve (an object that does not exist gets a `Status` with `details.name`).
     pub fn fail(&self, rule: impl Fn(&str, &str) -> bool + Send + Sync + 'static, code: u16) {
         self.lock()
             .fail
-            .push(Box::new(move |m, p| rule(m, p).then_some(code)));
+            .push(Box::new(move |m, p| rule(m, p).then_some((code, None))));
+    }
+
+    /// Like [`FakeApi::fail`], but answer `body` as it is (plain text, HTML, JSON that is not a
+    /// `Status`), as API paths that are not served and proxies do.
+    pub fn fail_with_body(
+        &self,
+        rule: impl Fn(&str, &str) -> bool + Send + Sync + 'static,
+        code: u16,
+        body: &str,
+    ) {
+        let body = body.as_bytes().to_vec();
+        self.lock().fail.push(Box::new(move |m, p| {
+            rule(m, p).then(|| (code, Some(body.clone())))
+        }));
     }
 
     /// Answer requests for which `rule(method, path, body)` returns `Some((code, answer))` with
@@ -119,7 +138,8 @@ impl FakeApi {
         self.lock().requests.clear();
     }
 
-    /// A kube client whose every request this fake answers.
+    /// A kube client whose every request this fake answers, with the operator's client layers
+    /// (as `controller::connect` builds them).
     pub fn client(&self) -> kube::Client {
         let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
         let me = self.clone();
@@ -133,7 +153,9 @@ impl FakeApi {
                 });
             }
         });
-        kube::Client::new(service, "default")
+        kube::client::ClientBuilder::new(service, "default")
+            .with_layer(&pacto_operator::apierror::StatusCodeLayer)
+            .build()
     }
 
     async fn answer(&self, req: Request<Body>) -> Response<Body> {
@@ -163,8 +185,8 @@ impl FakeApi {
             content_type,
             body: body.clone(),
         });
-        if let Some(code) = st.fail.iter().find_map(|f| f(&method, &path)) {
-            return status(code, "injected failure");
+        if let Some((code, body)) = st.fail.iter().find_map(|f| f(&method, &path)) {
+            return failure(code, body);
         }
         if let Some((code, answer)) = st.responders.iter().find_map(|r| r(&method, &path, &body)) {
             return Response::builder()
@@ -182,6 +204,9 @@ impl FakeApi {
                 if let Some(o) = st.objects.get(&path) {
                     return ok(o.clone());
                 }
+                if let Some(name) = object_name(&path) {
+                    return not_found(name);
+                }
                 // A collection: objects exactly one segment below.
                 let prefix = format!("{path}/");
                 let selector = label_selector(&query);
@@ -196,9 +221,6 @@ impl FakeApi {
                             .all(|(k, want)| v["metadata"]["labels"][k].as_str() == Some(want))
                     })
                     .collect();
-                if items.is_empty() && looks_like_object(&path) {
-                    return status(404, "not found");
-                }
                 ok(
                     json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items}),
                 )
@@ -252,13 +274,20 @@ impl FakeApi {
 /// `/apis/g/v/namespaces/ns/kind/name` (odd number of segments after `namespaces`).
 impl FakeApi {
     async fn watch(&self, path: &str, query: &str) -> Response<Body> {
-        self.lock().requests.push(Recorded {
-            method: "WATCH".to_string(),
-            path: path.to_string(),
-            query: query.to_string(),
-            content_type: String::new(),
-            body: Value::Null,
-        });
+        let failed = {
+            let mut st = self.lock();
+            st.requests.push(Recorded {
+                method: "WATCH".to_string(),
+                path: path.to_string(),
+                query: query.to_string(),
+                content_type: String::new(),
+                body: Value::Null,
+            });
+            st.fail.iter().find_map(|f| f("GET", path))
+        };
+        if let Some((code, body)) = failed {
+            return failure(code, body);
+        }
         let mut events = Vec::new();
         for _ in 0..10 {
             events = self.lock().watch_events.remove(path).unwrap_or_default();
@@ -309,6 +338,35 @@ fn label_selector(query: &str) -> Vec<(String, String)> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+/// The name in an object path, when `path` is one (not a collection).
+fn object_name(path: &str) -> Option<&str> {
+    looks_like_object(path)
+        .then(|| path.rsplit('/').next())
+        .flatten()
+}
+
+/// The API server's answer for an object that does not exist: a `Status` naming it.
+fn not_found(name: &str) -> Response<Body> {
+    let body = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+        "message": format!("{name:?} not found"), "reason": "NotFound",
+        "details": {"name": name}, "code": 404});
+    Response::builder()
+        .status(404)
+        .header("content-type", "application/json")
+        .body(Body::from(serde_json::to_vec(&body).unwrap()))
+        .unwrap()
+}
+
+fn failure(code: u16, body: Option<Vec<u8>>) -> Response<Body> {
+    match body {
+        None => status(code, "injected failure"),
+        Some(b) => Response::builder()
+            .status(code)
+            .body(Body::from(b))
+            .unwrap(),
+    }
 }
 
 fn ok(v: Value) -> Response<Body> {
