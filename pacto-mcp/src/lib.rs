@@ -12,6 +12,7 @@
 
 pub mod roots;
 pub mod tools;
+pub mod transport;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, GetPromptRequestParams,
@@ -153,7 +154,15 @@ impl PactoServer {
         if meta.len() > MAX_RESOURCE_BYTES {
             return Err(format!("{uri} is larger than {MAX_RESOURCE_BYTES} bytes"));
         }
-        let text = std::fs::read_to_string(&checked).map_err(|e| e.to_string())?;
+        // `checked` is canonical (links resolved) and inside the roots; the bounded read
+        // refuses a FIFO or device without blocking.
+        let bytes = pacto_core::bundle::read_bounded(&checked, uri).map_err(|e| e.to_string())?;
+        if bytes.len() as u64 > MAX_RESOURCE_BYTES {
+            return Err(format!("{uri} is larger than {MAX_RESOURCE_BYTES} bytes"));
+        }
+        let text = pacto_core::bundle::decode_utf8(bytes).map_err(|offset| {
+            format!("{uri} is not UTF-8 text (first bad byte at offset {offset})")
+        })?;
         Ok((text, "application/yaml"))
     }
 
@@ -379,8 +388,10 @@ pub enum ServeError {
 /// Serve on stdin/stdout until the client closes the stream. Logs go to stderr.
 pub async fn serve_stdio(server: PactoServer) -> Result<(), ServeError> {
     eprintln!("MCP server running on stdio");
+    let (stdin, stdout) = rmcp::transport::stdio();
+    let wire = transport::LineTransport::new(stdin, stdout, transport::MAX_MESSAGE_BYTES);
     let running = server
-        .serve(rmcp::transport::stdio())
+        .serve(wire)
         .await
         .map_err(|e| ServeError::Session(e.to_string()))?;
     running
@@ -392,9 +403,15 @@ pub async fn serve_stdio(server: PactoServer) -> Result<(), ServeError> {
 
 /// Serve streamable HTTP at `http://<addr>/mcp` until `shutdown` resolves. Any other path is a
 /// 404. `on_bound` gets the actual address (port 0 picks a free one).
+///
+/// As the MCP specification asks, a request whose `Origin` header is neither a loopback origin
+/// nor one of `allowed_origins` is refused with 403 (a request without `Origin`, from a
+/// non-browser client, is served). A body larger than [`transport::MAX_MESSAGE_BYTES`] is
+/// answered with 413 and a JSON-RPC error for its request.
 pub async fn serve_http(
     server: PactoServer,
     addr: std::net::SocketAddr,
+    allowed_origins: &[String],
     on_bound: impl FnOnce(std::net::SocketAddr),
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), ServeError> {
@@ -414,7 +431,10 @@ pub async fn serve_http(
     if !hosts.contains(&ip) {
         hosts.push(ip);
     }
-    let config = StreamableHttpServerConfig::default().with_allowed_hosts(hosts);
+    let config = StreamableHttpServerConfig::default()
+        .with_allowed_hosts(hosts)
+        .with_max_request_body_bytes(transport::MAX_MESSAGE_BYTES);
+    let origins: Arc<Vec<String>> = Arc::new(allowed_origins.to_vec());
     let factory_server = server.clone();
     let service = StreamableHttpService::new(
         move || Ok(factory_server.clone()),
@@ -435,20 +455,57 @@ pub async fn serve_http(
             () = &mut shutdown => break,
         };
         let svc = service.clone();
+        let origins = origins.clone();
         tokio::spawn(async move {
             let handler = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                 let mut svc = svc.clone();
+                let origins = origins.clone();
                 async move {
                     if req.uri().path() != "/mcp" {
-                        let body = http_body_util::Full::new(bytes::Bytes::from_static(
-                            b"404 page not found\n",
+                        return Ok::<_, std::convert::Infallible>(plain(
+                            hyper::StatusCode::NOT_FOUND,
+                            "404 page not found\n",
                         ));
-                        let mut not_found =
-                            hyper::Response::new(http_body_util::BodyExt::boxed(body));
-                        *not_found.status_mut() = hyper::StatusCode::NOT_FOUND;
-                        return Ok::<_, std::convert::Infallible>(not_found);
                     }
-                    tower_service::Service::call(&mut svc, req).await
+                    if let Some(origin) = req.headers().get(hyper::header::ORIGIN) {
+                        let text = String::from_utf8_lossy(origin.as_bytes()).into_owned();
+                        if !transport::origin_allowed(&text, &origins) {
+                            eprintln!("pacto mcp: refused a request from origin {text:?}");
+                            return Ok(json_error(
+                                hyper::StatusCode::FORBIDDEN,
+                                &serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {
+                                    "code": -32600,
+                                    "message": format!("origin {text:?} is not allowed: only loopback origins are, unless `pacto mcp` is started with --allowed-origin {text}"),
+                                }}),
+                            ));
+                        }
+                    }
+                    let (parts, body) = req.into_parts();
+                    match read_body(body, transport::MAX_MESSAGE_BYTES).await {
+                        Ok(bytes) => {
+                            let req =
+                                hyper::Request::from_parts(parts, http_body_util::Full::new(bytes));
+                            tower_service::Service::call(&mut svc, req).await
+                        }
+                        Err(BodyError::TooLarge { prefix, size }) => {
+                            eprintln!(
+                                "pacto mcp: refused a request body of {size} bytes (limit {})",
+                                transport::MAX_MESSAGE_BYTES
+                            );
+                            Ok(json_error(
+                                hyper::StatusCode::PAYLOAD_TOO_LARGE,
+                                &transport::oversized_error(
+                                    &prefix,
+                                    size,
+                                    transport::MAX_MESSAGE_BYTES,
+                                ),
+                            ))
+                        }
+                        Err(BodyError::Read(e)) => Ok(plain(
+                            hyper::StatusCode::BAD_REQUEST,
+                            &format!("cannot read the request body: {e}\n"),
+                        )),
+                    }
                 }
             });
             if let Err(e) = hyper::server::conn::http1::Builder::new()
@@ -460,4 +517,72 @@ pub async fn serve_http(
         });
     }
     Ok(())
+}
+
+type HttpResponse =
+    hyper::Response<http_body_util::combinators::BoxBody<bytes::Bytes, std::convert::Infallible>>;
+
+fn plain(status: hyper::StatusCode, text: &str) -> HttpResponse {
+    let body = http_body_util::Full::new(bytes::Bytes::from(text.to_string()));
+    let mut r = hyper::Response::new(http_body_util::BodyExt::boxed(body));
+    *r.status_mut() = status;
+    r
+}
+
+fn json_error(status: hyper::StatusCode, value: &Value) -> HttpResponse {
+    let body = http_body_util::Full::new(bytes::Bytes::from(value.to_string()));
+    let mut r = hyper::Response::new(http_body_util::BodyExt::boxed(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+enum BodyError {
+    /// Larger than the limit: its first bytes and its whole size (the rest was read and
+    /// dropped, so the client can read the answer on a connection it is still writing to).
+    TooLarge {
+        prefix: Vec<u8>,
+        size: usize,
+    },
+    Read(String),
+}
+
+/// The body, at most `limit` bytes.
+async fn read_body(
+    mut body: hyper::body::Incoming,
+    limit: usize,
+) -> Result<bytes::Bytes, BodyError> {
+    use http_body_util::BodyExt;
+    let mut buf = bytes::BytesMut::new();
+    let mut size = 0usize;
+    let mut over = false;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| BodyError::Read(e.to_string()))?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        size = size.saturating_add(data.len());
+        if over {
+            continue;
+        }
+        if size > limit {
+            over = true;
+            let keep = (64 * 1024usize).saturating_sub(buf.len()).min(data.len());
+            buf.extend_from_slice(&data[..keep]);
+            buf.truncate(64 * 1024);
+            continue;
+        }
+        buf.extend_from_slice(&data);
+    }
+    if over {
+        Err(BodyError::TooLarge {
+            prefix: buf.to_vec(),
+            size,
+        })
+    } else {
+        Ok(buf.freeze())
+    }
 }

@@ -260,14 +260,32 @@ impl<'a> Checker<'a> {
     fn file_check(&mut self, value: &Option<Spanned<String>>, path: String, what: &str) {
         let Some(v) = non_empty(value) else { return };
         if self.missing_file(&v.value) {
-            self.out.push(
-                Diagnostic::error(
-                    "FILE_NOT_FOUND",
-                    path,
-                    format!("{what} file \"{}\" not found in bundle", v.value),
+            // A link that leaves the bundle is there but refused: say so, not "not found"
+            // (resolving it reads nothing of the target).
+            let escapes = self.bundle.is_some_and(|b| {
+                matches!(
+                    b.read(&v.value),
+                    Err(crate::bundle::BundleError::Escapes { .. })
                 )
-                .with_span(Some(v.span))
-                .with_help(Self::file_help(&v.value)),
+            });
+            let (message, help) = if escapes {
+                (
+                    format!(
+                        "{what} file \"{}\" escapes the bundle through a symbolic link, so it was not read",
+                        v.value
+                    ),
+                    "copy the file into the bundle instead of linking to it".to_string(),
+                )
+            } else {
+                (
+                    format!("{what} file \"{}\" not found in bundle", v.value),
+                    Self::file_help(&v.value),
+                )
+            };
+            self.out.push(
+                Diagnostic::error("FILE_NOT_FOUND", path, message)
+                    .with_span(Some(v.span))
+                    .with_help(help),
             );
         }
     }

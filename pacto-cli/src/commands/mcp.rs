@@ -1,4 +1,5 @@
-//! `pacto mcp [-t stdio|http] [--port 8585] [--host 127.0.0.1] [--root DIR]...`: the MCP server
+//! `pacto mcp [-t stdio|http] [--port 8585] [--host 127.0.0.1] [--root DIR]...
+//! [--allowed-origin ORIGIN]...`: the MCP server
 //! (spec §9). Stdio is the default; any transport other than `http` means stdio, as in Go Pacto.
 //! Logs go to stderr only: stdout carries nothing but protocol messages.
 
@@ -24,6 +25,10 @@ pub struct Args {
     /// Roots the client offers are allowed too.
     #[arg(long = "root", value_name = "DIR")]
     roots: Vec<PathBuf>,
+    /// A browser origin (scheme://host[:port]) the HTTP transport accepts besides loopback
+    /// ones; repeatable. Requests with any other Origin header are refused (403).
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    allowed_origins: Vec<String>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -50,6 +55,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         runtime.block_on(pacto_mcp::serve_http(
             server,
             addr,
+            &args.allowed_origins,
             |bound| eprintln!("MCP server listening on http://{bound}/mcp"),
             std::future::pending(),
         ))?;

@@ -446,15 +446,27 @@ fn files_output(
     }
 }
 
+/// Write the files of a bundle, each atomically and never through a symbolic link (a linked
+/// file or directory in the bundle is refused, its target left as it was).
 fn write_files(dir: &Path, files: &[(String, String)]) -> Result<(), ToolError> {
     for (p, c) in files {
-        let full = dir.join(p);
-        if let Some(parent) = full.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| ToolError::msg(format!("cannot create {}: {e}", parent.display())))?;
-        }
-        std::fs::write(&full, c)
-            .map_err(|e| ToolError::msg(format!("cannot write {}: {e}", full.display())))?;
+        pacto_core::bundle::write_inside(dir, p, c.as_bytes())
+            .map_err(|e| ToolError::msg(format!("cannot write {}: {e}", dir.join(p).display())))?;
+    }
+    Ok(())
+}
+
+/// Create the directory `dir` (canonical, inside the roots, as [`crate::roots::Roots::check`]
+/// returns it) and check that no link was planted on the way since it was checked.
+fn create_bundle_dir(ctx: &Ctx, dir: &Path) -> Result<(), ToolError> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| ToolError::msg(format!("cannot create {}: {e}", dir.display())))?;
+    let again = ctx.roots.check(&dir.to_string_lossy())?;
+    if again != dir {
+        return Err(ToolError::msg(format!(
+            "refused: {} changed into a symbolic link while it was created",
+            dir.display()
+        )));
     }
     Ok(())
 }
@@ -468,7 +480,8 @@ pub fn create(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
         None => name.clone(),
     };
     let dir = ctx.roots.check(&target)?;
-    if dir.join(CONTRACT_FILE).exists() {
+    // `symlink_metadata`: a dangling link named pacto.yaml is something there too.
+    if std::fs::symlink_metadata(dir.join(CONTRACT_FILE)).is_ok() {
         return Err(ToolError::msg(format!(
             "{} already has a {CONTRACT_FILE}; use pacto_edit to change it",
             dir.display()
@@ -585,6 +598,7 @@ pub fn create(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
         )));
     }
     if !dry_run {
+        create_bundle_dir(ctx, &dir)?;
         write_files(&dir, &files)?;
     }
     Ok(out)
@@ -622,8 +636,15 @@ pub fn edit(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     let path = args.required("path")?;
     let dir = ctx.bundle_dir(path)?;
     let file = dir.join(CONTRACT_FILE);
-    let original = std::fs::read_to_string(&file)
-        .map_err(|e| ToolError::msg(format!("cannot read {}: {e}", file.display())))?;
+    // Read through the one check every tool uses (a pacto.yaml linked from outside the bundle
+    // is refused unread); writing refuses any link.
+    let original = ctx.load_bundle(&dir)?.text;
+    if std::fs::symlink_metadata(&file).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(ToolError::msg(format!(
+            "refused: {} is a symbolic link; pacto_edit never writes through a link (replace the link with the file itself)",
+            file.display()
+        )));
+    }
     if original.len() > super::MAX_STRING_BYTES {
         return Err(ToolError::msg(format!(
             "{} is too large to edit",
@@ -656,7 +677,7 @@ pub fn edit(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     for v in args.list("add_interfaces")? {
         let mut i = iface_of(&v)?;
         if let Some((p, c)) = i.stub() {
-            if !dir.join(&p).exists() {
+            if std::fs::symlink_metadata(dir.join(&p)).is_err() {
                 new_files.push((p, c));
             }
         }
@@ -749,11 +770,23 @@ pub fn edit(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
                 "configuration.schema {schema_path:?} is not a path inside the bundle"
             )));
         }
-        let full = ctx.roots.check(&dir.join(&schema_path).to_string_lossy())?;
-        let mut schema = match std::fs::read_to_string(&full) {
-            Ok(s) => serde_json::from_str(&s)
-                .map_err(|e| ToolError::msg(format!("{schema_path} is not valid JSON: {e}")))?,
-            Err(_) => empty_config_schema(),
+        let mut schema = match pacto_core::bundle::resolve_inside(&dir, &schema_path) {
+            Ok(full) => {
+                let bytes = pacto_core::bundle::read_bounded(&full, &schema_path)
+                    .map_err(|e| ToolError::msg(format!("cannot read {schema_path}: {e}")))?;
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    ToolError::msg(format!(
+                        "{schema_path} is not valid JSON (line {}, column {}); fix it before adding properties",
+                        e.line(),
+                        e.column()
+                    ))
+                })?
+            }
+            Err(pacto_core::bundle::BundleError::NotFound(_)) => empty_config_schema(),
+            Err(pacto_core::bundle::BundleError::Escapes { .. }) => {
+                return Err(ctx.escapes(&dir, &format!("{}/{schema_path}", dir.display())))
+            }
+            Err(e) => return Err(ToolError::msg(format!("cannot read {schema_path}: {e}"))),
         };
         add_properties(&mut schema, &props)?;
         new_files.push((schema_path, pretty(&schema)));
@@ -765,6 +798,10 @@ pub fn edit(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     }
     let mut files = vec![(CONTRACT_FILE.to_string(), t.clone())];
     files.extend(new_files);
+    // Local references that leave the roots are refused before validation follows them.
+    if let Some(tree) = pacto_core::syntax::parse(&t, &pacto_core::syntax::Limits::default()).tree {
+        ctx.check_local_refs(&dir, &pacto_core::model::Contract::from_tree(&tree))?;
+    }
     // Validate against the bundle as it will be: the directory plus the files written here.
     let overlay = Overlay {
         dir: DirBundle::new(&dir),

@@ -9,6 +9,7 @@ mod explain;
 mod read;
 
 use crate::roots::{RootError, Roots};
+use pacto_core::bundle::{self, CONTRACT_FILE};
 use pacto_core::graph::{self, Fetched, Fetcher, Resolved};
 use pacto_core::registry::{parse_dependency_ref, RefScheme, Registry};
 use pacto_core::version::Constraint;
@@ -203,7 +204,13 @@ impl Ctx {
         }
         let dir = self.bundle_dir(given)?;
         let dir_s = dir.to_string_lossy().into_owned();
-        let resolved = graph::load_local(&dir_s).map_err(ToolError::Message)?;
+        let loaded = self.load_bundle(&dir)?;
+        let resolved = graph::parse_fetched(Fetched {
+            bundle: Arc::new(loaded.bundle),
+            contract_text: loaded.text,
+            resolved_ref: dir_s.clone(),
+        })
+        .map_err(ToolError::Message)?;
         let oci: Option<Arc<dyn Fetcher>> = self.registry.clone().map(|r| r as Arc<dyn Fetcher>);
         let deps = graph::fetcher_for(&dir_s, self.roots.base(), oci, false);
         Ok(Opened {
@@ -217,15 +224,59 @@ impl Ctx {
         })
     }
 
-    /// The bundle directory for a local path (a `pacto.yaml` file names its directory).
+    /// The bundle directory for a local path, inside the roots (a path ending in `pacto.yaml`
+    /// names its directory: the file itself is checked when it is read, by [`Self::load_bundle`],
+    /// so a linked `pacto.yaml` is reported as escaping its bundle).
     pub fn bundle_dir(&self, given: &str) -> Result<std::path::PathBuf, ToolError> {
-        let p = self.roots.check(given)?;
-        if p.is_file() && p.file_name().is_some_and(|n| n == "pacto.yaml") {
-            if let Some(parent) = p.parent() {
-                return Ok(parent.to_path_buf());
+        let trimmed = given.trim();
+        let p = std::path::Path::new(trimmed);
+        if p.file_name().is_some_and(|n| n == CONTRACT_FILE) {
+            let parent = p
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .unwrap_or(std::path::Path::new("."));
+            let dir = self.roots.check(&parent.to_string_lossy())?;
+            if !dir.join(CONTRACT_FILE).is_dir() {
+                return Ok(dir);
             }
         }
-        Ok(p)
+        Ok(self.roots.check(trimmed)?)
+    }
+
+    /// Read the `pacto.yaml` of bundle directory `dir` (already inside the roots): it must be a
+    /// regular file that stays inside `dir` after symbolic links are followed. A linked one that
+    /// leaves the bundle is refused without being read, so nothing of its target reaches the
+    /// client.
+    pub fn load_bundle(&self, dir: &std::path::Path) -> Result<bundle::LoadedDir, ToolError> {
+        let dir_s = dir.to_string_lossy();
+        bundle::load_dir(&dir_s).map_err(|e| match e {
+            bundle::LoadError::Escapes { path } => self.escapes(dir, &path),
+            other => ToolError::msg(other.to_string()),
+        })
+    }
+
+    /// The error for a bundle file at `dir/rel` whose link leaves its bundle.
+    pub fn escapes(&self, dir: &std::path::Path, shown: &str) -> ToolError {
+        let rel = shown
+            .strip_prefix(&*dir.to_string_lossy())
+            .map(|r| r.trim_start_matches('/'))
+            .filter(|r| !r.is_empty())
+            .unwrap_or(shown);
+        let outside_roots = std::fs::canonicalize(dir.join(rel))
+            .map(|t| self.roots.check(&t.to_string_lossy()).is_err())
+            .unwrap_or(true);
+        ToolError::msg(format!(
+            "refused: {shown} is a symbolic link that escapes {} (after links are followed it \
+             lies outside {}); the server reads and writes only files inside the bundle and the \
+             allowed roots, so it was neither read nor written: copy the file into the bundle \
+             instead of linking to it",
+            if outside_roots {
+                "the allowed roots"
+            } else {
+                "its bundle"
+            },
+            dir.display()
+        ))
     }
 
     /// Refuse a contract whose local references (dependencies, policies, configurations)

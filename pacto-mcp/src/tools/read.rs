@@ -34,9 +34,23 @@ fn validate_report(ctx: &Ctx, given: &str) -> Result<FileReport, ToolError> {
     }
     let dir = ctx.bundle_dir(given)?;
     let dir_s = dir.to_string_lossy().into_owned();
-    // Refuse local references that leave the roots before validation follows them.
-    if let Ok(r) = graph::load_local(&dir_s) {
-        ctx.check_local_refs(&dir, &r.contract)?;
+    // A pacto.yaml linked from outside the bundle is refused before anything reads it; other
+    // load failures (no pacto.yaml, not UTF-8) are the report's diagnostics, as in the CLI.
+    match pacto_core::bundle::load_dir(&dir_s) {
+        Ok(loaded) => {
+            // Refuse local references that leave the roots before validation follows them.
+            if let Ok(r) = graph::parse_fetched(Fetched {
+                bundle: Arc::new(loaded.bundle),
+                contract_text: loaded.text,
+                resolved_ref: dir_s.clone(),
+            }) {
+                ctx.check_local_refs(&dir, &r.contract)?;
+            }
+        }
+        Err(pacto_core::bundle::LoadError::Escapes { path }) => {
+            return Err(ctx.escapes(&dir, &path))
+        }
+        Err(_) => {}
     }
     let oci: Option<&dyn RefResolver> = ctx.registry.as_deref().map(|r| r as &dyn RefResolver);
     let mut report = validate::validate_dir(&dir_s, oci, &options);
@@ -63,7 +77,7 @@ fn open_ref(ctx: &Ctx, args: &Args<'_>, key: &str) -> Result<Opened, ToolError> 
 }
 
 pub fn inspect(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
-    let o = open_ref(ctx, args, "ref")?;
+    let o = open_documentable(ctx, args, "ref")?;
     let e = pacto_core::doc::explain(&o.resolved.contract, &o.resolved.tree);
     Ok(Output::json(
         serde_json::to_value(e).map_err(|e| ToolError::msg(e.to_string()))?,
@@ -88,7 +102,7 @@ pub fn resolve_dependencies(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
 }
 
 pub fn graph(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
-    let o = open_ref(ctx, args, "ref")?;
+    let o = open_documentable(ctx, args, "ref")?;
     let g = resolve(&o);
     let tree = graph::render_text(&g);
     Ok(Output {
@@ -104,8 +118,33 @@ pub fn list_interfaces(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     ))
 }
 
+/// Open a contract for a tool that documents it (docs, explain, inspect, graph): a document
+/// that is not a contract with a `service` (a scalar such as a stray text file, a list, a
+/// mapping without `service`) is refused with the diagnostics `pacto_validate` gives for it,
+/// instead of rendering an empty or garbled page.
+fn open_documentable(ctx: &Ctx, args: &Args<'_>, key: &str) -> Result<Opened, ToolError> {
+    let o = open_ref(ctx, args, key)?;
+    if let Some(report) = pacto_core::doc::refuse_undocumentable(&o.given, &o.resolved) {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        report::render(
+            OutputFormat::Text,
+            std::slice::from_ref(&report),
+            &mut out,
+            &mut err,
+        )
+        .map_err(|e| ToolError::msg(e.to_string()))?;
+        return Err(ToolError::msg(format!(
+            "{} is not a contract that can be documented (validate it with pacto_validate):\n{}{}",
+            o.given,
+            String::from_utf8_lossy(&out),
+            String::from_utf8_lossy(&err)
+        )));
+    }
+    Ok(o)
+}
+
 pub fn generate_docs(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
-    let o = open_ref(ctx, args, "ref")?;
+    let o = open_documentable(ctx, args, "ref")?;
     let g = resolve(&o);
     let md = pacto_core::doc::markdown(&pacto_core::doc::DocSource::of(&o.resolved), Some(&g));
     Ok(Output {
@@ -115,7 +154,7 @@ pub fn generate_docs(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
 }
 
 pub fn explain(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
-    let o = open_ref(ctx, args, "ref")?;
+    let o = open_documentable(ctx, args, "ref")?;
     Ok(Output::json(explain::explain_sentences(
         &o.resolved.contract,
     )))
@@ -181,7 +220,8 @@ pub fn check(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
         } else {
             ctx.bundle_dir(path)
                 .ok()
-                .and_then(|d| std::fs::read_to_string(d.join(CONTRACT_FILE)).ok())
+                .and_then(|d| ctx.load_bundle(&d).ok())
+                .map(|l| l.text)
         };
         (report, text)
     } else {
@@ -317,6 +357,7 @@ pub fn diff(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
         dependency_diffs: deps.diffs,
         graph_diff: diff_graphs(Some(&old_graph), Some(&new_graph)),
         sbom_diff: d.sbom,
+        warnings: d.warnings,
     };
     let structured = serde_json::to_value(&report).map_err(|e| ToolError::msg(e.to_string()))?;
     let mut text = Vec::new();

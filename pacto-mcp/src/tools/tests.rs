@@ -492,3 +492,249 @@ fn oversized_and_unknown_inputs_are_errors() {
     assert!(e.contains("too large"), "{e}");
     assert!(err(&ctx, "pacto_nope", json!({})).contains("unknown tool"));
 }
+
+/// Issue 15: bundles whose files are symbolic links to files outside the roots. Nothing of
+/// the targets may reach a result, and no write may go through a link.
+#[cfg(unix)]
+mod symlinks {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    const PASSWD: &str =
+        "root:x:0:0:root:/root:/bin/bash\nSECRET-MARKER-passwd:x:1000:1000::/home/s:/bin/sh\n";
+    const KUBE: &str = "apiVersion: v1\nkind: Config\nusers:\n  - name: admin\n    user:\n      token: SECRET-MARKER-kube\nservice:\n  name: victim\n  version: 1.0.0\n";
+    const DOCKER: &str = "{\"auths\": {\"ghcr.io\": {\"auth\": \"SECRET-MARKER-docker\"}}, \"service\": {\"name\": \"victim\", \"version\": \"1.0.0\"}}\n";
+    const OPENAPI: &str = "openapi: 3.0.0\ninfo:\n  title: SECRET-MARKER-openapi\n  version: 1.0.0\npaths:\n  /SECRET-MARKER-path:\n    get:\n      responses:\n        '200':\n          description: ok\n";
+    const SCHEMA: &str = "{\"type\": \"object\", \"properties\": {\"SECRET-MARKER-schema\": {\"type\": \"string\"}}}\n";
+    const DOC: &str = "# SECRET-MARKER-doc\n\nprivate notes\n";
+
+    struct Setup {
+        _t: tempfile::TempDir,
+        outside: PathBuf,
+        ctx: Ctx,
+    }
+
+    fn setup() -> Setup {
+        let t = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(t.path()).unwrap();
+        let root = base.join("root");
+        let outside = base.join("outside");
+        std::fs::create_dir_all(outside.join("ifdir")).unwrap();
+        for (name, text) in [
+            ("passwd", PASSWD),
+            ("kube.yaml", KUBE),
+            ("config.json", DOCKER),
+            ("openapi.yaml", OPENAPI),
+            ("schema.json", SCHEMA),
+            ("doc.md", DOC),
+        ] {
+            std::fs::write(outside.join(name), text).unwrap();
+        }
+        for (bundle, target) in [
+            ("linkbundle", "passwd"),
+            ("svc", "kube.yaml"),
+            ("docker", "config.json"),
+            ("dangling", "new.yaml"),
+        ] {
+            std::fs::create_dir_all(root.join(bundle)).unwrap();
+            symlink(outside.join(target), root.join(bundle).join("pacto.yaml")).unwrap();
+        }
+        let files = root.join("files");
+        std::fs::create_dir_all(files.join("interfaces")).unwrap();
+        std::fs::create_dir_all(files.join("docs")).unwrap();
+        std::fs::create_dir_all(files.join("configuration")).unwrap();
+        std::fs::write(
+            files.join("pacto.yaml"),
+            "pactoVersion: \"1.0\"\nservice:\n  name: files\n  version: 1.0.0\n  owner: team/x\ninterfaces:\n  - name: api\n    type: http\n    port: 8080\n    contract: interfaces/openapi.yaml\nconfiguration:\n  schema: configuration/schema.json\nruntime:\n  workload: service\n  state:\n    type: stateless\n    persistence:\n      scope: local\n      durability: ephemeral\n    dataCriticality: low\n",
+        )
+        .unwrap();
+        symlink(
+            outside.join("openapi.yaml"),
+            files.join("interfaces/openapi.yaml"),
+        )
+        .unwrap();
+        symlink(
+            outside.join("schema.json"),
+            files.join("configuration/schema.json"),
+        )
+        .unwrap();
+        symlink(outside.join("doc.md"), files.join("docs/secret.md")).unwrap();
+        let dirlink = root.join("dirlink");
+        std::fs::create_dir_all(&dirlink).unwrap();
+        std::fs::write(
+            dirlink.join("pacto.yaml"),
+            "pactoVersion: \"1.0\"\nservice:\n  name: dirlink\n  version: 1.0.0\n",
+        )
+        .unwrap();
+        symlink(outside.join("ifdir"), dirlink.join("interfaces")).unwrap();
+        let ctx = ctx_at(&root);
+        Setup {
+            _t: t,
+            outside,
+            ctx,
+        }
+    }
+
+    fn leaks(text: &str) -> bool {
+        text.contains("SECRET-MARKER") || text.contains("root:x:0")
+    }
+
+    /// Every read tool on every bundle: a result or an error, never a target's content.
+    #[test]
+    fn no_tool_returns_a_linked_file() {
+        let s = setup();
+        for bundle in [
+            "linkbundle",
+            "svc",
+            "docker",
+            "dangling",
+            "files",
+            "dirlink",
+        ] {
+            for p in [bundle.to_string(), format!("{bundle}/pacto.yaml")] {
+                for (tool, key) in [
+                    ("pacto_validate", "path"),
+                    ("pacto_check", "path"),
+                    ("pacto_inspect", "ref"),
+                    ("pacto_explain", "ref"),
+                    ("pacto_list_interfaces", "ref"),
+                    ("pacto_generate_docs", "ref"),
+                    ("pacto_resolve_dependencies", "ref"),
+                    ("pacto_graph", "ref"),
+                    ("pacto_suggest_dependencies", "contract"),
+                    ("pacto_diff", "old"),
+                    ("pacto_diff", "new"),
+                    ("pacto_edit", "path"),
+                ] {
+                    let mut args = json!({key: p, "dry_run": true});
+                    if tool == "pacto_diff" {
+                        let other = if key == "old" { "new" } else { "old" };
+                        args[other] = json!("files");
+                    }
+                    if tool == "pacto_edit" {
+                        args["version"] = json!("6.6.6");
+                    }
+                    let shown = match run(&s.ctx, tool, args.clone()) {
+                        Ok(o) => format!("{}\n{}", o.text, o.structured),
+                        Err(e) => e.to_string(),
+                    };
+                    assert!(!leaks(&shown), "{tool} {args} leaked:\n{shown}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_linked_pacto_yaml_is_refused_as_escaping() {
+        let s = setup();
+        for p in ["linkbundle", "svc", "docker"] {
+            let e = err(&s.ctx, "pacto_validate", json!({"path": p}));
+            assert!(
+                e.contains("escapes the allowed roots") && e.contains("symbolic link"),
+                "{e}"
+            );
+            assert!(!e.contains("not found"), "{e}");
+            let e = err(&s.ctx, "pacto_inspect", json!({"ref": p}));
+            assert!(e.contains("escapes the allowed roots"), "{e}");
+        }
+    }
+
+    #[test]
+    fn edit_never_writes_through_a_link() {
+        let s = setup();
+        for (p, file, text) in [
+            ("svc", "kube.yaml", KUBE),
+            ("docker", "config.json", DOCKER),
+        ] {
+            let e = err(&s.ctx, "pacto_edit", json!({"path": p, "version": "6.6.6"}));
+            assert!(e.contains("escapes the allowed roots"), "{e}");
+            assert_eq!(
+                std::fs::read(s.outside.join(file)).unwrap(),
+                text.as_bytes()
+            );
+        }
+        // A linked configuration schema is neither read nor rewritten.
+        let e = err(
+            &s.ctx,
+            "pacto_edit",
+            json!({"path": "files", "add_config_properties": [{"name": "x"}]}),
+        );
+        assert!(e.contains("escapes") && !leaks(&e), "{e}");
+        assert_eq!(
+            std::fs::read(s.outside.join("schema.json")).unwrap(),
+            SCHEMA.as_bytes()
+        );
+        // A stub written into a linked directory is refused.
+        let e = err(
+            &s.ctx,
+            "pacto_edit",
+            json!({"path": "dirlink", "add_interfaces": [{"name": "g", "type": "grpc"}]}),
+        );
+        assert!(e.contains("symbolic link"), "{e}");
+        assert_eq!(
+            std::fs::read_dir(s.outside.join("ifdir")).unwrap().count(),
+            0
+        );
+        // A dangling link named pacto.yaml is not written through by create.
+        let e = err(
+            &s.ctx,
+            "pacto_create",
+            json!({"name": "x", "path": "dangling"}),
+        );
+        assert!(e.contains("already has"), "{e}");
+        assert!(!s.outside.join("new.yaml").exists());
+    }
+
+    #[test]
+    fn linked_files_inside_a_bundle_are_reported_not_read() {
+        let s = setup();
+        let v = ok(&s.ctx, "pacto_validate", json!({"path": "files"}));
+        assert_eq!(v.structured["Valid"], false, "{}", v.text);
+        assert!(v.text.contains("symbolic link"), "{}", v.text);
+        let d = ok(&s.ctx, "pacto_generate_docs", json!({"ref": "files"}));
+        assert!(!leaks(&d.text), "{}", d.text);
+    }
+}
+
+/// Issue 15: a "contract" that is a YAML scalar, a list or a mapping without `service` is
+/// refused by the tools that document it, with validate's diagnostics, not rendered as garbage.
+#[test]
+fn undocumentable_contracts_are_refused_with_diagnostics() {
+    let t = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(t.path()).unwrap();
+    for (name, text) in [
+        ("scalar", "just some text in a file\n"),
+        ("list", "- a\n- b\n"),
+        (
+            "noservice",
+            "pactoVersion: \"1.0\"\nruntime:\n  workload: service\n",
+        ),
+    ] {
+        std::fs::create_dir_all(root.join(name)).unwrap();
+        std::fs::write(root.join(name).join("pacto.yaml"), text).unwrap();
+    }
+    let ctx = ctx_at(&root);
+    for name in ["scalar", "list", "noservice"] {
+        for tool in [
+            "pacto_generate_docs",
+            "pacto_explain",
+            "pacto_inspect",
+            "pacto_graph",
+        ] {
+            let e = err(&ctx, tool, json!({"ref": name}));
+            assert!(
+                e.contains("is not a contract that can be documented") && e.contains("error"),
+                "{tool} {name}: {e}"
+            );
+        }
+        let v = ok(&ctx, "pacto_validate", json!({"path": name}));
+        assert_eq!(v.structured["Valid"], false);
+        let e = err(&ctx, "pacto_generate_docs", json!({"ref": name}));
+        let first_code = v.structured["Errors"][0]["Code"].as_str().unwrap();
+        assert!(e.contains(first_code), "{name}: {e}\nvs {}", v.text);
+    }
+    // A real contract still documents.
+    let ctx = ctx_at(&fixtures());
+    let d = ok(&ctx, "pacto_generate_docs", json!({"ref": "valid/nginx"}));
+    assert!(d.text.starts_with("# nginx"));
+}
