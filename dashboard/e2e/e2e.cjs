@@ -2,13 +2,14 @@
 // Run by pacto-cli/tests/dashboard.rs. Environment:
 //   PLAYWRIGHT_CORE  path of the playwright-core package     CHROMIUM  the browser binary
 //   DASHBOARD_URL    the running dashboard (http://127.0.0.1:PORT/)
-//   MODE             demo | hostile | runtime | reload | load | traces
+//   MODE             demo | hostile | runtime | reload | load | traces | partial
 //   SHOTS            directory for screenshots (optional)
 // Prints one JSON object with the measured facts; exits 1 with a message when a check fails.
 'use strict';
 const { chromium } = require(process.env.PLAYWRIGHT_CORE);
 const path = require('path');
 const fs = require('fs');
+const bench = require('./bench.cjs');
 
 const base = process.env.DASHBOARD_URL.replace(/\/$/, '');
 const mode = process.env.MODE || 'demo';
@@ -182,6 +183,70 @@ async function sources(page, name) {
   facts.sources = { service: name, sources: agg.sources.length, references: refs.references.length, referencedBy: refs.referencedBy.length };
 }
 
+// One definition of "needs attention": the overview's tile, its heading, its rows (all of
+// them, paged with "Show more" / "Show all") and the services list its tile opens agree with
+// the API's statuses; no healthy service is listed; a service below its readiness gate is
+// never OK. Returns what it saw.
+async function attentionAgrees(page, services) {
+  const need = services.filter((s) => s.health !== 'ok');
+  const o = await getJson('/api/overview');
+  check(o.attentionTotal === need.length && o.counts.attention === need.length,
+    `the API's count ${o.attentionTotal}/${o.counts.attention} = ${need.length} services not OK`);
+  await page.goto(`${base}/#/`);
+  await page.waitForSelector('#attention');
+  const tile = Number((await page.locator('#attention-tile .n').innerText()).trim());
+  check(tile === need.length, `attention tile ${tile} = ${need.length}`);
+  check((await page.locator('#attention-h').innerText()) === `Needs attention (${need.length})`, 'the heading counts the same');
+  const banner = await page.locator('#snapshot-state').innerText();
+  if (need.length) check(banner.includes(`${need.length} of ${services.length} services need attention`) || /Incomplete picture/.test(banner), `banner: ${banner}`);
+  let pages = 0;
+  if (need.length > 10) {
+    check(await page.locator('#attention tbody tr').count() === 10, 'ten rows first');
+    await page.click('#attention-more');
+    pages++;
+    check(await page.locator('#attention tbody tr').count() === Math.min(20, need.length), '"Show more" adds ten');
+    if (need.length > 20) { await page.click('#attention-show-all'); pages++; }
+  }
+  const rows = need.length ? await page.locator('#attention tbody tr').evaluateAll((trs) => trs.map((t) => [t.dataset.service, t.cells[1].innerText, t.cells[3].innerText])) : [];
+  check(rows.length === tile, `the count (${tile}) and the list (${rows.length}) agree`);
+  check(sameSet(rows.map((r) => r[0]), new Set(need.map((s) => s.name))), 'the list holds exactly the services not OK');
+  check(rows.every((r) => !/^OK\b/.test(r[1])), `no healthy service listed: ${JSON.stringify(rows.filter((r) => /^OK\b/.test(r[1])))}`);
+  if (need.length) check(await page.locator('#attention-more').count() === 0, 'everything shown at the end');
+  const below = services.filter((s) => s.readiness && !s.readiness.passing);
+  for (const s of below) {
+    check(s.health !== 'ok', `${s.name} below its readiness gate (${s.readiness.score} < ${s.readiness.minScore}) is not OK`);
+    const row = rows.find((r) => r[0] === s.name);
+    check(row, `${s.name} below its readiness gate needs attention`);
+    if (s.attention.length === 1) check(/Readiness/.test(row[2]), `why ${s.name}: ${row[2]}`);
+  }
+  await shot(page, `attention-${mode}`);
+  // The tile opens the services list filtered the same way.
+  if (need.length) {
+    await page.click('#attention-tile');
+    await page.waitForSelector('#services tbody tr');
+    const listed = await page.locator('#services tbody tr').evaluateAll((trs) => trs.map((t) => [t.dataset.service, t.cells[3].innerText]));
+    check(listed.length === need.length, `the filtered services list shows ${listed.length} = ${need.length}`);
+    for (const s of below) check(!/^OK\b/.test(listed.find((r) => r[0] === s.name)[1]), `${s.name} is not OK in the services list`);
+  }
+  // Services with no other problem than their readiness gate.
+  const readinessOnly = below.filter((s) => s.attention.length === 1 && /^Readiness/.test(s.attention[0].title)).length;
+  return { count: need.length, pages, belowGate: below.map((s) => s.name), readinessOnly };
+}
+
+// At a 1,440 px wide window the page does not scroll sideways and the Classification and
+// Reason columns of the changes end inside the window.
+async function fitsWidth(page, what) {
+  const m = await page.evaluate(() => {
+    const ths = [...document.querySelectorAll('#changes thead th')];
+    const right = (name) => { const th = ths.find((t) => t.textContent.trim() === name); return th ? Math.ceil(th.getBoundingClientRect().right) : null; };
+    return { page: document.documentElement.scrollWidth, viewport: document.documentElement.clientWidth, classification: right('Classification'), reason: right('Reason') };
+  });
+  check(m.classification !== null && m.reason !== null, `${what}: the changes table has Classification and Reason columns`);
+  check(m.page <= 1440 && m.page <= m.viewport, `${what}: page ${m.page} px wide in a ${m.viewport} px window`);
+  check(m.classification <= m.viewport && m.reason <= m.viewport, `${what}: Classification ends at ${m.classification}, Reason at ${m.reason} (window ${m.viewport})`);
+  return m;
+}
+
 async function demo(page) {
   const services = await getJson('/api/services');
   const graph = await getJson('/api/graph');
@@ -197,6 +262,8 @@ async function demo(page) {
   check(!/all contracts check out/i.test(banner), 'no all-clear with an invalid service');
   facts.overviewBanner = banner.split('\n')[0];
   await shot(page, 'overview');
+  facts.attention = await attentionAgrees(page, services);
+  check(facts.attention.belowGate.includes('route-planner'), 'route-planner (56 against its gate of 80) is below its gate');
 
   // Service list: every service, sortable, filterable.
   await page.goto(`${base}/#/services`);
@@ -295,6 +362,21 @@ async function demo(page) {
   await page.waitForSelector('#diff-result[data-key="shipments@1.0.0..shipments@1.1.0"] #classification');
   facts.shipmentsDiff = (await page.locator('#classification').innerText()).trim();
   check(facts.shipmentsDiff === 'NON_BREAKING', `shipments 1.0.0 -> 1.1.0 is ${facts.shipmentsDiff}`);
+
+  // Diff and Compare fit a 1,440 px screen: long paths and values wrap inside their columns.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  facts.widths = {};
+  for (const [what, hash, key] of [
+    ['diff', '#/services/billing/diff?from=1.1.0&to=2.0.0', 'billing@1.1.0..billing@2.0.0'],
+    ['compare', '#/diff?from_name=billing&to_name=identity', 'billing@'],
+    ['compare-db', '#/diff?from_name=ledger-db&to_name=tracking-db', 'ledger-db@'],
+  ]) {
+    await page.goto(`${base}/${hash}`);
+    await page.waitForSelector(`#diff-result[data-key^="${key}"] #changes`);
+    facts.widths[what] = await fitsWidth(page, what);
+    await shot(page, `width-${what}`);
+  }
+  await page.setViewportSize({ width: 1400, height: 900 });
 
   // Cross-service compare and owners render.
   await page.goto(`${base}/#/diff?from_name=ledger-db&to_name=tracking-db`);
@@ -532,6 +614,36 @@ async function reload(page) {
   await shot(page, 'reload');
 }
 
+// One source failed (an OCI repository that cannot be reached): the Graph and Compare pages
+// name it and its error in a banner and still show the services of the other source; the
+// overview's count and list agree (with paging).
+async function partial(page) {
+  const src = (await getJson('/api/sources')).sources;
+  const failed = src.filter((s) => s.enabled !== false && s.state !== 'ok' && s.state !== 'disabled');
+  check(failed.length === 1 && failed[0].type === 'oci' && failed[0].failed === true, `one failed source: ${JSON.stringify(src)}`);
+  const f = failed[0];
+  const why = f.error || f.reason;
+  const services = await getJson('/api/services');
+  check(services.length > 0, 'the local source still lists services');
+  const named = async (what) => {
+    const b = await page.locator('#source-failures').innerText();
+    check(b.includes(`oci ${f.location} failed: ${why}`), `${what}: the banner names ${f.location} and its error (${why}): ${b}`);
+  };
+  const graph = await getJson('/api/graph');
+  const got = await graphReady(page);
+  await named('graph');
+  check(got.nodes === expectedGraph(graph).nodes && got.nodes >= services.length, `graph still draws ${got.nodes} nodes`);
+  await shot(page, 'partial-graph');
+  const [a, b] = services;
+  await page.goto(`${base}/#/diff?from_name=${encodeURIComponent(a.name)}&to_name=${encodeURIComponent(b.name)}`);
+  await page.waitForSelector(`#diff-result[data-key^="${a.name}@"]`);
+  await named('compare');
+  check(await page.locator('#classification').count() === 1, 'the comparison still renders');
+  await shot(page, 'partial-compare');
+  facts.partial = { failed: f.location, reason: why, nodes: got.nodes, services: services.length };
+  facts.attention = await attentionAgrees(page, services);
+}
+
 async function load(page) {
   const graph = await getJson('/api/graph');
   const want = expectedGraph(graph);
@@ -541,6 +653,15 @@ async function load(page) {
     check(got.nodes === want.nodes, `graph nodes ${got.nodes} = ${want.nodes}`);
     runs.push(got.ms);
   }
+  // The search answers each keystroke quickly (input event to the second frame after it).
+  const keys = await bench.keystrokes(page, ['svc-0', 'svc-05', '12', 'svc-0999']);
+  facts.keystrokeMs = keys.frame;
+  facts.matchCountMs = keys.status;
+  check(await page.locator('svg#graph g.node.match').count() === 0, 'clearing the search clears the matches');
+  await page.fill('#graph-search', 'svc-012');
+  check((await page.locator('#graph-status').innerText()) === '10 match(es)', 'svc-012 matches ten services');
+  check(await page.locator('svg#graph g.node.match').count() === 10, 'ten nodes marked');
+  await page.fill('#graph-search', '');
   // Interactive: hovering a node answers.
   await page.locator('svg#graph g.node circle').first().hover();
   check((await page.locator('#graph-status').innerText()).includes('affected'), 'hover answers on the large graph');
@@ -570,6 +691,14 @@ async function load(page) {
 (async () => {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, headless: true });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  // UI_DIR: the app's files from a directory instead of the binary (iterating on the UI).
+  if (process.env.UI_DIR) {
+    await context.route(/\/ui\/[a-z0-9.]+\.(js|css)$/, (route) => {
+      const file = path.join(process.env.UI_DIR, path.basename(new URL(route.request().url()).pathname));
+      if (!fs.existsSync(file)) return route.continue();
+      return route.fulfill({ body: fs.readFileSync(file), contentType: file.endsWith('.css') ? 'text/css' : 'text/javascript' });
+    });
+  }
   const page = await context.newPage();
   const dialogs = [];
   const errors = [];
@@ -582,6 +711,7 @@ async function load(page) {
     else if (mode === 'runtime') await runtime(page);
     else if (mode === 'reload') await reload(page);
     else if (mode === 'traces') await traces(page);
+    else if (mode === 'partial') await partial(page);
     else await load(page);
     check(dialogs.length === 0, `dialogs opened: ${JSON.stringify(dialogs)}`);
     check(errors.length === 0, `page errors: ${JSON.stringify(errors)}`);

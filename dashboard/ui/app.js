@@ -131,9 +131,9 @@ async function pills() {
   try {
     const s = await api('/api/sources');
     el.replaceChildren(...s.sources.map((src) =>
-      add(badge(`${src.type}: ${src.state}`, src.state === 'ok' ? 'ok' : 'degraded'), []))
+      add(badge(`${src.type}: ${src.failed ? 'failed' : src.state}`, src.state === 'ok' && !src.failed ? 'ok' : 'degraded'), []))
     );
-    el.querySelectorAll('.badge').forEach((b, i) => { b.classList.add('pill'); b.title = s.sources[i].reason; });
+    el.querySelectorAll('.badge').forEach((b, i) => { b.classList.add('pill'); b.title = s.sources[i].error || s.sources[i].reason; });
   } catch (e) {
     el.replaceChildren(badge('sources unavailable', 'error'));
   }

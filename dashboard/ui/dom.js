@@ -89,3 +89,29 @@ export function runMounts(root) {
 export function section(title, id, ...content) {
   return h('section', { class: 'panel', id, 'aria-labelledby': `${id}-h` }, h('h2', { id: `${id}-h` }, title), content);
 }
+
+// A banner naming each source that failed (`failed`, with its `error`) or partly failed
+// (`degraded`, with its problems); the pages still show what the other sources returned.
+// `null` when every source is fine.
+export function sourceFailures(sources) {
+  const bad = (sources || []).filter((s) => s.enabled !== false && (s.failed || (s.state !== 'ok' && s.state !== 'disabled')));
+  if (!bad.length) return null;
+  const failed = bad.filter((s) => s.failed).length;
+  return h('div', { class: 'banner warn', role: 'alert', id: 'source-failures' },
+    h('strong', {}, failed === bad.length ? `${bad.length === 1 ? 'A source' : `${bad.length} sources`} failed. ` : `${bad.length} of the sources failed or are incomplete. `),
+    'Services from the other sources are shown; what the failed ones hold is missing.',
+    h('ul', {}, bad.map((s) => {
+      const why = s.error || s.reason || s.state;
+      const more = (s.problems || []).filter((p) => p !== why);
+      return h('li', { 'data-source': s.type, class: 'wrap' },
+        h('strong', {}, s.type), s.location ? h('span', { class: 'mono' }, ` ${s.location}`) : '', s.failed ? ' failed: ' : ' is incomplete: ', why,
+        more.length ? h('ul', {}, more.slice(0, 5).map((p) => h('li', {}, p))) : null);
+    })));
+}
+
+// The failed sources, for pages that do not load the overview: never fails the page itself.
+export async function sourceFailuresBanner() {
+  try { return sourceFailures((await api('/api/sources')).sources); } catch (e) {
+    return h('div', { class: 'banner warn', role: 'alert', id: 'source-failures' }, `Could not read the sources' state: ${e.message}`);
+  }
+}

@@ -6,7 +6,7 @@
 //
 // `drawGraph` is the one graph panel: the graph page, the neighbourhood on a service's detail
 // page and the owner page all draw through it.
-import { h, api, svcHref, onMount } from './dom.js';
+import { h, api, svcHref, onMount, sourceFailuresBanner } from './dom.js';
 
 // The global graph (`/api/graph`) as nodes, resolved links and a blast-radius function
 // (breadth-first over reverse required dependency edges, like the server's blast radius).
@@ -115,11 +115,21 @@ export function drawGraph(wrap, nodes, links, opts) {
     .attr('markerWidth', 6).attr('markerHeight', 6).attr('orient', 'auto')
     .append('path').attr('d', 'M0,-5L10,0L0,5').attr('fill', 'currentColor').attr('opacity', 0.6);
   const layer = svg.append('g');
-  const zoom = d3.zoom().scaleExtent([0.05, 8]).on('zoom', (ev) => layer.attr('transform', ev.transform));
+  // A large graph shows its labels only once zoomed in enough to read them: a thousand
+  // overlapping labels cost every repaint and show nothing.
+  if (big) svg.classed('big', true);
+  const zoom = d3.zoom().scaleExtent([0.05, 8]).on('zoom', (ev) => {
+    layer.attr('transform', ev.transform);
+    if (big) svg.classed('labels', ev.transform.k >= 1.2);
+  });
   svg.call(zoom);
 
   const center = o.center ? nodes.find((n) => n.id === o.center) : null;
   if (center) { center.fx = width / 2; center.fy = height / 2; }
+  // A layout computed before for the same nodes and edges (this tab, this size) is reused:
+  // coming back to the graph costs no simulation at all.
+  const key = o.cacheKey ? `pacto-layout:${width}x${height}:${o.cacheKey}` : null;
+  const cached = key ? readLayout(key, nodes) : false;
   const sim = d3.forceSimulation(nodes)
     .force('link', d3.forceLink(links).id((d) => d.id).distance(big ? 40 : 110).strength(0.4))
     .force('charge', d3.forceManyBody().strength(big ? -40 : -450).theta(0.9))
@@ -127,11 +137,21 @@ export function drawGraph(wrap, nodes, links, opts) {
     .force('x', d3.forceX(width / 2).strength(0.04))
     .force('y', d3.forceY(height / 2).strength(0.04))
     .stop();
-  // Settle off-screen for a bounded time, then draw and keep animating.
-  const budget = performance.now() + (big ? 600 : 400);
+  // Settle off-screen for a bounded time, then draw. A large graph is never animated (moving a
+  // thousand nodes would cost every frame, and every keystroke in the search): it is drawn
+  // after a short layout and redrawn once when it has settled in the background.
   let ticks = 0;
-  while (ticks < 300 && performance.now() < budget) { sim.tick(); ticks++; }
-
+  let settling = false; // a large graph still settling in the background (see below)
+  if (cached) {
+    ticks = 300;
+  } else {
+    if (big) sim.alphaDecay(0.05); // about 135 ticks to settle instead of 300
+    const budget = performance.now() + (big ? 150 : 400);
+    while (ticks < 300 && sim.alpha() > sim.alphaMin() && performance.now() < budget) { sim.tick(); ticks++; }
+    if (sim.alpha() <= sim.alphaMin()) ticks = 300;
+    else if (big) { settling = true; ticks = 300; }
+    if (key && !settling && ticks >= 300) writeLayout(key, nodes);
+  }
   const outside = o.outside || new Set();
   const link = layer.append('g').selectAll('line').data(links).join('line')
     .attr('class', edgeClass)
@@ -152,14 +172,32 @@ export function drawGraph(wrap, nodes, links, opts) {
   const open = (d) => { if (d.status !== 'external') location.hash = svcHref(d.serviceName); };
   node.on('click', (ev, d) => open(d)).on('keydown', (ev, d) => { if (ev.key === 'Enter') open(d); });
   const blast = o.blast || ((id) => new Set([id]));
+  // Highlighting touches only the elements whose state changes: the svg's `dimming` class dims
+  // everything else through CSS instead of a class on each of thousands of elements.
+  const nodeEl = new Map();
+  node.each(function (d) { nodeEl.set(d.id, this); });
+  const linkEls = link.nodes();
+  let lit = null; // { nodes: Set of ids, links: Set of link indexes }
+  const toggle = (els, cls, on) => { for (const el of els) el.classList.toggle(cls, on); };
+  const clear = () => {
+    if (!lit) return;
+    toggle(lit.nodes.map((id) => nodeEl.get(id)), 'hot', false);
+    for (const i of lit.links) linkEls[i].classList.remove('in', 'hot');
+    svg.node().classList.remove('dimming');
+    lit = null;
+  };
   const highlight = (d) => {
     const hit = blast(d.id);
-    node.classed('dim', (n) => !hit.has(n.id)).classed('hot', (n) => hit.has(n.id));
-    link.classed('dim', (l) => !(hit.has(l.source.id) && hit.has(l.target.id)))
-      .classed('hot', (l) => hit.has(l.source.id) && hit.has(l.target.id) && l.required);
+    clear();
+    const inLinks = new Set();
+    links.forEach((l, i) => { if (hit.has(l.source.id) && hit.has(l.target.id)) inLinks.add(i); });
+    svg.node().classList.add('dimming');
+    const shown = [...hit].filter((id) => nodeEl.has(id)); // the blast radius may reach beyond this panel
+    toggle(shown.map((id) => nodeEl.get(id)), 'hot', true);
+    for (const i of inLinks) { linkEls[i].classList.add('in'); if (links[i].required) linkEls[i].classList.add('hot'); }
+    lit = { nodes: shown, links: inLinks };
     if (o.status) o.status.textContent = `${d.serviceName}: ${hit.size - 1} services affected if it fails`;
   };
-  const clear = () => { node.classed('dim', false).classed('hot', false); link.classed('dim', false).classed('hot', false); };
   node.on('mouseenter focus', (ev, d) => highlight(d)).on('mouseleave blur', clear);
   node.call(d3.drag()
     .on('start', (ev, d) => { if (!ev.active) sim.alphaTarget(0.2).restart(); d.fx = d.x; d.fy = d.y; })
@@ -179,17 +217,61 @@ export function drawGraph(wrap, nodes, links, opts) {
     node.attr('transform', (d) => `translate(${d.x},${d.y})`);
   };
   draw();
-  // Fit the settled layout into the view.
-  if (nodes.length) {
+  // Fit the settled layout into the view (until the user zooms or pans).
+  let userMoved = false;
+  const fit = () => {
+    if (!nodes.length || userMoved) return;
     const xs = nodes.map((d) => d.x); const ys = nodes.map((d) => d.y);
     const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
     const k = Math.min(2, 0.85 * Math.min(width / Math.max(1, x1 - x0 + 120), height / Math.max(1, y1 - y0 + 60)));
     svg.call(zoom.transform, d3.zoomIdentity.translate(width / 2, height / 2).scale(k).translate(-(x0 + x1) / 2, -(y0 + y1) / 2));
-  }
+  };
+  fit();
+  zoom.on('start.user', (ev) => { if (ev.sourceEvent) userMoved = true; });
   sim.on('tick', draw);
-  // Keep settling only when the budget ran out before the layout did.
+  // Keep settling (small graphs only) when the budget ran out before the layout did.
   if (ticks < 300) { sim.restart(); setTimeout(() => sim.stop(), 4000); }
-  return { svg, node, link, highlight, open };
+  // A large graph is drawn after a short layout and then settles in the background, in slices
+  // of a few milliseconds (a keystroke waits at most one slice), and is redrawn once at the end.
+  if (settling) {
+    const svgEl = svg.node();
+    const slice = () => {
+      if (!svgEl.isConnected) return;
+      const until = performance.now() + 6;
+      while (sim.alpha() > sim.alphaMin() && performance.now() < until) sim.tick();
+      if (sim.alpha() > sim.alphaMin()) { setTimeout(slice, 0); return; }
+      draw();
+      fit();
+      if (key) writeLayout(key, nodes);
+      svgEl.dataset.settled = 'true';
+    };
+    setTimeout(slice, 0);
+  } else {
+    svg.node().dataset.settled = 'true';
+  }
+  return { svg, node, link, highlight, clear, open, nodeEls: node.nodes() };
+}
+
+// Layout cache (sessionStorage, per tab): positions by node id, for the same graph and size.
+function readLayout(key, nodes) {
+  let pos;
+  try { pos = JSON.parse(sessionStorage.getItem(key) || 'null'); } catch (e) { return false; }
+  if (!pos || typeof pos !== 'object') return false;
+  if (!nodes.every((n) => Array.isArray(pos[n.id]))) return false;
+  for (const n of nodes) { [n.x, n.y] = pos[n.id]; n.vx = 0; n.vy = 0; }
+  return true;
+}
+
+function writeLayout(key, nodes) {
+  const pos = {};
+  for (const n of nodes) pos[n.id] = [Math.round(n.x * 10) / 10, Math.round(n.y * 10) / 10];
+  try {
+    for (let i = sessionStorage.length - 1; i >= 0; i--) {
+      const k = sessionStorage.key(i);
+      if (k && k.startsWith('pacto-layout:') && k !== key) sessionStorage.removeItem(k);
+    }
+    sessionStorage.setItem(key, JSON.stringify(pos));
+  } catch (e) { /* storage full or off: no cache */ }
 }
 
 function legend(traffic, undeclared) {
@@ -241,14 +323,15 @@ export function subgraphPanel(id, title, pick) {
 }
 
 export async function graphPage(query) {
-  const g = await api('/api/graph');
+  // A failed source is named in a banner; the graph of what the other sources hold is drawn.
+  const [g, failures] = await Promise.all([api('/api/graph'), sourceFailuresBanner()]);
   const m = graphModel(g);
   const { nodes, links } = m;
   const drawn = links.concat(m.observed);
   const status = h('span', { class: 'muted', 'aria-live': 'polite', id: 'graph-status' });
   const search = h('input', { type: 'search', id: 'graph-search', placeholder: 'Find a service', 'aria-label': 'Find a service in the graph', value: query.get('focus') || '' });
   const wrap = h('div', { class: 'graph-wrap' });
-  const root = h('div', {}, h('h1', {}, 'Dependency graph'), h('div', { class: 'row' }, search, status), legend(m.traffic, m.observed.length > 0), trafficLine(m), wrap);
+  const root = h('div', {}, h('h1', {}, 'Dependency graph'), failures, h('div', { class: 'row' }, search, status), legend(m.traffic, m.observed.length > 0), trafficLine(m), wrap);
   root.dataset.title = 'Graph';
   // What auto-reload compares: the graph's content, not the (not yet drawn) page.
   root.dataset.sig = JSON.stringify([g.nodes.map((n) => [n.id, n.status, n.health, n.version, n.blastRadius, n.edges.map((e) => [e.targetId, e.required, e.type, e.observed, e.observedCalls])]), g.traffic || null, g.undeclared || null]);
@@ -257,18 +340,42 @@ export async function graphPage(query) {
     return root;
   }
   onMount(root, () => {
-    const gr = drawGraph(wrap, nodes, drawn, { id: 'graph', status, blast: m.blast });
+    const gr = drawGraph(wrap, nodes, drawn, { id: 'graph', status, blast: m.blast, cacheKey: layoutKey(nodes, drawn) });
+    // Search: a lowercase index built once; each keystroke narrows the previous matches when
+    // the query grows, and only the nodes whose match state changes are touched.
+    const names = nodes.map((d) => d.serviceName.toLowerCase());
+    const els = gr.nodeEls;
+    let lastQ = '';
+    let matched = [];
+    let matchedSet = new Set();
+    let searchLit = false;
+    const idle = `${nodes.length} nodes, ${links.length} edges`;
     const find = () => {
       const q = search.value.trim().toLowerCase();
-      gr.node.classed('match', (d) => q && d.serviceName.toLowerCase().includes(q));
-      const hits = nodes.filter((d) => q && d.serviceName.toLowerCase().includes(q));
-      status.textContent = q ? `${hits.length} match(es)` : `${nodes.length} nodes, ${links.length} edges`;
-      if (hits.length === 1) gr.highlight(hits[0]);
+      if (q === lastQ && matched.length) return;
+      let hits = [];
+      if (q) {
+        const pool = lastQ && q.includes(lastQ) ? matched : null;
+        if (pool) { for (const i of pool) if (names[i].includes(q)) hits.push(i); } else {
+          for (let i = 0; i < names.length; i++) if (names[i].includes(q)) hits.push(i);
+        }
+      }
+      const next = new Set(hits);
+      for (const i of matched) if (!next.has(i)) els[i].classList.remove('match');
+      for (const i of hits) if (!matchedSet.has(i)) els[i].classList.add('match');
+      matched = hits; matchedSet = next; lastQ = q;
+      if (hits.length === 1) { gr.highlight(nodes[hits[0]]); searchLit = true; } else if (searchLit) { gr.clear(); searchLit = false; }
+      status.textContent = q ? `${hits.length} match(es)` : idle;
     };
+    let hashTimer = 0;
     search.addEventListener('input', () => {
       find();
-      const q = search.value.trim();
-      history.replaceState(null, '', q ? `#/graph?focus=${encodeURIComponent(q)}` : '#/graph');
+      // The hash (deep link) follows once typing pauses; it is not needed for the answer.
+      clearTimeout(hashTimer);
+      hashTimer = setTimeout(() => {
+        const q = search.value.trim();
+        if (location.hash.startsWith('#/graph')) history.replaceState(null, '', q ? `#/graph?focus=${encodeURIComponent(q)}` : '#/graph');
+      }, 250);
     });
     search.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter') {
@@ -278,7 +385,17 @@ export async function graphPage(query) {
       }
     });
     find();
+    if (!search.value.trim()) status.textContent = idle;
     gr.svg.attr('data-ready', 'true');
   });
   return root;
+}
+
+// What the layout depends on: the node ids and the drawn edges (FNV-1a over their text).
+function layoutKey(nodes, links) {
+  let x = 0x811c9dc5;
+  const eat = (s) => { for (let i = 0; i < s.length; i++) { x ^= s.charCodeAt(i); x = Math.imul(x, 0x01000193) >>> 0; } };
+  for (const n of nodes) eat(`${n.id}\n`);
+  for (const l of links) eat(`${l.source}>${l.target}:${l.type}\n`);
+  return `${nodes.length}:${links.length}:${x.toString(16)}`;
 }

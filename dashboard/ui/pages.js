@@ -1,5 +1,5 @@
 // Pages other than the graph. Every value from the API is inserted as text.
-import { h, add, api, post, badge, table, fmt, section, svcHref, enc, runMounts, onMount } from './dom.js';
+import { h, add, api, post, badge, table, fmt, section, svcHref, enc, runMounts, onMount, sourceFailuresBanner } from './dom.js';
 import { subgraphPanel, neighbourhood } from './graph.js';
 import { readinessView, readinessTile } from './readiness.js';
 
@@ -26,36 +26,76 @@ export async function overview() {
       h('ul', {}, o.limitations.map((l) => h('li', {}, l))));
   } else if (!o.complete) {
     banner = h('div', { class: 'banner warn', role: 'status', id: 'snapshot-state' },
-      h('strong', {}, 'Incomplete picture. '), 'Some sources are degraded; what follows may be missing services.',
+      h('strong', {}, 'Incomplete picture. '), 'Some sources are degraded; what follows may be missing services. ',
+      c.attention ? `${c.attention} of ${c.services} services need attention.` : '',
       h('ul', {}, o.limitations.map((l) => h('li', {}, l))));
   } else if (o.allClear) {
     banner = h('div', { class: 'banner ok', id: 'snapshot-state' }, h('strong', {}, 'All contracts check out. '),
       o.limitations.length ? h('ul', {}, o.limitations.map((l) => h('li', {}, l))) : null);
   } else {
     banner = h('div', { class: 'banner warn', id: 'snapshot-state' },
-      `${c.error + c.warning} of ${c.services} services need attention.`,
+      `${c.attention ?? c.error + c.warning} of ${c.services} services need attention.`,
       o.limitations.length ? h('ul', {}, o.limitations.map((l) => h('li', {}, l))) : null);
   }
-  const tile = (n, l, href) => h('a', { class: 'tile', href, style: null }, h('div', { class: 'n' }, n), h('div', { class: 'l' }, l));
-  const attention = o.attention.length
-    ? table(['Service', 'Status', 'Blast radius', 'Why'], o.attention.map((s) => [
-      h('a', { href: svcHref(s.name) }, s.name), statusBadges(s), String(s.blastRadius),
-      s.topInsight ? `${s.topInsight.title}: ${s.topInsight.description}` : 'High blast radius',
-    ]), { id: 'attention' })
+  const tile = (n, l, href, id) => h('a', { class: 'tile', href, id }, h('div', { class: 'n' }, n), h('div', { class: 'l' }, l));
+  // One definition of "needs attention" (the server's status: invalid, warnings, drift,
+  // readiness below its gate...): the tile, the banner, this list and the services list's
+  // "Needs attention" filter all count the same services. Healthy services are never listed.
+  const need = attentionOrder(list.filter((s) => s.health !== 'ok'));
+  const total = need.length;
+  const all = '#/services?health=problem&sort=health';
+  const attention = total
+    ? attentionTable(need)
     : h('p', { class: 'muted', id: 'attention' }, c.services ? 'Nothing needs attention.' : 'No services.');
   return page('Overview',
     h('h1', {}, 'Overview'), banner,
     h('div', { class: 'tiles' },
       tile(c.services, 'services', '#/services'),
-      tile(c.error + c.warning, 'need attention', '#/services?health=problem'),
+      tile(total, 'need attention', all, 'attention-tile'),
       tile(c.highImpact, 'high impact (blast radius ≥ 3)', '#/graph'),
       tile(c.versions, `versions (${c.versionsNotFetched} not fetched)`, '#/services'),
       tile(c.runtimeEvaluated, 'evaluated at runtime', '#/services'),
       tile(c.external, 'unresolved dependencies', '#/graph'),
       readinessTile(list)),
-    h('h2', {}, `Needs attention first (${o.attentionTotal})`), attention,
+    h('h2', { id: 'attention-h' }, `Needs attention (${total})`), attention,
+    total ? h('p', {}, h('a', { href: all, id: 'attention-all' }, `All ${total} in the services list`)) : null,
     h('h2', {}, 'Sources'),
     table(['Source', 'State', 'Where', 'Why'], o.sources.map((s) => [s.type, badge(s.state, s.state === 'ok' ? 'ok' : 'degraded'), s.location, [s.reason, s.problems.length ? h('ul', {}, s.problems.slice(0, 5).map((p) => h('li', {}, p))) : null]]), { id: 'sources' }));
+}
+
+// Errors first, then the widest blast radius, then by name (the server's order).
+function attentionOrder(list) {
+  const r = (s) => (s.health === 'error' ? 0 : 1);
+  return list.sort((a, b) => r(a) - r(b) || b.blastRadius - a.blastRadius || a.name.localeCompare(b.name));
+}
+
+// The services that need attention, a page at a time ("Show more", "Show all").
+const ATTENTION_PAGE = 10;
+function attentionTable(need) {
+  const tbody = h('tbody', {});
+  const more = h('div', { class: 'row' });
+  let shown = 0;
+  const why = (s) => {
+    const rs = s.attention || [];
+    if (!rs.length) return s.topInsight ? `${s.topInsight.title}: ${s.topInsight.description}` : '';
+    return [h('span', {}, rs[0].title, rs[0].description ? `: ${rs[0].description}` : ''),
+      rs.length > 1 ? h('span', { class: 'muted' }, ` (+${rs.length - 1} more)`) : null];
+  };
+  const grow = (n) => {
+    const next = need.slice(shown, shown + n);
+    add(tbody, next.map((s) => h('tr', { 'data-service': s.name },
+      h('td', {}, h('a', { href: svcHref(s.name) }, s.name)), h('td', {}, statusBadges(s)),
+      h('td', {}, String(s.blastRadius)), h('td', { class: 'wrap' }, why(s)))));
+    shown += next.length;
+    const left = need.length - shown;
+    more.replaceChildren();
+    add(more, [h('span', { class: 'muted', id: 'attention-shown' }, `${shown} of ${need.length} shown`),
+      left > 0 ? h('button', { type: 'button', id: 'attention-more', onclick: () => grow(ATTENTION_PAGE) }, `Show ${Math.min(ATTENTION_PAGE, left)} more`) : null,
+      left > 0 ? h('button', { type: 'button', id: 'attention-show-all', onclick: () => grow(left) }, `Show all ${need.length}`) : null]);
+  };
+  grow(ATTENTION_PAGE);
+  return h('div', {}, h('table', { id: 'attention' },
+    h('thead', {}, h('tr', {}, ['Service', 'Status', 'Blast radius', 'Why'].map((x) => h('th', { scope: 'col' }, x)))), tbody), more);
 }
 
 // ---------------------------------------------------------------- service list
@@ -369,9 +409,9 @@ function changesView(r) {
   return h('div', { id: 'diff-result', 'data-key': `${r.from.name}@${r.from.version}..${r.to.name}@${r.to.version}` },
     h('p', {}, `${r.from.name} ${r.from.version} → ${r.to.name} ${r.to.version}: `, h('span', { id: 'classification' }, badge(r.classification, r.classification)), ` ${r.changes.length} changes`),
     r.changes.length ? table(['Path', 'Change', 'Old', 'New', 'Classification', 'Reason'], r.changes.map((c) => [
-      h('code', {}, c.path), h('span', { class: `chg-${c.type}` }, c.type), h('code', {}, fmt(c.oldValue)), h('code', {}, fmt(c.newValue)),
-      badge(c.classification, c.classification), c.explanation ? [c.reason, h('div', { class: 'muted' }, c.explanation)] : c.reason]), { id: 'changes' }) : h('p', {}, 'No changes.'),
-    r.sbomDiff && r.sbomDiff.changes.length ? [h('h3', {}, 'SBOM changes'), table(['Package', 'Change', 'Field', 'Old', 'New'], r.sbomDiff.changes.map((c) => [c.package, c.type, c.field || '', c.oldValue || '', c.newValue || '']))] : null);
+      h('code', {}, c.path), h('span', { class: `chg-${c.type}` }, c.type), h('code', { class: 'val' }, fmt(c.oldValue)), h('code', { class: 'val' }, fmt(c.newValue)),
+      badge(c.classification, c.classification), c.explanation ? [c.reason, h('div', { class: 'muted' }, c.explanation)] : c.reason]), { id: 'changes', class: 'changes' }) : h('p', {}, 'No changes.'),
+    r.sbomDiff && r.sbomDiff.changes.length ? [h('h3', {}, 'SBOM changes'), table(['Package', 'Change', 'Field', 'Old', 'New'], r.sbomDiff.changes.map((c) => [c.package, c.type, c.field || '', h('span', { class: 'val' }, c.oldValue || ''), h('span', { class: 'val' }, c.newValue || '')]), { class: 'changes sbom-changes' })] : null);
 }
 
 function versionSelect(label, versions, value, onchange) {
@@ -379,7 +419,7 @@ function versionSelect(label, versions, value, onchange) {
 }
 
 export async function diffPage(name, query) {
-  const versions = await api(`/api/services/${enc(name)}/versions`);
+  const [versions, failures] = await Promise.all([api(`/api/services/${enc(name)}/versions`), sourceFailuresBanner()]);
   const from = query.get('from') || (versions[1] || versions[0] || {}).version;
   const to = query.get('to') || (versions[0] || {}).version;
   const go = (f, t) => { location.hash = `${svcHref(name)}/diff?from=${enc(f)}&to=${enc(t)}`; };
@@ -388,13 +428,14 @@ export async function diffPage(name, query) {
     result = changesView(await api(`/api/diff?from_name=${enc(name)}&from_version=${enc(from)}&to_name=${enc(name)}&to_version=${enc(to)}`));
   } catch (e) { result = h('div', { class: 'banner err', role: 'alert' }, `Cannot diff: ${e.message}`); }
   return page(`${name} diff`, h('p', { class: 'muted' }, h('a', { href: svcHref(name) }, name), ' / diff'),
-    h('h1', {}, `${name}: version diff`),
+    h('h1', {}, `${name}: version diff`), failures,
     h('div', { class: 'row' }, versionSelect('From', versions, from, (v) => go(v, to)), versionSelect('To', versions, to, (v) => go(from, v))),
     result);
 }
 
 export async function comparePage(query) {
-  const list = await api('/api/services');
+  // A failed source is named in a banner; the services of the others stay comparable.
+  const [list, failures] = await Promise.all([api('/api/services'), sourceFailuresBanner()]);
   const fromName = query.get('from_name') || (list[0] || {}).name;
   const toName = query.get('to_name') || (list[1] || list[0] || {}).name;
   const fromVer = query.get('from_ver') || ''; const toVer = query.get('to_ver') || '';
@@ -404,13 +445,19 @@ export async function comparePage(query) {
   };
   const svcSel = (label, value, key) => h('label', {}, `${label} `, h('select', { onchange: (e) => go({ [key]: e.target.value, [key === 'from_name' ? 'from_ver' : 'to_ver']: '' }) },
     list.map((s) => h('option', { value: s.name, selected: s.name === value }, s.name))));
-  const [fv, tv] = await Promise.all([fromName, toName].map((n) => n ? api(`/api/services/${enc(n)}/versions`) : []));
+  // A service whose versions cannot be listed (its source failed) still leaves the page usable.
+  const missing = [];
+  const [fv, tv] = await Promise.all([fromName, toName].map((n) => (n ? api(`/api/services/${enc(n)}/versions`).catch((e) => {
+    missing.push(`${n}: ${e.message}`);
+    return [];
+  }) : [])));
   let result = null;
   if (fromName && toName) {
     try { result = changesView(await api(`/api/diff?from_name=${enc(fromName)}&from_version=${enc(fromVer)}&to_name=${enc(toName)}&to_version=${enc(toVer)}`)); }
     catch (e) { result = h('div', { class: 'banner err', role: 'alert' }, `Cannot compare: ${e.message}`); }
   }
-  return page('Compare', h('h1', {}, 'Compare two services or versions'),
+  return page('Compare', h('h1', {}, 'Compare two services or versions'), failures,
+    missing.length ? h('div', { class: 'banner warn', role: 'alert' }, `Versions unavailable: ${missing.join('; ')}`) : null,
     h('div', { class: 'row' }, svcSel('From', fromName, 'from_name'), versionSelect('version', fv, fromVer || (fv[0] || {}).version, (v) => go({ from_ver: v })),
       svcSel('To', toName, 'to_name'), versionSelect('version', tv, toVer || (tv[0] || {}).version, (v) => go({ to_ver: v }))), result);
 }
