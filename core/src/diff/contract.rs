@@ -5,7 +5,7 @@
 use super::{
     json_schema, openapi, overall, sbom, sort_changes, Change, ChangeType, Classification, Source,
 };
-use crate::bundle::Bundle;
+use crate::bundle::{Bundle, BundleError};
 use crate::model::{Configuration, Contract, Owner, Policy, Probe, Spanned};
 use crate::syntax::{ColumnUnit, Span, Tree};
 use serde_json::{json, Value};
@@ -51,6 +51,111 @@ pub enum DiffError {
     },
 }
 
+impl DiffError {
+    /// The side whose file could not be read.
+    pub fn side(&self) -> Which {
+        match self {
+            DiffError::OpenApi { side, .. } | DiffError::Schema { side, .. } => *side,
+        }
+    }
+
+    /// The bundle file that could not be read.
+    pub fn file(&self) -> &str {
+        match self {
+            DiffError::OpenApi { file, .. } | DiffError::Schema { file, .. } => file,
+        }
+    }
+}
+
+/// One side of a diff that does not load as a contract Pacto can compare: missing, unreadable,
+/// not YAML, not a mapping, or written in a `pactoVersion` this build does not read. Comparing
+/// such a side would report "no changes" for anything it does not understand, so it is an error
+/// naming the side and the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{side} contract: {message}")]
+pub struct SideError {
+    pub side: Which,
+    /// The file (or directory, or reference) that could not be read.
+    pub file: String,
+    /// What is wrong, naming the file, and what to do.
+    pub message: String,
+}
+
+impl From<DiffError> for SideError {
+    fn from(e: DiffError) -> SideError {
+        SideError {
+            side: e.side(),
+            file: e.file().to_string(),
+            message: e.to_string(),
+        }
+        .strip_side_prefix()
+    }
+}
+
+impl SideError {
+    /// `message` without a leading `old contract: ` (the Display adds it).
+    fn strip_side_prefix(mut self) -> SideError {
+        let prefix = format!("{} contract: ", self.side);
+        if let Some(rest) = self.message.strip_prefix(&prefix) {
+            self.message = rest.to_string();
+        }
+        self
+    }
+
+    /// The machine-readable form (`pacto diff -o json`, the MCP tool):
+    /// `{"error": {"side": "old", "file": "...", "message": "old contract: ..."}}`.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "error": {
+                "side": self.side.to_string(),
+                "file": self.file,
+                "message": self.to_string(),
+            }
+        })
+    }
+}
+
+/// The `pactoVersion`s this build reads: the ones the embedded schema lists.
+pub fn supported_pacto_versions() -> Vec<&'static str> {
+    crate::schema::at_pointer("/properties/pactoVersion/enum")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// Whether a parsed `pacto.yaml` is a contract this build can compare: its root is a mapping and
+/// its `pactoVersion` is one it reads. `file` names the file in the message.
+pub fn check_comparable(tree: &Tree, file: &str) -> Result<(), String> {
+    let root = tree.root();
+    if !root.is_mapping() {
+        let found = match root.kind() {
+            crate::syntax::NodeKind::Sequence(_) => "a list",
+            _ if root.is_null() => "an empty document",
+            _ => "a single value",
+        };
+        return Err(format!(
+            "{file} is {found}, not a contract: a pacto.yaml is a mapping with pactoVersion and service"
+        ));
+    }
+    let supported = supported_pacto_versions();
+    let list = supported.join(", ");
+    match root.get("pactoVersion") {
+        None => Err(format!(
+            "{file} has no pactoVersion, so it cannot be read as a contract: add `pactoVersion: \"{}\"` (supported: {list})",
+            supported.last().copied().unwrap_or("1.0")
+        )),
+        Some(v) => match v.as_str() {
+            Some(s) if supported.contains(&s) => Ok(()),
+            Some(s) => Err(format!(
+                "{file} is written in pactoVersion {s:?}, which this version of pacto cannot read (supported: {list}); comparing it would miss every change, so upgrade pacto or compare contracts in a supported version"
+            )),
+            None => Err(format!(
+                "{file}: pactoVersion must be a string such as \"1.0\" (supported: {list})"
+            )),
+        },
+    }
+}
+
 /// The diff of two contracts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContractDiff {
@@ -58,6 +163,9 @@ pub struct ContractDiff {
     pub changes: Vec<Change>,
     /// Informational: never raises the classification.
     pub sbom: Option<sbom::SbomDiff>,
+    /// What could not be compared and was skipped (an SBOM over the read limit or not a regular
+    /// file, an interface contract or schema that cannot be read), naming the side and file.
+    pub warnings: Vec<String>,
 }
 
 /// Compare two contracts with their bundles.
@@ -66,6 +174,7 @@ pub fn compare(old: &Side<'_>, new: &Side<'_>) -> Result<ContractDiff, DiffError
         old,
         new,
         out: Vec::new(),
+        warnings: Vec::new(),
     };
     d.service();
     d.scaling();
@@ -78,24 +187,52 @@ pub fn compare(old: &Side<'_>, new: &Side<'_>) -> Result<ContractDiff, DiffError
     d.policies();
     d.readiness();
     let mut changes = d.out;
+    let mut warnings = d.warnings;
     sort_changes(&mut changes);
     let sbom = sbom::diff(
-        load_sbom(old.bundle).as_ref(),
-        load_sbom(new.bundle).as_ref(),
+        load_sbom(old, Which::Old, &mut warnings).as_ref(),
+        load_sbom(new, Which::New, &mut warnings).as_ref(),
     );
     Ok(ContractDiff {
         classification: overall(&changes),
         changes,
         sbom,
+        warnings,
     })
 }
 
-fn load_sbom(bundle: &dyn Bundle) -> Option<sbom::Sbom> {
-    let names = bundle.list("sbom");
+/// The side's SBOM. One that cannot be read (over the read limit, not a regular file) is skipped
+/// with a warning, so a missing SBOM diff is never silent; a parse failure only suppresses the
+/// SBOM diff (spec §2).
+fn load_sbom(side: &Side<'_>, which: Which, warnings: &mut Vec<String>) -> Option<sbom::Sbom> {
+    let names = side.bundle.list("sbom");
     let name = sbom::pick_sbom_file(names.iter().map(String::as_str))?;
-    let bytes = bundle.read(&format!("sbom/{name}")).ok()?;
-    // A parse failure only suppresses the SBOM diff (spec §2).
+    let path = format!("sbom/{name}");
+    let bytes = match side.bundle.read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            warnings.push(format!(
+                "{which} side: SBOM {path} not compared: {}",
+                read_problem(&e)
+            ));
+            return None;
+        }
+    };
     sbom::Sbom::parse(name, &bytes).ok()
+}
+
+/// Why a bundle file could not be read, in words.
+fn read_problem(e: &BundleError) -> String {
+    match e {
+        BundleError::TooLarge { limit, .. } => format!(
+            "it is larger than the {} MiB Pacto reads from a bundle file",
+            limit / (1024 * 1024)
+        ),
+        BundleError::NotAFile { .. } => {
+            "it is not a regular file (a FIFO, socket or device)".to_string()
+        }
+        other => other.to_string(),
+    }
 }
 
 /// A field of a keyed list entry: its name, how to read it, and whether any difference counts as
@@ -106,6 +243,7 @@ struct Differ<'s, 'a> {
     old: &'s Side<'a>,
     new: &'s Side<'a>,
     out: Vec<Change>,
+    warnings: Vec<String>,
 }
 
 fn source(side: &Side<'_>, span: Option<Span>) -> Option<Source> {
@@ -204,7 +342,30 @@ fn explain(rule: &str, t: ChangeType) -> String {
     }
 }
 
+/// A side file that was read, or the warning saying why it was skipped.
+type Loaded<T> = Result<T, String>;
+
+/// A bundle file that could not be read: nothing when it is missing (Go Pacto compares nothing
+/// then, and validation reports the missing file), a warning otherwise (too large, a FIFO, ...).
+fn unreadable<T>(which: Which, what: &str, path: &str, e: &BundleError) -> Option<Loaded<T>> {
+    match e {
+        BundleError::NotFound(_) | BundleError::InvalidPath(_) => None,
+        e => Some(Err(format!(
+            "{which} side: {what} {path} not compared: {}",
+            read_problem(e)
+        ))),
+    }
+}
+
 impl Differ<'_, '_> {
+    /// Record the warning of a skipped file; pass a read one through.
+    fn warn<T>(&mut self, loaded: Option<Loaded<T>>) -> Option<Loaded<T>> {
+        if let Some(Err(w)) = &loaded {
+            self.warnings.push(w.clone());
+        }
+        loaded
+    }
+
     /// A simple field change: path = rule, Go's reason `<path> <type>`.
     fn field(
         &mut self,
@@ -228,6 +389,29 @@ impl Differ<'_, '_> {
         spans: (Option<Span>, Option<Span>),
     ) {
         let c = Change::new(rule, path, t, old, new, format!("{path} {}", t.as_str()))
+            .with_explanation(explain(rule, t))
+            .with_sources(source(self.old, spans.0), source(self.new, spans.1));
+        self.out.push(c);
+    }
+
+    /// A change to the entry `item` (`interfaces[api]`) of a keyed list under `rule`: the path
+    /// stays Go's rule key (`interfaces.port`), the reason names the entry
+    /// (`interfaces[api].port modified`).
+    fn field_in(
+        &mut self,
+        rule: &str,
+        item: &str,
+        t: ChangeType,
+        old: Option<Value>,
+        new: Option<Value>,
+        spans: (Option<Span>, Option<Span>),
+    ) {
+        let shown = match rule.split_once('.') {
+            Some((_, rest)) => format!("{item}.{rest}"),
+            None => item.to_string(),
+        };
+        let c = Change::new(rule, rule, t, old, new, format!("{shown} {}", t.as_str()))
+            .with_item(item)
             .with_explanation(explain(rule, t))
             .with_sources(source(self.old, spans.0), source(self.new, spans.1));
         self.out.push(c);
@@ -661,9 +845,11 @@ impl Differ<'_, '_> {
         );
         for od in o {
             let r = od.reference();
+            let item = format!("dependencies[{r}]");
             match n.iter().find(|nd| nd.reference() == r) {
-                None => self.field(
+                None => self.field_in(
                     "dependencies",
+                    &item,
                     ChangeType::Removed,
                     Some(json!(r)),
                     None,
@@ -672,8 +858,9 @@ impl Differ<'_, '_> {
                 Some(nd) => {
                     let (oc, nc) = (text(&od.compatibility), text(&nd.compatibility));
                     if oc != nc {
-                        self.field(
+                        self.field_in(
                             "dependencies.compatibility",
+                            &item,
                             ChangeType::Modified,
                             Some(json!(format!("{r}: {oc}"))),
                             Some(json!(format!("{r}: {nc}"))),
@@ -681,8 +868,9 @@ impl Differ<'_, '_> {
                         );
                     }
                     if od.is_required() != nd.is_required() {
-                        self.field(
+                        self.field_in(
                             "dependencies.required",
+                            &item,
                             ChangeType::Modified,
                             Some(json!(format!("{r}: required={}", od.is_required()))),
                             Some(json!(format!("{r}: required={}", nd.is_required()))),
@@ -697,9 +885,11 @@ impl Differ<'_, '_> {
         }
         for nd in n {
             let r = nd.reference();
+            let item = format!("dependencies[{r}]");
             if !o.iter().any(|od| od.reference() == r) {
-                self.field(
+                self.field_in(
                     "dependencies",
+                    &item,
                     ChangeType::Added,
                     None,
                     Some(json!(r)),
@@ -713,9 +903,11 @@ impl Differ<'_, '_> {
         let (o, n) = (&self.old.contract.interfaces, &self.new.contract.interfaces);
         for oi in o {
             let name = oi.name();
+            let item = format!("interfaces[{name}]");
             let Some(ni) = n.iter().find(|ni| ni.name() == name) else {
-                self.field(
+                self.field_in(
                     "interfaces",
+                    &item,
                     ChangeType::Removed,
                     Some(json!(name)),
                     None,
@@ -724,8 +916,9 @@ impl Differ<'_, '_> {
                 continue;
             };
             if oi.kind() != ni.kind() {
-                self.field(
+                self.field_in(
                     "interfaces.type",
+                    &item,
                     ChangeType::Modified,
                     Some(json!(format!("{name}: {}", oi.kind()))),
                     Some(json!(format!("{name}: {}", ni.kind()))),
@@ -737,8 +930,9 @@ impl Differ<'_, '_> {
                 ni.port.as_ref().map(|p| p.value),
             );
             if op != np {
-                self.field(
+                self.field_in(
                     "interfaces.port",
+                    &item,
                     presence(op.is_none(), np.is_none()),
                     Some(json!(op.unwrap_or(0))),
                     Some(json!(np.unwrap_or(0))),
@@ -747,8 +941,9 @@ impl Differ<'_, '_> {
             }
             let (ov, nv) = (text(&oi.visibility), text(&ni.visibility));
             if ov != nv {
-                self.field(
+                self.field_in(
                     "interfaces.visibility",
+                    &item,
                     ChangeType::Modified,
                     Some(json!(format!("{name}: {ov}"))),
                     Some(json!(format!("{name}: {nv}"))),
@@ -759,19 +954,27 @@ impl Differ<'_, '_> {
             match (oc.is_empty(), nc.is_empty()) {
                 (false, false) => {
                     if oc != nc {
-                        self.field(
+                        self.field_in(
                             "interfaces.contract",
+                            &item,
                             ChangeType::Modified,
                             Some(json!(format!("{name}: {oc}"))),
                             Some(json!(format!("{name}: {nc}"))),
                             (span(&oi.contract), span(&ni.contract)),
                         );
                     }
+                    let before = self.out.len();
                     self.openapi(oc, nc)?;
+                    // The OpenAPI changes of this interface: say which one.
+                    for c in &mut self.out[before..] {
+                        c.reason = format!("{item}: {}", c.reason);
+                        c.item = Some(item.clone());
+                    }
                 }
                 (true, true) => {}
-                _ => self.field(
+                _ => self.field_in(
                     "interfaces.contract",
+                    &item,
                     ChangeType::Modified,
                     Some(json!(oc)),
                     Some(json!(nc)),
@@ -781,8 +984,10 @@ impl Differ<'_, '_> {
         }
         for ni in n {
             if !o.iter().any(|oi| oi.name() == ni.name()) {
-                self.field(
+                let item = format!("interfaces[{}]", ni.name());
+                self.field_in(
                     "interfaces",
+                    &item,
                     ChangeType::Added,
                     None,
                     Some(json!(ni.name())),
@@ -800,17 +1005,18 @@ impl Differ<'_, '_> {
         let load = |side: &Side<'_>,
                     which: Which,
                     path: &str|
-         -> Result<Option<openapi::OpenApiDoc>, DiffError> {
+         -> Result<Option<Loaded<openapi::OpenApiDoc>>, DiffError> {
             let lower = path.to_ascii_lowercase();
             if !(lower.ends_with(".yaml") || lower.ends_with(".yml") || lower.ends_with(".json")) {
                 return Ok(None);
             }
-            let Ok(bytes) = side.bundle.read(path) else {
-                return Ok(None);
+            let bytes = match side.bundle.read(path) {
+                Ok(b) => b,
+                Err(e) => return Ok(unreadable(which, "interface contract", path, &e)),
             };
             let text = String::from_utf8_lossy(&bytes);
             match openapi::OpenApiDoc::parse(path, &text) {
-                Ok(doc) => Ok(Some(doc)),
+                Ok(doc) => Ok(Some(Ok(doc))),
                 Err(e) if e.is_not_openapi() => Ok(None),
                 Err(e) => Err(DiffError::OpenApi {
                     side: which,
@@ -819,10 +1025,11 @@ impl Differ<'_, '_> {
                 }),
             }
         };
-        let (Some(o), Some(n)) = (
+        let (o, n) = (
             load(self.old, Which::Old, old_path)?,
             load(self.new, Which::New, new_path)?,
-        ) else {
+        );
+        let (Some(Ok(o)), Some(Ok(n))) = (self.warn(o), self.warn(n)) else {
             return Ok(());
         };
         self.out.extend(openapi::diff(&o, &n));
@@ -838,27 +1045,35 @@ impl Differ<'_, '_> {
         let load = |side: &Side<'_>,
                     which: Which,
                     path: &str|
-         -> Result<Option<json_schema::SchemaDoc>, DiffError> {
-            let Ok(bytes) = side.bundle.read(path) else {
-                return Ok(None);
+         -> Result<Option<Loaded<json_schema::SchemaDoc>>, DiffError> {
+            let bytes = match side.bundle.read(path) {
+                Ok(b) => b,
+                Err(e) => return Ok(unreadable(which, "configuration schema", path, &e)),
             };
-            json_schema::SchemaDoc::parse(path, &String::from_utf8_lossy(&bytes))
-                .map(Some)
-                .map_err(|e| DiffError::Schema {
-                    side: which,
-                    file: path.to_string(),
-                    message: e.to_string(),
-                })
+            // Read as `pacto validate` reads it (JSON): a schema it cannot read is skipped with a
+            // warning, never a failed diff, since validation accepts it when the bundle has no
+            // values to check against it — a bundle that validates always diffs.
+            Ok(Some(
+                json_schema::SchemaDoc::parse(path, &String::from_utf8_lossy(&bytes)).map_err(
+                    |e| {
+                        format!(
+                            "{which} side: configuration schema {path} not compared: {e} (configuration schemas are read as JSON, as `pacto validate` reads them)"
+                        )
+                    },
+                ),
+            ))
         };
-        let (Some(o), Some(n)) = (
+        let (o, n) = (
             load(self.old, Which::Old, old_path)?,
             load(self.new, Which::New, new_path)?,
-        ) else {
+        );
+        let (Some(Ok(o)), Some(Ok(n))) = (self.warn(o), self.warn(n)) else {
             return Ok(());
         };
         for mut c in json_schema::diff(&o, &n) {
             if !prefix.is_empty() {
                 c.path = format!("{prefix}.{}", c.path);
+                c.item = Some(prefix.to_string());
             }
             self.out.push(c);
         }
@@ -940,9 +1155,17 @@ impl Differ<'_, '_> {
         let mut both = Vec::new();
         for o in old {
             let k = key(o);
+            let item = format!("{section}[{k}]");
             let Some(n) = new.iter().find(|n| key(n) == k) else {
                 let spans = (Some(place(o)), None);
-                self.field(section, ChangeType::Removed, Some(json!(k)), None, spans);
+                self.field_in(
+                    section,
+                    &item,
+                    ChangeType::Removed,
+                    Some(json!(k)),
+                    None,
+                    spans,
+                );
                 continue;
             };
             for &(field, get, always_modified) in fields {
@@ -957,12 +1180,15 @@ impl Differ<'_, '_> {
                 };
                 self.field_at(
                     &format!("{section}.{field}"),
-                    &format!("{section}[{k}].{field}"),
+                    &format!("{item}.{field}"),
                     t,
                     Some(json!(ov)),
                     Some(json!(nv)),
                     (span(get(o)), span(get(n))),
                 );
+                if let Some(c) = self.out.last_mut() {
+                    c.item = Some(item.clone());
+                }
             }
             both.push((k, o, n));
         }
@@ -970,7 +1196,15 @@ impl Differ<'_, '_> {
             let k = key(n);
             if !old.iter().any(|o| key(o) == k) {
                 let spans = (None, Some(place(n)));
-                self.field(section, ChangeType::Added, None, Some(json!(k)), spans);
+                let item = format!("{section}[{k}]");
+                self.field_in(
+                    section,
+                    &item,
+                    ChangeType::Added,
+                    None,
+                    Some(json!(k)),
+                    spans,
+                );
             }
         }
         both

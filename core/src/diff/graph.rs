@@ -1,9 +1,9 @@
 //! Dependency-graph diff (spec §4.6), its tree rendering, and the recursive dependency contract
 //! diffs (spec §4.7).
 
-use super::{compare, Classification, DiffError};
-use crate::graph::{Graph, Node};
-use crate::report::DependencyDiff;
+use super::{compare, Classification, DiffError, SideError, Which};
+use crate::graph::{Fetcher, Graph, Node, ResolveOptions, Resolved};
+use crate::report::{DependencyDiff, DiffReport};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 
@@ -282,6 +282,9 @@ pub struct DependencyDiffs {
     /// Sorted by name.
     pub diffs: Vec<DependencyDiff>,
     pub errors: Vec<(String, DiffError)>,
+    /// What could not be compared inside the dependency diffs (an SBOM skipped, a file that
+    /// could not be read), prefixed with the dependency's name.
+    pub warnings: Vec<String>,
 }
 
 impl DependencyDiffs {
@@ -314,6 +317,8 @@ pub fn dependency_diffs(old: &Graph, new: &Graph) -> DependencyDiffs {
         };
         match compare(&o.side(), &n.side()) {
             Ok(d) => {
+                out.warnings
+                    .extend(d.warnings.iter().map(|w| format!("dependency {name}: {w}")));
                 let sbom_changes = d.sbom.as_ref().is_some_and(|s| !s.changes.is_empty());
                 if d.changes.is_empty() && !sbom_changes {
                     continue;
@@ -329,4 +334,83 @@ pub fn dependency_diffs(old: &Graph, new: &Graph) -> DependencyDiffs {
         }
     }
     out
+}
+
+/// Edges that failed to resolve (a fetch error or a cycle), depth-first in declaration order:
+/// `(ref, error)`. Spec §4.6 leaves them out of the graph diff, so `pacto diff` lists them.
+pub fn unresolved_edges(graph: &Graph) -> Vec<(String, String)> {
+    fn walk(node: &Node, out: &mut Vec<(String, String)>) {
+        for e in &node.dependencies {
+            if let Some(err) = &e.error {
+                if !e.cycle {
+                    out.push((e.reference.clone(), err.clone()));
+                }
+            }
+            if let (Some(child), false) = (&e.node, e.shared) {
+                walk(child, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&graph.root, &mut out);
+    out
+}
+
+/// Everything `pacto diff` reports about two loaded sides (spec §4.3-4.8), the same for every
+/// face: the contract diff, both dependency graphs resolved through `old_deps` / `new_deps`,
+/// their diff, the dependency contract diffs, and warnings for everything that could not be
+/// compared (an unresolved dependency on either side, an unreadable file, a skipped SBOM).
+/// A side file that cannot be read at all (an OpenAPI document or schema that does not parse)
+/// is a [`SideError`].
+#[allow(clippy::too_many_arguments)]
+pub fn diff_report(
+    old: &Resolved,
+    old_path: &str,
+    old_deps: &dyn Fetcher,
+    new: &Resolved,
+    new_path: &str,
+    new_deps: &dyn Fetcher,
+    options: &ResolveOptions,
+) -> Result<DiffReport, SideError> {
+    let diff = compare(&old.side(), &new.side())?;
+    let old_graph = crate::graph::resolve(&old.contract, old_deps, options);
+    let new_graph = crate::graph::resolve(&new.contract, new_deps, options);
+    let deps = dependency_diffs(&old_graph, &new_graph);
+    let mut warnings = diff.warnings;
+    let (old_failed, new_failed) = (unresolved_edges(&old_graph), unresolved_edges(&new_graph));
+    for (which, failed, other) in [
+        (Which::Old, &old_failed, &new_failed),
+        (Which::New, &new_failed, &old_failed),
+    ] {
+        for f @ (reference, error) in failed {
+            let both = other.contains(f);
+            if both && which == Which::New {
+                continue; // said once, for both sides
+            }
+            let sides = if both {
+                "both sides".to_string()
+            } else {
+                format!("{which} side")
+            };
+            warnings.push(format!(
+                "{sides}: dependency {reference} not resolved, so it is left out of the graph diff: {error}"
+            ));
+        }
+    }
+    for (name, e) in &deps.errors {
+        warnings.push(format!("dependency {name} not compared: {e}"));
+    }
+    for w in &deps.warnings {
+        warnings.push(w.clone());
+    }
+    Ok(DiffReport {
+        old_path: old_path.to_string(),
+        new_path: new_path.to_string(),
+        classification: diff.classification.max(deps.classification()),
+        changes: diff.changes,
+        dependency_diffs: deps.diffs,
+        graph_diff: diff_graphs(Some(&old_graph), Some(&new_graph)),
+        sbom_diff: diff.sbom,
+        warnings,
+    })
 }

@@ -8,7 +8,10 @@ pub mod json_schema;
 pub mod openapi;
 pub mod sbom;
 
-pub use contract::{compare, ContractDiff, DiffError, Side, Which};
+pub use contract::{
+    check_comparable, compare, supported_pacto_versions, ContractDiff, DiffError, Side, SideError,
+    Which,
+};
 
 use crate::syntax::Span;
 use serde::Serialize;
@@ -88,8 +91,14 @@ pub struct Change {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new_value: Option<Value>,
     pub classification: Classification,
-    /// Go Pacto's reason text (`service.version modified`, `API path /x removed`).
+    /// Go Pacto's reason text (`service.version modified`, `API path /x removed`), naming the
+    /// list entry when the path alone is ambiguous (`interfaces[api].port modified`).
     pub reason: String,
+    /// The entry of a list keyed by name the change is about (`interfaces[api]`,
+    /// `dependencies[oci://reg/auth]`, `configurations[app]`, `policies[security]`), since `path`
+    /// keeps Go Pacto's rule key (`interfaces.port`) and does not say which.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
     /// Why this classification, in words a service owner understands.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<String>,
@@ -116,10 +125,17 @@ impl Change {
             new_value,
             classification: classify(rule, change_type),
             reason: reason.into(),
+            item: None,
             explanation: None,
             old_source: None,
             new_source: None,
         }
+    }
+
+    /// The list entry the change is about (see [`Change::item`]).
+    pub fn with_item(mut self, item: impl Into<String>) -> Change {
+        self.item = Some(item.into());
+        self
     }
 
     pub fn with_explanation(mut self, text: impl Into<String>) -> Change {

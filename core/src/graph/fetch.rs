@@ -12,6 +12,7 @@
 
 use super::Resolved;
 use crate::bundle::{self, Bundle, MemBundle, CONTRACT_FILE};
+use crate::diff::{SideError, Which};
 use crate::registry::{parse_dependency_ref, RefScheme};
 use crate::syntax::{parse, ColumnUnit, Limits};
 use crate::version::{highest_matching, Constraint, Version};
@@ -125,6 +126,69 @@ pub fn open(arg: &str, cwd: &Path, oci: Option<&dyn Fetcher>) -> Result<Resolved
         return parse_fetched(oci.fetch(arg, None)?);
     }
     load_local(arg)
+}
+
+/// [`parse_fetched`], then check that the contract is one this build can compare
+/// ([`crate::diff::check_comparable`]): the one way every face (the CLI's `pacto diff`, the MCP
+/// `pacto_diff` tool, the language server's lens) turns a fetched bundle — or inline YAML in a
+/// [`MemBundle`] — into a diff side, or an error naming the side and the file.
+pub fn parse_side(fetched: Fetched, side: Which) -> Result<Resolved, SideError> {
+    let describe = fetched.bundle.describe();
+    let file = format!("{}/{CONTRACT_FILE}", describe.trim_end_matches('/'));
+    let resolved = parse_fetched(fetched).map_err(|message| SideError {
+        side,
+        file: file.clone(),
+        message,
+    })?;
+    crate::diff::check_comparable(&resolved.tree, &resolved.file).map_err(|message| SideError {
+        side,
+        file: resolved.file.clone(),
+        message,
+    })?;
+    Ok(resolved)
+}
+
+/// Load one side of a diff or fail: [`open`] the bundle `arg` names (directory,
+/// `git:REV[:DIR]`, `oci://REF`), then [`parse_side`]. A side that is missing, unreadable, not
+/// YAML, not a mapping, escapes its directory through a link, or is written in an unsupported
+/// `pactoVersion` is a [`SideError`] naming `side` and the file — never an empty contract that
+/// compares as "no changes".
+pub fn open_side(
+    arg: &str,
+    cwd: &Path,
+    oci: Option<&dyn Fetcher>,
+    side: Which,
+) -> Result<Resolved, SideError> {
+    let fail = |file: String, message: String| SideError {
+        side,
+        file,
+        message,
+    };
+    let fetched = if let Some((rev, dir)) = bundle::parse_git_spec(arg) {
+        let (b, text) =
+            bundle::load_git(cwd, &rev, &dir).map_err(|e| fail(arg.to_string(), e.to_string()))?;
+        Fetched {
+            bundle: Arc::new(b),
+            contract_text: text,
+            resolved_ref: arg.to_string(),
+        }
+    } else if arg.starts_with("oci://") {
+        let Some(oci) = oci else {
+            return Err(fail(
+                arg.to_string(),
+                format!("cannot fetch {arg}: no registry client is configured"),
+            ));
+        };
+        oci.fetch(arg, None).map_err(|e| fail(arg.to_string(), e))?
+    } else {
+        let file = if Path::new(arg).is_dir() {
+            Path::new(arg).join(CONTRACT_FILE).display().to_string()
+        } else {
+            arg.to_string()
+        };
+        fetch_dir(arg).map_err(|e| fail(file, e))?
+    };
+    parse_side(fetched, side)
 }
 
 /// The fetcher for the dependencies of the bundle named by `arg`: local refs against the

@@ -19,8 +19,9 @@ mod fetch;
 mod render;
 
 pub use fetch::{
-    clean_path, fetcher_for, has_explicit_tag, load_local, oci_ref_name, open, parse_fetched,
-    uses_constraint, Fetched, Fetcher, GitFetcher, LocalFetcher, LocalOverride, MemFetcher, Router,
+    clean_path, fetcher_for, has_explicit_tag, load_local, oci_ref_name, open, open_side,
+    parse_fetched, parse_side, uses_constraint, Fetched, Fetcher, GitFetcher, LocalFetcher,
+    LocalOverride, MemFetcher, Router,
 };
 pub use render::{render, render_dot, render_json, render_mermaid, render_text, short_ref, Format};
 

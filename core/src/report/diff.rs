@@ -37,6 +37,11 @@ pub struct DiffReport {
     pub graph_diff: GraphDiff,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sbom_diff: Option<SbomDiff>,
+    /// What could not be compared (an SBOM over the read limit, a dependency that did not
+    /// resolve, an unreadable file): shown in every format so a gate never passes silently on
+    /// something it skipped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 fn null_if_empty<S: serde::Serializer>(changes: &[Change], s: S) -> Result<S::Ok, S::Error> {
@@ -128,10 +133,23 @@ fn write_sbom_text(sbom: &SbomDiff, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+fn write_warnings_text(r: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
+    if r.warnings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Warnings ({}):", r.warnings.len())?;
+    for w in &r.warnings {
+        writeln!(out, "  ! {w}")?;
+    }
+    Ok(())
+}
+
 fn render_text(r: &DiffReport, explain: bool, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "Classification: {}", r.classification)?;
     if r.is_empty() {
-        return writeln!(out, "No changes detected.");
+        writeln!(out, "No changes detected.")?;
+        return write_warnings_text(r, out);
     }
     if !r.changes.is_empty() {
         writeln!(out, "Changes ({}):", r.changes.len())?;
@@ -163,7 +181,7 @@ fn render_text(r: &DiffReport, explain: bool, out: &mut dyn Write) -> io::Result
         writeln!(out, "SBOM changes ({}):", s.changes.len())?;
         write_sbom_text(s, out)?;
     }
-    Ok(())
+    write_warnings_text(r, out)
 }
 
 fn md_value(v: &Option<Value>) -> String {
@@ -215,7 +233,9 @@ fn render_markdown(r: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "**Classification:** `{}`", r.classification)?;
     writeln!(out)?;
     if r.is_empty() {
-        return writeln!(out, "No changes detected.");
+        writeln!(out, "No changes detected.")?;
+        writeln!(out)?;
+        return write_warnings_markdown(r, out);
     }
     if !r.changes.is_empty() {
         writeln!(out, "### Changes ({})", r.changes.len())?;
@@ -247,5 +267,38 @@ fn render_markdown(r: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         write_sbom_table(s, out)?;
     }
-    Ok(())
+    write_warnings_markdown(r, out)
+}
+
+fn write_warnings_markdown(r: &DiffReport, out: &mut dyn Write) -> io::Result<()> {
+    if r.warnings.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "### Warnings ({})", r.warnings.len())?;
+    writeln!(out)?;
+    for w in &r.warnings {
+        writeln!(out, "- {}", text_cell(w))?;
+    }
+    writeln!(out)
+}
+
+/// Render why a diff could not be made (a side that does not load as a contract) on stdout:
+/// JSON and SARIF as the machine-readable `{"error": {"side", "file", "message"}}` (so a CI step
+/// parsing the output sees the failure, never an empty diff), Markdown as a `## Contract Diff`
+/// block with the error (for pull-request comments). Text writes nothing: the CLI prints the
+/// message on stderr in every format.
+pub fn render_diff_error(
+    format: OutputFormat,
+    error: &crate::diff::SideError,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        OutputFormat::Json | OutputFormat::Sarif => write_go_json(&error.to_json(), out),
+        OutputFormat::Markdown => {
+            writeln!(out, "## Contract Diff")?;
+            writeln!(out)?;
+            writeln!(out, "**Error:** {}", text_cell(&error.to_string()))
+        }
+        OutputFormat::Text => Ok(()),
+    }
 }

@@ -46,7 +46,7 @@ mod markdown;
 mod sarif;
 mod text;
 
-pub use diff::{render_diff, DependencyDiff, DiffReport};
+pub use diff::{render_diff, render_diff_error, DependencyDiff, DiffReport};
 pub use json::render_json;
 pub use markdown::render_markdown;
 pub use sarif::render_sarif;

@@ -1,9 +1,9 @@
 //! `pacto diff OLD NEW`
 
-use pacto_core::diff::graph::{dependency_diffs, diff_graphs};
-use pacto_core::diff::{compare, Classification};
-use pacto_core::graph::{self, resolve, Fetcher, ResolveOptions};
-use pacto_core::report::{self, DiffReport, OutputFormat};
+use pacto_core::diff::graph::diff_report;
+use pacto_core::diff::{Classification, SideError, Which};
+use pacto_core::graph::{self, Fetcher, ResolveOptions};
+use pacto_core::report::{self, OutputFormat};
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -35,48 +35,39 @@ pub struct Args {
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let registry: Arc<dyn Fetcher> = crate::net::registry();
-    let open = |arg: &str, which: &str| {
-        graph::open(arg, &cwd, Some(registry.as_ref()))
-            .map_err(|e| format!("{which} contract: {e}"))
-    };
-    let (old, new) = match (open(&args.old, "old"), open(&args.new, "new")) {
-        (Ok(o), Ok(n)) => (o, n),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("Error: {e}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let result = compare(&old.side(), &new.side());
-    let diff = match result {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("Error: {e}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    // Spec §4.6-4.7: both dependency graphs, their diff, and the diffs of the dependency
-    // contracts present on both sides (these raise the classification).
-    let opts = ResolveOptions::default();
-    let fetcher = |arg: &str, sibling_override| {
-        graph::fetcher_for(arg, &cwd, Some(registry.clone()), sibling_override)
-    };
-    let old_graph = resolve(&old.contract, fetcher(&args.old, false).as_ref(), &opts);
-    let new_graph = resolve(&new.contract, fetcher(&args.new, true).as_ref(), &opts);
-    let deps = dependency_diffs(&old_graph, &new_graph);
-    for (name, e) in &deps.errors {
-        eprintln!("Warning: dependency {name} not compared: {e}");
-    }
-    let report = DiffReport {
-        old_path: args.old.clone(),
-        new_path: args.new.clone(),
-        classification: diff.classification.max(deps.classification()),
-        changes: diff.changes,
-        dependency_diffs: deps.diffs,
-        graph_diff: diff_graphs(Some(&old_graph), Some(&new_graph)),
-        sbom_diff: diff.sbom,
-    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
+    // A side that does not load as a contract is an error naming the side and the file, in
+    // every format (exit 2), never an empty contract that compares as "no changes".
+    let fail = |e: SideError, out: &mut dyn Write| -> anyhow::Result<ExitCode> {
+        report::render_diff_error(format, &e, out)?;
+        out.flush()?;
+        eprintln!("Error: {e}");
+        Ok(ExitCode::from(2))
+    };
+    let open = |arg: &str, which| graph::open_side(arg, &cwd, Some(registry.as_ref()), which);
+    let (old, new) = match (open(&args.old, Which::Old), open(&args.new, Which::New)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => return fail(e, &mut out),
+    };
+    // Spec §4.6-4.7: both dependency graphs, their diff, and the diffs of the dependency
+    // contracts present on both sides (these raise the classification). Both sides resolve the
+    // same way: a directory side prefers a sibling directory named after an oci:// dependency,
+    // so the same bundle twice gives no changes.
+    let fetcher = |arg: &str| graph::fetcher_for(arg, &cwd, Some(registry.clone()), true);
+    let (old_deps, new_deps) = (fetcher(&args.old), fetcher(&args.new));
+    let report = match diff_report(
+        &old,
+        &args.old,
+        old_deps.as_ref(),
+        &new,
+        &args.new,
+        new_deps.as_ref(),
+        &ResolveOptions::default(),
+    ) {
+        Ok(r) => r,
+        Err(e) => return fail(e, &mut out),
+    };
     report::render_diff(format, &report, args.explain, &mut out)?;
     out.flush()?;
     let fail = match args.fail_on {
