@@ -125,7 +125,7 @@ fn ref_name_and_tag(location: &str) -> (String, Option<String>) {
 
 impl Policies {
     /// The fleet's bundle named `name` (at `tag` when given, else its highest version).
-    fn from_fleet(&self, name: &str, tag: Option<&str>) -> Option<validate::ResolvedBundle> {
+    fn in_fleet(&self, name: &str, tag: Option<&str>) -> Option<validate::ResolvedBundle> {
         let root = self.local_root.as_ref()?;
         let mut best: Option<(Version, pacto_core::bundle::LoadedDir)> = None;
         for dir in bundle_dirs(root) {
@@ -175,7 +175,7 @@ impl validate::RefResolver for Policies {
             ));
         }
         let (name, tag) = ref_name_and_tag(&parsed.location);
-        if let Some(found) = self.from_fleet(&name, tag.as_deref()) {
+        if let Some(found) = self.in_fleet(&name, tag.as_deref()) {
             return Ok(found);
         }
         let fleet = match (&self.local_root, &tag) {
