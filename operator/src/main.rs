@@ -259,9 +259,22 @@ fn main() -> std::process::ExitCode {
     match real_main() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Not `eprintln!`: a closed stderr must not turn an error into a panic.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "error: {e:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// Write `bytes` to stdout. A reader that went away (`pacto-operator crds | head`) is not an
+/// error: the output is simply no longer wanted (`print!` would panic on the broken pipe).
+fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }
 
@@ -277,12 +290,14 @@ fn real_main() -> anyhow::Result<()> {
                 }
             }
             None => {
-                for (i, (_, text)) in files.iter().enumerate() {
+                let mut text = String::new();
+                for (i, (_, t)) in files.iter().enumerate() {
                     if i > 0 {
-                        println!("---");
+                        text.push_str("---\n");
                     }
-                    print!("{text}");
+                    text.push_str(t);
                 }
+                write_stdout(text.as_bytes()).context("writing the CRDs to stdout")?;
             }
         }
         return Ok(());
