@@ -520,3 +520,167 @@ fn neovim_tmux_screenshot() {
         started.elapsed().as_millis()
     );
 }
+
+/// Runs `editors/nvim/test/lens.lua` with `spec` (plus the common keys) and returns what it saw.
+fn run_lens_driver(nvim: &Path, tmp: &Path, name: &str, mut spec: Value, offline: bool) -> Value {
+    let out = tmp.join(format!("{name}.json"));
+    spec["plugin"] = json!(repo().join("editors/nvim"));
+    spec["pacto"] = json!(PACTO);
+    spec["out"] = json!(out);
+    spec["timeout_ms"] = json!(WAIT_MS);
+    let spec_path = tmp.join(format!("{name}.spec.json"));
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let driver = repo().join("editors/nvim/test/lens.lua");
+    let mut cmd = Command::new(nvim);
+    cmd.args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
+        .arg(format!("luafile {}", driver.display()))
+        .current_dir(tmp)
+        .env("PACTO_NVIM_SPEC", &spec_path);
+    nvim_env(&mut cmd, &tmp.join(format!("home-{name}")));
+    if !offline {
+        cmd.env_remove("PACTO_OFFLINE");
+    }
+    let run = run_bounded(&mut cmd, RUN_LIMIT);
+    let raw = std::fs::read_to_string(&out).unwrap_or_else(|e| {
+        panic!(
+            "no result from the lens driver ({e}); status {:?}\nstderr: {}",
+            run.status,
+            String::from_utf8_lossy(&run.stderr)
+        )
+    });
+    let r: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(r["errors"], json!([]), "driver reported problems: {raw}");
+    r
+}
+
+/// Code lenses and inlay hints are on by default (setup options turn them off), the lens is
+/// refreshed after an edit and after a save, and :PactoGraph, :PactoDiff and :PactoValidate work
+/// when run from their own output windows (they use the last contract buffer).
+#[test]
+fn neovim_lens_hints_and_commands_from_output_windows() {
+    let Some(nvim) = nvim() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, text) = bundle(tmp.path());
+    // A valid contract (quoted pactoVersion, the health interface declared) that can be pushed.
+    let text = text
+        .replacen("pactoVersion: 1.0", "pactoVersion: \"1.0\"", 1)
+        .replace("interface: ap\n", "interface: api\n");
+    let file = dir.join("pacto.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let port = line_of(&text, "    port: 8080");
+    let cache = tmp.path().join("cache");
+
+    let registry = std::env::var("PACTO_TEST_REGISTRY")
+        .ok()
+        .filter(|r| !r.is_empty());
+    let repository = registry.as_ref().map(|reg| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let repo = format!("oci://{reg}/nvim-lens-{}-{nanos}/svc", std::process::id());
+        let push = run_bounded(
+            Command::new(PACTO)
+                .args(["push", &format!("{repo}:1.0.0"), "-p"])
+                .arg(&dir)
+                .env("HOME", tmp.path().join("home-push")),
+            Duration::from_secs(60),
+        );
+        assert!(push.status.success(), "push: {push:?}");
+        repo
+    });
+    let settings = json!({"pacto": {
+        "repository": repository,
+        "plainHttp": true,
+        "cacheDir": cache,
+    }});
+
+    // Defaults: hints on; with a repository, the lens shows and follows edits and saves.
+    let r = run_lens_driver(
+        &nvim,
+        tmp.path(),
+        "defaults",
+        json!({
+            "file": file,
+            "setup": {"settings": settings},
+            "expect_lens": repository.is_some(),
+            "edit_line": port,
+            "edit_text": "    port: 9999",
+            "orig_text": "    port: 8080",
+            "edit_lens": "1 breaking",
+            "saved_lens": "0 breaking",
+        }),
+        false,
+    );
+    assert_eq!(r["hints_enabled"], true, "{r}");
+    if repository.is_some() {
+        let first = strs(&r["lens_open"]);
+        assert_eq!(first.len(), 1, "{r}");
+        assert!(
+            first[0].starts_with("vs published 1.0.0: 0 breaking"),
+            "{first:?}"
+        );
+        let edited = strs(&r["lens_edited"]);
+        assert!(
+            edited
+                .iter()
+                .any(|t| t.starts_with("vs published 1.0.0: 1 breaking")),
+            "after the edit: {edited:?}"
+        );
+        let saved = strs(&r["lens_saved"]);
+        assert!(
+            saved
+                .iter()
+                .any(|t| t.starts_with("vs published 1.0.0: 0 breaking")),
+            "after the save: {saved:?}"
+        );
+    } else {
+        eprintln!("PACTO_TEST_REGISTRY is not set: the lens itself is not checked");
+    }
+
+    // Turned off in setup: no lens, no hints. Then the commands from their output windows.
+    let old = repo().join("fixtures/valid/nginx");
+    let r = run_lens_driver(
+        &nvim,
+        tmp.path(),
+        "off",
+        json!({
+            "file": file,
+            "setup": {"settings": settings, "codelens": false, "inlay_hints": false},
+            "expect_lens": false,
+            "output_windows": true,
+            "diff_old": old,
+        }),
+        false,
+    );
+    assert_eq!(r["hints_enabled"], false, "{r}");
+    assert_eq!(r["lens_open"], json!([]), "{r}");
+
+    let graph = pacto(&["graph", dir.to_str().unwrap()], tmp.path());
+    let graph_lines: Vec<String> = String::from_utf8_lossy(&graph.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(!graph_lines.is_empty());
+    assert_eq!(strs(&r["graph_first"]), graph_lines);
+    assert_eq!(strs(&r["graph_again"]), graph_lines, "from pacto://graph");
+    assert_eq!(r["graph_buffer"], "pacto://graph");
+
+    let diff = pacto(
+        &["diff", "--fail-on", "none", old.to_str().unwrap(), "."],
+        &dir,
+    );
+    let diff_lines: Vec<String> = String::from_utf8_lossy(&diff.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(diff_lines.len() > 2, "{diff_lines:?}");
+    assert_eq!(strs(&r["diff_first"]), diff_lines, "from pacto://graph");
+    assert_eq!(strs(&r["diff_again"]), diff_lines, "from pacto://diff");
+    assert_eq!(r["diff_buffer"], "pacto://diff");
+    assert_eq!(
+        r["quickfix_title"],
+        format!("pacto validate {}", dir.display()),
+        "from pacto://diff"
+    );
+}

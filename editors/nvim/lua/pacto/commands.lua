@@ -199,6 +199,14 @@ function M.graph(args)
 end
 
 function M.create()
+  -- Remember the last contract buffer: the commands use it from their own output windows.
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'BufReadPost' }, {
+    group = vim.api.nvim_create_augroup('pacto_last_contract', { clear = true }),
+    pattern = { 'pacto.yaml', '*.pacto.yaml' },
+    callback = function(args)
+      pacto().remember(args.buf)
+    end,
+  })
   local create = vim.api.nvim_create_user_command
   create('PactoValidate', function(o)
     M.validate(o.args)

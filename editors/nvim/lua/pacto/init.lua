@@ -7,6 +7,8 @@
 --     init_options = nil,                 -- sent in `initialize`
 --     on_attach = nil, capabilities = nil,
 --     autostart = true,                   -- start on `yaml.pacto` buffers
+--     codelens = true,                    -- show the server's code lenses, refreshed after edits and saves
+--     inlay_hints = true,                 -- show the server's inlay hints (`→ 1.4.2` after a dependency)
 --   })
 local M = {}
 
@@ -18,6 +20,8 @@ local defaults = {
   on_attach = nil,
   filetypes = { 'yaml.pacto' },
   autostart = true,
+  codelens = true,
+  inlay_hints = true,
 }
 
 -- Keys whose values are lists: a user's list replaces the default instead of merging by index.
@@ -56,11 +60,38 @@ local function is_contract(name)
   return base == 'pacto.yaml' or base:match('%.pacto%.yaml$') ~= nil
 end
 
+--- The last contract buffer entered (the commands use it when run from their own output window).
+M.last_contract = nil
+
+--- Remembers `bufnr` as the last contract buffer when it is one.
+function M.remember(bufnr)
+  local name = vim.api.nvim_buf_get_name(bufnr)
+  if name ~= '' and vim.bo[bufnr].buftype == '' and is_contract(name) then
+    M.last_contract = bufnr
+  end
+end
+
+local function last_contract_dir()
+  local b = M.last_contract
+  if b and vim.api.nvim_buf_is_valid(b) then
+    local name = vim.api.nvim_buf_get_name(b)
+    if name ~= '' then
+      return vim.fs.dirname(vim.fn.fnamemodify(name, ':p'))
+    end
+  end
+  return nil
+end
+
 --- The bundle directory for a buffer: the directory of its contract, else the nearest directory
---- above the buffer (or the current directory) that holds a `pacto.yaml`.
+--- above the buffer (or the current directory) that holds a `pacto.yaml`. From a scratch buffer
+--- (pacto://diff, pacto://graph, the quickfix list): the last contract buffer's bundle.
 function M.bundle_dir(bufnr)
   local name = vim.api.nvim_buf_get_name(bufnr or 0)
   if vim.bo[bufnr or 0].buftype ~= '' or name:match('^%a[%w+.-]*://') then
+    local last = last_contract_dir()
+    if last then
+      return last
+    end
     name = '' -- scratch buffers (pacto://graph), terminals, URLs: use the current directory
   end
   if name ~= '' and is_contract(name) then
@@ -69,6 +100,46 @@ function M.bundle_dir(bufnr)
   local start = name ~= '' and vim.fs.dirname(vim.fn.fnamemodify(name, ':p')) or vim.fn.getcwd()
   local found = vim.fs.find('pacto.yaml', { upward = true, path = start, type = 'file' })[1]
   return found and vim.fs.dirname(found) or nil
+end
+
+local function refresh_lens(bufnr)
+  if not (M.config.codelens and vim.api.nvim_buf_is_valid(bufnr)) then
+    return
+  end
+  -- 0.10 takes { bufnr = }, 0.9 refreshes the current buffer.
+  if not pcall(vim.lsp.codelens.refresh, { bufnr = bufnr }) then
+    pcall(vim.lsp.codelens.refresh)
+  end
+end
+
+--- The client capabilities: the user's (else Neovim's), plus `workspace.codeLens.refreshSupport`
+--- when lenses are on, so that the server asks for a refresh when a registry answer lands
+--- (Neovim 0.10 does not advertise it and has no handler for it: `handlers()` adds one).
+local function capabilities()
+  local caps = M.config.capabilities
+  if not M.config.codelens then
+    return caps
+  end
+  return vim.tbl_deep_extend(
+    'force',
+    caps or vim.lsp.protocol.make_client_capabilities(),
+    { workspace = { codeLens = { refreshSupport = true } } }
+  )
+end
+
+local function handlers()
+  if not M.config.codelens then
+    return nil
+  end
+  return {
+    ['workspace/codeLens/refresh'] = function(_, _, ctx)
+      local client = vim.lsp.get_client_by_id(ctx.client_id)
+      for buf in pairs(client and client.attached_buffers or {}) do
+        refresh_lens(buf)
+      end
+      return vim.NIL
+    end,
+  }
 end
 
 --- The client configuration (for `vim.lsp.start`).
@@ -80,7 +151,8 @@ function M.client_config(bufnr)
     root_dir = name ~= '' and vim.fs.dirname(vim.fn.fnamemodify(name, ':p')) or vim.fn.getcwd(),
     settings = M.config.settings,
     init_options = M.config.init_options,
-    capabilities = M.config.capabilities,
+    capabilities = capabilities(),
+    handlers = handlers(),
     on_attach = M.config.on_attach,
   }
 end
@@ -112,11 +184,54 @@ local function has_native_config()
   return vim.fn.has('nvim-0.11') == 1 and type(vim.lsp.config) == 'table' and vim.lsp.enable ~= nil
 end
 
+local function enable_hints(bufnr)
+  local ih = vim.lsp.inlay_hint
+  if type(ih) == 'table' and ih.enable then
+    -- 0.10: enable(bool, { bufnr = }); 0.10 pre-releases: enable(bufnr, bool).
+    if not pcall(ih.enable, true, { bufnr = bufnr }) then
+      pcall(ih.enable, bufnr, true)
+    end
+  elseif type(ih) == 'function' then
+    pcall(ih, bufnr, true) -- 0.9 nightly API
+  end
+end
+
+--- Turns on code lenses and inlay hints for a buffer the pacto client attached to (unless
+--- setup{ codelens = false } / { inlay_hints = false }), and refreshes the lenses after edits
+--- and saves.
+function M.on_attach(bufnr)
+  M.remember(bufnr)
+  if M.config.inlay_hints then
+    enable_hints(bufnr)
+  end
+  if not M.config.codelens then
+    return
+  end
+  local group = vim.api.nvim_create_augroup('pacto_lens_' .. bufnr, { clear = true })
+  vim.api.nvim_create_autocmd({ 'BufEnter', 'InsertLeave', 'TextChanged', 'BufWritePost' }, {
+    group = group,
+    buffer = bufnr,
+    callback = function(args)
+      refresh_lens(args.buf)
+    end,
+  })
+  refresh_lens(bufnr)
+end
+
 function M.setup(opts)
   M.config = merge(opts)
   warned_missing = false
   require('pacto.filetype').add()
   require('pacto.commands').create()
+  vim.api.nvim_create_autocmd('LspAttach', {
+    group = vim.api.nvim_create_augroup('pacto_attach', { clear = true }),
+    callback = function(args)
+      local client = vim.lsp.get_client_by_id(args.data and args.data.client_id or -1)
+      if client and client.name == 'pacto' then
+        M.on_attach(args.buf)
+      end
+    end,
+  })
   if not M.config.autostart then
     return
   end
@@ -127,7 +242,8 @@ function M.setup(opts)
       filetypes = M.config.filetypes,
       settings = M.config.settings,
       init_options = M.config.init_options,
-      capabilities = M.config.capabilities,
+      capabilities = capabilities(),
+      handlers = handlers(),
       on_attach = M.config.on_attach,
     })
     vim.lsp.enable('pacto')
