@@ -4,7 +4,7 @@
 //! Cases, each validated in process and rendered as text (what `pacto validate` does):
 //!   1. 64,000 unknown top-level keys, one per line;
 //!   2. a 1.4 MB one-line flow mapping `{pactoVersion: "1.0", service: {...}, k0: 0, ...}`;
-//!   3. 64,000 keys each written twice (64,000 duplicate keys).
+//!   3. 64,000 keys each written twice (64,000 duplicate keys), in YAML and in JSON.
 //!
 //! Run with `cargo bench -p pacto-core --bench problems` (`scripts/bench-problems` times the
 //! release CLI on the same inputs). Figures are printed, never asserted; the only assertion is
@@ -45,6 +45,19 @@ fn duplicates(n: usize) -> String {
     text
 }
 
+fn json_duplicates(n: usize) -> String {
+    let mut text = String::from(
+        "{\n\"pactoVersion\": \"1.0\",\n\"service\": {\"name\": \"svc\", \"version\": \"1.0.0\"}",
+    );
+    for round in 0..2 {
+        for i in 0..n {
+            text.push_str(&format!(",\n\"x-{i}\": {round}"));
+        }
+    }
+    text.push_str("\n}\n");
+    text
+}
+
 /// Validate and render as text; the time and the number of lines written to stderr.
 fn run(text: &str) -> (Duration, usize, String) {
     let start = Instant::now();
@@ -79,6 +92,7 @@ fn main() {
             one_line(bytes),
         ),
         (format!("{n} duplicate keys"), duplicates(n)),
+        (format!("{n} duplicate keys, JSON"), json_duplicates(n)),
     ] {
         let mut best = Duration::MAX;
         let mut lines = 0;

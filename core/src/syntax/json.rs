@@ -32,7 +32,7 @@ use super::tree::{
     SyntaxError, Tree,
 };
 use super::{ColumnUnit, LineIndex, Span};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Whether the first byte after JSON whitespace opens an object or an array.
@@ -108,7 +108,8 @@ impl Hasher for IdentityHasher {
     }
 }
 
-type KeySet = HashSet<u64, BuildHasherDefault<IdentityHasher>>;
+/// Key hash -> index (in the mapping) of the first key with that hash.
+type KeySet = HashMap<u64, usize, BuildHasherDefault<IdentityHasher>>;
 
 /// FxHash over 8-byte words, finished with a multiply-xorshift so the high bits (which the hash
 /// table uses for its control bytes) are well mixed.
@@ -401,19 +402,30 @@ impl<'a> Reader<'a> {
         let earlier = &self.entries[frame.start..];
         let text = text_of(key);
         let maybe = if earlier.len() < LINEAR_KEYS {
-            true
+            None
         } else {
             let seen = frame.seen.get_or_insert_with(|| {
                 let mut set = self.set_pool.pop().unwrap_or_default();
-                set.extend(earlier.iter().map(|e| hash_text(text_of(e.key).as_bytes())));
+                for (i, e) in earlier.iter().enumerate() {
+                    set.entry(hash_text(text_of(e.key).as_bytes())).or_insert(i);
+                }
                 set
             });
-            !seen.insert(hash_text(text.as_bytes()))
+            match seen.entry(hash_text(text.as_bytes())) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(earlier.len());
+                    return;
+                }
+                std::collections::hash_map::Entry::Occupied(o) => Some(*o.get()),
+            }
         };
-        if !maybe {
-            return;
-        }
-        let Some(first) = earlier.iter().find(|e| text_of(e.key) == text) else {
+        // The first key with this text: where the hash points (one comparison), else (a hash
+        // collision, or a small mapping) a scan. Many duplicate keys must not cost a scan each.
+        let first = match maybe {
+            Some(i) if earlier.get(i).is_some_and(|e| text_of(e.key) == text) => earlier.get(i),
+            _ => earlier.iter().find(|e| text_of(e.key) == text),
+        };
+        let Some(first) = first else {
             return;
         };
         let first_start = nodes[first.key.0 as usize].span.start;
@@ -425,7 +437,10 @@ impl<'a> Reader<'a> {
             .line_col(first_start, ColumnUnit::Utf8)
             .line
             + 1;
-        let message = format!("mapping key \"{text}\" is already defined at line {line}");
+        let message = format!(
+            "mapping key {} is already defined at line {line}",
+            super::excerpt::quoted(text)
+        );
         self.errors.push(SyntaxError {
             code: "DUPLICATE_KEY",
             message,
@@ -747,6 +762,34 @@ mod tests {
     #[track_caller]
     fn assert_same(text: &str) -> Parsed {
         assert_same_with(text, &Limits::default())
+    }
+
+    #[test]
+    fn many_duplicate_keys_are_found_by_hash_and_read_as_yaml_does() {
+        // 3,000 keys, each written twice, one per line: every duplicate names the first line.
+        let mut text = String::from("{\n");
+        for round in 0..2 {
+            for i in 0..3_000 {
+                text.push_str(&format!("\"k{i}\": {round},\n"));
+            }
+        }
+        text.push_str("\"end\": 0\n}\n");
+        let json = parse(&text, &Limits::default()).expect("read as JSON");
+        assert_eq!(json.errors.len(), 3_000);
+        assert!(
+            json.errors[2_999].message.ends_with("at line 3001"),
+            "{}",
+            json.errors[2_999].message
+        );
+        assert!(
+            json.errors[0].message.ends_with("at line 2"),
+            "{}",
+            json.errors[0].message
+        );
+        assert_eq!(
+            parsed_diff(&json, &parse_yaml(&text, &Limits::default())),
+            None
+        );
     }
 
     #[test]
