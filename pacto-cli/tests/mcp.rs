@@ -5,7 +5,9 @@
 //!   `pacto-mcp/tests/py/mcp_e2e.py`: every tool on the fixtures, structured results checked,
 //!   path escapes refused; with `PACTO_TEST_REGISTRY`, `pacto_list_versions` and an `oci://`
 //!   inspect against the loopback registry;
-//! * the MCP Inspector CLI (`PACTO_TEST_MCP_INSPECTOR`) listing the tools.
+//! * the MCP Inspector CLI (`PACTO_TEST_MCP_INSPECTOR`) listing the tools;
+//! * raw JSON-RPC over stdio and HTTP (no client needed): oversized messages answered with an
+//!   error for their id and the next request served, and the HTTP `Origin` check.
 //!
 //! Without the tools these tests print "skipping" and pass, unless `CI` is set.
 
@@ -130,6 +132,17 @@ fn check_summary(summary: &serde_json::Value, with_registry: bool) {
         .collect();
     let expected = if with_registry { 15 } else { 14 };
     assert_eq!(checked.len(), expected, "{checked:?}");
+    // Issue 15's attacks, each driven by the official client (see `attacks` in the driver).
+    assert_eq!(
+        summary["defended"],
+        serde_json::json!([
+            "symlinked pacto.yaml refused",
+            "no tool returns a linked file",
+            "no write through a link",
+            "linked resource refused",
+            "oversized requests answered"
+        ])
+    );
 }
 
 fn common_args(work: &Path) -> Vec<String> {
@@ -192,6 +205,10 @@ impl Drop for HttpServer {
 }
 
 fn start_http(home: &Path, work: &Path) -> HttpServer {
+    start_http_with(home, work, &[])
+}
+
+fn start_http_with(home: &Path, work: &Path, extra: &[&str]) -> HttpServer {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
     isolate(&mut c, home);
     let mut child = c
@@ -199,6 +216,7 @@ fn start_http(home: &Path, work: &Path) -> HttpServer {
         .arg(fixtures())
         .arg("--root")
         .arg(work)
+        .args(extra)
         .current_dir(fixtures())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -350,4 +368,189 @@ fn inspector_cli_lists_the_tools() {
         v["structuredContent"]["summary"],
         "nginx@1.27.3 is a stateless service workload (pacto 1.0), owned by infra/networking"
     );
+}
+
+const INITIALIZE: &str = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#;
+
+/// One HTTP/1.1 POST to `/mcp` with `headers`; returns (status, content type, body).
+fn post(addr: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let ctype = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-type")
+                .then(|| v.trim().to_string())
+        })
+        .unwrap_or_default();
+    (status, ctype, body.to_string())
+}
+
+fn addr_of(server: &HttpServer) -> String {
+    server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp")
+        .to_string()
+}
+
+/// The MCP spec's Origin rule: a browser origin that is not loopback (or allowed with
+/// --allowed-origin) is refused with 403; a request without Origin is served.
+#[test]
+fn http_checks_the_origin() {
+    let home = tempfile::tempdir().unwrap();
+    let work = std::fs::canonicalize(home.path()).unwrap();
+    let server = start_http_with(
+        home.path(),
+        &work,
+        &["--allowed-origin", "https://app.example.com"],
+    );
+    let addr = addr_of(&server);
+    for (origin, want) in [
+        (None, 200),
+        (Some("http://localhost:6274"), 200),
+        (Some("http://127.0.0.1:3000"), 200),
+        (Some("https://app.example.com"), 200),
+        (Some("http://evil.example"), 403),
+        (Some("https://app.example.com.evil.example"), 403),
+        (Some("null"), 403),
+    ] {
+        let headers: Vec<(&str, &str)> = origin.iter().map(|o| ("Origin", *o)).collect();
+        let (status, ctype, body) = post(&addr, &headers, INITIALIZE.as_bytes());
+        assert_eq!(status, want, "{origin:?}: {body}");
+        if want == 403 {
+            assert!(ctype.starts_with("application/json"), "{ctype}");
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert!(
+                v["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("--allowed-origin"),
+                "{v}"
+            );
+        }
+    }
+}
+
+fn big_call(id: u64, bytes: usize) -> String {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"pacto_check","arguments":{{"content":"{}"}}}}}}"#,
+        "x".repeat(bytes)
+    )
+}
+
+/// An HTTP body over the limit (at any size) is a 413 with a JSON-RPC error for its id, and
+/// the server keeps serving.
+#[test]
+fn http_answers_oversized_bodies_and_keeps_serving() {
+    let home = tempfile::tempdir().unwrap();
+    let work = std::fs::canonicalize(home.path()).unwrap();
+    let server = start_http(home.path(), &work);
+    let addr = addr_of(&server);
+    for (id, size) in [(7u64, 5 << 20), (8, 20 << 20)] {
+        let start = Instant::now();
+        let (status, ctype, body) = post(&addr, &[], big_call(id, size).as_bytes());
+        assert_eq!(status, 413, "{body}");
+        assert!(ctype.starts_with("application/json"), "{ctype}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["id"], id, "{v}");
+        assert_eq!(v["error"]["code"], -32600);
+        assert!(v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too large"));
+        eprintln!("{size}-byte body refused in {:?}", start.elapsed());
+        let (status, _, body) = post(&addr, &[], INITIALIZE.as_bytes());
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("\"serverInfo\""), "{body}");
+    }
+}
+
+/// A stdio line over the limit (here 20 MiB, over the SDK's own 16 MiB cut that used to drop
+/// it silently) is answered with an error for its id, and the next request is served.
+#[test]
+fn stdio_answers_oversized_lines_and_keeps_serving() {
+    use std::io::Write;
+    let home = tempfile::tempdir().unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+    isolate(&mut c, home.path());
+    let mut child = c
+        .args(["mcp", "--root"])
+        .arg(fixtures())
+        .current_dir(fixtures())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel::<serde_json::Value>();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        while out.read_line(&mut line).unwrap_or(0) > 0 {
+            if let Ok(v) = serde_json::from_str(&line) {
+                let _ = tx.send(v);
+            }
+            line.clear();
+        }
+    });
+    let recv = |what: &str| {
+        rx.recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no answer to {what} in 60 s"))
+    };
+    writeln!(stdin, "{INITIALIZE}").unwrap();
+    assert_eq!(recv("initialize")["id"], 1);
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#
+    )
+    .unwrap();
+    for (id, size) in [(2u64, 5 << 20), (3, 20 << 20)] {
+        let start = Instant::now();
+        writeln!(stdin, "{}", big_call(id, size)).unwrap();
+        let v = recv("an oversized request");
+        assert_eq!(v["id"], id, "{v}");
+        assert_eq!(v["error"]["code"], -32600, "{v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("too large"),
+            "{v}"
+        );
+        eprintln!("{size}-byte line refused in {:?}", start.elapsed());
+        writeln!(
+            stdin,
+            r#"{{"jsonrpc":"2.0","id":{},"method":"tools/call","params":{{"name":"pacto_validate","arguments":{{"path":"valid/nginx"}}}}}}"#,
+            id + 100
+        )
+        .unwrap();
+        let v = recv("the call after it");
+        assert_eq!(v["id"], id + 100, "{v}");
+        assert_eq!(v["result"]["structuredContent"]["Valid"], true, "{v}");
+    }
+    drop(stdin);
+    let _ = child.wait();
 }

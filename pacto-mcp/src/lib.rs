@@ -10,6 +10,15 @@
 //! * Safety: tools read and write only inside the [`roots::Roots`]; a tool failure is an
 //!   `isError` result; the server never writes to stdout except protocol messages.
 
+/// A line on stderr that never panics: `eprintln!` panics when stderr is a closed pipe (a
+/// client that stopped reading the server's log), which would take a request down with it.
+macro_rules! log {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod roots;
 pub mod tools;
 pub mod transport;
@@ -184,10 +193,10 @@ impl PactoServer {
                     .filter_map(|r| roots::path_of_file_uri(&r.uri))
                     .collect();
                 let n = self.ctx.roots.set_client_roots(dirs);
-                eprintln!("pacto mcp: {n} client root(s) in use");
+                log!("pacto mcp: {n} client root(s) in use");
             }
-            Ok(Err(e)) => eprintln!("pacto mcp: roots/list failed: {e}"),
-            Err(_) => eprintln!("pacto mcp: roots/list timed out"),
+            Ok(Err(e)) => log!("pacto mcp: roots/list failed: {e}"),
+            Err(_) => log!("pacto mcp: roots/list timed out"),
         }
     }
 }
@@ -387,7 +396,7 @@ pub enum ServeError {
 
 /// Serve on stdin/stdout until the client closes the stream. Logs go to stderr.
 pub async fn serve_stdio(server: PactoServer) -> Result<(), ServeError> {
-    eprintln!("MCP server running on stdio");
+    log!("MCP server running on stdio");
     let (stdin, stdout) = rmcp::transport::stdio();
     let wire = transport::LineTransport::new(stdin, stdout, transport::MAX_MESSAGE_BYTES);
     let running = server
@@ -448,7 +457,7 @@ pub async fn serve_http(
             accepted = listener.accept() => match accepted {
                 Ok(a) => a,
                 Err(e) => {
-                    eprintln!("pacto mcp: accept failed: {e}");
+                    log!("pacto mcp: accept failed: {e}");
                     continue;
                 }
             },
@@ -470,7 +479,7 @@ pub async fn serve_http(
                     if let Some(origin) = req.headers().get(hyper::header::ORIGIN) {
                         let text = String::from_utf8_lossy(origin.as_bytes()).into_owned();
                         if !transport::origin_allowed(&text, &origins) {
-                            eprintln!("pacto mcp: refused a request from origin {text:?}");
+                            log!("pacto mcp: refused a request from origin {text:?}");
                             return Ok(json_error(
                                 hyper::StatusCode::FORBIDDEN,
                                 &serde_json::json!({"jsonrpc": "2.0", "id": null, "error": {
@@ -488,7 +497,7 @@ pub async fn serve_http(
                             tower_service::Service::call(&mut svc, req).await
                         }
                         Err(BodyError::TooLarge { prefix, size }) => {
-                            eprintln!(
+                            log!(
                                 "pacto mcp: refused a request body of {size} bytes (limit {})",
                                 transport::MAX_MESSAGE_BYTES
                             );
@@ -512,7 +521,7 @@ pub async fn serve_http(
                 .serve_connection(TokioIo::new(stream), handler)
                 .await
             {
-                eprintln!("pacto mcp: connection error: {e}");
+                log!("pacto mcp: connection error: {e}");
             }
         });
     }

@@ -220,7 +220,7 @@ async fn read_lines<R, W>(
             let available = match input.fill_buf().await {
                 Ok(a) => a,
                 Err(e) => {
-                    eprintln!("pacto mcp: reading stdin failed: {e}");
+                    log!("pacto mcp: reading stdin failed: {e}");
                     return;
                 }
             };
@@ -256,7 +256,7 @@ async fn read_lines<R, W>(
         if let Some((prefix, size)) = oversized.take() {
             // The size counts the newline; the message does not include it.
             let answer = oversized_error(&prefix, size.saturating_sub(1), limit);
-            eprintln!(
+            log!(
                 "pacto mcp: refused a message of {} bytes (limit {limit})",
                 size.saturating_sub(1)
             );
@@ -302,7 +302,7 @@ async fn handle_line<W: AsyncWrite + Unpin>(
             // (the official SDKs ignore it too). JSON of the wrong shape: answer a request,
             // ignore a notification (a client's extension the server does not know).
             let Ok(v) = serde_json::from_slice::<Value>(line) else {
-                eprintln!("pacto mcp: ignoring a line that is not JSON: {e}");
+                log!("pacto mcp: ignoring a line that is not JSON: {e}");
                 return true;
             };
             let Some(id) = v.get("id").filter(|id| id.is_string() || id.is_i64()) else {

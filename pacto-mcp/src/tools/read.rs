@@ -3,10 +3,10 @@
 use super::explain;
 use super::{Args, Ctx, Opened, Output, ToolError, ToolResult};
 use pacto_core::bundle::{MemBundle, CONTRACT_FILE};
-use pacto_core::diff::compare;
-use pacto_core::diff::graph::{dependency_diffs, diff_graphs};
+use pacto_core::diff::graph::diff_report;
+use pacto_core::diff::Which;
 use pacto_core::graph::{self, Fetched, Fetcher, ResolveOptions};
-use pacto_core::report::{self, DiffReport, FileReport, OutputFormat};
+use pacto_core::report::{self, FileReport, OutputFormat};
 use pacto_core::validate::{self, NoResolver, Options, RefResolver};
 use pacto_core::version::Version;
 use serde_json::{json, Map, Value};
@@ -294,17 +294,23 @@ pub fn check(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     Ok(Output { structured, text })
 }
 
-/// One side of a diff: a ref, or inline YAML.
-fn side(ctx: &Ctx, args: &Args<'_>, which: &str) -> Result<Opened, ToolError> {
+/// One side of a diff: a ref, or inline YAML. A side that does not load as a contract this
+/// build can compare (missing, unreadable, not YAML, not a mapping, a link out of its bundle, an
+/// unknown `pactoVersion`) is an error naming the side and the file, never an empty contract
+/// that would compare as "no changes".
+fn side(ctx: &Ctx, args: &Args<'_>, which: Which) -> Result<Opened, ToolError> {
     let inline = args.str(&format!("{which}_yaml"))?;
     if !inline.trim().is_empty() {
         let bundle = MemBundle::new(format!("<inline {which}>")).with(CONTRACT_FILE, inline);
-        let resolved = graph::parse_fetched(Fetched {
-            bundle: Arc::new(bundle),
-            contract_text: inline.to_string(),
-            resolved_ref: format!("<inline {which}>"),
-        })
-        .map_err(|e| ToolError::msg(format!("{which} contract: {e}")))?;
+        let resolved = graph::parse_side(
+            Fetched {
+                bundle: Arc::new(bundle),
+                contract_text: inline.to_string(),
+                resolved_ref: format!("<inline {which}>"),
+            },
+            which,
+        )
+        .map_err(|e| ToolError::msg(e.to_string()))?;
         let oci: Option<Arc<dyn Fetcher>> = ctx.registry.clone().map(|r| r as Arc<dyn Fetcher>);
         return Ok(Opened {
             resolved,
@@ -312,14 +318,18 @@ fn side(ctx: &Ctx, args: &Args<'_>, which: &str) -> Result<Opened, ToolError> {
             given: format!("<inline {which}>"),
         });
     }
-    let r = args.str(which)?;
+    let r = args.str(&which.to_string())?;
     if r.trim().is_empty() {
         return Err(ToolError::msg(format!(
             "{which} is required (a path or oci:// ref), or {which}_yaml (inline YAML)"
         )));
     }
-    ctx.open(r)
-        .map_err(|e| ToolError::msg(format!("{which} contract: {e}")))
+    let opened = ctx
+        .open(r)
+        .map_err(|e| ToolError::msg(format!("{which} contract: {e}")))?;
+    pacto_core::diff::check_comparable(&opened.resolved.tree, &opened.resolved.file)
+        .map_err(|message| ToolError::msg(format!("{which} contract: {message}")))?;
+    Ok(opened)
 }
 
 /// Dependencies of an inline contract: `oci://` through the registry, local refs refused.
@@ -341,24 +351,18 @@ impl Fetcher for InlineFetcher {
 }
 
 pub fn diff(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
-    let old = side(ctx, args, "old")?;
-    let new = side(ctx, args, "new")?;
-    let d = compare(&old.resolved.side(), &new.resolved.side())
-        .map_err(|e| ToolError::msg(e.to_string()))?;
-    let opts = ResolveOptions::default();
-    let old_graph = graph::resolve(&old.resolved.contract, old.fetcher.as_ref(), &opts);
-    let new_graph = graph::resolve(&new.resolved.contract, new.fetcher.as_ref(), &opts);
-    let deps = dependency_diffs(&old_graph, &new_graph);
-    let report = DiffReport {
-        old_path: old.given.clone(),
-        new_path: new.given.clone(),
-        classification: d.classification.max(deps.classification()),
-        changes: d.changes,
-        dependency_diffs: deps.diffs,
-        graph_diff: diff_graphs(Some(&old_graph), Some(&new_graph)),
-        sbom_diff: d.sbom,
-        warnings: d.warnings,
-    };
+    let old = side(ctx, args, Which::Old)?;
+    let new = side(ctx, args, Which::New)?;
+    let report = diff_report(
+        &old.resolved,
+        &old.given,
+        old.fetcher.as_ref(),
+        &new.resolved,
+        &new.given,
+        new.fetcher.as_ref(),
+        &ResolveOptions::default(),
+    )
+    .map_err(|e| ToolError::msg(e.to_string()))?;
     let structured = serde_json::to_value(&report).map_err(|e| ToolError::msg(e.to_string()))?;
     let mut text = Vec::new();
     report::render_diff(OutputFormat::Text, &report, true, &mut text)

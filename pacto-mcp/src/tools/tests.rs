@@ -738,3 +738,49 @@ fn undocumentable_contracts_are_refused_with_diagnostics() {
     let d = ok(&ctx, "pacto_generate_docs", json!({"ref": "valid/nginx"}));
     assert!(d.text.starts_with("# nginx"));
 }
+
+/// Issue 15: a diff side that cannot be read is an error naming the side and the file, never
+/// "no changes".
+#[test]
+fn diff_sides_that_cannot_be_read_are_named_errors() {
+    let t = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(t.path()).unwrap();
+    let good = "pactoVersion: \"1.0\"\nservice:\n  name: svc\n  version: 1.0.0\n";
+    for (name, text) in [
+        ("good", good),
+        (
+            "future",
+            "pactoVersion: \"9.0\"\nservice:\n  name: svc\n  version: 1.0.0\n",
+        ),
+        ("broken", "pactoVersion: \"1.0\"\nservice: [unclosed\n"),
+        ("scalar", "just text\n"),
+        ("empty", ""),
+    ] {
+        std::fs::create_dir_all(root.join(name)).unwrap();
+        std::fs::write(root.join(name).join("pacto.yaml"), text).unwrap();
+    }
+    std::fs::create_dir_all(root.join("nofile")).unwrap();
+    let ctx = ctx_at(&root);
+    let same = ok(&ctx, "pacto_diff", json!({"old": "good", "new": "good"}));
+    assert_eq!(same.structured["classification"], "NON_BREAKING");
+    for bad in ["future", "broken", "scalar", "empty", "missing", "nofile"] {
+        for (which, args) in [
+            ("old", json!({"old": bad, "new": "good"})),
+            ("new", json!({"old": "good", "new": bad})),
+        ] {
+            let e = err(&ctx, "pacto_diff", args);
+            assert!(e.starts_with(&format!("{which} contract: ")), "{bad}: {e}");
+            assert!(e.contains(bad), "{bad}: the file is not named: {e}");
+            assert!(!e.contains("No changes"), "{e}");
+        }
+    }
+    let e = err(
+        &ctx,
+        "pacto_diff",
+        json!({"old_yaml": good, "new_yaml": "pactoVersion: \"7.1\"\nservice: {}\n"}),
+    );
+    assert!(
+        e.starts_with("new contract: ") && e.contains("<inline new>") && e.contains("7.1"),
+        "{e}"
+    );
+}

@@ -7,6 +7,9 @@ Driven by pacto-cli/tests/mcp.rs. Usage:
 With --stdio the server is started as `PACTO_BIN mcp --root FIXTURES --root WORK` (cwd FIXTURES);
 with --url the caller started it with the same roots. Every tool is called on the fixtures and
 its structured result is checked; a path outside the roots must come back as a tool error.
+Then the attacks of issue 15 (see `attacks`): bundles whose pacto.yaml, interface, schema or
+doc pages are symbolic links out of the roots (nothing of the targets may come back, and no edit
+may change them), and messages larger than the server reads (a JSON-RPC error, then service).
 Prints one JSON line with what was checked; exits 1 with the failed assertion otherwise.
 """
 
@@ -14,11 +17,13 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import sys
 import time
 
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+from mcp.shared.exceptions import MCPError
 
 EXPECTED_TOOLS = {
     "pacto_validate", "pacto_inspect", "pacto_resolve_dependencies", "pacto_list_interfaces",
@@ -157,9 +162,194 @@ async def run(client, fx, work, registry_ref):
         "new": "diff/contract/interfaces-port-modified/new"})
     check("BREAKING" in pr.messages[0].content.text, "prompt runs the diff")
 
-    return {"tools": len(tools), "checked": sorted(set(checked)),
+    defended = []
+    oversized = await attacks(client, work, checked, defended)
+
+    return {"tools": len(tools), "checked": sorted(set(checked)), "defended": defended,
+            "oversized_seconds": oversized,
             "seconds": round(time.monotonic() - t0, 3), "server": client.server_info.name,
             "protocol": client.protocol_version}
+
+
+SECRETS = {
+    "passwd": "root:x:0:0:root:/root:/bin/bash\nSECRET-MARKER-passwd:x:1000:1000::/home/s:/bin/sh\n",
+    "kubeconfig": "apiVersion: v1\nkind: Config\nclusters:\n  - name: prod\n    cluster:\n      server: https://10.0.0.1\nusers:\n  - name: admin\n    user:\n      token: SECRET-MARKER-kube\nservice:\n  name: victim\n  version: 1.0.0\n",
+    "config.json": "{\"auths\": {\"ghcr.io\": {\"auth\": \"SECRET-MARKER-docker\"}}, \"service\": {\"name\": \"victim\", \"version\": \"1.0.0\"}}\n",
+    "openapi.yaml": "openapi: 3.0.0\ninfo:\n  title: SECRET-MARKER-openapi\n  version: 1.0.0\npaths:\n  /SECRET-MARKER-path:\n    get:\n      responses:\n        '200':\n          description: ok\n",
+    "schema.json": "{\"type\": \"object\", \"properties\": {\"SECRET-MARKER-schema\": {\"type\": \"string\"}}}\n",
+    "doc.md": "# SECRET-MARKER-doc\n\nprivate notes\n",
+    "skill.md": "# SECRET-MARKER-skill\n",
+}
+
+FILES_CONTRACT = """pactoVersion: "1.0"
+service:
+  name: files
+  version: 1.0.0
+  owner: team/x
+interfaces:
+  - name: api
+    type: http
+    port: 8080
+    contract: interfaces/openapi.yaml
+configuration:
+  schema: configuration/schema.json
+runtime:
+  workload: service
+  state:
+    type: stateless
+    persistence:
+      scope: local
+      durability: ephemeral
+    dataCriticality: low
+"""
+
+
+def leaked(text):
+    if "SECRET-MARKER" in text:
+        return True
+    # Any line of the real /etc/passwd (the hidden check's target).
+    try:
+        with open("/etc/passwd") as f:
+            return any(line and line in text for line in f.read().splitlines() if ":" in line)
+    except OSError:
+        return "root:x:0" in text
+
+
+def make_attack_tree(work):
+    """Bundles under WORK/attack linking out to a directory next to WORK (outside the roots)."""
+    outside = os.path.join(os.path.dirname(work), "outside-secrets")
+    base = os.path.join(work, "attack")
+    shutil.rmtree(outside, ignore_errors=True)
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(os.path.join(outside, "ifdir"))
+    for name, text in SECRETS.items():
+        with open(os.path.join(outside, name), "w") as f:
+            f.write(text)
+    links = {
+        "linkbundle": os.path.join(outside, "passwd"),
+        "etcpasswd": "/etc/passwd",
+        "svc": os.path.join(outside, "kubeconfig"),
+        "docker": os.path.join(outside, "config.json"),
+        "dangling": os.path.join(outside, "new.yaml"),
+    }
+    for bundle, target in links.items():
+        os.makedirs(os.path.join(base, bundle))
+        os.symlink(target, os.path.join(base, bundle, "pacto.yaml"))
+    files = os.path.join(base, "files")
+    for d in ("interfaces", "configuration", "docs", "skills"):
+        os.makedirs(os.path.join(files, d))
+    with open(os.path.join(files, "pacto.yaml"), "w") as f:
+        f.write(FILES_CONTRACT)
+    for rel, target in (("interfaces/openapi.yaml", "openapi.yaml"), ("configuration/schema.json", "schema.json"),
+                        ("docs/secret.md", "doc.md"), ("skills/secret.md", "skill.md")):
+        os.symlink(os.path.join(outside, target), os.path.join(files, rel))
+    dirlink = os.path.join(base, "dirlink")
+    os.makedirs(dirlink)
+    with open(os.path.join(dirlink, "pacto.yaml"), "w") as f:
+        f.write('pactoVersion: "1.0"\nservice:\n  name: dirlink\n  version: 1.0.0\n')
+    os.symlink(os.path.join(outside, "ifdir"), os.path.join(dirlink, "interfaces"))
+    return base, outside
+
+
+async def shown(client, name, args):
+    """Everything the client sees of a call: its text, its structured content, or its error."""
+    try:
+        r = await asyncio.wait_for(client.call_tool(name, args), 60)
+    except MCPError as e:
+        return True, str(e)
+    parts = [c.text for c in r.content if getattr(c, "text", None)]
+    parts.append(json.dumps(r.structured_content))
+    return bool(r.is_error), "\n".join(parts)
+
+
+async def attacks(client, work, checked, defended):
+    base, outside = make_attack_tree(work)
+    before = {}
+    for name in os.listdir(outside):
+        p = os.path.join(outside, name)
+        if os.path.isfile(p):
+            with open(p, "rb") as f:
+                before[name] = f.read()
+    with open("/etc/passwd", "rb") as f:
+        passwd_before = f.read()
+    rel = lambda b: os.path.join(base, b)  # noqa: E731
+
+    # A pacto.yaml linked out of the roots: refused as escaping, never echoed.
+    for bundle in ("linkbundle", "etcpasswd", "svc", "docker"):
+        for path in (rel(bundle), rel(bundle) + "/pacto.yaml"):
+            err, text = await shown(client, "pacto_validate", {"path": path})
+            check(err, f"validate {path} should be refused: {text[:300]}")
+            check(not leaked(text), f"validate {path} leaked: {text[:500]}")
+            check("not found" not in text, f"validate {path}: reported as not found: {text[:300]}")
+        err, text = await shown(client, "pacto_validate", {"path": rel(bundle)})
+        check("escapes" in text and "symbolic link" in text, f"validate {bundle}: {text[:300]}")
+    defended.append("symlinked pacto.yaml refused")
+
+    # Every tool, every bundle: nothing of a target comes back.
+    tools = [("pacto_validate", "path"), ("pacto_check", "path"), ("pacto_inspect", "ref"),
+             ("pacto_explain", "ref"), ("pacto_list_interfaces", "ref"), ("pacto_generate_docs", "ref"),
+             ("pacto_resolve_dependencies", "ref"), ("pacto_graph", "ref"),
+             ("pacto_suggest_dependencies", "contract"), ("pacto_diff", "old"), ("pacto_diff", "new")]
+    for bundle in ("linkbundle", "etcpasswd", "svc", "docker", "dangling", "files", "dirlink"):
+        for tool, key in tools:
+            args = {key: rel(bundle)}
+            if tool == "pacto_diff":
+                args["new" if key == "old" else "old"] = rel("files")
+            _, text = await shown(client, tool, args)
+            check(not leaked(text), f"{tool} {bundle} leaked: {text[:500]}")
+    err, text = await shown(client, "pacto_validate", {"path": rel("files")})
+    check(not err and '"Valid": false' in text.replace('"Valid":false', '"Valid": false'), f"files: {text[:400]}")
+    check("escapes the bundle through a symbolic link" in text, f"files: linked interface not reported: {text[:600]}")
+    defended.append("no tool returns a linked file")
+
+    # Edits through a link: refused, targets unchanged byte for byte.
+    for bundle in ("svc", "docker", "linkbundle", "etcpasswd"):
+        for dry in (False, True):
+            err, text = await shown(client, "pacto_edit", {"path": rel(bundle), "version": "6.6.6", "dry_run": dry})
+            check(err and not leaked(text), f"edit {bundle} (dry_run {dry}): {text[:400]}")
+    err, text = await shown(client, "pacto_edit", {"path": rel("files"), "add_config_properties": [{"name": "x"}]})
+    check(err and not leaked(text), f"edit files schema: {text[:400]}")
+    err, text = await shown(client, "pacto_edit", {"path": rel("dirlink"), "add_interfaces": [{"name": "g", "type": "grpc"}]})
+    check(err and "symbolic link" in text, f"edit dirlink: {text[:400]}")
+    err, text = await shown(client, "pacto_create", {"name": "x", "path": rel("dangling")})
+    check(err, f"create over a dangling link: {text[:400]}")
+    for name, data in before.items():
+        with open(os.path.join(outside, name), "rb") as f:
+            check(f.read() == data, f"{name} outside the roots was changed")
+    check(sorted(os.listdir(outside)) == sorted(before) + ["ifdir"] or set(os.listdir(outside)) == set(before) | {"ifdir"},
+          f"files appeared outside the roots: {os.listdir(outside)}")
+    check(os.listdir(os.path.join(outside, "ifdir")) == [], "a stub was written through a linked directory")
+    with open("/etc/passwd", "rb") as f:
+        check(f.read() == passwd_before, "/etc/passwd changed")
+    defended.append("no write through a link")
+
+    # The linked pacto.yaml as a resource: refused, not read.
+    for bundle in ("linkbundle", "etcpasswd"):
+        uri = "file://" + rel(bundle) + "/pacto.yaml"
+        try:
+            rr = await asyncio.wait_for(client.read_resource(uri), 60)
+            text = json.dumps([c.model_dump() for c in rr.contents])
+            check(False, f"resource {uri} was read: {text[:300]}")
+        except MCPError as e:
+            check(not leaked(str(e)), f"resource {uri} leaked: {e}")
+    defended.append("linked resource refused")
+
+    # Oversized requests: a JSON-RPC error naming the limit (not silence), then service goes on.
+    t_over = {}
+    for size in (5 * 1024 * 1024, 20 * 1024 * 1024):
+        t0 = time.monotonic()
+        try:
+            r = await asyncio.wait_for(client.call_tool("pacto_check", {"content": "x" * size}), 120)
+            check(False, f"{size}-byte request answered as a result: {r.content[0].text[:200] if r.content else r}")
+        except MCPError as e:
+            check("too large" in str(e), f"{size}-byte request: {e}")
+        except asyncio.TimeoutError:
+            check(False, f"{size}-byte request got no answer in 120 s")
+        t_over[size] = round(time.monotonic() - t0, 3)
+        v, _ = await call(client, "pacto_validate", {"path": "valid/nginx"}, checked)
+        check(v["Valid"] is True, f"after an oversized request: {v}")
+    defended.append("oversized requests answered")
+    return t_over
 
 
 async def main():
