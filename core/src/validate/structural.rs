@@ -340,10 +340,15 @@ pub(crate) fn nearest<'a>(key: &str, candidates: &[&'a str]) -> Option<&'a str> 
         return None;
     }
     let key_l = key.to_ascii_lowercase();
+    let key_chars = key.chars().count();
+    let limit = |c: &str| (c.len().max(key.len()) / 3).max(1);
     candidates
         .iter()
+        // The distance is at least the difference in length: skip the candidates that cannot
+        // be close enough before computing it (one unknown key per line of a large file).
+        .filter(|c| key_chars.abs_diff(c.chars().count()) <= limit(c))
         .map(|c| (levenshtein(&key_l, &c.to_ascii_lowercase()), *c))
-        .filter(|(d, c)| *d <= (c.len().max(key.len()) / 3).max(1))
+        .filter(|(d, c)| *d <= limit(c))
         .min()
         .map(|(_, c)| c)
 }
