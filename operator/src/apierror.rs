@@ -92,6 +92,24 @@ pub fn describe_status(status: &Status, verb: &str, target: &str) -> String {
     out
 }
 
+/// An error when the request is named elsewhere: `HTTP 403 Forbidden: <the server's message>`.
+pub fn brief(err: &kube::Error) -> String {
+    match err {
+        kube::Error::Api(s) => {
+            let head = if s.code == 0 {
+                "API error (no HTTP status reported)".to_string()
+            } else {
+                status_text(s.code)
+            };
+            match quoted(&s.message) {
+                Some(m) => format!("{head}: {m}"),
+                None => head,
+            }
+        }
+        other => other.to_string(),
+    }
+}
+
 /// The sentence for any client error of `verb` on `target` (e.g. `list deployments.apps/v1 in
 /// namespace shop`).
 pub fn describe(err: &kube::Error, verb: &str, target: &str) -> String {

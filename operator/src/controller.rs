@@ -322,13 +322,24 @@ impl LeaderElection {
         }
     }
 
+    /// `e` with HTTP status, verb and the lease.
+    fn describe(&self, e: &kube::Error) -> String {
+        let target = format!(
+            "{} {:?} {}",
+            resource_of::<Lease>(),
+            self.name,
+            scope(self.api.namespace())
+        );
+        crate::apierror::describe(e, "get/create/update", &target)
+    }
+
     /// Wait until we lead.
     pub async fn acquire(&self) {
         loop {
             match self.try_acquire().await {
                 Ok(true) => return,
                 Ok(false) => {}
-                Err(e) => tracing::warn!(error = %e, "leader election"),
+                Err(e) => tracing::warn!(error = %self.describe(&e), "leader election"),
             }
             tokio::time::sleep(self.retry_period).await;
         }
@@ -344,7 +355,7 @@ impl LeaderElection {
                 Ok(true) => last_ok = tokio::time::Instant::now(),
                 Ok(false) => return,
                 Err(e) => {
-                    tracing::warn!(error = %e, "renewing the lease");
+                    tracing::warn!(error = %self.describe(&e), "renewing the lease");
                     if last_ok.elapsed() >= self.lease_duration {
                         return;
                     }

@@ -704,7 +704,7 @@ pub struct Dashboard {
 
 #[derive(Debug, thiserror::Error)]
 enum CallError {
-    #[error("{0}")]
+    #[error("{}", crate::apierror::brief(.0))]
     Kube(#[from] kube::Error),
     #[error("timed out after {}s", CALL_TIMEOUT.as_secs())]
     Timeout,

@@ -385,7 +385,7 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
             status.current_revision = Some(rev);
         }
         Err(e) => {
-            tracing::warn!(pacto = %name, namespace = %ns, error = %e, "ensuring the revision failed")
+            tracing::warn!(pacto = %name, namespace = %ns, error = %apierror::brief(&e), "ensuring the revision failed")
         }
     }
     if ctx.sync_all_tags && inline.is_none() {
@@ -791,7 +791,7 @@ async fn sync_all_tags(
     {
         Ok(l) => l.items,
         Err(e) => {
-            tracing::debug!(pacto = %name, error = %e, "listing revisions failed");
+            tracing::debug!(pacto = %name, error = %apierror::brief(&e), "listing revisions failed");
             return events;
         }
     };
@@ -852,7 +852,9 @@ async fn sync_all_tags(
                     ));
                 }
             }
-            Err(e) => tracing::debug!(pacto = %name, tag = %tag, error = %e, "revision failed"),
+            Err(e) => {
+                tracing::debug!(pacto = %name, tag = %tag, error = %apierror::brief(&e), "revision failed")
+            }
         }
     }
     events
@@ -986,7 +988,7 @@ async fn write(
     let reference = pacto.object_ref(&());
     for e in &events {
         if let Err(err) = ctx.recorder.publish(e, &reference).await {
-            tracing::debug!(pacto = %name, error = %err, "publishing an event failed");
+            tracing::debug!(pacto = %name, error = %apierror::brief(&err), "publishing an event failed");
         }
     }
     let service = status

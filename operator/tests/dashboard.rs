@@ -411,6 +411,15 @@ async fn a_forbidden_apply_is_reported_and_stops_the_pass_without_panic() {
         "{err}"
     );
     assert!(err.contains("dashboard.managedByOperator=true"));
+    // The API error reads as its HTTP status and the server's message, not kube's Debug dump.
+    assert!(
+        err.ends_with("): HTTP 403 Forbidden: injected failure"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("ApiError") && !err.contains("Status {"),
+        "{err}"
+    );
     assert_eq!(report.applied, ["ServiceAccount/pacto-dashboard"]);
     // Nothing after the failed step: no Deployment without its RBAC.
     assert_eq!(paths(&of(&api, "PATCH")), [SA, CR]);
