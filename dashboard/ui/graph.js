@@ -115,12 +115,20 @@ export function drawGraph(wrap, nodes, links, opts) {
     .attr('markerWidth', 6).attr('markerHeight', 6).attr('orient', 'auto')
     .append('path').attr('d', 'M0,-5L10,0L0,5').attr('fill', 'currentColor').attr('opacity', 0.6);
   const layer = svg.append('g');
-  // A large graph shows its labels only once zoomed in enough to read them: a thousand
-  // overlapping labels cost every repaint and show nothing.
+  // A large graph shows its labels and arrowheads only once zoomed in enough to see them: a
+  // thousand overlapping labels and arrowheads cost every repaint and show nothing.
   if (big) svg.classed('big', true);
+  let detailed = !big;
+  let linkSel = null;
+  const arrow = `url(#${marker})`;
   const zoom = d3.zoom().scaleExtent([0.05, 8]).on('zoom', (ev) => {
     layer.attr('transform', ev.transform);
-    if (big) svg.classed('labels', ev.transform.k >= 1.2);
+    const on = ev.transform.k >= 1.2;
+    if (big && on !== detailed) {
+      detailed = on;
+      svg.classed('labels', on);
+      if (linkSel) linkSel.attr('marker-end', on ? arrow : null);
+    }
   });
   svg.call(zoom);
 
@@ -146,7 +154,7 @@ export function drawGraph(wrap, nodes, links, opts) {
     ticks = 300;
   } else {
     if (big) sim.alphaDecay(0.05); // about 135 ticks to settle instead of 300
-    const budget = performance.now() + (big ? 150 : 400);
+    const budget = performance.now() + (big ? 120 : 400);
     while (ticks < 300 && sim.alpha() > sim.alphaMin() && performance.now() < budget) { sim.tick(); ticks++; }
     if (sim.alpha() <= sim.alphaMin()) ticks = 300;
     else if (big) { settling = true; ticks = 300; }
@@ -155,8 +163,12 @@ export function drawGraph(wrap, nodes, links, opts) {
   const outside = o.outside || new Set();
   const link = layer.append('g').selectAll('line').data(links).join('line')
     .attr('class', edgeClass)
-    .attr('marker-end', `url(#${marker})`);
-  link.append('title').text(edgeTitle);
+    .attr('marker-end', detailed ? arrow : null);
+  linkSel = link;
+  // A large graph's edge titles are made when first hovered (thousands of them cost the first
+  // paint and are read one at a time).
+  if (big) link.on('mouseenter', function (ev, d) { if (!this.querySelector('title')) d3.select(this).append('title').text(edgeTitle(d)); });
+  else link.append('title').text(edgeTitle);
   const edgeLabel = layer.append('g').selectAll('text').data(links.filter((l) => l.type === 'undeclared')).join('text')
     .attr('class', 'edge-label').attr('text-anchor', 'middle').text('observed, undeclared');
   const node = layer.append('g').selectAll('g').data(nodes).join('g')
