@@ -368,11 +368,12 @@ async function demo(page) {
   facts.widths = {};
   for (const [what, hash, key] of [
     ['diff', '#/services/billing/diff?from=1.1.0&to=2.0.0', 'billing@1.1.0..billing@2.0.0'],
-    ['compare', '#/diff?from_name=billing&to_name=identity', 'billing@'],
-    ['compare-db', '#/diff?from_name=ledger-db&to_name=tracking-db', 'ledger-db@'],
+    ['compare', '#/diff?from_name=billing&to_name=identity', 'billing@2.0.0..identity@'],
+    ['compare-db', '#/diff?from_name=ledger-db&to_name=tracking-db', '..tracking-db@'],
   ]) {
     await page.goto(`${base}/${hash}`);
-    await page.waitForSelector(`#diff-result[data-key^="${key}"] #changes`);
+    await page.waitForSelector(`#diff-result[data-key*="${key}"] #changes`);
+    await page.evaluate(() => window.scrollTo(0, 0));
     facts.widths[what] = await fitsWidth(page, what);
     await shot(page, `width-${what}`);
   }
@@ -661,6 +662,7 @@ async function load(page) {
   await page.fill('#graph-search', 'svc-012');
   check((await page.locator('#graph-status').innerText()) === '10 match(es)', 'svc-012 matches ten services');
   check(await page.locator('svg#graph g.node.match').count() === 10, 'ten nodes marked');
+  await shot(page, 'load-graph-search');
   await page.fill('#graph-search', '');
   // Interactive: hovering a node answers.
   await page.locator('svg#graph g.node circle').first().hover();
