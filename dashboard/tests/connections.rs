@@ -79,11 +79,12 @@ fn closed_now(s: &TcpStream) -> bool {
 /// 2,000 silent sockets against a cap of 64: a normal request is still answered at once, the
 /// server holds at most the cap (older silent sockets are closed as new ones arrive), and the
 /// silent sockets it still holds are closed after the idle timeout.
+/// (Before issue 15's fix all 2,000 stayed open, for ever.)
 #[test]
 fn silent_sockets_beyond_the_cap_do_not_stop_answers() {
     let limits = Limits {
         header_read_timeout: Duration::from_secs(30),
-        idle_timeout: Duration::from_secs(2),
+        idle_timeout: Duration::from_secs(3),
         max_connections: 64,
         ..Limits::default()
     };
@@ -106,11 +107,19 @@ fn silent_sockets_beyond_the_cap_do_not_stop_answers() {
         answered < Duration::from_secs(2),
         "answered after {answered:?}"
     );
-    // The server closed the older silent sockets to stay within its cap.
-    std::thread::sleep(Duration::from_millis(300));
-    let open = silent.iter().filter(|c| !closed_now(c)).count();
+    // The server closed the older silent sockets to stay within its cap (well before the idle
+    // timeout).
+    let t = Instant::now();
+    let mut open = silent.len();
+    while t.elapsed() < Duration::from_millis(1500) {
+        open = silent.iter().filter(|c| !closed_now(c)).count();
+        if open <= 64 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     assert!(open <= 64, "{open} silent sockets still open, cap 64");
-    // The rest are closed by the idle timeout (2 s), not held forever.
+    // The rest are closed by the idle timeout (3 s), not held forever.
     let t = Instant::now();
     let mut still: Vec<_> = silent.into_iter().filter(|c| !closed_now(c)).collect();
     for c in &mut still {
@@ -163,7 +172,7 @@ fn a_request_head_that_never_completes_is_closed() {
     let after = t.elapsed();
     assert!(closed, "a dribbling head was not closed within {after:?}");
     assert!(
-        after >= Duration::from_millis(900) && after < Duration::from_secs(4),
+        after >= Duration::from_millis(900) && after < Duration::from_secs(6),
         "closed after {after:?}, header-read timeout 1 s"
     );
     assert_eq!(get(s.addr, "/health", Duration::from_secs(5)), Ok(200));
@@ -191,7 +200,7 @@ fn idle_keep_alive_connections_are_closed() {
     let t = Instant::now();
     assert!(closed_within(&mut c, Duration::from_secs(5)));
     let after = t.elapsed();
-    assert!(after < Duration::from_secs(3), "closed after {after:?}");
+    assert!(after < Duration::from_secs(4), "closed after {after:?}");
 }
 
 /// A handler slower than the request timeout answers 503 (the connection is freed); the
