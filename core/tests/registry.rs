@@ -1095,6 +1095,8 @@ enum Fault {
     CorruptLayer,
     HugeLayerDescriptor,
     Bearer,
+    /// The layer is served with bytes beyond the size its descriptor declares.
+    LongLayer,
 }
 
 struct FakeArtifact {
@@ -1170,6 +1172,7 @@ fn fake_registry(fault: Fault) -> FakeArtifact {
                     let i = body.len() / 2;
                     body[i] ^= 0x55;
                 }
+                Fault::LongLayer => body.extend_from_slice(b"trailing bytes"),
                 _ => {}
             }
             r.body = body;
@@ -1513,4 +1516,145 @@ fn tag_listings_are_cached_on_disk_with_a_ttl() {
     // Expired: listed again.
     assert_eq!(registry(0).list_tags(&refr).unwrap().len(), 130);
     assert!(server.requests().len() > first);
+}
+
+/// Issue 15: a layer longer than its declared size was reported as a digest mismatch.
+#[test]
+fn a_layer_longer_than_declared_is_a_size_mismatch() {
+    assert_fault(Fault::LongLayer, None, |e, msg| {
+        assert!(matches!(e, RegistryError::InvalidArtifact { .. }), "{msg}");
+        assert!(msg.contains("size mismatch: the layer is"), "{msg}");
+        assert!(!msg.contains("digest mismatch"), "{msg}");
+    });
+}
+
+/// Issue 15: the tag-list limit was reported in bytes.
+#[test]
+fn the_tag_list_limit_is_counted_in_tags() {
+    let handler: Handler = Arc::new(|_, path, _| {
+        if path.contains("/tags/list") {
+            Reply::new(
+                200,
+                r#"{"name":"acme/svc","tags":["1.0.0","1.1.0","1.2.0"]}"#,
+            )
+        } else {
+            Reply::new(404, "{}")
+        }
+    });
+    let server = FakeServer::start(handler);
+    let cache = tempfile::tempdir().unwrap();
+    let r = Registry::new(
+        RegistryOptions {
+            client: ClientOptions {
+                max_tags: 2,
+                ..ClientOptions::default()
+            },
+            ..options(cache.path())
+        },
+        Arc::new(Anonymous),
+    );
+    let msg = r
+        .list_tags(&format!("oci://{}/acme/svc", server.addr))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("tag list of ") && msg.contains("3 tags exceeds the limit of 2 tags"),
+        "{msg}"
+    );
+}
+
+/// A loopback server that answers every request with a 200 whose body trickles one byte every
+/// `every` (or, with `None`, sends the headers and then nothing).
+fn trickling_server(every: Option<Duration>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut b = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match stream.read(&mut b) {
+                        Ok(1) => head.push(b[0]),
+                        _ => return,
+                    }
+                }
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/vnd.oci.image.manifest.v1+json\r\nContent-Length: 100000\r\n\r\n",
+                );
+                for _ in 0..100_000 {
+                    match every {
+                        Some(d) => {
+                            std::thread::sleep(d);
+                            if stream.write_all(b" ").is_err() {
+                                return;
+                            }
+                        }
+                        None => std::thread::sleep(Duration::from_secs(3600)),
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Issue 15: a registry trickling a byte every little while kept a pull running for hours (each
+/// read succeeded within the per-read timeout). The operation's deadline stops it.
+#[test]
+fn a_trickling_registry_hits_the_operation_deadline() {
+    let addr = trickling_server(Some(Duration::from_millis(200)));
+    let cache = tempfile::tempdir().unwrap();
+    let r = Registry::new(
+        RegistryOptions {
+            client: ClientOptions {
+                operation_timeout: Duration::from_secs(2),
+                ..ClientOptions::default()
+            },
+            no_cache: true,
+            ..options(cache.path())
+        },
+        Arc::new(Anonymous),
+    );
+    let start = std::time::Instant::now();
+    let e = r.pull(&format!("oci://{addr}/acme/svc:1.0.0")).unwrap_err();
+    let took = start.elapsed();
+    let msg = e.to_string();
+    assert!(matches!(e, RegistryError::Unreachable { .. }), "{msg}");
+    assert!(msg.contains("timed out after 2 s"), "{msg}");
+    assert!(msg.contains("PACTO_REGISTRY_TIMEOUT"), "{msg}");
+    assert!(took < Duration::from_secs(6), "took {took:?}");
+    // The untagged form lists tags first: the same deadline covers the whole operation.
+    let start = std::time::Instant::now();
+    let e = r.pull(&format!("oci://{addr}/acme/other")).unwrap_err();
+    assert!(e.to_string().contains("timed out after 2 s"), "{e}");
+    assert!(start.elapsed() < Duration::from_secs(6));
+}
+
+/// A connection that stalls (headers, then silence) is given up after the per-read timeout.
+#[test]
+fn a_stalled_registry_hits_the_read_timeout() {
+    let addr = trickling_server(None);
+    let cache = tempfile::tempdir().unwrap();
+    let r = Registry::new(
+        RegistryOptions {
+            client: ClientOptions {
+                io_timeout: Duration::from_secs(1),
+                ..ClientOptions::default()
+            },
+            no_cache: true,
+            ..options(cache.path())
+        },
+        Arc::new(Anonymous),
+    );
+    let start = std::time::Instant::now();
+    let e = r.pull(&format!("oci://{addr}/acme/svc:1.0.0")).unwrap_err();
+    assert!(matches!(e, RegistryError::Unreachable { .. }), "{e}");
+    assert!(e.to_string().contains("nothing arrived for 1 s"), "{e}");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
 }

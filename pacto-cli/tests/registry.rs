@@ -657,7 +657,7 @@ fn oci_refs_work_in_validate_diff_and_graph() {
     let out = stdout(&o);
     assert!(
         out.contains(
-            "[BREAKING] interfaces.port (modified): interfaces.port modified [8080 -> 9090]"
+            "[BREAKING] interfaces.port (modified): interfaces[api].port modified [8080 -> 9090]"
         ),
         "{out}"
     );
@@ -666,4 +666,154 @@ fn oci_refs_work_in_validate_diff_and_graph() {
     let o = home.run(&["graph", &format!("oci://{repo}:2.0.0")]);
     ok(&o);
     assert!(stdout(&o).contains("db@1.3.0"), "{}", stdout(&o));
+}
+
+/// Issue 15: `pacto pull` into an existing directory overwrote edited files, kept stale ones and
+/// exited 0. A non-empty directory is refused (nothing touched); `--force` replaces it as a
+/// whole, through a sibling staging directory that is gone afterwards.
+#[test]
+fn pull_over_local_edits_needs_force_and_replaces_the_whole_directory() {
+    let Some(reg) = env_or_skip("PACTO_TEST_REGISTRY", "pull over local edits") else {
+        return;
+    };
+    let home = Home::new();
+    let dir = home.bundle("svc", "orders", "2.0.0", "");
+    let repo = format!("{reg}/{}", unique_repo("pull_force"));
+    ok(&home.run(&["push", &format!("oci://{repo}:2.0.0"), "-p", &dir]));
+    let reference = format!("oci://{repo}:2.0.0");
+    let out = home.work().join("out");
+    ok(&home.run(&["pull", &reference, "-o", "out"]));
+    let pulled = std::fs::read(out.join("pacto.yaml")).unwrap();
+
+    // Local edits: one file changed, one added.
+    std::fs::write(out.join("pacto.yaml"), "# my edit\n").unwrap();
+    std::fs::write(out.join("notes.md"), "mine\n").unwrap();
+    let o = home.run(&["pull", &reference, "-o", "out"]);
+    let e = fails(&o);
+    assert!(
+        e.contains("out already exists and is not empty: pass --force"),
+        "{e}"
+    );
+    assert!(!e.contains(".pactoignore"), "pull-time help: {e}");
+    assert_eq!(
+        std::fs::read(out.join("pacto.yaml")).unwrap(),
+        b"# my edit\n"
+    );
+    assert!(out.join("notes.md").is_file());
+
+    // --force: exactly the bundle, nothing stale, no staging left beside it.
+    let o = home.run(&["pull", &reference, "-o", "out", "--force"]);
+    ok(&o);
+    assert_eq!(std::fs::read(out.join("pacto.yaml")).unwrap(), pulled);
+    assert!(!out.join("notes.md").exists(), "stale files are gone");
+    let mut files: Vec<String> = files_under(&out)
+        .iter()
+        .map(|p| p.strip_prefix(&out).unwrap().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["interfaces/openapi.yaml", "pacto.yaml"]);
+    let leftovers: Vec<_> = std::fs::read_dir(home.work())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".pacto-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // An empty directory is filled without --force; a file in the way is refused.
+    std::fs::create_dir_all(home.work().join("empty")).unwrap();
+    ok(&home.run(&["pull", &reference, "-o", "empty"]));
+    assert!(home.work().join("empty/pacto.yaml").is_file());
+    std::fs::write(home.work().join("afile"), "x").unwrap();
+    fails(&home.run(&["pull", &reference, "-o", "afile", "--force"]));
+    assert_eq!(std::fs::read(home.work().join("afile")).unwrap(), b"x");
+    // A link to a directory is never written through, even with --force.
+    std::os::unix::fs::symlink(&out, home.work().join("link")).unwrap();
+    let e = fails(&home.run(&["pull", &reference, "-o", "link", "--force"]));
+    assert!(e.contains("symbolic link"), "{e}");
+}
+
+/// A registry that answers every request with a 200 whose body trickles one byte every 200 ms.
+fn trickling_registry() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for s in listener.incoming() {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || {
+                let mut head = Vec::new();
+                let mut b = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match s.read(&mut b) {
+                        Ok(1) => head.push(b[0]),
+                        _ => return,
+                    }
+                }
+                let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n");
+                for _ in 0..100_000 {
+                    std::thread::sleep(Duration::from_millis(200));
+                    if s.write_all(b" ").is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+/// Run with a bound: the command is killed and the test fails after `secs`.
+fn run_bounded(home: &Home, args: &[&str], secs: u64) -> (Output, Duration) {
+    let start = std::time::Instant::now();
+    let mut child = home
+        .pacto(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return (child.wait_with_output().unwrap(), start.elapsed());
+        }
+        if start.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pacto {args:?} still running after {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Issue 15: a registry trickling one byte every so often kept `pull`, `validate` and `graph`
+/// running for hours. Each registry operation has a deadline (PACTO_REGISTRY_TIMEOUT).
+#[test]
+fn a_trickling_registry_cannot_hold_pull_validate_or_graph() {
+    let addr = trickling_registry();
+    let mut home = Home::new();
+    home.set("PACTO_REGISTRY_TIMEOUT", "2");
+    let reference = format!("oci://{addr}/acme/slow:1.0.0");
+    let (o, took) = run_bounded(&home, &["pull", &reference, "-o", "out"], 30);
+    let e = fails(&o);
+    assert!(e.contains("timed out after 2 s"), "{e}");
+    assert!(e.contains("PACTO_REGISTRY_TIMEOUT"), "{e}");
+    assert!(took < Duration::from_secs(10), "pull took {took:?}");
+    assert!(!home.work().join("out").exists());
+
+    let (o, took) = run_bounded(&home, &["validate", &reference], 30);
+    assert!(!o.status.success());
+    assert!(stdout(&o).contains("timed out") || stderr(&o).contains("timed out"));
+    assert!(took < Duration::from_secs(10), "validate took {took:?}");
+
+    let dir = home.bundle(
+        "root",
+        "root",
+        "1.0.0",
+        &format!(
+            "dependencies:\n  - ref: {reference}\n    required: true\n    compatibility: ^1.0.0\n"
+        ),
+    );
+    let (o, took) = run_bounded(&home, &["graph", &dir], 30);
+    ok(&o);
+    assert!(stdout(&o).contains("timed out after 2 s"), "{}", stdout(&o));
+    assert!(took < Duration::from_secs(10), "graph took {took:?}");
 }

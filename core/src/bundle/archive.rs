@@ -139,6 +139,14 @@ pub enum ArchiveError {
         "bundle has more than {limit} files and directories: leave some out with .pactoignore"
     )]
     TooManyEntries { limit: usize },
+    #[error("archive entry {name:?} is larger than {limit} bytes, the most Pacto reads from one bundle file; the artifact is refused (it was not packed by `pacto pack`, or with larger limits: ask its publisher to keep large data out of the bundle)")]
+    ArchiveFileTooLarge { name: String, limit: u64 },
+    #[error("the archive's files add up to more than {limit} bytes, the most Pacto reads from one bundle; the artifact is refused (ask its publisher to keep large data out of the bundle)")]
+    ArchiveTotalTooLarge { limit: u64 },
+    #[error("the archive has more than {limit} files and directories, the most Pacto reads from one bundle; the artifact is refused (ask its publisher to repack it with `pacto pack`)")]
+    ArchiveTooManyEntries { limit: usize },
+    #[error("{path} already exists and is not empty: pass --force to replace it as a whole (files edited or added in it are lost), or pull into another directory with -o DIR")]
+    NotEmpty { path: String },
     #[error("archive decompresses to more than {limit} bytes of tar data; it is not a valid bundle (possibly a compression bomb)")]
     StreamTooLarge { limit: u64 },
     #[error("not a gzip-compressed archive: a bundle archive is a .tar.gz (the data starts with {prefix})")]
@@ -189,10 +197,7 @@ pub fn load_ignore_file(dir: &Path) -> Result<IgnoreRules, ArchiveError> {
         }
         Ok(_) => {}
     }
-    let file = fs::File::open(&path).map_err(|e| ArchiveError::Read {
-        path: display.clone(),
-        reason: e.to_string(),
-    })?;
+    let file = open_regular(&path, &display)?;
     let mut bytes = Vec::new();
     file.take(MAX_IGNORE_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
@@ -438,13 +443,38 @@ fn join_rel(dir: &str, name: &str) -> String {
     }
 }
 
+/// Open a file that was seen as a regular file for reading, without blocking and without
+/// following a link: if it was swapped for a FIFO, device or link since, it is refused instead
+/// of blocking the walk (the type is checked on the open descriptor).
+fn open_regular(full: &Path, rel: &str) -> Result<fs::File, ArchiveError> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW);
+    }
+    let file = options.open(full).map_err(|e| ArchiveError::Read {
+        path: rel.to_string(),
+        reason: e.to_string(),
+    })?;
+    let meta = file.metadata().map_err(|e| ArchiveError::Read {
+        path: rel.to_string(),
+        reason: e.to_string(),
+    })?;
+    if !meta.is_file() {
+        return Err(ArchiveError::SpecialFile {
+            path: rel.to_string(),
+            kind: special_kind(&meta.file_type()),
+        });
+    }
+    Ok(file)
+}
+
 /// Read a file of at most `limit` bytes (never more than [`MAX_FILE_BYTES`] plus one).
 fn read_limited(full: &Path, rel: &str, limit: u64) -> Result<Vec<u8>, ArchiveError> {
     if limit <= MAX_FILE_BYTES {
-        let file = fs::File::open(full).map_err(|e| ArchiveError::Read {
-            path: rel.to_string(),
-            reason: e.to_string(),
-        })?;
+        let file = open_regular(full, rel)?;
         let mut buf = Vec::new();
         file.take(limit.saturating_add(1))
             .read_to_end(&mut buf)
@@ -570,7 +600,7 @@ pub fn unpack_named(
         let mut entry = entry.map_err(corrupt)?;
         count += 1;
         if count > limits.max_entries {
-            return Err(ArchiveError::TooManyEntries {
+            return Err(ArchiveError::ArchiveTooManyEntries {
                 limit: limits.max_entries,
             });
         }
@@ -605,14 +635,14 @@ pub fn unpack_named(
         }
         let size = entry.size();
         if size > limits.max_file_bytes {
-            return Err(ArchiveError::FileTooLarge {
-                path: name,
+            return Err(ArchiveError::ArchiveFileTooLarge {
+                name,
                 limit: limits.max_file_bytes,
             });
         }
         total = total.saturating_add(size);
         if total > limits.max_total_bytes {
-            return Err(ArchiveError::TotalTooLarge {
+            return Err(ArchiveError::ArchiveTotalTooLarge {
                 limit: limits.max_total_bytes,
             });
         }
@@ -822,6 +852,80 @@ pub fn write_to_dir(b: &MemBundle, out: &Path, overwrite: bool) -> Result<(), Ar
         });
     }
     commit(&files, &new_root, &staging.path().join("old"), out)
+}
+
+/// Write the bundle `b` as the directory `out`, all or nothing (`pacto pull`):
+///
+/// - `out` missing, or an empty directory: the files are written to a hidden `.pacto-*`
+///   directory beside it, which is then renamed to `out`.
+/// - `out` a non-empty directory: refused ([`ArchiveError::NotEmpty`]) unless `force`; with
+///   `force` the complete staged directory replaces `out` as a whole, swapped with two renames
+///   (`out` into the staging directory, the staged tree to `out`; the old one is put back if
+///   the second rename fails), so files edited in `out` are replaced, files that are not in the
+///   bundle are gone, and `out` is never half-written. The old tree is removed afterwards.
+/// - `out` a symbolic link or a file: refused; nothing is written through a link.
+pub fn replace_dir(b: &MemBundle, out: &Path, force: bool) -> Result<(), ArchiveError> {
+    let files: Vec<(&str, &[u8])> = b.files().collect();
+    for (path, _) in &files {
+        if !is_valid_path(path) || path.contains('\\') {
+            return Err(ArchiveError::UnsafePath {
+                name: path.to_string(),
+                reason: "bundle paths must be relative, slash-separated, without \"..\"",
+            });
+        }
+    }
+    let out_display = out.display().to_string();
+    let werr = |p: &Path, e: io::Error| ArchiveError::Write {
+        path: p.display().to_string(),
+        reason: e.to_string(),
+    };
+    let existing = match fs::symlink_metadata(out) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(ArchiveError::OutputSymlink { path: out_display })
+        }
+        Ok(m) if m.is_dir() => {
+            let empty = fs::read_dir(out)
+                .map_err(|e| werr(out, e))?
+                .next()
+                .is_none();
+            if !empty && !force {
+                return Err(ArchiveError::NotEmpty { path: out_display });
+            }
+            Some(empty)
+        }
+        Ok(_) => {
+            return Err(ArchiveError::OutputBlocked {
+                path: out_display.clone(),
+                blocker: out_display,
+            })
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(werr(out, e)),
+    };
+    let parent = parent_or_dot(out);
+    fs::create_dir_all(parent).map_err(|e| werr(parent, e))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".pacto-")
+        .tempdir_in(parent)
+        .map_err(|e| ArchiveError::Write {
+            path: parent.display().to_string(),
+            reason: format!("cannot create a temporary directory: {e}"),
+        })?;
+    let new_root = staging.path().join("new");
+    stage(&files, &new_root)?;
+    match existing {
+        // Missing or empty: one rename (onto an empty directory, rename(2) replaces it).
+        None | Some(true) => fs::rename(&new_root, out).map_err(|e| werr(out, e)),
+        Some(false) => {
+            let old_root = staging.path().join("old");
+            fs::rename(out, &old_root).map_err(|e| werr(out, e))?;
+            if let Err(e) = fs::rename(&new_root, out) {
+                let _ = fs::rename(&old_root, out);
+                return Err(werr(out, e));
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Check every target under an existing `out` before anything is written.
@@ -1413,7 +1517,7 @@ mod tests {
         ]));
         assert_eq!(
             e.to_string(),
-            "file big.bin exceeds maximum size of 10485760 bytes: leave it out with .pactoignore, or keep large data out of the bundle"
+            "archive entry \"big.bin\" is larger than 10485760 bytes, the most Pacto reads from one bundle file; the artifact is refused (it was not packed by `pacto pack`, or with larger limits: ask its publisher to keep large data out of the bundle)"
         );
         // exactly at the limit is fine
         let ok = vec![0u8; 10 * 1024 * 1024];
@@ -1439,7 +1543,7 @@ mod tests {
         ]);
         assert!(matches!(
             unpack(&a, &limits),
-            Err(ArchiveError::TotalTooLarge { limit: 25 })
+            Err(ArchiveError::ArchiveTotalTooLarge { limit: 25 })
         ));
     }
 
@@ -1458,7 +1562,7 @@ mod tests {
         }
         let e = unpack_err(&gz(&b.into_inner().unwrap()));
         assert!(
-            matches!(e, ArchiveError::TooManyEntries { limit: 10_000 }),
+            matches!(e, ArchiveError::ArchiveTooManyEntries { limit: 10_000 }),
             "{e}"
         );
     }
@@ -1488,7 +1592,11 @@ mod tests {
         assert!(bomb.len() < 2 * 1024 * 1024, "{}", bomb.len());
         let start = Instant::now();
         let e = unpack_err(&bomb);
-        assert!(matches!(e, ArchiveError::FileTooLarge { .. }), "{e}");
+        assert!(matches!(e, ArchiveError::ArchiveFileTooLarge { .. }), "{e}");
+        assert!(
+            !e.to_string().contains(".pactoignore"),
+            "pull-time help: {e}"
+        );
         assert!(start.elapsed() < Duration::from_secs(5));
 
         // A pax extension header of 1 GiB is read by the tar library itself: the cap on the
@@ -1592,6 +1700,35 @@ mod tests {
                 ("pacto.yaml", &b"pactoVersion: \"1.0\"\n"[..]),
             ]
         );
+    }
+
+    // ---- replace_dir ----
+
+    #[test]
+    fn replace_dir_refuses_a_non_empty_directory_unless_forced() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        replace_dir(&sample_mem(), &out, false).unwrap();
+        fs::write(out.join("a.txt"), "edited").unwrap();
+        fs::write(out.join("stale.txt"), "stale").unwrap();
+        let e = replace_dir(&sample_mem(), &out, false).unwrap_err();
+        assert!(matches!(e, ArchiveError::NotEmpty { .. }), "{e}");
+        assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"edited");
+        replace_dir(&sample_mem(), &out, true).unwrap();
+        assert_eq!(fs::read(out.join("a.txt")).unwrap(), b"a");
+        assert!(!out.join("stale.txt").exists());
+        let names: Vec<_> = fs::read_dir(tmp.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names, ["out"], "no staging directory is left");
+        // A file where the directory goes, and a link to a directory, are refused.
+        fs::write(tmp.path().join("f"), "x").unwrap();
+        assert!(replace_dir(&sample_mem(), &tmp.path().join("f"), true).is_err());
+        std::os::unix::fs::symlink(&out, tmp.path().join("l")).unwrap();
+        let e = replace_dir(&sample_mem(), &tmp.path().join("l"), true).unwrap_err();
+        assert!(matches!(e, ArchiveError::OutputSymlink { .. }), "{e}");
     }
 
     // ---- write_to_dir ----

@@ -6,8 +6,10 @@
 //!   on 401 the `WWW-Authenticate` challenge is answered (Basic with the credential, or Bearer:
 //!   a token fetched from the realm with the credential) and the request is retried once.
 //!   `Authorization` is only ever sent to the registry's own origin.
-//! * Bounds: connect 10 s, 60 s per read or write, manifest 4 MiB, config 1 MiB, layer 50 MiB,
-//!   error bodies 16 KiB, tag listings bounded in pages and tags.
+//! * Bounds: connect 10 s, 60 s per read or write (a stalled connection), 5 minutes per
+//!   operation (a whole pull, push, tag listing or ping, however slowly the registry trickles;
+//!   `PACTO_REGISTRY_TIMEOUT`), manifest 4 MiB, config 1 MiB, layer 50 MiB, error bodies 16 KiB,
+//!   tag listings bounded in pages and tags.
 //! * Blobs are verified against their digest and announced size as they stream in.
 //!
 //! HTTP statuses map to Go Pacto's errors (§6.3): 401/403 authentication, 404 not found,
@@ -18,10 +20,11 @@ use super::cache::sha256_hex;
 use super::error::RegistryError;
 use super::name::{is_loopback, Repo};
 use sha2::{Digest as _, Sha256};
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::Read;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use ureq::http::{self, Response};
 
 /// OCI image manifest media type.
@@ -39,8 +42,10 @@ const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.manifest.v1+json, appli
 const MAX_ERROR_BODY: u64 = 16 * 1024;
 /// Largest token response read.
 const MAX_TOKEN_BODY: u64 = 1024 * 1024;
-/// Most tags accepted from one repository.
-const MAX_TAGS: usize = 100_000;
+/// Most tags accepted from one repository (default of [`ClientOptions::max_tags`]).
+pub const MAX_TAGS: usize = 100_000;
+/// Default of [`ClientOptions::operation_timeout`].
+pub const DEFAULT_OPERATION_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Size caps on what the client reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,13 +71,19 @@ pub struct ClientOptions {
     /// Use plain HTTP for every registry (loopback registries always use it).
     pub plain_http: bool,
     pub connect_timeout: Duration,
-    /// Per read or write on the connection.
+    /// Per read or write on the connection: how long a stalled connection is waited for.
     pub io_timeout: Duration,
+    /// The overall deadline of one operation (a pull with its tag resolution, manifest and
+    /// layer; a push; a tag listing; a ping), so a registry trickling bytes cannot keep a
+    /// command running: `PACTO_REGISTRY_TIMEOUT` seconds, default 5 minutes.
+    pub operation_timeout: Duration,
     pub limits: SizeLimits,
     /// `n` in tag listing requests.
     pub tag_page_size: usize,
     /// Most tag listing pages followed.
     pub max_tag_pages: usize,
+    /// Most tags accepted from one repository.
+    pub max_tags: usize,
     pub user_agent: String,
 }
 
@@ -82,10 +93,31 @@ impl Default for ClientOptions {
             plain_http: false,
             connect_timeout: Duration::from_secs(10),
             io_timeout: Duration::from_secs(60),
+            operation_timeout: DEFAULT_OPERATION_TIMEOUT,
             limits: SizeLimits::default(),
             tag_page_size: 1000,
             max_tag_pages: 1000,
+            max_tags: MAX_TAGS,
             user_agent: format!("pacto-rs/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+thread_local! {
+    /// The deadline of the operation running on this thread (see [`Client::operation`]).
+    static DEADLINE: Cell<Option<(Instant, Duration)>> = const { Cell::new(None) };
+}
+
+/// Ends the operation started by [`Client::operation`] (the outermost one clears the deadline).
+#[derive(Debug)]
+pub struct OperationGuard {
+    outermost: bool,
+}
+
+impl Drop for OperationGuard {
+    fn drop(&mut self) {
+        if self.outermost {
+            DEADLINE.with(|d| d.set(None));
         }
     }
 }
@@ -237,6 +269,40 @@ impl Client {
         &self.options
     }
 
+    /// Start an operation on this thread: every request until the guard is dropped shares one
+    /// deadline, [`ClientOptions::operation_timeout`] from now. Nested calls keep the outer
+    /// deadline. Requests made outside an operation each get the whole timeout.
+    pub fn operation(&self) -> OperationGuard {
+        let timeout = self.options.operation_timeout;
+        DEADLINE.with(|d| {
+            if d.get().is_some() {
+                OperationGuard { outermost: false }
+            } else {
+                d.set(Some((Instant::now() + timeout, timeout)));
+                OperationGuard { outermost: true }
+            }
+        })
+    }
+
+    /// Time left before the current operation's deadline (the whole timeout outside one), or
+    /// the error saying it passed.
+    fn time_left(&self, reference: &str, doing: &str) -> Result<Duration, RegistryError> {
+        let (deadline, timeout) = DEADLINE.with(Cell::get).unwrap_or((
+            Instant::now() + self.options.operation_timeout,
+            self.options.operation_timeout,
+        ));
+        match deadline.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Ok(left),
+            _ => Err(deadline_error(reference, doing, timeout)),
+        }
+    }
+
+    /// Whether the current operation's deadline has passed.
+    fn past_deadline(&self) -> Option<Duration> {
+        let (deadline, timeout) = DEADLINE.with(Cell::get)?;
+        (Instant::now() >= deadline).then_some(timeout)
+    }
+
     /// `http://host` or `https://host` for the registry.
     pub fn base_url(&self, repo: &Repo) -> String {
         let host = repo.api_host();
@@ -289,6 +355,8 @@ impl Client {
             reference: reference.to_string(),
             detail: format!("{} {}: {e}", req.method, req.url),
         };
+        let doing = format!("{} {}", req.method, req.url);
+        let left = self.time_left(reference, &doing)?;
         let result = match req.body {
             Some(body) => {
                 let transfer = req.progress.and_then(|label| {
@@ -303,16 +371,27 @@ impl Client {
                     .header("Content-Length", body.len().to_string())
                     .body(ureq::SendBody::from_reader(&mut reader))
                     .map_err(|e| network(e.to_string()))?;
+                let request = agent
+                    .configure_request(request)
+                    .timeout_global(Some(left))
+                    .build();
                 agent.run(request)
             }
             None => {
                 let request = builder
                     .body(ureq::SendBody::none())
                     .map_err(|e| network(e.to_string()))?;
+                let request = agent
+                    .configure_request(request)
+                    .timeout_global(Some(left))
+                    .build();
                 agent.run(request)
             }
         };
-        result.map_err(|e| network(describe_ureq(&e)))
+        result.map_err(|e| match self.past_deadline() {
+            Some(timeout) => deadline_error(reference, &doing, timeout),
+            None => network(describe_ureq(&e)),
+        })
     }
 
     /// Send with authentication: a 401 is answered once.
@@ -449,6 +528,7 @@ impl Client {
             reference: reference.to_string(),
             detail: format!("token request to {realm}: {e}"),
         };
+        let left = self.time_left(reference, &format!("token request to {realm}"))?;
         let result = match cred {
             Credential::IdentityToken { token, .. } => {
                 let mut form: Vec<(&str, &str)> = vec![
@@ -465,6 +545,9 @@ impl Client {
                 agent
                     .post(realm)
                     .header("Content-Type", "application/x-www-form-urlencoded")
+                    .config()
+                    .timeout_global(Some(left))
+                    .build()
                     .send(body.as_bytes())
             }
             _ => {
@@ -479,7 +562,7 @@ impl Client {
                 } else {
                     format!("{realm}{sep}{query}")
                 };
-                let mut r = agent.get(&url);
+                let mut r = agent.get(&url).config().timeout_global(Some(left)).build();
                 if let Credential::Basic { username, password } = cred {
                     r = r.header("Authorization", basic_header(username, password));
                 }
@@ -712,6 +795,7 @@ impl Client {
                 what: what.to_string(),
                 size: format!("{s} bytes"),
                 limit: cap,
+                unit: "bytes",
             });
         }
         let req = Request::new(
@@ -752,6 +836,7 @@ impl Client {
             what: what.to_string(),
             size,
             limit: cap,
+            unit: "bytes",
         };
         let content_length = header(resp, "content-length").and_then(|v| v.parse::<u64>().ok());
         if let Some(cl) = content_length.filter(|cl| *cl > cap) {
@@ -780,6 +865,24 @@ impl Client {
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
+                    if let Some(timeout) = self.past_deadline() {
+                        return Err(deadline_error(
+                            reference,
+                            &format!("reading the {what} ({} bytes received)", out.len()),
+                            timeout,
+                        ));
+                    }
+                    let text = e.to_string().to_ascii_lowercase();
+                    if e.kind() == std::io::ErrorKind::TimedOut || text.contains("timeout") {
+                        return Err(RegistryError::Unreachable {
+                            reference: reference.to_string(),
+                            detail: format!(
+                                "the registry stopped sending the {what} ({} bytes received): nothing arrived for {} s; retry, or set PACTO_REGISTRY_STALL_TIMEOUT (seconds) to wait longer",
+                                out.len(),
+                                self.options.io_timeout.as_secs_f64()
+                            ),
+                        });
+                    }
                     if let Some(exp) = expected.filter(|exp| (out.len() as u64) < *exp) {
                         return Err(RegistryError::Truncated {
                             reference: reference.to_string(),
@@ -810,6 +913,15 @@ impl Client {
                 expected: exp,
             });
         }
+        if let Some(exp) = expected.filter(|e| got > *e) {
+            // More bytes than announced: a size mismatch, whatever the digest of the excess.
+            return Err(RegistryError::InvalidArtifact {
+                reference: reference.to_string(),
+                detail: format!(
+                    "size mismatch: the {what} is {got}+ bytes but was announced as {exp} bytes — the registry or a proxy returned different content; retry, and push the artifact again if it persists"
+                ),
+            });
+        }
         let actual = format!("sha256:{}", super::cache::lower_hex(&hasher.finalize()));
         if let Some(d) = digest {
             if d != actual {
@@ -820,13 +932,6 @@ impl Client {
                     actual,
                 });
             }
-        }
-        if let Some(exp) = expected.filter(|e| got > *e) {
-            // More than announced but the digest matched: the announcement was wrong.
-            return Err(RegistryError::InvalidArtifact {
-                reference: reference.to_string(),
-                detail: format!("the {what} is {got}+ bytes but was announced as {exp}"),
-            });
         }
         Ok(out)
     }
@@ -911,12 +1016,13 @@ impl Client {
                     detail: format!("GET {url}: the tag list is not valid JSON: {e}"),
                 })?;
             tags.extend(page.tags.unwrap_or_default());
-            if tags.len() > MAX_TAGS {
+            if tags.len() > self.options.max_tags {
                 return Err(RegistryError::TooLarge {
                     reference: reference.to_string(),
                     what: "tag list".to_string(),
                     size: format!("{} tags", tags.len()),
-                    limit: MAX_TAGS as u64,
+                    limit: self.options.max_tags as u64,
+                    unit: "tags",
                 });
             }
             let Some(next) = next else {
@@ -940,6 +1046,7 @@ impl Client {
             what: "tag list".to_string(),
             size: format!("more than {} pages", self.options.max_tag_pages),
             limit: self.options.max_tag_pages as u64,
+            unit: "pages",
         })
     }
 }
@@ -1014,6 +1121,17 @@ pub fn next_link(link: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// The operation's deadline passed while `doing`.
+fn deadline_error(reference: &str, doing: &str, timeout: Duration) -> RegistryError {
+    RegistryError::Unreachable {
+        reference: reference.to_string(),
+        detail: format!(
+            "timed out after {} s (the deadline of one registry operation) while {doing}: the registry is too slow or stalled; set PACTO_REGISTRY_TIMEOUT (seconds) to wait longer",
+            timeout.as_secs_f64()
+        ),
+    }
 }
 
 fn describe_ureq(e: &ureq::Error) -> String {

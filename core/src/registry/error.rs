@@ -43,13 +43,15 @@ pub enum RegistryError {
     },
 
     /// A manifest, config or layer over its size cap.
-    #[error("{what} of {reference} is too large: {size} exceeds the limit of {limit} bytes — Pacto bundles are small; check that the reference points to a Pacto bundle")]
+    #[error("{what} of {reference} is too large: {size} exceeds the limit of {limit} {unit} — Pacto bundles are small; check that the reference points to a Pacto bundle")]
     TooLarge {
         reference: String,
         what: String,
-        /// `"<n> bytes"` or `"the download"` when the size is not announced.
+        /// `"<n> bytes"`, `"<n> tags"`, or `"the download"` when the size is not announced.
         size: String,
         limit: u64,
+        /// What `limit` counts: `bytes`, `tags` (a tag listing) or `pages`.
+        unit: &'static str,
     },
 
     /// The manifest is not a Pacto bundle (no layer, several layers, not an image manifest…).

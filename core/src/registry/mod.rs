@@ -61,7 +61,8 @@ pub struct RegistryOptions {
 
 impl RegistryOptions {
     /// Defaults plus the environment: `PACTO_PLAIN_HTTP`, `PACTO_OFFLINE`, `PACTO_NO_CACHE`
-    /// (`1` or `true`).
+    /// (`1` or `true`), `PACTO_REGISTRY_TIMEOUT` (seconds per registry operation, default 300)
+    /// and `PACTO_REGISTRY_STALL_TIMEOUT` (seconds a connection may stall, default 60).
     pub fn from_env() -> RegistryOptions {
         let flag = |k: &str| {
             std::env::var(k)
@@ -72,7 +73,32 @@ impl RegistryOptions {
         o.client.plain_http = flag("PACTO_PLAIN_HTTP");
         o.offline = flag("PACTO_OFFLINE");
         o.no_cache = flag("PACTO_NO_CACHE");
+        if let Some(t) = seconds_from_env("PACTO_REGISTRY_TIMEOUT") {
+            o.client.operation_timeout = t;
+        }
+        if let Some(t) = seconds_from_env("PACTO_REGISTRY_STALL_TIMEOUT") {
+            o.client.io_timeout = t;
+        }
         o
+    }
+}
+
+/// A positive number of seconds (fractions allowed) from the environment; unset, empty or
+/// unreadable values keep the default (with a warning for unreadable ones).
+fn seconds_from_env(var: &str) -> Option<Duration> {
+    let v = std::env::var(var).ok()?;
+    let v = v.trim();
+    if v.is_empty() {
+        return None;
+    }
+    match v.trim_end_matches('s').parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s < 1.0e9 => Some(Duration::from_secs_f64(s)),
+        _ => {
+            eprintln!(
+                "Warning: {var}={v:?} is not a positive number of seconds; using the default"
+            );
+            None
+        }
     }
 }
 
@@ -187,6 +213,7 @@ impl Registry {
         reference: &str,
         compatibility: Option<&Constraint>,
     ) -> Result<Pulled, RegistryError> {
+        let _operation = self.client.operation();
         let target = Target::parse(reference)?;
         let target = if target.is_pinned() {
             target
@@ -229,6 +256,7 @@ impl Registry {
 
     /// Every tag of the repository of `reference` (memoised for the process).
     pub fn list_tags(&self, reference: &str) -> Result<Vec<String>, RegistryError> {
+        let _operation = self.client.operation();
         let target = Target::parse(reference)?;
         Ok(self.tags_of(&target)?.as_ref().clone())
     }
@@ -362,6 +390,7 @@ impl Registry {
                 what: "layer".to_string(),
                 size: format!("{} bytes", layer.size),
                 limit: limits.layer,
+                unit: "bytes",
             });
         }
         let layer_bytes = match self.cache.get_blob(&layer.digest, limits.layer) {
@@ -432,6 +461,7 @@ impl Registry {
         meta: &BundleMeta,
         force: bool,
     ) -> Result<PushResult, RegistryError> {
+        let _operation = self.client.operation();
         let target = Target::parse(reference)?;
         if target.digest.is_some() {
             return Err(RegistryError::InvalidReference {
@@ -500,6 +530,7 @@ impl Registry {
 
     /// Whether `reference` (tag or digest) exists.
     pub fn exists(&self, reference: &str) -> Result<bool, RegistryError> {
+        let _operation = self.client.operation();
         let target = Target::parse(reference)?;
         let Some(r) = target.manifest_ref() else {
             return Err(RegistryError::InvalidReference {
@@ -515,6 +546,7 @@ impl Registry {
 
     /// Check that the registry answers and accepts this registry's credentials (`GET /v2/`).
     pub fn ping(&self, registry: &str) -> Result<(), RegistryError> {
+        let _operation = self.client.operation();
         let target = Target::parse(&format!("{registry}/x"))?;
         self.client.ping(&target.repo, registry)
     }

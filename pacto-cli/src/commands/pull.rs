@@ -2,11 +2,11 @@
 //! files to a directory, by default the service name (spec §5.2).
 //!
 //! The artifact is fetched, verified and unpacked in memory before anything is written, and
-//! the directory is written atomically (see `write_to_dir`), so a failed pull leaves nothing
-//! behind.
+//! the directory is written atomically (see `replace_dir`), so a failed pull leaves nothing
+//! behind. A non-empty directory is refused unless `--force`, which replaces it as a whole.
 
 use anyhow::{anyhow, bail};
-use pacto_core::bundle::archive::write_to_dir;
+use pacto_core::bundle::archive::replace_dir;
 use pacto_core::model::Contract;
 use pacto_core::registry::{parse_dependency_ref, RefScheme};
 use pacto_core::report::OutputFormat;
@@ -25,6 +25,10 @@ pub struct Args {
     /// Output directory (default: the service name).
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
+
+    /// Replace a non-empty output directory as a whole (files edited or added in it are lost).
+    #[arg(short, long)]
+    force: bool,
 }
 
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
@@ -72,7 +76,7 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
             PathBuf::from(&name)
         }
     };
-    write_to_dir(&pulled.bundle, &output, true)?;
+    replace_dir(&pulled.bundle, &output, args.force)?;
     let shown = output.display().to_string();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
