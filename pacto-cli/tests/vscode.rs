@@ -690,11 +690,22 @@ fn vscode_extension_end_to_end_in_code_server() {
         let diff = r["diff"].as_str().unwrap();
         assert!(diff.contains("POTENTIAL_BREAKING"), "{diff}");
         assert!(diff.contains("runtime.health.interface"), "{diff}");
-        // The code lens on service.version runs the server's command; the client shows the same.
-        if let Some(lens) = r["lens"].as_str() {
-            assert!(lens.starts_with("vs published 1.0.0"), "{lens}");
-            assert_eq!(r["lens_diff"].as_str().unwrap(), diff);
-        }
+        // Rendered: a Markdown preview, not the Markdown source.
+        assert_eq!(r["diff_tab"], "Preview diff.md", "{raw}");
+        assert!(!diff.contains("**"), "rendered, not source: {diff}");
+        // The code lens on service.version runs the server's command; the client shows the same,
+        // once: one preview, no second document opened by the server.
+        let lens = r["lens"].as_str().unwrap();
+        assert!(lens.starts_with("vs published 1.0.0"), "{lens}");
+        assert_eq!(r["lens_diff"].as_str().unwrap(), diff);
+        let tabs: Vec<&str> = r["lens_tabs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_str().unwrap())
+            .collect();
+        let md: Vec<&str> = tabs.iter().copied().filter(|t| t.contains(".md")).collect();
+        assert_eq!(md, ["Preview diff.md"], "tabs after one click: {tabs:?}");
     }
 
     // pacto.server.path pointing nowhere: an error notification naming the setting and the fix.

@@ -261,10 +261,17 @@ impl Backend {
         let (value, markdown) = guard::run("pacto.showDiff", || {
             rf::show_diff(&published, &uri, &s.text).map_err(failed)
         })?;
+        // `{"show": false}` after the URI: the client renders the result itself (VS Code).
+        let show = params
+            .arguments
+            .get(1)
+            .and_then(|o| o.get("show"))
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
         let show_document = self.state().session.client.show_document;
-        if show_document {
+        if show && show_document {
             self.show_markdown(&uri, &markdown).await;
-        } else {
+        } else if show {
             self.client.show_message(MessageType::INFO, markdown).await;
         }
         Ok(Some(value))

@@ -392,6 +392,22 @@ async fn code_lens_shows_breaking_changes_against_the_published_version() {
         .collect();
     assert!(paths.contains(&"interfaces.port"), "{paths:?}");
     assert!(r["markdown"].as_str().unwrap().contains("interfaces.port"));
+    // Without window/showDocument the server shows it as a message...
+    let shown = c.notification("window/showMessage").await;
+    assert!(shown["message"].as_str().unwrap().contains("interfaces.port"));
+    // ...unless the client renders the result itself (`{"show": false}`, the VS Code extension):
+    // then nothing else opens, one click gives one diff.
+    let r = c
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "pacto.showDiff", "arguments": [s.uri, {"show": false}]}),
+        )
+        .await;
+    assert_eq!(r["classification"], "BREAKING");
+    assert!(
+        c.no_notification("window/showMessage", Duration::from_millis(500))
+            .await
+    );
 
     // Fixing the port leaves only the version bump: no breaking change in the lens.
     let fixed = s.text.replace("port: 9090", "port: 8080");

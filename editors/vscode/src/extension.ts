@@ -154,10 +154,13 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
         next(uri, filterDiagnostics(diagnostics, yamlSchemaOwner(uri)));
       },
       async executeCommand(command, args, next) {
-        const result: unknown = await next(command, args);
-        if (command === SHOW_DIFF) {
-          await showDiffResult(result);
+        if (command !== SHOW_DIFF) {
+          return next(command, args);
         }
+        // The code lens: the extension renders the result itself, so the server must not open
+        // it as well (one click, one diff).
+        const result: unknown = await next(command, [args[0], { show: false }]);
+        await showDiffResult(result);
         return result;
       },
     },
@@ -270,13 +273,25 @@ async function showGraph(): Promise<void> {
   await openOutput("graph.txt", r.stdout, "plaintext");
 }
 
+/**
+ * Shows `markdown` rendered, as a Markdown preview of a read-only virtual document. The same
+ * document is reused, so a second diff replaces the first in the same preview.
+ */
+async function showMarkdown(name: string, markdown: string): Promise<void> {
+  const uri = vscode.Uri.from({ scheme: OUTPUT_SCHEME, path: `/${name}` });
+  documents.set(uri.toString(), markdown);
+  changed.fire(uri);
+  await vscode.workspace.openTextDocument(uri);
+  await vscode.commands.executeCommand("markdown.showPreview", uri);
+}
+
 async function showDiffResult(result: unknown): Promise<void> {
   const markdown = (result as { markdown?: unknown } | null)?.markdown;
   if (typeof markdown !== "string") {
     void vscode.window.showWarningMessage("Pacto: the server returned no diff.");
     return;
   }
-  await openOutput("diff.md", markdown, "markdown");
+  await showMarkdown("diff.md", markdown);
 }
 
 async function showDiff(): Promise<void> {
@@ -300,7 +315,10 @@ async function showDiff(): Promise<void> {
   const advertised = c?.initializeResult?.capabilities.executeCommandProvider?.commands ?? [];
   if (c && c.state === State.Running && advertised.includes(SHOW_DIFF)) {
     try {
-      const result: unknown = await c.sendRequest(ExecuteCommandRequest.type, { command: SHOW_DIFF, arguments: [uri.toString()] });
+      const result: unknown = await c.sendRequest(ExecuteCommandRequest.type, {
+        command: SHOW_DIFF,
+        arguments: [uri.toString(), { show: false }],
+      });
       await showDiffResult(result);
     } catch (e) {
       void vscode.window.showErrorMessage(`Pacto: ${String((e as Error).message ?? e)}`);
@@ -316,7 +334,7 @@ async function showDiff(): Promise<void> {
     void vscode.window.showErrorMessage(`Pacto: pacto diff failed: ${r.stderr.trim()}`);
     return;
   }
-  await openOutput("diff.md", r.stdout, "markdown");
+  await showMarkdown("diff.md", r.stdout);
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
