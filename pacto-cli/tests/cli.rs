@@ -341,9 +341,7 @@ fn a_tab_used_as_indentation_is_reported_at_the_tab() {
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
-        err.contains(&format!(
-            "  ERROR [PARSE_ERROR] service.name: invalid YAML: "
-        )),
+        err.contains("  ERROR [PARSE_ERROR] service.name: invalid YAML: "),
         "the nearest key, not an empty path: {err}"
     );
     assert!(
