@@ -347,3 +347,60 @@ fn one_failing_source_leaves_the_others_served_and_marked() {
     let overview = ok_json(&s, "/api/overview");
     assert_eq!(overview["complete"], false);
 }
+
+/// Issue 15: a policy reference outside the fleet is fetched from the live registry and
+/// enforced (the real registry of `scripts/test-infra`): a violation is reported, not
+/// "offline mode".
+#[test]
+fn a_policy_ref_in_the_registry_is_fetched_and_enforced() {
+    let Some(reg) = registry_or_skip("a_policy_ref_in_the_registry_is_fetched_and_enforced") else {
+        return;
+    };
+    let prefix = unique_prefix(&reg, "pacto-dashboard-policy");
+    let cache = tempfile::tempdir().unwrap();
+    let registry = anonymous_registry(cache.path());
+    let policy = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(policy.path().join("policy")).unwrap();
+    std::fs::write(
+        policy.path().join("pacto.yaml"),
+        "pactoVersion: \"1.0\"\nservice:\n  name: gold-policy\n  version: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        policy.path().join("policy/schema.json"),
+        r#"{"type":"object","required":["metadata"],"properties":{"metadata":{"type":"object","required":["tier"],"properties":{"tier":{"const":"gold"}}}}}"#,
+    )
+    .unwrap();
+    let meta = BundleMeta {
+        name: "gold-policy".into(),
+        version: "1.0.0".into(),
+        pacto_version: "1.0".into(),
+    };
+    registry
+        .push(
+            &format!("{prefix}/gold-policy:1.0.0"),
+            &pack_dir(policy.path()).unwrap(),
+            &meta,
+            false,
+        )
+        .unwrap();
+    let fleet = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(fleet.path().join("svc")).unwrap();
+    std::fs::write(
+        fleet.path().join("svc/pacto.yaml"),
+        format!("pactoVersion: \"1.0\"\nservice:\n  name: svc\n  version: 1.0.0\nmetadata:\n  tier: bronze\npolicies:\n  - name: gold\n    ref: oci://{prefix}/gold-policy:1.0.0\n"),
+    )
+    .unwrap();
+    let s = start(Arc::new(Dashboard::detect(
+        local_config(fleet.path()),
+        Some(registry),
+    )));
+    let (status, body) = get(&s, "/api/services/svc");
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains("offline mode"), "{body}");
+    assert!(!body.contains("POLICY_REF_UNRESOLVED"), "{body}");
+    assert!(
+        body.contains("POLICY_VIOLATION"),
+        "the policy was not enforced: {body}"
+    );
+}
