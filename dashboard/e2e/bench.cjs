@@ -6,7 +6,7 @@
 //   node dashboard/e2e/bench.cjs            generate a 1,000-service fleet, start
 //                                           `pacto dashboard` on it, measure, print
 // Environment: PLAYWRIGHT_CORE, CHROMIUM (see scripts/test-infra), PACTO (the binary; default
-// target/release/pacto, else target/debug/pacto), SERVICES (default 1000), DASHBOARD_URL (measure
+// the newer of target/release/pacto and target/debug/pacto), SERVICES (default 1000), DASHBOARD_URL (measure
 // a running dashboard instead), UI_DIR (serve the app's files from this directory instead of
 // the binary's: compares UI revisions against one server). `scripts/bench-dashboard` sets
 // them up.
@@ -144,7 +144,10 @@ async function main() {
   let server = null;
   let fleet = null;
   if (!base) {
-    const bin = process.env.PACTO || [path.join(root, 'target/release/pacto'), path.join(root, 'target/debug/pacto')].find((p) => fs.existsSync(p));
+    // The most recently built of the release and debug binaries (the app is embedded in it).
+    const built = ['release', 'debug'].map((p) => path.join(root, 'target', p, 'pacto')).filter((p) => fs.existsSync(p))
+      .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+    const bin = process.env.PACTO || built[0];
     if (!bin) throw new Error('no pacto binary: build it (cargo build --release -p pacto-cli) or set PACTO');
     fleet = fs.mkdtempSync(path.join(os.tmpdir(), 'pacto-bench-fleet-'));
     generateFleet(fleet, n);

@@ -4,6 +4,7 @@
 //   DASHBOARD_URL    the running dashboard (http://127.0.0.1:PORT/)
 //   MODE             demo | hostile | runtime | reload | load | traces | partial
 //   SHOTS            directory for screenshots (optional)
+//   UI_DIR           serve the app's files from this directory instead of the binary's (optional)
 // Prints one JSON object with the measured facts; exits 1 with a message when a check fails.
 'use strict';
 const { chromium } = require(process.env.PLAYWRIGHT_CORE);
