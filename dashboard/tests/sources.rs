@@ -169,10 +169,21 @@ fn a_symlink_out_of_the_bundle_is_reported_and_never_read() {
     std::fs::create_dir_all(fleet.join("ok/docs")).unwrap();
     std::fs::write(
         fleet.join("ok/pacto.yaml"),
-        "pactoVersion: \"1.0\"\nservice:\n  name: ok\n  version: 1.0.0\n",
+        "pactoVersion: \"1.0\"\nservice:\n  name: ok\n  version: 1.0.0\ninterfaces:\n  - name: http\n    type: http\n    port: 8080\n    contract: interfaces/openapi.json\n",
     )
     .unwrap();
     symlink(outside.join("secret.md"), fleet.join("ok/docs/readme.md")).unwrap();
+    std::fs::write(
+        outside.join("openapi.json"),
+        format!("{{\"openapi\":\"3.0.0\",\"info\":{{\"title\":\"{MARKER}\",\"version\":\"1\"}},\"paths\":{{}}}}"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(fleet.join("ok/interfaces")).unwrap();
+    symlink(
+        outside.join("openapi.json"),
+        fleet.join("ok/interfaces/openapi.json"),
+    )
+    .unwrap();
     std::fs::write(fleet.join("ok/docs/own.md"), "# own page\n").unwrap();
 
     let s = start(Arc::new(Dashboard::detect(
@@ -197,6 +208,13 @@ fn a_symlink_out_of_the_bundle_is_reported_and_never_read() {
     assert!(body.contains("leaves the bundle"), "{body}");
     let (status, body) = get(&s, "/api/services/ok/docs?path=docs/own.md");
     assert_eq!(status, 200, "{body}");
+    // An interface file behind a link is a diagnostic on that service that says it escapes.
+    let (status, body) = get(&s, "/api/services/ok");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("escapes the bundle through a symbolic link"),
+        "{body}"
+    );
     // Nothing anywhere carries the target's content.
     let mut paths: Vec<String> = [
         "/api/sources",
