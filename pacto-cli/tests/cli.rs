@@ -314,6 +314,16 @@ fn sixty_four_thousand_problems_are_capped_and_counted() {
     let err = text(&out.stderr);
     let shown = err.lines().filter(|l| l.starts_with("  ERROR [")).count();
     assert_eq!(shown, 1_001, "1,000 problems and one summary");
+    let first = err.lines().find(|l| l.starts_with("  ERROR [")).unwrap();
+    assert!(
+        first.starts_with("  ERROR [UNKNOWN_FIELD] unknown0: "),
+        "{first}"
+    );
+    let last = err.lines().rfind(|l| l.starts_with("  ERROR [")).unwrap();
+    assert!(
+        last.starts_with("  ERROR [TOO_MANY_PROBLEMS] "),
+        "the summary comes last: {last}"
+    );
     assert!(
         err.contains("  ERROR [TOO_MANY_PROBLEMS] : and 63000 more problems not shown (63000 errors, 0 warnings)"),
         "{}",

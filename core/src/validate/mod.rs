@@ -210,10 +210,16 @@ pub fn validate_parsed(
     }
 }
 
-/// Stable order: by position, then code, then message; unlocated problems first.
+/// Stable order: by position, then code, then message; unlocated problems first, and the
+/// [`TOO_MANY_PROBLEMS`](crate::diagnostic::TOO_MANY_PROBLEMS) summary of a capped file last.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
-        let key = |d: &Diagnostic| d.span.map(|s| (s.start, s.end));
+        let key = |d: &Diagnostic| {
+            (
+                d.code == crate::diagnostic::TOO_MANY_PROBLEMS,
+                d.span.map(|s| (s.start, s.end)),
+            )
+        };
         (key(a), a.code, &a.path, &a.message).cmp(&(key(b), b.code, &b.path, &b.message))
     });
 }
@@ -443,6 +449,10 @@ mod tests {
             "{}",
             last.message
         );
+        // Sorting again (validate_dir adds its bundle checks and sorts) keeps the summary last.
+        let mut again = v.diagnostics.clone();
+        sort(&mut again);
+        assert_eq!(again.last().map(|d| d.code), Some(TOO_MANY_PROBLEMS));
         // The first problems are the first unknown keys, in document order, on their keys.
         let first = &v.diagnostics[0];
         assert_eq!(first.code, "UNKNOWN_FIELD");
