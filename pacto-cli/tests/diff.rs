@@ -595,6 +595,23 @@ fn a_fifo_in_a_bundle_never_blocks_diff_or_doc() {
         "{}",
         text(&out.stderr)
     );
+    // The contract itself a FIFO: an unreadable side (exit 2), and doc refuses it.
+    std::fs::create_dir_all(t.join("d")).unwrap();
+    let st = Command::new("mkfifo")
+        .arg(t.join("d/pacto.yaml"))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = pacto_bounded(&["diff", "d", "c"], t, 30);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("old contract: failed to read d/pacto.yaml"));
+    let out = pacto_bounded(&["doc", "d"], t, 30);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("not a regular file"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 /// Issue 15: an SBOM over the 16 MiB read limit was skipped without a word.
