@@ -796,6 +796,7 @@ fn a_trickling_registry_cannot_hold_pull_validate_or_graph() {
     let e = fails(&o);
     assert!(e.contains("timed out after 2 s"), "{e}");
     assert!(e.contains("PACTO_REGISTRY_TIMEOUT"), "{e}");
+    assert!(!e.contains("--plain-http"), "no unrelated hint: {e}");
     assert!(took < Duration::from_secs(10), "pull took {took:?}");
     assert!(!home.work().join("out").exists());
 

@@ -100,6 +100,13 @@ impl RegistryError {
             RegistryError::NotFound { reference, .. } => Some(format!(
                 "check the repository and tag of {reference} (list the tags with `oras repo tags` or `skopeo list-tags`); a private repository may also answer \"not found\" without credentials: run `pacto login`"
             )),
+            // A deadline or a stall: the message already says what to do.
+            RegistryError::Unreachable { detail, .. }
+                if detail.contains("PACTO_REGISTRY_TIMEOUT")
+                    || detail.contains("PACTO_REGISTRY_STALL_TIMEOUT") =>
+            {
+                None
+            }
             RegistryError::Unreachable { .. } => Some(
                 "check the registry host and port, that it is running and that the network allows it; a registry served over plain HTTP needs --plain-http (loopback registries use HTTP automatically)"
                     .to_string(),
