@@ -82,12 +82,22 @@ impl Diagnostic {
     /// [`TOO_MANY_PROBLEMS`] summary the number of errors it sums up (so that `validation failed
     /// with <N> error(s)` counts every error of a capped file).
     pub fn error_count(&self) -> usize {
+        self.counts().0
+    }
+
+    /// How many errors and warnings this diagnostic stands for: itself, or for a
+    /// [`TOO_MANY_PROBLEMS`] summary the problems it sums up.
+    pub fn counts(&self) -> (usize, usize) {
         if self.code == TOO_MANY_PROBLEMS {
-            if let Some(n) = omitted_errors(&self.message) {
-                return n;
+            if let Some(counts) = omitted(&self.message) {
+                return counts;
             }
         }
-        usize::from(self.is_error())
+        if self.is_error() {
+            (1, 0)
+        } else {
+            (0, 1)
+        }
     }
 }
 
@@ -111,11 +121,12 @@ pub fn too_many(shown: usize, errors: usize, warnings: usize) -> Diagnostic {
     d.with_help("fix the problems shown (they are often one mistake repeated) and validate again")
 }
 
-/// The error count written by [`too_many`] into its message.
-fn omitted_errors(message: &str) -> Option<usize> {
+/// The error and warning counts written by [`too_many`] into its message.
+fn omitted(message: &str) -> Option<(usize, usize)> {
     let (_, rest) = message.split_once(" more problems not shown (")?;
-    let (errors, _) = rest.split_once(" errors, ")?;
-    errors.parse().ok()
+    let (errors, rest) = rest.split_once(" errors, ")?;
+    let (warnings, _) = rest.split_once(" warnings)")?;
+    Some((errors.parse().ok()?, warnings.parse().ok()?))
 }
 
 #[cfg(test)]
@@ -134,6 +145,7 @@ mod tests {
             d.message
         );
         assert_eq!(d.error_count(), 63_000);
+        assert_eq!(d.counts(), (63_000, 12));
         let w = too_many(1000, 0, 5);
         assert!(!w.is_error());
         assert_eq!(w.error_count(), 0);

@@ -12,6 +12,7 @@
 
 use super::{locate, ordered, FileReport};
 use crate::syntax::ColumnUnit;
+use crate::Diagnostic;
 use std::io::{self, Write};
 
 /// Write, per report, a heading `` ### `<path>` is valid ✅ `` (or `is invalid ❌`), a table of its
@@ -54,8 +55,12 @@ pub fn render_markdown(reports: &[FileReport], out: &mut dyn Write) -> io::Resul
             }
             writeln!(out)?;
         }
-        let errors = report.errors().count();
-        let warnings = report.warnings().count();
+        // Counting the problems a capped report sums up in its last line.
+        let (errors, warnings) = report
+            .diagnostics
+            .iter()
+            .map(Diagnostic::counts)
+            .fold((0, 0), |(e, w), (de, dw)| (e + de, w + dw));
         writeln!(out, "**{errors} error(s), {warnings} warning(s)**")?;
     }
     Ok(())
@@ -175,6 +180,17 @@ mod tests {
         ]
         .join("\n");
         assert_eq!(render(&[svc(), other(), missing(), valid()]), expected);
+    }
+
+    #[test]
+    fn a_capped_report_counts_every_problem() {
+        let mut report = svc();
+        report
+            .diagnostics
+            .push(crate::diagnostic::too_many(4, 3_000, 7));
+        let md = render(&[report]);
+        assert!(md.contains("| error | `TOO_MANY_PROBLEMS` |"), "{md}");
+        assert!(md.ends_with("**3002 error(s), 9 warning(s)**\n"), "{md}");
     }
 
     #[test]
