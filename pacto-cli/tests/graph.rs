@@ -241,9 +241,14 @@ fn diff_new_side_uses_local_sibling_for_oci_dependencies() {
     let out = pacto(&["diff", "old", "work/app"], p);
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
-    // The old side cannot fetch the OCI ref; the new side found ../cache: cache is added.
+    // The old side cannot fetch the OCI ref (and says so); the new side found ../cache: cache
+    // is added.
     assert!(
-        stdout.ends_with("Dependency graph changes:\napp\n└─ cache         +2.0.0\n"),
+        stdout.contains("Dependency graph changes:\napp\n└─ cache         +2.0.0\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  ! old side: dependency oci://127.0.0.1:1/acme/cache:2.0.0 not resolved"),
         "{stdout}"
     );
 }
