@@ -640,7 +640,7 @@ pub async fn serve(
     tokio::task::spawn_blocking(move || d.refresh())
         .await
         .map_err(std::io::Error::other)?;
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let listener = server::bind(addr)?;
     let bound = listener.local_addr()?;
     on_bound(bound);
     let d = dashboard.clone();

@@ -218,6 +218,23 @@ fn timed_out(limit: Duration) -> axum::response::Response {
     r
 }
 
+/// Pending connections the kernel queues before `accept` (capped by `net.core.somaxconn`):
+/// a burst of connections waits there instead of being refused.
+pub const BACKLOG: u32 = 4096;
+
+/// Bind `addr` for [`serve_app`] with a [`BACKLOG`]-long accept queue.
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)
+}
+
 /// Serve `app` on `listener` with `limits` until `shutdown` resolves; then stop accepting,
 /// close idle connections, and give busy ones up to the request timeout to finish.
 pub async fn serve_app(

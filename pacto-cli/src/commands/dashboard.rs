@@ -32,6 +32,11 @@ pub struct Args {
     /// Do not look for a Kubernetes cluster.
     #[arg(long, env = "PACTO_DASHBOARD_NO_KUBERNETES", value_parser = clap::builder::BoolishValueParser::new())]
     no_kubernetes: bool,
+    /// Most connections served at once; a new one beyond it closes the oldest idle
+    /// connection. (A connection must send its request head within 10 s and is closed after
+    /// 30 s without traffic.)
+    #[arg(long, env = "PACTO_DASHBOARD_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    max_connections: u32,
     /// Seconds between background re-reads of the sources.
     #[arg(long, env = "PACTO_DASHBOARD_REFRESH", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
     refresh: u64,
@@ -131,6 +136,10 @@ pub fn run(args: &Args, net: &crate::net::NetArgs) -> anyhow::Result<ExitCode> {
         },
         traces: args.traces.clone().filter(|p| !p.as_os_str().is_empty()),
         offline: net.offline,
+        limits: pacto_dashboard::server::Limits {
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            ..pacto_dashboard::server::Limits::default()
+        },
         ..Config::default()
     };
     let ip: std::net::IpAddr = args
@@ -235,6 +244,16 @@ mod tests {
         let a = parse(&["--repo", "oci://r/c"]).unwrap();
         let (_, repos) = sources(&a.sources, &a.repo, Some("oci://r/a")).unwrap();
         assert_eq!(repos, ["oci://r/c"]);
+    }
+
+    #[test]
+    fn max_connections_is_bounded() {
+        assert_eq!(parse(&[]).unwrap().max_connections, 1024);
+        assert_eq!(
+            parse(&["--max-connections", "64"]).unwrap().max_connections,
+            64
+        );
+        assert!(parse(&["--max-connections", "0"]).is_err());
     }
 
     #[test]
