@@ -149,3 +149,49 @@ fn diff_case3_graph_and_dependency_diffs() {
         ]
     );
 }
+
+/// The one way every face turns a bundle into a diff side (issue 15): inline YAML in a
+/// `MemBundle` (the MCP tool, the language server's lens) is refused when it is not a contract
+/// this build can compare, naming the side and the file; a directory the same way.
+#[test]
+fn parse_side_and_open_side_refuse_what_they_cannot_compare() {
+    use pacto_core::bundle::MemBundle;
+    use pacto_core::diff::Which;
+    use pacto_core::graph::{open_side, parse_side, Fetched};
+    use std::sync::Arc;
+    let side = |text: &str, which| {
+        let b = MemBundle::new("inline").with("pacto.yaml", text);
+        parse_side(
+            Fetched {
+                bundle: Arc::new(b),
+                contract_text: text.to_string(),
+                resolved_ref: "inline".into(),
+            },
+            which,
+        )
+    };
+    assert!(side("pactoVersion: \"1.2\"\nservice:\n  name: a\n", Which::Old).is_ok());
+    for (text, why) in [
+        (
+            "pactoVersion: \"2.0\"\nservice:\n  name: a\n",
+            "pactoVersion \"2.0\"",
+        ),
+        ("service:\n  name: a\n", "has no pactoVersion"),
+        ("- a\n", "is a list"),
+        ("", "the document is empty"),
+        ("service: [\n", "failed to parse inline/pacto.yaml"),
+    ] {
+        let e = side(text, Which::New).unwrap_err();
+        assert_eq!(e.side, Which::New);
+        assert_eq!(e.file, "inline/pacto.yaml");
+        let msg = e.to_string();
+        assert!(msg.starts_with("new contract: "), "{msg}");
+        assert!(msg.contains(why), "{text:?}: {msg}");
+        assert_eq!(e.to_json()["error"]["side"], "new");
+    }
+    let cwd = std::env::current_dir().unwrap();
+    let e = open_side("no/such/dir", &cwd, None, Which::Old).unwrap_err();
+    assert_eq!((e.side, e.file.as_str()), (Which::Old, "no/such/dir"));
+    let e = open_side("oci://127.0.0.1:1/a/b:1.0.0", &cwd, None, Which::Old).unwrap_err();
+    assert!(e.to_string().contains("no registry client"), "{e}");
+}
