@@ -115,12 +115,22 @@ impl SideError {
     }
 }
 
-/// The `pactoVersion`s this build reads: the ones the embedded schema lists.
+/// The `pactoVersion`s whose shape [`Contract::from_tree`] reads, so the diff compares every
+/// field of them. A version added to a schema before the model reads it stays unsupported here
+/// (a failed diff, never a silent "no changes"): extend this list with the model.
+const MODEL_READS: [&str; 3] = ["1.0", "1.1", "1.2"];
+
+/// The `pactoVersion`s this build can compare: the ones the model reads that the embedded
+/// schema also lists.
 pub fn supported_pacto_versions() -> Vec<&'static str> {
-    crate::schema::at_pointer("/properties/pactoVersion/enum")
+    let listed: Vec<&str> = crate::schema::at_pointer("/properties/pactoVersion/enum")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    MODEL_READS
+        .into_iter()
+        .filter(|v| listed.contains(v))
+        .collect()
 }
 
 /// Whether a parsed `pacto.yaml` is a contract this build can compare: its root is a mapping and
