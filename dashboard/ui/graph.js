@@ -376,6 +376,9 @@ export async function graphPage(query) {
       for (const i of matched) if (!next.has(i)) els[i].classList.remove('match');
       for (const i of hits) if (!matchedSet.has(i)) els[i].classList.add('match');
       matched = hits; matchedSet = next; lastQ = q;
+      // While a search has matches the other nodes fade (one class on the svg; edges are left
+      // alone: fading three thousand lines costs every keystroke).
+      gr.svg.node().classList.toggle('searching', hits.length > 0);
       if (hits.length === 1) { gr.highlight(nodes[hits[0]]); searchLit = true; } else if (searchLit) { gr.clear(); searchLit = false; }
       status.textContent = q ? `${hits.length} match(es)` : idle;
     };
