@@ -225,12 +225,16 @@ fn base() -> Value {
             "Sources": {"type": "object", "properties": {"sources": arr(r("Source")), "detected": arr(json!({"type": "object"})), "discovering": {"type": "boolean"}}},
             "Overview": {"type": "object", "required": ["complete", "allClear", "counts", "attention", "sources", "limitations"], "properties": {
                 "snapshotId": {"type": "integer"}, "asOf": {"type": "integer"}, "complete": {"type": "boolean"}, "allClear": {"type": "boolean"},
-                "counts": {"type": "object"}, "attention": arr(r("ServiceListEntry")), "attentionTotal": {"type": "integer"},
+                "counts": {"type": "object"}, "attention": arr(r("ServiceListEntry")),
+                "attentionTotal": {"type": "integer", "description": "How many services need attention; `attention` holds the first 10, `/api/services` filtered by health lists them all"},
                 "sources": arr(r("Source")), "limitations": arr(json!({"type": "string"}))}},
             "ServiceListEntry": {"type": "object", "required": ["name", "version", "contractStatus", "health", "source", "sources", "blastRadius"], "properties": {
                 "name": {"type": "string"}, "version": {"type": "string"}, "owner": {"type": "string"},
                 "contractStatus": {"enum": ["Compliant", "Warning", "NonCompliant", "Unknown", "Reference", "Invalid", "NotEvaluated"]},
-                "health": {"enum": ["ok", "warning", "error"]}, "source": {"type": "string"}, "sources": arr(json!({"type": "string"})),
+                "health": {"enum": ["ok", "warning", "error"]},
+                "attention": {"type": "array", "description": "Why the service needs attention, most serious first (empty when healthy): the one definition the overview counts and lists", "items": {"type": "object", "properties": {
+                    "severity": {"enum": ["error", "warning"]}, "title": {"type": "string"}, "description": {"type": "string"}}}},
+                "source": {"type": "string"}, "sources": arr(json!({"type": "string"})),
                 "namespace": {"type": ["string", "null"]}, "blastRadius": {"type": "integer"}, "dependencyCount": {"type": "integer"},
                 "dependentCount": {"type": "integer"}, "complianceStatus": {"enum": ["OK", "WARNING", "ERROR", "REFERENCE", "UNKNOWN"]},
                 "complianceScore": {"type": ["integer", "null"]}, "complianceErrors": {"type": "integer"}, "complianceWarnings": {"type": "integer"},
