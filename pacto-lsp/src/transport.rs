@@ -113,20 +113,18 @@ impl<R: Read> Framer<R> {
 
     /// The next message, or `None` at the end of input.
     pub fn next_frame(&mut self) -> std::io::Result<Option<Frame>> {
-        loop {
-            // Blank lines between messages are tolerated.
-            while self.pos < self.buf.len() && matches!(self.buf[self.pos], b'\r' | b'\n') {
-                self.pos += 1;
+        // Blank lines between messages are tolerated (also inside the header block, below).
+        while self.pos < self.buf.len() && matches!(self.buf[self.pos], b'\r' | b'\n') {
+            self.pos += 1;
+        }
+        match self.header()? {
+            None => Ok(None),
+            Some(Header::Bad { reason, end }) => {
+                self.pos = end;
+                self.resync()?;
+                Ok(Some(Frame::parse_error(reason)))
             }
-            match self.header()? {
-                None => return Ok(None),
-                Some(Header::Bad { reason, end }) => {
-                    self.pos = end;
-                    self.resync()?;
-                    return Ok(Some(Frame::parse_error(reason)));
-                }
-                Some(Header::Ok { len, body }) => return self.body(len, body).map(Some),
-            }
+            Some(Header::Ok { len, body }) => self.body(len, body).map(Some),
         }
     }
 
@@ -135,6 +133,11 @@ impl<R: Read> Framer<R> {
         // Relative to `pos`: `fill` may move the unconsumed bytes to the front.
         let mut searched = 0;
         let (lines_end, body) = loop {
+            // Line ends before a header (also when they arrive in separate reads).
+            while self.pos < self.buf.len() && matches!(self.buf[self.pos], b'\r' | b'\n') {
+                self.pos += 1;
+                searched = 0;
+            }
             if let Some((end, body)) = blank_line(&self.buf, self.pos + searched) {
                 break (end, body);
             }
@@ -161,6 +164,9 @@ impl<R: Read> Framer<R> {
         let mut len = None;
         for line in block.lines() {
             let line = line.trim_end_matches('\r');
+            if line.trim().is_empty() {
+                continue;
+            }
             let header = line
                 .split_once(':')
                 .filter(|(name, _)| is_token(name.trim_end()));
@@ -639,14 +645,18 @@ mod tests {
         let mut input = msg(PING);
         input.extend(b"Content-Length: 400\r\n\r\n{");
         input.extend(msg(PING));
+        // Stray line ends between messages, split across reads too.
+        input.extend(b"\r\n\r\n");
+        input.extend(msg(PING));
         let mut f = Framer::new(Trickle(&input));
         let mut got = Vec::new();
         while let Some(x) = f.next_frame().expect("read") {
             got.push(x);
         }
-        assert_eq!(got.len(), 3, "{got:#?}");
+        assert_eq!(got.len(), 4, "{got:#?}");
         assert_eq!(got[0], ok());
         assert!(is_parse_error(&got[1]));
         assert_eq!(got[2], ok());
+        assert_eq!(got[3], ok());
     }
 }
