@@ -104,3 +104,64 @@ fn lsp_publishes_diagnostics_over_stdio() {
     let status = child.wait().expect("wait");
     assert!(status.success(), "{status}");
 }
+
+#[test]
+fn lsp_help_prints_usage() {
+    let out = Command::new(env!("CARGO_BIN_EXE_pacto"))
+        .args(["lsp", "--help"])
+        .output()
+        .expect("run pacto lsp --help");
+    assert!(out.status.success(), "{out:?}");
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("Usage:") && help.contains("--stdio"),
+        "{help}"
+    );
+}
+
+/// `pacto lsp` shares the forgiving transport: a lone surrogate and a non-JSON body are answered
+/// or decoded, a later request is still answered, and `exit` without `shutdown` is status 1.
+#[test]
+fn lsp_survives_undecodable_messages_and_exits_1_without_shutdown() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pacto"))
+        .arg("lsp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn pacto lsp");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let init = json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                      "params": {"processId": null, "rootUri": null, "capabilities": {}}});
+    stdin.write_all(&frame(&init)).expect("write");
+    // A notification holding a lone surrogate (what JSON.stringify writes), then a body that is
+    // not JSON, then a request.
+    let lone = r#"{"jsonrpc":"2.0","method":"workspace/didChangeConfiguration","params":{"settings":{"x":"\ud800"}}}"#;
+    stdin
+        .write_all(format!("Content-Length: {}\r\n\r\n{lone}", lone.len()).as_bytes())
+        .expect("write");
+    stdin
+        .write_all(b"Content-Length: 5\r\n\r\nnope!")
+        .expect("write");
+    let req = json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/documentSymbol",
+                     "params": {"textDocument": {"uri": "file:///nowhere/pacto.yaml"}}});
+    stdin.write_all(&frame(&req)).expect("write");
+    stdin.flush().expect("flush");
+    let mut seen = Vec::new();
+    while !seen.iter().any(|m: &Value| m["id"] == 2) {
+        seen.push(read_message(&mut out).expect("the server is alive"));
+    }
+    let parse_errors: Vec<&Value> = seen
+        .iter()
+        .filter(|m| m["id"].is_null() && m.get("error").is_some())
+        .collect();
+    assert_eq!(parse_errors.len(), 1, "{seen:?}");
+    assert_eq!(parse_errors[0]["error"]["code"], -32700);
+    stdin
+        .write_all(&frame(&json!({"jsonrpc": "2.0", "method": "exit"})))
+        .expect("write");
+    stdin.flush().expect("flush");
+    let status = child.wait().expect("wait");
+    assert_eq!(status.code(), Some(1), "exit without shutdown");
+}
