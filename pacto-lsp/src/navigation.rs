@@ -132,7 +132,8 @@ pub fn bundle_dir(uri: &Uri) -> Option<PathBuf> {
         .and_then(|p| p.parent().map(Path::to_path_buf))
 }
 
-/// `dir/rel` when `rel` is a relative path that stays inside `dir` and names an existing file.
+/// `dir/rel` when `rel` is a relative path that stays inside `dir` (also after symbolic links are
+/// followed: core's `resolve_inside`) and names an existing file.
 pub fn bundle_file(dir: &Path, rel: &str) -> Option<PathBuf> {
     let rel = Path::new(rel);
     if rel.as_os_str().is_empty()
@@ -142,8 +143,25 @@ pub fn bundle_file(dir: &Path, rel: &str) -> Option<PathBuf> {
     {
         return None;
     }
-    let full = dir.join(rel);
-    full.is_file().then_some(full)
+    // `./a/b` -> `a/b`, the form core's bundle paths use.
+    let clean: Vec<&str> = rel
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(s) => s.to_str(),
+            _ => None,
+        })
+        .collect();
+    if clean.len()
+        != rel
+            .components()
+            .filter(|c| matches!(c, Component::Normal(_)))
+            .count()
+    {
+        return None; // not UTF-8
+    }
+    let resolved = pacto_core::bundle::resolve_inside(dir, &clean.join("/")).ok()?;
+    // The path as written (not the canonical one), so the editor shows it under the bundle.
+    resolved.is_file().then(|| dir.join(rel))
 }
 
 /// A parsed buffer with its URI, for the handlers below.
@@ -381,5 +399,22 @@ mod tests {
         assert_eq!(bundle_file(&dir, "../etc/passwd"), None);
         assert_eq!(bundle_file(&dir, "/etc/passwd"), None);
         assert_eq!(bundle_file(&dir, ""), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn bundle_files_do_not_follow_links_out_of_the_bundle() {
+        let outside = tempfile::tempdir().expect("tempdir");
+        std::fs::write(outside.path().join("secret.yaml"), "x").expect("write");
+        let bundle = tempfile::tempdir().expect("tempdir");
+        let dir = bundle.path();
+        std::fs::write(dir.join("api.yaml"), "x").expect("write");
+        std::os::unix::fs::symlink(outside.path(), dir.join("out")).expect("link");
+        std::os::unix::fs::symlink(outside.path().join("secret.yaml"), dir.join("s.yaml"))
+            .expect("link");
+        assert_eq!(bundle_file(dir, "api.yaml"), Some(dir.join("api.yaml")));
+        assert_eq!(bundle_file(dir, "./api.yaml"), Some(dir.join("./api.yaml")));
+        assert_eq!(bundle_file(dir, "out/secret.yaml"), None);
+        assert_eq!(bundle_file(dir, "s.yaml"), None);
     }
 }
