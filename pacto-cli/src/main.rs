@@ -56,6 +56,8 @@ enum Command {
     Doc(commands::doc::Args),
     /// Run a generator plugin (pacto-plugin-NAME) on a contract.
     Generate(commands::generate::Args),
+    /// Migrate a 1.x contract to Pacto 2.0, keeping its comments (in place, -o OUT, or --dry-run).
+    Migrate(commands::migrate::Args),
     /// Run the language server on stdin/stdout (for editors).
     Lsp(commands::lsp::Args),
     /// Run the MCP server for AI assistants (stdio, or streamable HTTP with -t http).
@@ -82,7 +84,8 @@ impl Command {
             | Command::Pull(_)
             | Command::Login(_)
             | Command::Explain(_)
-            | Command::Generate(_) => &[Text, Json],
+            | Command::Generate(_)
+            | Command::Migrate(_) => &[Text, Json],
             // Servers and `version` print no report: the setting (often from the environment)
             // does not concern them.
             Command::Lsp(_) | Command::Mcp(_) | Command::Dashboard(_) | Command::Version => {
@@ -134,6 +137,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(&args, cli.output_format),
         Command::Doc(args) => commands::doc::run(&args, cli.output_format),
         Command::Generate(args) => commands::generate::run(&args, cli.output_format),
+        Command::Migrate(args) => commands::migrate::run(&args, cli.output_format),
         Command::Lsp(args) => commands::lsp::run(&args),
         Command::Mcp(args) => commands::mcp::run(&args),
         Command::Dashboard(args) => commands::dashboard::run(&args, &cli.net),

@@ -8,6 +8,7 @@ pub mod init;
 pub mod login;
 pub mod lsp;
 pub mod mcp;
+pub mod migrate;
 pub mod pack;
 pub mod pull;
 pub mod push;

@@ -1,0 +1,194 @@
+//! `pacto migrate [DIR] [-o OUT] [--dry-run]`: carry a 1.x contract to Pacto 2.0.
+//!
+//! In place by default (an atomic write of `DIR/pacto.yaml`); `-o OUT` writes a migrated copy
+//! of the whole bundle instead and leaves `DIR` alone; `--dry-run` prints the new `pacto.yaml`
+//! and writes nothing. The report of everything dropped, moved, renamed or guessed goes to
+//! stderr as text, or with the result to stdout as JSON.
+//!
+//! Exit 0 when migrated, 1 when the contract is refused (nothing is written), 2 on a usage or
+//! I/O error.
+
+use pacto_core::bundle::{load_dir, read_bounded, write_inside};
+use pacto_core::migrate::{migrate, render_report, Migration};
+use pacto_core::report::OutputFormat;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The 1.x bundle directory.
+    #[arg(default_value = ".")]
+    dir: String,
+
+    /// Write a migrated copy of the whole bundle to this directory instead of migrating in place.
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+
+    /// Print the new pacto.yaml and write nothing.
+    #[arg(long, conflicts_with = "output")]
+    dry_run: bool,
+
+    /// With -o: write into a directory that is not empty.
+    #[arg(long, requires = "output")]
+    force: bool,
+}
+
+/// A usage or I/O failure: exit 2.
+fn io_error(format: OutputFormat, message: String) -> ExitCode {
+    fail(format, &message, false);
+    ExitCode::from(2)
+}
+
+fn fail(format: OutputFormat, message: &str, refused: bool) {
+    if format == OutputFormat::Json {
+        let v = serde_json::json!({"migrated": false, "refused": refused, "error": message});
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).unwrap_or_else(|_| v.to_string())
+        );
+    } else {
+        eprintln!("Error: {message}");
+    }
+}
+
+pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    let loaded = match load_dir(&args.dir) {
+        Ok(l) => l,
+        Err(e) => return Ok(io_error(format, e.to_string())),
+    };
+    let m = match migrate(&loaded.text, &loaded.bundle) {
+        Ok(m) => m,
+        Err(e) => {
+            fail(
+                format,
+                &format!("{}: {e}; nothing was written", loaded.contract_path),
+                true,
+            );
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let written = if args.dry_run {
+        None
+    } else if let Some(out) = &args.output {
+        if let Err(e) = copy_bundle(Path::new(&args.dir), out, &m, args.force) {
+            return Ok(io_error(format, e));
+        }
+        Some(out.join("pacto.yaml").display().to_string())
+    } else {
+        if let Err(e) = write_inside(Path::new(&args.dir), "pacto.yaml", m.text.as_bytes()) {
+            return Ok(io_error(
+                format,
+                format!("cannot write {}: {e}", loaded.contract_path),
+            ));
+        }
+        Some(loaded.contract_path.clone())
+    };
+    print(
+        format,
+        &loaded.contract_path,
+        written.as_deref(),
+        args.dry_run,
+        &m,
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print(
+    format: OutputFormat,
+    source: &str,
+    written: Option<&str>,
+    dry_run: bool,
+    m: &Migration,
+) -> anyhow::Result<()> {
+    if format == OutputFormat::Json {
+        let mut v = serde_json::json!({
+            "migrated": true,
+            "source": source,
+            "written": written,
+            "dryRun": dry_run,
+            "report": m.report,
+            "warnings": m.warnings,
+        });
+        if dry_run {
+            v["text"] = serde_json::Value::String(m.text.clone());
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    if dry_run {
+        print!("{}", m.text);
+    }
+    eprint!("{}", render_report(m));
+    match written {
+        Some(path) => eprintln!("Migrated {source} to Pacto 2.0: wrote {path}"),
+        None => eprintln!("Migrated {source} to Pacto 2.0 (dry run: nothing written)"),
+    }
+    Ok(())
+}
+
+/// Copy the bundle at `src` to `out` with the migrated `pacto.yaml`. Symbolic links are not
+/// followed (a bundle's files are its own): they are refused. Every file is written
+/// atomically; `out` must be empty (or missing) unless `force`.
+fn copy_bundle(src: &Path, out: &Path, m: &Migration, force: bool) -> Result<(), String> {
+    if let Ok(mut entries) = std::fs::read_dir(out) {
+        if entries.next().is_some() && !force {
+            return Err(format!(
+                "{} is not empty (use --force to write into it)",
+                out.display()
+            ));
+        }
+    } else if out.exists() {
+        return Err(format!("{} is not a directory", out.display()));
+    }
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let mut files = Vec::new();
+    let mut stack = vec![String::new()];
+    while let Some(rel) = stack.pop() {
+        let dir = if rel.is_empty() {
+            src.to_path_buf()
+        } else {
+            src.join(&rel)
+        };
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+            .flatten()
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let child = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            let t = e
+                .file_type()
+                .map_err(|err| format!("cannot read {}: {err}", e.path().display()))?;
+            if t.is_symlink() {
+                return Err(format!(
+                    "{} is a symbolic link; pacto migrate -o copies only a bundle's own files",
+                    e.path().display()
+                ));
+            } else if t.is_dir() {
+                stack.push(child);
+            } else if t.is_file() && child != "pacto.yaml" {
+                files.push(child);
+            }
+        }
+    }
+    // The output may lie inside the source (`-o ./migrated`): never copy it into itself.
+    let out_abs = out.canonicalize().ok();
+    for rel in files {
+        let path = src.join(&rel);
+        if out_abs
+            .as_ref()
+            .is_some_and(|o| path.canonicalize().is_ok_and(|p| p.starts_with(o)))
+        {
+            continue;
+        }
+        let bytes = read_bounded(&path, &rel).map_err(|e| e.to_string())?;
+        write_inside(out, &rel, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    write_inside(out, "pacto.yaml", m.text.as_bytes())
+        .map_err(|e| format!("{}: {e}", out.display()))
+}
