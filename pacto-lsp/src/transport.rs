@@ -19,6 +19,7 @@
 //! frame by frame, interleaved with the error answers. `exit` ends the session with status 0
 //! after `shutdown`, 1 without (as LSP requires); so does the end of input.
 
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::io::Read;
@@ -341,13 +342,11 @@ fn clip(s: &str) -> String {
 pub fn decode(bytes: &[u8]) -> Frame {
     let text = String::from_utf8_lossy(bytes);
     let text = replace_lone_surrogates(&text);
-    let value: Value = match serde_json::from_str(&text) {
+    let mut value: Value = match serde_json::from_str(&text) {
         Ok(v) => v,
         Err(e) => return Frame::parse_error(format!("the body is not JSON: {e}")),
     };
-    let is_message = serde_json::from_value::<Response>(value.clone()).is_ok()
-        || serde_json::from_value::<Request>(value.clone()).is_ok();
-    if is_message {
+    if is_message(&mut value) {
         return Frame::Message(value);
     }
     let id = match value.get("id") {
@@ -359,6 +358,28 @@ pub fn decode(bytes: &[u8]) -> Frame {
         response: error_response(id, -32600, &format!("Invalid Request: {reason}")),
         reason,
     }
+}
+
+/// Whether `value` is a message tower-lsp-server decodes (its own types decide). `params` and
+/// `result` may be any JSON, so they are set aside while checking: a 5 MB `didOpen` is not copied.
+fn is_message(value: &mut Value) -> bool {
+    let Some(obj) = value.as_object_mut() else {
+        return false;
+    };
+    // Swapped for `null` (the keys stay: a response's `result` may be `null` but not absent).
+    let params = obj.get_mut("params").map(std::mem::take);
+    let result = obj.get_mut("result").map(std::mem::take);
+    let probe: &Value = value;
+    let ok = Response::deserialize(probe).is_ok() || Request::deserialize(probe).is_ok();
+    if let Some(obj) = value.as_object_mut() {
+        if let (Some(p), Some(slot)) = (params, obj.get_mut("params")) {
+            *slot = p;
+        }
+        if let (Some(r), Some(slot)) = (result, obj.get_mut("result")) {
+            *slot = r;
+        }
+    }
+    ok
 }
 
 /// Replace `\uXXXX` escapes of unpaired UTF-16 surrogates with `\uFFFD`, the way a lossy
@@ -616,6 +637,26 @@ mod tests {
             ],
             "{got:#?}"
         );
+    }
+
+    #[test]
+    fn client_responses_and_requests_pass_unchanged() {
+        for body in [
+            r#"{"jsonrpc":"2.0","id":3,"result":null}"#,
+            r#"{"jsonrpc":"2.0","id":"a","result":[{"pacto":{"offline":true}}]}"#,
+            r#"{"jsonrpc":"2.0","id":4,"error":{"code":-32601,"message":"no"}}"#,
+            r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+            r#"{"jsonrpc":"2.0","id":1,"method":"shutdown"}"#,
+        ] {
+            let want: Value = serde_json::from_str(body).expect("json");
+            assert_eq!(decode(body.as_bytes()), Frame::Message(want), "{body}");
+        }
+        for body in [r#"{"id":1,"method":"x"}"#, "[]", "3"] {
+            assert!(
+                matches!(decode(body.as_bytes()), Frame::Invalid { ref response, .. } if response["error"]["code"] == -32600),
+                "{body}"
+            );
+        }
     }
 
     #[test]
