@@ -4,7 +4,9 @@
 //! A case holds a 1.x bundle (`pacto.yaml` and the files it names) and either
 //! - `expected.yaml` (the migrated `pacto.yaml`, byte for byte) and `report.json` (the report and
 //!   warnings as JSON), or
-//! - `refused.txt`: a line the refusal's message must contain (nothing is produced).
+//! - `refused.txt`: a line the refusal's message must contain (nothing is produced),
+//!
+//! and optionally `options.txt` (`drop-uncontracted-http`: [`Options::drop_uncontracted_http`]).
 //!
 //! Every migrated result must validate under `schemas/pacto-v2.0.schema.json` (compiled as
 //! `schema_v2.rs` does), and every comment line of the input must survive unless the report
@@ -13,7 +15,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
 
 use pacto_core::bundle::DirBundle;
-use pacto_core::migrate::{migrate, MigrateError, Migration};
+use pacto_core::migrate::{migrate, migrate_with, MigrateError, Migration, Options};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 
@@ -70,7 +72,12 @@ fn lost_comments(input: &str, m: &Migration) -> Vec<String> {
 fn run(dir: &Path) -> (String, Result<Migration, MigrateError>) {
     let text = std::fs::read_to_string(dir.join("pacto.yaml")).unwrap();
     let bundle = DirBundle::new(dir);
-    let r = migrate(&text, &bundle);
+    // `options.txt`: `drop-uncontracted-http` asks to drop such interfaces instead of refusing.
+    let options = Options {
+        drop_uncontracted_http: std::fs::read_to_string(dir.join("options.txt"))
+            .is_ok_and(|o| o.contains("drop-uncontracted-http")),
+    };
+    let r = migrate_with(&text, &bundle, options);
     (text, r)
 }
 
@@ -232,6 +239,22 @@ fn go_pacto_corpus_migrates() {
                 if reason.contains("http interface without a contract file") =>
             {
                 refused.push(format!("{} ({name})", dir.display()));
+                // Asked to drop such interfaces, it migrates, with a warning naming it.
+                let options = Options {
+                    drop_uncontracted_http: true,
+                };
+                let m = migrate_with(&input, &DirBundle::new(dir), options).unwrap();
+                assert!(
+                    m.warnings
+                        .iter()
+                        .any(|w| w.contains(&format!("interface {name:?}"))),
+                    "{:?}",
+                    m.warnings
+                );
+                let errs = schema_errors(&v, &m.text);
+                if !errs.is_empty() {
+                    failures.push(format!("{} (dropped {name}): {errs:#?}", dir.display()));
+                }
             }
             Err(e) => failures.push(format!("{}: {e}", dir.display())),
         }

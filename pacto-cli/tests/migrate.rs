@@ -180,6 +180,7 @@ fn refusal_writes_nothing_and_exits_1() {
         let err = text(&out.stderr);
         assert!(err.contains("interface \"http\" (interfaces[0])"), "{err}");
         assert!(err.contains("nothing was written"), "{err}");
+        assert!(err.contains("--drop-http-without-contract"), "{err}");
         assert!(out.stdout.is_empty());
         assert_eq!(snapshot(tmp.path()), before, "{args:?}");
     }
@@ -191,6 +192,19 @@ fn refusal_writes_nothing_and_exits_1() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["refused"], true);
     assert_eq!(snapshot(tmp.path()), before);
+    // Asked to, the interface is dropped with a warning naming it.
+    let out = run(
+        &["migrate", "bundle", "--drop-http-without-contract"],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: interface \"http\" (interfaces[0]) was dropped"),
+        "{err}"
+    );
+    let migrated = std::fs::read_to_string(tmp.path().join("bundle/pacto.yaml")).unwrap();
+    assert!(migrated.contains("interfaces: []"), "{migrated}");
 }
 
 #[test]

@@ -166,9 +166,27 @@ impl Ctx {
     }
 }
 
+/// Choices the caller may make.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Drop an `http` interface that has no contract file (2.0 cannot express it) with a
+    /// warning naming it, instead of refusing the contract. Health and metrics bound to it
+    /// become capabilities without a binding.
+    pub drop_uncontracted_http: bool,
+}
+
 /// Migrate the 1.x `pacto.yaml` `text` of a bundle; interface contract files are read from
-/// `bundle` to judge their kind.
+/// `bundle` to judge their kind. Refuses an `http` interface without a contract file.
 pub fn migrate(text: &str, bundle: &dyn Bundle) -> Result<Migration, MigrateError> {
+    migrate_with(text, bundle, Options::default())
+}
+
+/// [`migrate`] with [`Options`].
+pub fn migrate_with(
+    text: &str,
+    bundle: &dyn Bundle,
+    options: Options,
+) -> Result<Migration, MigrateError> {
     let parsed = parse(text, &Limits::default());
     if let Some(e) = parsed.errors.iter().find(|e| e.fatal) {
         return Err(MigrateError::Unreadable(e.message.clone()));
@@ -197,7 +215,7 @@ pub fn migrate(text: &str, bundle: &dyn Bundle) -> Result<Migration, MigrateErro
         }
         None => return Err(MigrateError::NotV1("it has no pactoVersion".into())),
     }
-    let plan = Plan::read(root, bundle)?;
+    let plan = Plan::read(root, bundle, options)?;
     let mut cx = Ctx {
         text: text.to_string(),
         report: Vec::new(),
@@ -221,7 +239,7 @@ pub fn migrate(text: &str, bundle: &dyn Bundle) -> Result<Migration, MigrateErro
     configurations(&mut cx)?;
     policies(&mut cx)?;
     dependencies(&mut cx)?;
-    runtime(&mut cx)?;
+    runtime(&mut cx, &plan.dropped)?;
     if has(&cx.text, &["scaling"]) {
         cx.drop_entry(
             &["scaling"],
@@ -258,6 +276,8 @@ fn len_at(text: &str, path: &[&str]) -> usize {
 struct Plan {
     /// Per interface: the 2.0 type, or None to keep the written one.
     kinds: Vec<Option<&'static str>>,
+    /// Interfaces dropped (by index, with their name) under [`Options::drop_uncontracted_http`].
+    dropped: Vec<(usize, String)>,
     warnings: Vec<String>,
 }
 
@@ -280,11 +300,20 @@ fn judge(bytes: &[u8], path: &str) -> Option<&'static str> {
 }
 
 impl Plan {
-    fn read(root: NodeRef<'_>, bundle: &dyn Bundle) -> Result<Plan, MigrateError> {
+    fn read(
+        root: NodeRef<'_>,
+        bundle: &dyn Bundle,
+        options: Options,
+    ) -> Result<Plan, MigrateError> {
         let mut kinds = Vec::new();
         let mut warnings = Vec::new();
+        let mut dropped = Vec::new();
         let Some(list) = root.get("interfaces") else {
-            return Ok(Plan { kinds, warnings });
+            return Ok(Plan {
+                kinds,
+                dropped,
+                warnings,
+            });
         };
         for (index, item) in list.items().enumerate() {
             let name = item
@@ -300,6 +329,16 @@ impl Plan {
                 reason,
             };
             let Some(contract) = contract else {
+                if ty == "http" && options.drop_uncontracted_http {
+                    warnings.push(format!(
+                        "interface {name:?} (interfaces[{index}]) was dropped: an http interface \
+                         without a contract file cannot be expressed in 2.0 (it needs a `ref` to \
+                         an OpenAPI document); its port belongs in the operator's interfaceBindings"
+                    ));
+                    dropped.push((index, name.clone()));
+                    kinds.push(None);
+                    continue;
+                }
                 if ty == "http" {
                     return Err(refuse(
                         "an http interface without a contract file: 2.0 needs a `ref` to its \
@@ -353,7 +392,11 @@ impl Plan {
             };
             kinds.push(kind);
         }
-        Ok(Plan { kinds, warnings })
+        Ok(Plan {
+            kinds,
+            dropped,
+            warnings,
+        })
     }
 }
 
@@ -424,6 +467,11 @@ fn interfaces(cx: &mut Ctx, plan: &Plan) -> Result<(), MigrateError> {
         let idx = i.to_string();
         let base = ["interfaces", idx.as_str()];
         let path = |k: &'static str| [base[0], base[1], k];
+        if plan.dropped.iter().any(|(d, _)| *d == i) {
+            continue;
+        }
+        // The index in 2.0, after the dropped interfaces before it.
+        let j = i - plan.dropped.iter().filter(|(d, _)| *d < i).count();
         let name = cx.value(&[base[0], base[1], "name"]);
         if let Some(kind) = kind {
             let old = cx.value(&path("type"));
@@ -432,7 +480,7 @@ fn interfaces(cx: &mut Ctx, plan: &Plan) -> Result<(), MigrateError> {
                 &format!("interfaces.{i}.type"),
                 old,
                 Action::Renamed,
-                Some(&format!("interfaces.{i}.type")),
+                Some(&format!("interfaces.{j}.type")),
                 format!("interface {name}: type {kind}, judged by its contract file"),
             );
         }
@@ -443,7 +491,7 @@ fn interfaces(cx: &mut Ctx, plan: &Plan) -> Result<(), MigrateError> {
                 &format!("interfaces.{i}.contract"),
                 old,
                 Action::Renamed,
-                Some(&format!("interfaces.{i}.ref")),
+                Some(&format!("interfaces.{j}.ref")),
                 "contract is called ref in 2.0",
             );
         }
@@ -454,6 +502,28 @@ fn interfaces(cx: &mut Ctx, plan: &Plan) -> Result<(), MigrateError> {
                 "ports are bound by the operator in 2.0, not declared in the contract",
             )?;
         }
+    }
+    for (i, name) in plan.dropped.iter().rev() {
+        let old = cx.value(&["interfaces", &i.to_string()]);
+        let (t, comments) = text::remove_item_comments(&cx.text, &["interfaces"], *i)?;
+        cx.text = t;
+        let gone = if comments.is_empty() {
+            String::new()
+        } else {
+            format!(" (its comment went with it: {})", comments.join(" / "))
+        };
+        cx.text = crate::edit::remove_item(&cx.text, &["interfaces"], *i)
+            .map_err(|e| MigrateError::Edit(format!("interfaces[{i}]"), e.to_string()))?;
+        cx.note(
+            &format!("interfaces.{i}"),
+            old,
+            Action::Dropped,
+            Some("the operator's interfaceBindings (its port)"),
+            format!(
+                "interface {name:?}: an http interface without a contract file has no place in \
+                 2.0 (dropped as asked){gone}"
+            ),
+        );
     }
     Ok(())
 }
@@ -632,7 +702,7 @@ fn dependencies(cx: &mut Ctx) -> Result<(), MigrateError> {
 
 /// `runtime`: `workload` and `state` hoisted to the top level (with their comments),
 /// `health`/`metrics` turned into `capabilities`, `lifecycle` dropped, `runtime` removed.
-fn runtime(cx: &mut Ctx) -> Result<(), MigrateError> {
+fn runtime(cx: &mut Ctx, dropped: &[(usize, String)]) -> Result<(), MigrateError> {
     if !has(&cx.text, &["runtime"]) {
         return Ok(());
     }
@@ -683,7 +753,14 @@ fn runtime(cx: &mut Ctx) -> Result<(), MigrateError> {
     let mut caps = String::new();
     for key in ["health", "metrics"] {
         let Some(v) = old.get(key) else { continue };
-        let iface = v.get("interface").and_then(Value::as_str);
+        let mut iface = v.get("interface").and_then(Value::as_str);
+        if let Some(name) = iface.filter(|n| dropped.iter().any(|(_, d)| d == n)) {
+            cx.warnings.push(format!(
+                "runtime.{key} was bound to the dropped interface {name:?}: the {key} \
+                 capability is written without a binding"
+            ));
+            iface = None;
+        }
         let path = v.get("path").and_then(Value::as_str);
         caps.push_str(&format!("- type: {key}\n"));
         if let Some(iface) = iface {

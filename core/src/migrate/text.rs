@@ -89,7 +89,7 @@ pub(super) fn entry<'t>(
 
 /// The lines of the comments directly above `line_at` (no blank line between) written at
 /// column `col`: their start offset.
-fn attached_comments_start(text: &str, line_at: usize, col: usize) -> usize {
+pub(super) fn attached_comments_start(text: &str, line_at: usize, col: usize) -> usize {
     let mut start = line_at;
     while start > 0 {
         let prev = line_start(text, start - 1);
@@ -186,7 +186,7 @@ pub(super) fn remove_entry(
         }
     }
     // Between two blank lines, take one of them too.
-    let blank_before = start >= 2 && &text[start - 2..start] == "\n\n" || start == 1;
+    let blank_before = start >= 2 && text.as_bytes().get(start - 2..start) == Some(b"\n\n");
     if blank_before && (end == text.len() || text[end..].starts_with('\n')) {
         end = (end + 1).min(text.len());
     }
@@ -318,4 +318,35 @@ pub(super) fn set_scalar_styled(
     };
     let s = node.span();
     Ok(splice(text, s.start as usize, s.end as usize, &new))
+}
+
+/// Remove the comment lines attached above item `index` of the block sequence at `path` (at the
+/// column of its dash); returns the new text and the comments removed.
+pub(super) fn remove_item_comments(
+    text: &str,
+    path: &[&str],
+    index: usize,
+) -> Result<(String, Vec<String>), MigrateError> {
+    let tree = tree_of(text)?;
+    let (list, used) = tree.walk(path);
+    let item = list
+        .item(index)
+        .filter(|_| used == path.len())
+        .ok_or_else(|| {
+            MigrateError::Edit(
+                format!("{}[{index}]", dotted(path)),
+                "does not exist".into(),
+            )
+        })?;
+    let item_start = item.span().start as usize;
+    let ls = line_start(text, item_start);
+    let dash = text[ls..item_start]
+        .rfind('-')
+        .map_or(item_start, |i| ls + i);
+    let start = attached_comments_start(text, ls, column(text, dash));
+    let comments = text[start..ls]
+        .lines()
+        .map(|l| l.trim().to_string())
+        .collect();
+    Ok((splice(text, start, ls, ""), comments))
 }

@@ -5,11 +5,14 @@
 //! and writes nothing. The report of everything dropped, moved, renamed or guessed goes to
 //! stderr as text, or with the result to stdout as JSON.
 //!
+//! An `http` interface without a contract file is refused (2.0 needs a `ref`), unless
+//! `--drop-http-without-contract` asks to drop it with a warning naming it.
+//!
 //! Exit 0 when migrated, 1 when the contract is refused (nothing is written), 2 on a usage or
 //! I/O error.
 
 use pacto_core::bundle::{load_dir, read_bounded, write_inside};
-use pacto_core::migrate::{migrate, render_report, Migration};
+use pacto_core::migrate::{migrate_with, render_report, MigrateError, Migration, Options};
 use pacto_core::report::OutputFormat;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,6 +30,11 @@ pub struct Args {
     /// Print the new pacto.yaml and write nothing.
     #[arg(long, conflicts_with = "output")]
     dry_run: bool,
+
+    /// Drop an http interface that has no contract file (2.0 cannot express it) with a warning
+    /// naming it, instead of refusing the contract.
+    #[arg(long)]
+    drop_http_without_contract: bool,
 
     /// With -o: write into a directory that is not empty.
     #[arg(long, requires = "output")]
@@ -56,12 +64,23 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         Ok(l) => l,
         Err(e) => return Ok(io_error(format, e.to_string())),
     };
-    let m = match migrate(&loaded.text, &loaded.bundle) {
+    let options = Options {
+        drop_uncontracted_http: args.drop_http_without_contract,
+    };
+    let m = match migrate_with(&loaded.text, &loaded.bundle, options) {
         Ok(m) => m,
         Err(e) => {
+            let hint = match &e {
+                MigrateError::Inexpressible { reason, .. }
+                    if reason.contains("http interface without a contract file") =>
+                {
+                    " (or pass --drop-http-without-contract to drop it with a warning)"
+                }
+                _ => "",
+            };
             fail(
                 format,
-                &format!("{}: {e}; nothing was written", loaded.contract_path),
+                &format!("{}: {e}{hint}; nothing was written", loaded.contract_path),
                 true,
             );
             return Ok(ExitCode::from(1));
