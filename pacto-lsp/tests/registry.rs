@@ -394,7 +394,10 @@ async fn code_lens_shows_breaking_changes_against_the_published_version() {
     assert!(r["markdown"].as_str().unwrap().contains("interfaces.port"));
     // Without window/showDocument the server shows it as a message...
     let shown = c.notification("window/showMessage").await;
-    assert!(shown["message"].as_str().unwrap().contains("interfaces.port"));
+    assert!(shown["message"]
+        .as_str()
+        .unwrap()
+        .contains("interfaces.port"));
     // ...unless the client renders the result itself (`{"show": false}`, the VS Code extension):
     // then nothing else opens, one click gives one diff.
     let r = c
