@@ -266,3 +266,58 @@ fn go_pacto_corpus_migrates() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(migrated >= 10, "only {migrated} migrated");
 }
+
+/// Awkward inputs: no panic; a result reads back as YAML, a refusal says why.
+#[test]
+fn awkward_inputs_migrate_or_are_refused_without_panicking() {
+    let b = pacto_core::bundle::MemBundle::new("mem");
+    let base = "pactoVersion: \"1.0\"\nservice:\n  name: a\n  version: 1.0.0\n";
+    let cases = [
+        // Multi-byte text right before a dropped section.
+        format!("{base}metadata:\n  k: é\nscaling:\n  min: 1\n  max: 2\n"),
+        format!("{base}metadata:\n  k: 日本\n\nscaling:\n  replicas: 1\n"),
+        // Flow style sections.
+        format!("{base}runtime: {{workload: service, state: {{type: stateless, persistence: {{scope: local, durability: ephemeral}}, dataCriticality: low}}}}\n"),
+        format!("{base}dependencies: [{{ref: oci://r/x:1.0.0, compatibility: ^1.0.0}}]\n"),
+        format!("{base}configuration: {{schema: c.json}}\n"),
+        // Keys first in a list item, anchors and aliases.
+        format!("{base}interfaces:\n  - port: 80\n    name: g\n    type: grpc\n    contract: x.proto\n"),
+        format!("{base}runtime:\n  workload: &w service\n  state: &s\n    type: stateless\n    persistence: {{scope: local, durability: ephemeral}}\n    dataCriticality: low\nmetadata:\n  w: *w\n"),
+        // Nothing after the last key, no final newline.
+        format!("{base}scaling:\n  min: 1\n  max: 2"),
+        format!("{base}runtime:"),
+        "pactoVersion: 1.0\nservice: x\n".to_string(),
+        "- a\n- b\n".to_string(),
+    ];
+    for input in &cases {
+        match migrate(input, &b) {
+            Ok(m) => {
+                let p = pacto_core::syntax::parse(&m.text, &pacto_core::syntax::Limits::default());
+                assert!(
+                    p.errors.iter().all(|e| !e.fatal),
+                    "{input:?} -> {:?}",
+                    m.text
+                );
+            }
+            // Every input reads: a refusal must not blame the user's YAML.
+            Err(e) => assert!(!matches!(e, MigrateError::Unreadable(_)), "{input:?}: {e}"),
+        }
+    }
+    // The first case drops scaling and keeps the rest.
+    let m = migrate(&cases[0], &b).unwrap();
+    assert!(m.text.ends_with("metadata:\n  k: é\n"), "{}", m.text);
+}
+
+/// A CRLF file stays CRLF, every untouched line byte for byte.
+#[test]
+fn crlf_line_ends_are_kept() {
+    let dir = repo_root().join("fixtures/migrate/full");
+    let input = std::fs::read_to_string(dir.join("pacto.yaml"))
+        .unwrap()
+        .replace('\n', "\r\n");
+    let m = migrate(&input, &DirBundle::new(&dir)).unwrap();
+    let want = std::fs::read_to_string(dir.join("expected.yaml"))
+        .unwrap()
+        .replace('\n', "\r\n");
+    assert_eq!(m.text, want);
+}

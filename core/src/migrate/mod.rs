@@ -187,6 +187,22 @@ pub fn migrate_with(
     bundle: &dyn Bundle,
     options: Options,
 ) -> Result<Migration, MigrateError> {
+    // A file written with CRLF line ends throughout is migrated as LF and written back as
+    // CRLF, so the lines added match the file's own.
+    let lines = text.matches('\n').count();
+    if lines > 0 && text.matches("\r\n").count() == lines {
+        let mut m = migrate_lf(&text.replace("\r\n", "\n"), bundle, options)?;
+        m.text = m.text.replace('\n', "\r\n");
+        return Ok(m);
+    }
+    migrate_lf(text, bundle, options)
+}
+
+fn migrate_lf(
+    text: &str,
+    bundle: &dyn Bundle,
+    options: Options,
+) -> Result<Migration, MigrateError> {
     let parsed = parse(text, &Limits::default());
     if let Some(e) = parsed.errors.iter().find(|e| e.fatal) {
         return Err(MigrateError::Unreadable(e.message.clone()));
@@ -216,6 +232,18 @@ pub fn migrate_with(
         None => return Err(MigrateError::NotV1("it has no pactoVersion".into())),
     }
     let plan = Plan::read(root, bundle, options)?;
+    // The input reads: a document that stops reading on the way is the migration's failure,
+    // never reported as the user's unreadable file.
+    edit(text, &plan, version).map_err(|e| match e {
+        MigrateError::Unreadable(why) => MigrateError::Edit(
+            "the contract".into(),
+            format!("the migrated document would not read as YAML ({why}); this is a bug in pacto migrate, please report it with the file"),
+        ),
+        other => other,
+    })
+}
+
+fn edit(text: &str, plan: &Plan, version: Option<String>) -> Result<Migration, MigrateError> {
     let mut cx = Ctx {
         text: text.to_string(),
         report: Vec::new(),
@@ -233,7 +261,7 @@ pub fn migrate_with(
         "set to \"2.0\"",
     );
     service(&mut cx)?;
-    interfaces(&mut cx, &plan)?;
+    interfaces(&mut cx, plan)?;
     singular(&mut cx, "configuration", "configurations")?;
     singular(&mut cx, "policy", "policies")?;
     configurations(&mut cx)?;
@@ -534,8 +562,15 @@ fn singular(cx: &mut Ctx, one: &str, many: &str) -> Result<(), MigrateError> {
         return Ok(());
     }
     let old = cx.value(&[one]);
-    if !old.is_object() {
-        return Err(MigrateError::Edit(one.into(), "is not a mapping".into()));
+    let flow = tree_of(&cx.text).ok().and_then(|t| {
+        let (n, _) = t.walk(&[one]);
+        cx.text.as_bytes().get(n.span().start as usize).copied()
+    }) == Some(b'{');
+    if !old.is_object() || flow {
+        return Err(MigrateError::Edit(
+            one.into(),
+            "is not a block mapping".into(),
+        ));
     }
     if has(&cx.text, &[many]) {
         // Both forms: the singular joins the list.
