@@ -24,7 +24,8 @@
 //! | a dependency without `required` | `required: false` (1.x's default: the meaning is kept) | guessed |
 //! | a configuration without `required` | `required: true` (a 1.x configuration always applied) | guessed |
 //! | `configuration` / `policy` (singular) | `configurations` / `policies` lists, item named `default` | moved |
-//! | a dependency or policy without `name` | named after the last segment of its `ref` (tag and digest stripped) or its schema file | guessed |
+//! | a dependency without `name` | named as Go's loader names it: the last segment of its `ref`, tag and digest cut | guessed |
+//! | a policy without `name` | `default`, as Go's loader names it (a second one `default-2`) | guessed |
 //!
 //! Refused (nothing is written): input that is not readable YAML, a document that is not 1.x,
 //! and an `http` interface without a contract file (2.0 needs a `ref` to an OpenAPI document, and
@@ -644,31 +645,27 @@ fn configurations(cx: &mut Ctx) -> Result<(), MigrateError> {
     Ok(())
 }
 
-/// A name for an unnamed entry: the last segment of its ref (scheme, tag and digest stripped),
-/// or the file stem of its schema.
-fn derive_name(reference: Option<&str>, schema: Option<&str>) -> Option<String> {
-    let from = |s: &str| -> String {
-        let s = s.split("://").last().unwrap_or(s);
-        let s = s.split('@').next().unwrap_or(s);
-        let seg = s.trim_end_matches('/').rsplit('/').next().unwrap_or(s);
-        let seg = seg.split(':').next().unwrap_or(seg);
-        seg.to_string()
-    };
-    if let Some(r) = reference {
-        let n = from(r);
-        if !n.is_empty() && n != "." && n != ".." {
-            return Some(n);
-        }
+/// Go Pacto's loader's name for an unnamed dependency (`deriveNameFromRef` in
+/// `pkg/contract/migrate.go`): cut at the last `@`, then at the last `:`, then keep what follows
+/// the last `/`; `default` when nothing is left. The same name Go 1.x gave it, so graphs and
+/// diffs keep their keys. (For an untagged `oci://host/repo` the last `:` is the scheme's, and Go
+/// names it `oci`: kept, with a warning.)
+fn go_name_from_ref(reference: &str) -> String {
+    let mut name = reference;
+    if let Some(i) = name.rfind('@') {
+        name = &name[..i];
     }
-    // `policy/schema.json` is named after its directory, `rules.json` after its stem.
-    let schema = schema?.trim_start_matches("./");
-    let mut parts = schema.rsplit('/');
-    let stem = parts.next()?.split('.').next().unwrap_or_default();
-    let name = match parts.next() {
-        Some(dir) if stem == "schema" && !dir.is_empty() => dir,
-        _ => stem,
-    };
-    (!name.is_empty()).then(|| name.to_string())
+    if let Some(i) = name.rfind(':') {
+        name = &name[..i];
+    }
+    if let Some(i) = name.rfind('/') {
+        name = &name[i + 1..];
+    }
+    if name.is_empty() {
+        "default".to_string()
+    } else {
+        name.to_string()
+    }
 }
 
 fn name_unnamed(cx: &mut Ctx, list: &str, what: &str) -> Result<(), MigrateError> {
@@ -684,9 +681,18 @@ fn name_unnamed(cx: &mut Ctx, list: &str, what: &str) -> Result<(), MigrateError
         if has(&cx.text, &[list, &idx, "name"]) {
             continue;
         }
+        // As Go's loader: a dependency is named after its ref, a policy `default`.
         let r = cx.value(&[list, &idx, "ref"]);
-        let s = cx.value(&[list, &idx, "schema"]);
-        let base = derive_name(r.as_str(), s.as_str()).unwrap_or_else(|| format!("{what}-{i}"));
+        let base = match (list, r.as_str()) {
+            ("dependencies", Some(r)) => go_name_from_ref(r),
+            _ => "default".to_string(),
+        };
+        if list == "dependencies" && base == "oci" {
+            cx.warnings.push(format!(
+                "{list}[{i}] is named \"oci\" as Go Pacto's loader names an untagged oci:// \
+                 reference; consider a better name"
+            ));
+        }
         let mut name = base.clone();
         let mut k = 2;
         while taken.contains(&name) {
@@ -704,7 +710,14 @@ fn name_unnamed(cx: &mut Ctx, list: &str, what: &str) -> Result<(), MigrateError
             Value::Null,
             Action::Guessed,
             Some(&format!("{list}.{i}.name")),
-            format!("an unnamed {what} was named {name:?} after its reference"),
+            if name == base {
+                format!("an unnamed {what} was named {name:?}, as Go Pacto's loader names it")
+            } else {
+                format!(
+                    "an unnamed {what} was named {name:?}: Go Pacto's loader names it {base:?}, \
+                     which another entry already has"
+                )
+            },
         );
     }
     Ok(())
