@@ -810,6 +810,13 @@ fn runtime(cx: &mut Ctx, dropped: &[(usize, String)]) -> Result<(), MigrateError
             iface = None;
         }
         let path = v.get("path").and_then(Value::as_str);
+        // The comments above `health:`/`metrics:` go above the capability.
+        if let Ok((start, kl, _)) = entry_lines(&cx.text, &tree, &["runtime", key], true) {
+            for line in cx.text[start..kl].lines() {
+                caps.push_str(line.trim());
+                caps.push('\n');
+            }
+        }
         caps.push_str(&format!("- type: {key}\n"));
         if let Some(iface) = iface {
             caps.push_str("  binding:\n    type: http\n");
