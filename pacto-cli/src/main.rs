@@ -100,13 +100,24 @@ impl Command {
 fn parse_cli() -> Cli {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let mut cli = cli;
     let supported = cli.command.output_formats();
     if !supported.contains(&cli.output_format) {
         let format = cli.output_format;
-        let given = match matches.value_source("output_format") {
-            Some(ValueSource::EnvVariable) => format!("PACTO_OUTPUT_FORMAT={format}"),
-            _ => format!("--output-format {format}"),
-        };
+        if matches.value_source("output_format") == Some(ValueSource::EnvVariable) {
+            // A pipeline sets PACTO_OUTPUT_FORMAT once for every step (Go Pacto's action does):
+            // a command that cannot render it falls back to its first format, as Go does, and
+            // says so. Only an explicit --output-format is a usage error.
+            let fallback = supported.first().copied().unwrap_or(OutputFormat::Text);
+            eprintln!(
+                "note: PACTO_OUTPUT_FORMAT={format}: `pacto {}` cannot render {format}; using {}",
+                matches.subcommand_name().unwrap_or("this command"),
+                fallback.as_str()
+            );
+            cli.output_format = fallback;
+            return cli;
+        }
+        let given = format!("--output-format {format}");
         let name = matches.subcommand_name().unwrap_or("this command");
         let list: Vec<&str> = supported.iter().map(|f| f.as_str()).collect();
         Cli::command()

@@ -140,7 +140,6 @@ pub fn run(args: &Args, net: &crate::net::NetArgs) -> anyhow::Result<ExitCode> {
             max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
             ..pacto_dashboard::server::Limits::default()
         },
-        ..Config::default()
     };
     let ip: std::net::IpAddr = args
         .host
