@@ -49,18 +49,18 @@ fn dotted(path: &[&str]) -> String {
     }
 }
 
-fn line_start(text: &str, off: usize) -> usize {
+pub(crate) fn line_start(text: &str, off: usize) -> usize {
     text[..off.min(text.len())].rfind('\n').map_or(0, |i| i + 1)
 }
 
 /// The offset just after the newline ending the line that holds `off` (or the text's end).
-fn after_line(text: &str, off: usize) -> usize {
+pub(crate) fn after_line(text: &str, off: usize) -> usize {
     let off = off.min(text.len());
     text[off..].find('\n').map_or(text.len(), |i| off + i + 1)
 }
 
 /// The end of the last character written for `node` (children included).
-fn content_end(node: NodeRef<'_>) -> usize {
+pub(crate) fn content_end(node: NodeRef<'_>) -> usize {
     let own = node.span().end as usize;
     let child = match node.kind() {
         NodeKind::Mapping(entries) => entries.last().map(|e| {

@@ -317,39 +317,9 @@ fn enum_typo(text: &str, tree: &Tree, span: Span) -> Option<Fix> {
     if options.contains(&value.as_str()) {
         return None;
     }
-    let best = nearest(value, &options)?;
+    let best = pacto_core::validate::nearest(value, &options)?;
     let (span, new_text) = replace_value(text, node, best)?;
     Some((format!("Replace `{value}` with `{best}`"), span, new_text))
-}
-
-/// The candidate closest to `word` by edit distance, if close enough to be a likely typo (the
-/// rule the core uses for unknown keys).
-fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    if word.len() > 64 {
-        return None;
-    }
-    let word = word.to_ascii_lowercase();
-    candidates
-        .iter()
-        .map(|c| (levenshtein(&word, &c.to_ascii_lowercase()), *c))
-        .filter(|(d, c)| *d <= (c.len().max(word.len()) / 3).max(1))
-        .min()
-        .map(|(_, c)| c)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        std::mem::swap(&mut prev, &mut cur);
-    }
-    prev[b.len()]
 }
 
 /// The names of the declared interfaces, in order.

@@ -17,34 +17,11 @@ pub(super) fn tree_of(text: &str) -> Result<Tree, MigrateError> {
         .ok_or_else(|| MigrateError::Unreadable("the document is empty".to_string()))
 }
 
-pub(super) fn line_start(text: &str, off: usize) -> usize {
-    text[..off.min(text.len())].rfind('\n').map_or(0, |i| i + 1)
-}
-
-pub(super) fn after_line(text: &str, off: usize) -> usize {
-    let off = off.min(text.len());
-    text[off..].find('\n').map_or(text.len(), |i| off + i + 1)
-}
+use crate::edit::content_end;
+pub(super) use crate::edit::{after_line, line_start};
 
 pub(super) fn column(text: &str, off: usize) -> usize {
     off - line_start(text, off)
-}
-
-fn content_end(node: NodeRef<'_>) -> usize {
-    let own = node.span().end as usize;
-    let child = match node.kind() {
-        NodeKind::Mapping(entries) => entries.last().map(|e| {
-            let tree = node.tree();
-            let key_end = tree.node(e.key).span().end as usize;
-            key_end.max(content_end(tree.node(e.value)))
-        }),
-        NodeKind::Sequence(items) => items.last().map(|i| content_end(node.tree().node(*i))),
-        _ => None,
-    };
-    match (node.kind(), child) {
-        (NodeKind::Mapping(_) | NodeKind::Sequence(_), Some(c)) => c,
-        _ => own,
-    }
 }
 
 /// The start of the line after the last line `node` is written on.
@@ -206,10 +183,12 @@ pub(super) fn remove_entry(
     Ok((removed, comments))
 }
 
-/// Insert `line` (one `key: value` line, unindented) into the block mapping at `path`, after
-/// its last entry and at the column of its keys.
-pub(super) fn append_key(text: &str, path: &[&str], line: &str) -> Result<String, MigrateError> {
-    let tree = tree_of(text)?;
+/// The non-empty block mapping at `path` and the offset of its first key.
+fn block_mapping<'t>(
+    tree: &'t Tree,
+    text: &str,
+    path: &[&str],
+) -> Result<(NodeRef<'t>, usize), MigrateError> {
     let (node, used) = tree.walk(path);
     if used != path.len() {
         return Err(MigrateError::Edit(dotted(path), "does not exist".into()));
@@ -226,7 +205,15 @@ pub(super) fn append_key(text: &str, path: &[&str], line: &str) -> Result<String
             "is written in flow style".into(),
         ));
     }
-    let col = column(text, tree.node(first.key).span().start as usize);
+    Ok((node, tree.node(first.key).span().start as usize))
+}
+
+/// Insert `line` (one `key: value` line, unindented) into the block mapping at `path`, after
+/// its last entry and at the column of its keys.
+pub(super) fn append_key(text: &str, path: &[&str], line: &str) -> Result<String, MigrateError> {
+    let tree = tree_of(text)?;
+    let (node, first_key) = block_mapping(&tree, text, path)?;
+    let col = column(text, first_key);
     let at = end_of_node(text, node);
     let mut out = String::new();
     if at == text.len() && !text.ends_with('\n') {
@@ -242,23 +229,7 @@ pub(super) fn append_key(text: &str, path: &[&str], line: &str) -> Result<String
 /// the old first key on the next line, aligned).
 pub(super) fn prepend_key(text: &str, path: &[&str], line: &str) -> Result<String, MigrateError> {
     let tree = tree_of(text)?;
-    let (node, used) = tree.walk(path);
-    if used != path.len() {
-        return Err(MigrateError::Edit(dotted(path), "does not exist".into()));
-    }
-    let NodeKind::Mapping(entries) = node.kind() else {
-        return Err(MigrateError::Edit(dotted(path), "is not a mapping".into()));
-    };
-    let Some(first) = entries.first() else {
-        return Err(MigrateError::Edit(dotted(path), "is empty".into()));
-    };
-    if matches!(text.as_bytes().get(node.span().start as usize), Some(b'{')) {
-        return Err(MigrateError::Edit(
-            dotted(path),
-            "is written in flow style".into(),
-        ));
-    }
-    let at = tree.node(first.key).span().start as usize;
+    let (_, at) = block_mapping(&tree, text, path)?;
     let col = column(text, at);
     Ok(splice(
         text,

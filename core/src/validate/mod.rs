@@ -13,6 +13,7 @@ mod structural;
 
 pub use path::{dotted, json_pointer_tokens, subject};
 pub use policy::POLICY_FILE;
+pub use structural::nearest;
 
 use crate::bundle::{self, Bundle, DirBundle, LoadError};
 use crate::diagnostic::Diagnostic;

@@ -332,8 +332,9 @@ fn quote_hint(node: NodeRef<'_>, error: &ValidationError<'_>) -> Option<String> 
     })
 }
 
-/// The candidate closest to `key` by edit distance, if close enough to be a likely typo.
-pub(crate) fn nearest<'a>(key: &str, candidates: &[&'a str]) -> Option<&'a str> {
+/// The candidate closest to `key` by edit distance, if close enough to be a likely typo (the one
+/// did-you-mean rule: unknown keys here, enum values in the language server's quick fixes).
+pub fn nearest<'a>(key: &str, candidates: &[&'a str]) -> Option<&'a str> {
     // A likely typo is about as long as a field name; a longer key is no typo (and the edit
     // distance of a huge key would cost its length times each candidate's).
     if key.len() > 64 {
