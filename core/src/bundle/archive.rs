@@ -800,15 +800,7 @@ thread_local! {
 /// The staging directory is a hidden `.pacto-*` directory in `out`'s parent, removed afterwards.
 /// Files get the default mode (0666 less umask); empty directories are not represented.
 pub fn write_to_dir(b: &MemBundle, out: &Path, overwrite: bool) -> Result<(), ArchiveError> {
-    let files: Vec<(&str, &[u8])> = b.files().collect();
-    for (path, _) in &files {
-        if !is_valid_path(path) || path.contains('\\') {
-            return Err(ArchiveError::UnsafePath {
-                name: path.to_string(),
-                reason: "bundle paths must be relative, slash-separated, without \"..\"",
-            });
-        }
-    }
+    let files = safe_files(b)?;
     let out_display = out.display().to_string();
     let parent = parent_or_dot(out);
     let exists = match fs::symlink_metadata(out) {
@@ -854,6 +846,20 @@ pub fn write_to_dir(b: &MemBundle, out: &Path, overwrite: bool) -> Result<(), Ar
     commit(&files, &new_root, &staging.path().join("old"), out)
 }
 
+/// The files of `b`, refusing any path that could name something outside the directory written.
+fn safe_files(b: &MemBundle) -> Result<Vec<(&str, &[u8])>, ArchiveError> {
+    let files: Vec<(&str, &[u8])> = b.files().collect();
+    for (path, _) in &files {
+        if !is_valid_path(path) || path.contains('\\') {
+            return Err(ArchiveError::UnsafePath {
+                name: path.to_string(),
+                reason: "bundle paths must be relative, slash-separated, without \"..\"",
+            });
+        }
+    }
+    Ok(files)
+}
+
 /// Write the bundle `b` as the directory `out`, all or nothing (`pacto pull`):
 ///
 /// - `out` missing, or an empty directory: the files are written to a hidden `.pacto-*`
@@ -865,15 +871,7 @@ pub fn write_to_dir(b: &MemBundle, out: &Path, overwrite: bool) -> Result<(), Ar
 ///   bundle are gone, and `out` is never half-written. The old tree is removed afterwards.
 /// - `out` a symbolic link or a file: refused; nothing is written through a link.
 pub fn replace_dir(b: &MemBundle, out: &Path, force: bool) -> Result<(), ArchiveError> {
-    let files: Vec<(&str, &[u8])> = b.files().collect();
-    for (path, _) in &files {
-        if !is_valid_path(path) || path.contains('\\') {
-            return Err(ArchiveError::UnsafePath {
-                name: path.to_string(),
-                reason: "bundle paths must be relative, slash-separated, without \"..\"",
-            });
-        }
-    }
+    let files = safe_files(b)?;
     let out_display = out.display().to_string();
     let werr = |p: &Path, e: io::Error| ArchiveError::Write {
         path: p.display().to_string(),
