@@ -122,7 +122,7 @@ fn run_driver(python: &str, args: &[String], home: &Path) -> serde_json::Value {
 }
 
 fn check_summary(summary: &serde_json::Value, with_registry: bool) {
-    assert_eq!(summary["tools"], 15);
+    assert_eq!(summary["tools"], 16);
     assert_eq!(summary["server"], "pacto");
     let checked: Vec<&str> = summary["checked"]
         .as_array()
@@ -130,7 +130,7 @@ fn check_summary(summary: &serde_json::Value, with_registry: bool) {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    let expected = if with_registry { 15 } else { 14 };
+    let expected = if with_registry { 16 } else { 15 };
     assert_eq!(checked.len(), expected, "{checked:?}");
     // Issue 15's attacks, each driven by the official client (see `attacks` in the driver).
     assert_eq!(
@@ -343,7 +343,7 @@ fn inspector_cli_lists_the_tools() {
         .iter()
         .map(|t| t["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names.len(), 15, "{names:?}");
+    assert_eq!(names.len(), 16, "{names:?}");
     assert!(names.contains(&"pacto_validate") && names.contains(&"pacto_edit"));
     // And a call through the inspector: a structured result, not an error.
     let o = Command::new(&inspector)

@@ -2,7 +2,8 @@
 //! assistants, over stdio or streamable HTTP, on the official Rust SDK (`rmcp`).
 //!
 //! * Tools: the Go Pacto set (same names and inputs), the authoring set (`pacto_create`,
-//!   `pacto_edit`, `pacto_check`) and `pacto_diff`, `pacto_list_versions`, `pacto_graph`; each
+//!   `pacto_edit`, `pacto_check`), `pacto_diff`, `pacto_list_versions`, `pacto_graph` and
+//!   `pacto_migrate` (1.x to 2.0, a dry run unless asked to write); each
 //!   with an input schema, an output schema, structured content and a text block
 //!   ([`tools::catalog`]).
 //! * Resources: the contract JSON Schema and the `pacto.yaml` files under the roots.
@@ -52,7 +53,8 @@ const INSTRUCTIONS: &str = "Pacto describes how a cloud-native service operates 
 configuration, dependencies, runtime, scaling) in a pacto.yaml contract. Call pacto_schema \
 before creating or editing contracts. Use pacto_check or pacto_validate after every change, \
 pacto_diff to classify changes between versions, and pacto_edit (with dry_run first) to change \
-an existing contract while keeping its comments.";
+an existing contract while keeping its comments. pacto_migrate carries a 1.x contract to Pacto \
+2.0 (a dry run unless write is true).";
 
 /// The MCP server: the tool context plus the server's identity.
 #[derive(Clone)]

@@ -6,6 +6,7 @@
 
 mod author;
 mod explain;
+mod migrate;
 mod read;
 
 use crate::roots::{RootError, Roots};
@@ -693,6 +694,37 @@ fn raw_catalog() -> Vec<ToolDef> {
             read_only: true,
             network: true,
         },
+        ToolDef {
+            name: "pacto_migrate",
+            title: "Migrate a contract to Pacto 2.0",
+            description: "Carry a 1.x bundle's pacto.yaml to Pacto 2.0 (Go Pacto's migration checklist) as edits that keep comments and quoting, with a report of everything dropped, moved, renamed or guessed. A dry run returning the new text unless write is true; writing is atomic and never through a link. An http interface without a contract file is refused unless dropHttpWithoutContract.",
+            input_schema: schema(
+                json!({
+                    "path": string("The 1.x bundle directory (or its pacto.yaml) inside the allowed roots"),
+                    "write": boolean("Write the migrated pacto.yaml in place (default false: a dry run)"),
+                    "dropHttpWithoutContract": boolean("Drop an http interface that has no contract file (2.0 cannot express it) with a warning, instead of refusing"),
+                }),
+                &["path"],
+            ),
+            output_schema: out(
+                json!({
+                    "path": {"type": "string"},
+                    "dryRun": {"type": "boolean"},
+                    "written": {"type": "boolean"},
+                    "text": {"type": "string"},
+                    "report": {"type": "array", "items": {"type": "object", "properties": {
+                        "path": {"type": "string"}, "old": {},
+                        "action": {"type": "string", "enum": ["dropped", "moved", "guessed", "renamed"]},
+                        "where_in_2_0": {"type": ["string", "null"]},
+                        "note": {"type": "string"}},
+                        "required": ["path", "action", "note"]}},
+                    "warnings": {"type": "array", "items": {"type": "string"}},
+                }),
+                &["path", "dryRun", "written", "text", "report", "warnings"],
+            ),
+            read_only: false,
+            network: false,
+        },
     ]
 }
 
@@ -729,6 +761,7 @@ pub fn call(ctx: &Ctx, name: &str, arguments: &Map<String, Value>) -> ToolResult
         "pacto_diff" => read::diff(ctx, &args),
         "pacto_list_versions" => read::list_versions(ctx, &args),
         "pacto_graph" => read::graph(ctx, &args),
+        "pacto_migrate" => migrate::migrate(ctx, &args),
         other => Err(ToolError::msg(format!("unknown tool {other:?}"))),
     }
 }

@@ -57,6 +57,7 @@ fn catalog_has_both_generations_with_schemas() {
             "pacto_diff",
             "pacto_list_versions",
             "pacto_graph",
+            "pacto_migrate",
         ]
     );
     for t in &c {
@@ -783,4 +784,171 @@ fn diff_sides_that_cannot_be_read_are_named_errors() {
         e.starts_with("new contract: ") && e.contains("<inline new>") && e.contains("7.1"),
         "{e}"
     );
+}
+
+/// A copy of `fixtures/migrate/<case>` (without its expectation files) as `<root>/bundle`.
+fn migrate_case(case: &str, root: &Path) -> PathBuf {
+    let src = fixtures().join("migrate").join(case);
+    let dst = root.join("bundle");
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        std::fs::create_dir_all(dst.join(&rel)).unwrap();
+        for e in std::fs::read_dir(src.join(&rel)).unwrap().flatten() {
+            let r = rel.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                stack.push(r);
+            } else if !["expected.yaml", "report.json", "refused.txt", "options.txt"]
+                .contains(&e.file_name().to_str().unwrap())
+            {
+                std::fs::copy(e.path(), dst.join(&r)).unwrap();
+            }
+        }
+    }
+    dst
+}
+
+/// Issue 17: `pacto_migrate` is a dry run unless asked to write, returns the CLI's text and
+/// the structured report, and writes exactly that text when asked.
+#[test]
+fn migrate_dry_run_then_write() {
+    let t = tempfile::tempdir().unwrap();
+    let ctx = ctx_at(t.path());
+    let bundle = migrate_case("full", t.path());
+    let file = bundle.join("pacto.yaml");
+    let original = std::fs::read_to_string(&file).unwrap();
+    let expected = std::fs::read_to_string(fixtures().join("migrate/full/expected.yaml")).unwrap();
+    let dry = ok(&ctx, "pacto_migrate", json!({"path": "bundle"}));
+    assert_conforms("pacto_migrate", &dry);
+    assert_eq!(dry.structured["dryRun"], true);
+    assert_eq!(dry.structured["written"], false);
+    assert_eq!(dry.structured["text"], expected.as_str());
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        original,
+        "a dry run writes nothing"
+    );
+    // The report is the engine's, entry for entry (the CLI's JSON report).
+    let report: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("migrate/full/report.json")).unwrap(),
+    )
+    .unwrap();
+    let want = report.get("report").unwrap_or(&report);
+    assert_eq!(&dry.structured["report"], want);
+    assert!(
+        dry.text.contains("dry run: nothing written"),
+        "{}",
+        dry.text
+    );
+    let out = ok(
+        &ctx,
+        "pacto_migrate",
+        json!({"path": "bundle/pacto.yaml", "write": true}),
+    );
+    assert_conforms("pacto_migrate", &out);
+    assert_eq!(out.structured["written"], true);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+    // Migrated, the contract is 2.0: migrating again is refused and changes nothing.
+    let e = err(
+        &ctx,
+        "pacto_migrate",
+        json!({"path": "bundle", "write": true}),
+    );
+    assert!(
+        e.contains("not a 1.x contract") && e.contains("nothing was written"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
+    let e = err(&ctx, "pacto_migrate", json!({"path": "../x"}));
+    assert!(e.contains("outside the allowed roots"), "{e}");
+}
+
+/// Issue 17: an interface 2.0 cannot express is a tool error with the reason (nothing written);
+/// asked to, it is dropped with a warning naming it.
+#[test]
+fn migrate_refusal_is_a_tool_error() {
+    let t = tempfile::tempdir().unwrap();
+    let ctx = ctx_at(t.path());
+    let bundle = migrate_case("refused-http-without-contract", t.path());
+    let file = bundle.join("pacto.yaml");
+    let original = std::fs::read_to_string(&file).unwrap();
+    let e = err(
+        &ctx,
+        "pacto_migrate",
+        json!({"path": "bundle", "write": true}),
+    );
+    assert!(e.contains("interface \"http\" (interfaces[0])"), "{e}");
+    assert!(
+        e.contains("dropHttpWithoutContract") && e.contains("nothing was written"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+    let out = ok(
+        &ctx,
+        "pacto_migrate",
+        json!({"path": "bundle", "dropHttpWithoutContract": true}),
+    );
+    assert_conforms("pacto_migrate", &out);
+    let w = out.structured["warnings"][0].as_str().unwrap();
+    assert!(
+        w.contains("interface \"http\" (interfaces[0]) was dropped"),
+        "{w}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), original);
+}
+
+/// Issue 17: writing never goes through a link, and a pacto.yaml linked from outside the
+/// bundle is refused unread.
+#[cfg(unix)]
+#[test]
+fn migrate_refuses_links() {
+    use std::os::unix::fs::symlink;
+    let t = tempfile::tempdir().unwrap();
+    let base = std::fs::canonicalize(t.path()).unwrap();
+    let root = base.join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let ctx = ctx_at(&root);
+    let bundle = migrate_case("minimal", &root);
+    // A link inside the bundle: readable, but the write is refused and the target kept.
+    std::fs::rename(bundle.join("pacto.yaml"), bundle.join("real.yaml")).unwrap();
+    symlink(bundle.join("real.yaml"), bundle.join("pacto.yaml")).unwrap();
+    let original = std::fs::read_to_string(bundle.join("real.yaml")).unwrap();
+    let dry = ok(&ctx, "pacto_migrate", json!({"path": "bundle"}));
+    assert_eq!(dry.structured["dryRun"], true);
+    let e = err(
+        &ctx,
+        "pacto_migrate",
+        json!({"path": "bundle", "write": true}),
+    );
+    assert!(
+        e.contains("symbolic link") && e.contains("nothing was written"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(bundle.join("real.yaml")).unwrap(),
+        original
+    );
+    assert!(std::fs::symlink_metadata(bundle.join("pacto.yaml"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    // A link out of the roots: refused, nothing of the target shown.
+    let outside = base.join("outside.yaml");
+    std::fs::write(
+        &outside,
+        original.replace("service:", "# SECRET-MARKER\nservice:"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("out")).unwrap();
+    symlink(&outside, root.join("out/pacto.yaml")).unwrap();
+    for write in [false, true] {
+        let e = err(
+            &ctx,
+            "pacto_migrate",
+            json!({"path": "out", "write": write}),
+        );
+        assert!(e.contains("refused") && !e.contains("SECRET-MARKER"), "{e}");
+    }
+    assert!(std::fs::read_to_string(&outside)
+        .unwrap()
+        .contains("SECRET-MARKER"));
 }

@@ -29,7 +29,7 @@ EXPECTED_TOOLS = {
     "pacto_validate", "pacto_inspect", "pacto_resolve_dependencies", "pacto_list_interfaces",
     "pacto_generate_docs", "pacto_explain", "pacto_generate_contract",
     "pacto_suggest_dependencies", "pacto_schema", "pacto_create", "pacto_edit", "pacto_check",
-    "pacto_diff", "pacto_list_versions", "pacto_graph",
+    "pacto_diff", "pacto_list_versions", "pacto_graph", "pacto_migrate",
 }
 
 
@@ -131,6 +131,32 @@ async def run(client, fx, work, registry_ref):
     gr, text = await call(client, "pacto_graph", {"ref": "graph/payments/payments-api"}, checked)
     check(text.startswith("payments-api@2.1.0\n"), f"graph: {text}")
     check(gr["graph"]["root"]["name"] == "payments-api", "graph json")
+
+    # Issue 17: pacto_migrate, a dry run on the fixtures (nothing written), then a write on a copy.
+    src = os.path.join(fx, "migrate", "full")
+    with open(os.path.join(src, "pacto.yaml")) as f:
+        before = f.read()
+    with open(os.path.join(src, "expected.yaml")) as f:
+        expected = f.read()
+    mg, text = await call(client, "pacto_migrate", {"path": "migrate/full"}, checked)
+    check(mg["dryRun"] is True and mg["written"] is False, f"migrate dry run: {mg}")
+    check(mg["text"] == expected, "migrate dry run text is the CLI's")
+    check(any(e["path"] == "service.image" and e["action"] == "dropped" for e in mg["report"]),
+          f"migrate report: {mg['report'][:3]}")
+    check("dry run: nothing written" in text, f"migrate text: {text[-200:]}")
+    with open(os.path.join(src, "pacto.yaml")) as f:
+        check(f.read() == before, "migrate dry run wrote nothing")
+    copy = os.path.join(work, "migrate-full")
+    shutil.copytree(src, copy)
+    mg, _ = await call(client, "pacto_migrate", {"path": copy, "write": True}, checked)
+    check(mg["written"] is True and mg["dryRun"] is False, f"migrate write: {mg}")
+    with open(os.path.join(copy, "pacto.yaml")) as f:
+        check(f.read() == expected, "migrate wrote the CLI's text")
+    r = await client.call_tool("pacto_migrate", {"path": "migrate/refused-http-without-contract", "write": True})
+    check(r.is_error and 'interface "http" (interfaces[0])' in r.content[0].text
+          and "nothing was written" in r.content[0].text, f"migrate refusal: {r}")
+    r = await client.call_tool("pacto_migrate", {"path": "/etc"})
+    check(r.is_error and "outside the allowed roots" in r.content[0].text, "migrate escape")
 
     if registry_ref:
         lv, _ = await call(client, "pacto_list_versions", {"ref": registry_ref}, checked)
