@@ -339,6 +339,7 @@ impl Backend {
     ) -> Result<Option<CodeActionResponse>> {
         let remote = self.remote();
         let create_files = self.state().session.client.create_files;
+        let disabled_actions = self.state().session.client.disabled_actions;
         self.on_doc("codeAction", &params.text_document.uri, |s| {
             let mut actions = actions::code_actions(
                 &s.uri,
@@ -354,6 +355,14 @@ impl Backend {
                 params.range,
                 s.enc,
             ));
+            if crate::migrate::wanted(params.context.only.as_deref()) {
+                actions.extend(crate::migrate::action(
+                    &s.uri,
+                    &s.text,
+                    s.enc,
+                    disabled_actions,
+                ));
+            }
             Ok(Some(actions))
         })
     }
@@ -400,7 +409,10 @@ pub fn capabilities(enc: Encoding) -> ServerCapabilities {
             work_done_progress_options: WorkDoneProgressOptions::default(),
         })),
         code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
-            code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+            code_action_kinds: Some(vec![
+                CodeActionKind::QUICKFIX,
+                CodeActionKind::REFACTOR_REWRITE,
+            ]),
             ..Default::default()
         })),
         inlay_hint_provider: Some(OneOf::Left(true)),
@@ -408,7 +420,10 @@ pub fn capabilities(enc: Encoding) -> ServerCapabilities {
             resolve_provider: Some(false),
         }),
         execute_command_provider: Some(ExecuteCommandOptions {
-            commands: vec![registry_features::SHOW_DIFF.to_string()],
+            commands: vec![
+                registry_features::SHOW_DIFF.to_string(),
+                crate::migrate::MIGRATE_REPORT.to_string(),
+            ],
             ..Default::default()
         }),
         ..Default::default()

@@ -10,6 +10,7 @@ mod folding;
 mod guard;
 mod handlers;
 mod hover;
+mod migrate;
 mod navigation;
 mod registry_features;
 mod registry_handlers;

@@ -51,6 +51,8 @@ pub struct ClientFeatures {
     pub show_document: bool,
     /// `workspace.workspaceEdit`: `documentChanges` with the `create` resource operation.
     pub create_files: bool,
+    /// `textDocument.codeAction.disabledSupport`: a refused migration is shown disabled.
+    pub disabled_actions: bool,
 }
 
 impl ClientFeatures {
@@ -59,6 +61,12 @@ impl ClientFeatures {
         let workspace = caps.workspace.as_ref();
         let edits = workspace.and_then(|w| w.workspace_edit.as_ref());
         ClientFeatures {
+            disabled_actions: caps
+                .text_document
+                .as_ref()
+                .and_then(|t| t.code_action.as_ref())
+                .and_then(|c| c.disabled_support)
+                == Some(true),
             create_files: edits.and_then(|e| e.document_changes) == Some(true)
                 && edits
                     .and_then(|e| e.resource_operations.as_ref())
@@ -228,6 +236,18 @@ impl Backend {
         &self,
         params: ExecuteCommandParams,
     ) -> Result<Option<Value>> {
+        if params.command == crate::migrate::MIGRATE_REPORT {
+            let report = params
+                .arguments
+                .first()
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    Error::invalid_params("pacto.migrateReport takes the report text")
+                })?;
+            let report = crate::migrate::bounded(report.to_string());
+            self.client.show_message(MessageType::INFO, report).await;
+            return Ok(None);
+        }
         if params.command != SHOW_DIFF {
             return Err(Error::invalid_params(format!(
                 "unknown command {}",

@@ -103,10 +103,10 @@ async fn initialize_advertises_every_capability() {
             "definitionProvider": true,
             "referencesProvider": true,
             "renameProvider": {"prepareProvider": true},
-            "codeActionProvider": {"codeActionKinds": ["quickfix"]},
+            "codeActionProvider": {"codeActionKinds": ["quickfix", "refactor.rewrite"]},
             "inlayHintProvider": true,
             "codeLensProvider": {"resolveProvider": false},
-            "executeCommandProvider": {"commands": ["pacto.showDiff"]}
+            "executeCommandProvider": {"commands": ["pacto.showDiff", "pacto.migrateReport"]}
         })
     );
 }
@@ -550,7 +550,7 @@ async fn fix_with(text: &str, files: &[&str], code: &str, title: &str, edit: Val
         .request(
             "textDocument/codeAction",
             json!({"textDocument": {"uri": uri}, "range": d["range"],
-                   "context": {"diagnostics": [d]}}),
+                   "context": {"diagnostics": [d], "only": ["quickfix"]}}),
         )
         .await;
     assert_eq!(
@@ -681,7 +681,7 @@ async fn code_actions_ignore_foreign_and_unfixable_diagnostics() {
         .request(
             "textDocument/codeAction",
             json!({"textDocument": {"uri": uri}, "range": range(0, 0, 3, 0),
-                   "context": {"diagnostics": [foreign, unfixable]}}),
+                   "context": {"diagnostics": [foreign, unfixable], "only": ["quickfix"]}}),
         )
         .await;
     assert_eq!(actions, json!([]));
@@ -1032,7 +1032,7 @@ async fn offered(
         .request(
             "textDocument/codeAction",
             json!({"textDocument": {"uri": uri}, "range": d["range"],
-                   "context": {"diagnostics": [d]}}),
+                   "context": {"diagnostics": [d], "only": ["quickfix"]}}),
         )
         .await;
     (dir, uri, d, actions)
@@ -1270,8 +1270,155 @@ async fn no_file_is_created_through_a_link_leaving_the_bundle() {
         .request(
             "textDocument/codeAction",
             json!({"textDocument": {"uri": uri}, "range": d["range"],
-                   "context": {"diagnostics": [d]}}),
+                   "context": {"diagnostics": [d], "only": ["quickfix"]}}),
         )
         .await;
     assert_eq!(actions, json!([]));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 17: "Migrate to Pacto 2.0"
+
+/// A copy of `fixtures/migrate/<case>` (without its expectation files); its pacto.yaml's URI.
+fn migrate_case(case: &str) -> (tempfile::TempDir, String, String) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/migrate")
+        .join(case);
+    let dir = tempfile::tempdir().unwrap();
+    let mut stack = vec![std::path::PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        std::fs::create_dir_all(dir.path().join(&rel)).unwrap();
+        for e in std::fs::read_dir(src.join(&rel)).unwrap().flatten() {
+            let r = rel.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                stack.push(r);
+            } else if !["expected.yaml", "report.json", "refused.txt", "options.txt"]
+                .contains(&e.file_name().to_str().unwrap())
+            {
+                std::fs::copy(e.path(), dir.path().join(&r)).unwrap();
+            }
+        }
+    }
+    let text = std::fs::read_to_string(dir.path().join("pacto.yaml")).unwrap();
+    let uri = file_uri(&dir.path().join("pacto.yaml"));
+    (dir, uri, text)
+}
+
+fn migrate_actions(actions: &Value) -> Vec<Value> {
+    actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["title"] == "Migrate to Pacto 2.0")
+        .cloned()
+        .collect()
+}
+
+async fn actions_at(c: &mut Client, uri: &str, line: u32, only: Option<&[&str]>) -> Value {
+    let mut context = json!({"diagnostics": []});
+    if let Some(only) = only {
+        context["only"] = json!(only);
+    }
+    c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri}, "range": range(line, 0, line, 0), "context": context}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn migrate_action_applies_the_cli_migration_as_line_edits() {
+    for case in ["full", "lists-and-owner", "minimal"] {
+        let (dir, uri, text) = migrate_case(case);
+        let expected = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../fixtures/migrate")
+                .join(case)
+                .join("expected.yaml"),
+        )
+        .unwrap();
+        // The CLI's text is the engine's; the fixture pins it.
+        let bundle = pacto_core::bundle::DirBundle::new(dir.path().to_path_buf());
+        assert_eq!(
+            pacto_core::migrate::migrate(&text, &bundle).unwrap().text,
+            expected
+        );
+        let (mut c, _) = Client::initialized(None).await;
+        c.open(&uri, &text).await;
+        // Offered anywhere in the document, and to a refactor request.
+        let last = text.lines().count() as u32 - 1;
+        for (line, only) in [(0, None), (last, Some(&["refactor"][..]))] {
+            let found = migrate_actions(&actions_at(&mut c, &uri, line, only).await);
+            assert_eq!(found.len(), 1, "{case} line {line}");
+            assert_eq!(found[0]["kind"], "refactor.rewrite");
+        }
+        // Not to a quick-fix request.
+        let quick = actions_at(&mut c, &uri, 0, Some(&["quickfix"])).await;
+        assert!(migrate_actions(&quick).is_empty(), "{quick}");
+        let action = migrate_actions(&actions_at(&mut c, &uri, 0, None).await).remove(0);
+        let edits = &action["edit"]["changes"][&uri];
+        let migrated = apply(&text, edits);
+        assert_eq!(migrated, expected, "{case}");
+        // Per-line edits: each starts at a line start and no edit touches an unchanged line
+        // at the top of the file (its leading comment stays outside every edit).
+        for e in edits.as_array().unwrap() {
+            assert_eq!(e["range"]["start"]["character"], 0, "{e}");
+            assert_eq!(e["range"]["end"]["character"], 0, "{e}");
+        }
+        if case == "full" {
+            assert!(edits.as_array().unwrap().len() > 1, "{edits}");
+            assert!(text.starts_with('#'), "the full case opens with a comment");
+            assert!(edits
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["range"]["start"]["line"].as_u64().unwrap() > 0));
+            let report = action["data"]["report"].as_array().unwrap();
+            assert!(report
+                .iter()
+                .any(|e| e["path"] == "service.image" && e["action"] == "dropped"));
+        }
+        // The client applies the edit, then runs the command: the report as a message.
+        let cmd = &action["command"];
+        assert_eq!(cmd["command"], "pacto.migrateReport");
+        c.request(
+            "workspace/executeCommand",
+            json!({"command": cmd["command"], "arguments": cmd["arguments"]}),
+        )
+        .await;
+        let m = c.notification("window/showMessage").await;
+        assert_eq!(m["type"], 3, "{m}");
+        let shown = m["message"].as_str().unwrap();
+        assert!(shown.starts_with("Migrated to Pacto 2.0"), "{shown}");
+        assert!(shown.contains("renamed  pactoVersion"), "{shown}");
+        // Applied, the document is 2.0: no more migrate action.
+        c.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": 2},
+                   "contentChanges": [{"text": migrated}]}),
+        )
+        .await;
+        let after = actions_at(&mut c, &uri, 0, None).await;
+        assert!(migrate_actions(&after).is_empty(), "{case}: {after}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_migration_is_a_disabled_action_or_none() {
+    let (_dir, uri, text) = migrate_case("refused-http-without-contract");
+    let (mut c, _) = Client::initialized(None).await;
+    c.open(&uri, &text).await;
+    let actions = actions_at(&mut c, &uri, 0, None).await;
+    assert!(migrate_actions(&actions).is_empty(), "{actions}");
+    let caps = json!({"textDocument": {"codeAction": {"disabledSupport": true}}});
+    let (mut c, _) = Client::initialized_with(caps, None).await;
+    c.open(&uri, &text).await;
+    let found = migrate_actions(&actions_at(&mut c, &uri, 0, None).await);
+    assert_eq!(found.len(), 1);
+    assert!(found[0].get("edit").is_none(), "{}", found[0]);
+    let reason = found[0]["disabled"]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("interface \"http\" (interfaces[0])") && reason.contains("2.0"),
+        "{reason}"
+    );
 }
