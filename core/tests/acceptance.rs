@@ -480,16 +480,19 @@ foo: 1
             ..ROW
         },
         Row {
-            name: "pactoVersion 2.0",
-            yaml: r#"pactoVersion: "2.0"
+            // A version no generation has is refused before any layer runs, as Go Pacto 3.x
+            // refuses it (`unsupported pactoVersion "2.1"`), on the value.
+            name: "pactoVersion 2.1",
+            yaml: r#"pactoVersion: "2.1"
 service:
   name: svc
   version: 1.0.0
 "#,
             valid: false,
-            must: &[&["SCHEMA_VIOLATION"]],
-            focus: Some(r#""2.0""#),
-            path: Some("pactoVersion"),
+            must: &[&["PARSE_ERROR"]],
+            must_not: &["SCHEMA_VIOLATION"],
+            focus: Some(r#""2.1""#),
+            path: Some(""),
             ..ROW
         },
         Row {

@@ -131,3 +131,21 @@ fn warning_cases_are_valid_with_their_warnings() {
         assert!(!diags.is_empty(), "{} should warn", dir.display());
     }
 }
+
+// `pactoVersion: "2.0"` (Go Pacto 3.x): the same two forms of `expected.json`, under
+// `fixtures/v2/valid/` (Go's examples, with the files their refs name) and
+// `fixtures/v2/invalid/<rule>/` (one bundle per rule, with Go 3.x's code and path).
+
+#[test]
+fn v2_valid_bundles_are_valid() {
+    check_group("v2/valid");
+}
+
+#[test]
+fn v2_each_rule_has_an_invalid_bundle_with_its_diagnostics() {
+    check_group("v2/invalid");
+    for dir in cases("v2/invalid") {
+        let (valid, _) = actual(&dir, false);
+        assert!(!valid, "{} should be invalid", dir.display());
+    }
+}

@@ -561,7 +561,7 @@ fn anchored_flow_collection_span_covers_its_closing_bracket() {
 }
 
 /// A quoted scalar followed by blanks or a comment on its line gets a span that runs to the end
-/// of the comment: `pactoVersion: "2.0"  # we moved` underlines `"2.0"  # we moved`. The
+/// of the comment: `pactoVersion: "2.1"  # we moved` underlines `"2.1"  # we moved`. The
 /// scalar's span in `syntax/tree.rs` (`Event::Scalar`) is saphyr's event span as is, and for
 /// quoted scalars saphyr ends it after the blanks and comment that follow the closing quote.
 #[test]
@@ -576,10 +576,10 @@ fn quoted_scalar_span_stops_at_its_closing_quote() {
         let node = root.get("a").or_else(|| root.item(0)).unwrap();
         assert_eq!(&text[node.span().range()], want, "{text:?}");
     }
-    let text = "pactoVersion: \"2.0\"  # we moved\nservice:\n  name: svc\n  version: 1.0.0\n";
+    let text = "pactoVersion: \"2.1\"  # we moved\nservice:\n  name: svc\n  version: 1.0.0\n";
     let v = run(text, &bundle());
     let d = v.diagnostics.iter().find(|d| d.is_error()).unwrap();
-    assert_eq!(&text[d.span.unwrap().range()], "\"2.0\"");
+    assert_eq!(&text[d.span.unwrap().range()], "\"2.1\"");
 }
 
 /// A flow collection followed by blanks or a comment on its line: the span misses the closing

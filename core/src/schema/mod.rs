@@ -1,5 +1,6 @@
-//! The embedded JSON Schema of `pactoVersion: "1.0"` (`schemas/pacto-v1.0.schema.json`) and the
-//! documentation it carries for every field.
+//! The embedded JSON Schemas, one per contract generation: `pactoVersion` "1.0", "1.1" and "1.2"
+//! (`schemas/pacto-v1.0.schema.json`) and "2.0" (`schemas/pacto-v2.0.schema.json`), and the
+//! documentation they carry for every field.
 
 use serde_json::Value;
 use std::sync::OnceLock;
@@ -26,6 +27,77 @@ pub fn validator() -> &'static jsonschema::Validator {
         compile(schema()).unwrap_or_else(|_| {
             // Unreachable with the shipped schema (a test compiles it); accept-all keeps the other
             // layers running rather than panicking.
+            #[allow(clippy::unwrap_used)]
+            compile(&Value::Bool(true)).unwrap()
+        })
+    })
+}
+
+/// The 2.0 schema file, verbatim (Go Pacto 3.x's constraints, our documentation).
+pub const SCHEMA_V2_JSON: &str = include_str!("../../../schemas/pacto-v2.0.schema.json");
+
+/// Its `$id`.
+pub const SCHEMA_V2_ID: &str = "https://pacto.trianalab.com/schema/v2.0";
+
+/// The `pactoVersion` values of the first generation (one schema with version conditionals).
+pub const V1_VERSIONS: [&str; 3] = ["1.0", "1.1", "1.2"];
+
+/// The `pactoVersion` values of the second generation (Go Pacto 3.x).
+pub const V2_VERSIONS: [&str; 1] = ["2.0"];
+
+/// Every `pactoVersion` this build validates, oldest first.
+pub const SUPPORTED_VERSIONS: [&str; 4] = ["1.0", "1.1", "1.2", "2.0"];
+
+/// A contract generation: which model, schema and rule set a document is read with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Generation {
+    /// `pactoVersion` "1.0", "1.1", "1.2" (Go Pacto 1.x and 2.x).
+    V1,
+    /// `pactoVersion` "2.0" (Go Pacto 3.x).
+    V2,
+}
+
+impl Generation {
+    /// The generation of a `pactoVersion` value, `None` for one this build does not know.
+    pub fn of(version: &str) -> Option<Generation> {
+        if V1_VERSIONS.contains(&version) {
+            Some(Generation::V1)
+        } else if V2_VERSIONS.contains(&version) {
+            Some(Generation::V2)
+        } else {
+            None
+        }
+    }
+
+    /// The parsed schema document of this generation.
+    pub fn schema(self) -> &'static Value {
+        match self {
+            Generation::V1 => schema(),
+            Generation::V2 => schema_v2(),
+        }
+    }
+
+    /// The compiled validator of this generation's schema.
+    pub fn validator(self) -> &'static jsonschema::Validator {
+        match self {
+            Generation::V1 => validator(),
+            Generation::V2 => validator_v2(),
+        }
+    }
+}
+
+/// The parsed 2.0 schema document.
+pub fn schema_v2() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| serde_json::from_str(SCHEMA_V2_JSON).unwrap_or(Value::Bool(true)))
+}
+
+/// The compiled 2.0 validator (draft 2020-12, format assertions off, as Go Pacto's validator).
+pub fn validator_v2() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| {
+        compile(schema_v2()).unwrap_or_else(|_| {
+            // Unreachable with the shipped schema (core/tests/schema_v2.rs compiles it).
             #[allow(clippy::unwrap_used)]
             compile(&Value::Bool(true)).unwrap()
         })
@@ -109,12 +181,18 @@ pub fn at_pointer(pointer: &str) -> Option<&'static Value> {
 
 /// The documented keys of the object described at `pointer`, following a local `$ref`.
 pub fn object_keys(pointer: &str) -> Vec<&'static str> {
-    let Some(mut node) = at_pointer(pointer) else {
+    object_keys_in(Generation::V1, pointer)
+}
+
+/// [`object_keys`] in the schema of `generation`.
+pub fn object_keys_in(generation: Generation, pointer: &str) -> Vec<&'static str> {
+    let doc = generation.schema();
+    let Some(mut node) = doc.pointer(pointer) else {
         return Vec::new();
     };
     for _ in 0..8 {
         match node.get("$ref").and_then(Value::as_str) {
-            Some(r) if r.starts_with("#/") => match at_pointer(&r[1..]) {
+            Some(r) if r.starts_with("#/") => match doc.pointer(&r[1..]) {
                 Some(n) => node = n,
                 None => break,
             },

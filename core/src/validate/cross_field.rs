@@ -60,6 +60,19 @@ fn non_empty(s: &Option<Spanned<String>>) -> Option<&Spanned<String>> {
     s.as_ref().filter(|s| !s.value.is_empty())
 }
 
+/// The help for a bundle file that is not found: how to write the path, or where to put it.
+pub(super) fn file_help(path: &str) -> String {
+    let trimmed = path.trim_start_matches("./").trim_start_matches('/');
+    if trimmed != path && crate::bundle::is_valid_path(trimmed) {
+        format!("paths are relative to the bundle root without a leading \"./\" or \"/\": write \"{trimmed}\"")
+    } else if path.split('/').any(|s| s == "..") {
+        "paths must stay inside the bundle: \"..\" is not allowed".to_string()
+    } else {
+        "add the file to the bundle, or fix the path (relative to the directory of pacto.yaml)"
+            .to_string()
+    }
+}
+
 impl<'a> Checker<'a> {
     fn error(&mut self, code: &'static str, path: String, message: String, span: Option<Span>) {
         self.out
@@ -245,18 +258,6 @@ impl<'a> Checker<'a> {
         !found
     }
 
-    fn file_help(path: &str) -> String {
-        let trimmed = path.trim_start_matches("./").trim_start_matches('/');
-        if trimmed != path && crate::bundle::is_valid_path(trimmed) {
-            format!("paths are relative to the bundle root without a leading \"./\" or \"/\": write \"{trimmed}\"")
-        } else if path.split('/').any(|s| s == "..") {
-            "paths must stay inside the bundle: \"..\" is not allowed".to_string()
-        } else {
-            "add the file to the bundle, or fix the path (relative to the directory of pacto.yaml)"
-                .to_string()
-        }
-    }
-
     fn file_check(&mut self, value: &Option<Spanned<String>>, path: String, what: &str) {
         let Some(v) = non_empty(value) else { return };
         if self.missing_file(&v.value) {
@@ -279,7 +280,7 @@ impl<'a> Checker<'a> {
             } else {
                 (
                     format!("{what} file \"{}\" not found in bundle", v.value),
-                    Self::file_help(&v.value),
+                    file_help(&v.value),
                 )
             };
             self.out.push(

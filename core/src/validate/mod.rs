@@ -10,6 +10,7 @@ mod path;
 mod policy;
 mod semantic;
 mod structural;
+mod v2;
 
 pub use path::{dotted, json_pointer_tokens, subject};
 pub use policy::POLICY_FILE;
@@ -20,6 +21,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model::Contract;
 use crate::registry::{parse_dependency_ref, RefScheme};
 use crate::report::FileReport;
+use crate::schema::{Generation, SUPPORTED_VERSIONS};
 use crate::syntax::excerpt::bound_message;
 use crate::syntax::{self, parse, Limits, NodeRef, Parsed, Span, Tree};
 use std::path::{Path, PathBuf};
@@ -161,16 +163,55 @@ pub fn validate_parsed(
     }
     // The tree's kept JSON when the caller asked for it (the language server keeps it between
     // keystrokes: see [`crate::syntax::Tree::json`]), else converted for this run only.
-    let doc = tree.json_ref();
     let contract = Contract::from_tree(tree);
-    let structural = structural::check(tree, &doc);
-    let rules = {
-        let mut r = cross_field::check(&contract, tree, bundle);
-        r.extend(semantic::check(&contract));
-        r.extend(policy::enforce(
-            &contract, tree, &doc, bundle, resolver, options,
-        ));
-        r
+    // `pactoVersion` picks the schema and the rule set; a version no generation knows is
+    // refused before any layer runs, as Go Pacto refuses it.
+    let generation = match declared_generation(tree) {
+        Ok(g) => g,
+        Err(refusal) => {
+            diagnostics.push(*refusal);
+            sort(&mut diagnostics);
+            return Validation {
+                parsed,
+                contract: Some(contract),
+                diagnostics,
+            };
+        }
+    };
+    let doc = tree.json_ref();
+    let structural = structural::check(tree, &doc, generation);
+    let rules = match generation {
+        Generation::V1 => {
+            let mut r = cross_field::check(&contract, tree, bundle);
+            r.extend(semantic::check(&contract));
+            r.extend(policy::enforce(
+                &contract, tree, &doc, bundle, resolver, options,
+            ));
+            r
+        }
+        Generation::V2 => {
+            let mut r = v2::check(tree, bundle);
+            // A policy whose schema file layer 2 refused is not enforced (Go Pacto stops
+            // after layer 2): its problem is reported once, by layer 2's code.
+            let refused: std::collections::HashSet<String> = r
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| subject(&d.path))
+                .collect();
+            r.extend(
+                policy::enforce(&contract, tree, &doc, bundle, resolver, options)
+                    .into_iter()
+                    .filter(|d| !refused.contains(&subject(&d.path)))
+                    .map(|mut d| {
+                        // Go Pacto 3.x's name for a policy ref left unenforced offline.
+                        if d.code == "POLICY_NOT_ENFORCED" {
+                            d.code = "POLICY_REF_NOT_ENFORCED";
+                        }
+                        d
+                    }),
+            );
+            r
+        }
     };
     // A schema finding about a node that a rule also reports is the same problem: keep the rule.
     let covered: std::collections::HashSet<String> = rules
@@ -209,6 +250,42 @@ pub fn validate_parsed(
         contract: Some(contract),
         diagnostics,
     }
+}
+
+/// The generation `pactoVersion` selects. A missing or non-scalar `pactoVersion` is read as 1.x,
+/// whose schema says what is wrong with it; an unquoted `2.0` is a 2.0 contract whose schema
+/// asks for the quotes. A scalar naming no version we know is refused with `PARSE_ERROR` on
+/// its value, naming the versions we read (Go Pacto 3.x: `unsupported pactoVersion "2.1"`).
+fn declared_generation(tree: &Tree) -> Result<Generation, Box<Diagnostic>> {
+    let root = tree.root();
+    let Some(node) = root.get("pactoVersion").filter(|_| root.is_mapping()) else {
+        return Ok(Generation::V1);
+    };
+    let Some(version) = node.as_str() else {
+        return Ok(Generation::V1);
+    };
+    if let Some(g) = Generation::of(version) {
+        return Ok(g);
+    }
+    let list = SUPPORTED_VERSIONS
+        .iter()
+        .map(|v| format!("\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Err(Box::new(
+        Diagnostic::error(
+            "PARSE_ERROR",
+            "",
+            bound_message(&format!(
+                "unsupported pactoVersion {}; supported versions are {list}",
+                syntax::excerpt::quoted(version)
+            )),
+        )
+        .with_span(Some(node.span()))
+        .with_help(
+            "write pactoVersion: \"2.0\" (Go Pacto 3.x contracts) or \"1.2\" (1.x contracts)",
+        ),
+    ))
 }
 
 /// Stable order: by position, then code, then message; unlocated problems first, and the

@@ -7,7 +7,7 @@
 
 use super::path::{dotted, json_pointer_tokens};
 use crate::diagnostic::Diagnostic;
-use crate::schema;
+use crate::schema::{self, Generation};
 use crate::syntax::{excerpt, ColumnUnit, NodeRef, Resolved, Span, Style, Tree};
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::ValidationError;
@@ -25,12 +25,12 @@ pub struct Finding {
     pub shape: bool,
 }
 
-/// Validate the document (as JSON) against the contract schema.
-pub fn check(tree: &Tree, doc: &Value) -> Vec<Finding> {
+/// Validate the document (as JSON) against the schema of its generation.
+pub fn check(tree: &Tree, doc: &Value, generation: Generation) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut shapes = Vec::new();
-    for error in schema::validator().iter_errors(doc) {
-        leaves(tree, &error, &mut out, &mut shapes, 0);
+    for error in generation.validator().iter_errors(doc) {
+        leaves(tree, &error, &mut out, &mut shapes, 0, generation);
     }
     // One problem per node: a value that is both of the wrong type and outside the enum is
     // reported once, by the first (most basic) finding.
@@ -93,6 +93,7 @@ fn leaves(
     out: &mut Vec<Diagnostic>,
     shapes: &mut Vec<Diagnostic>,
     depth: usize,
+    generation: Generation,
 ) {
     let tokens = json_pointer_tokens(error.instance_path().as_str());
     match error.kind() {
@@ -100,7 +101,7 @@ fn leaves(
         | ValidationErrorKind::UnevaluatedProperties { unexpected } => {
             let schema_path = error.schema_path().as_str();
             let parent_pointer = schema_path.rsplit_once('/').map_or("", |(p, _)| p);
-            let known = schema::object_keys(parent_pointer);
+            let known = schema::object_keys_in(generation, parent_pointer);
             // One error lists every unknown key of one object: find the object and index its
             // keys once, not once per key (64,000 unknown keys must not cost 64,000 scans).
             let (parent, used) = tree.walk(&tokens);
@@ -163,7 +164,7 @@ fn leaves(
             )
             .with_span(Some(tree.key_span(&tokens)));
             // Sections that depend on the declared pactoVersion.
-            let help = match (parent.is_empty(), key.as_str()) {
+            let help = match (generation == Generation::V1 && parent.is_empty(), key.as_str()) {
                 (true, "readiness") => Some("`readiness` needs pactoVersion: \"1.2\""),
                 (true, "configuration") => Some(
                     "from pactoVersion \"1.1\" on, write `configurations:` (a list of named entries)",
@@ -215,7 +216,7 @@ fn leaves(
             if let [only] = matching.as_slice() {
                 if !only.is_empty() {
                     for e in only.iter() {
-                        leaves(tree, e, out, shapes, depth + 1);
+                        leaves(tree, e, out, shapes, depth + 1, generation);
                     }
                     return;
                 }
