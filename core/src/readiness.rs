@@ -589,9 +589,10 @@ mod tests {
             let plain = "service: {name: svc, version: 1.0.0}\n";
             assert!(run(v, plain).is_empty(), "{v}");
         }
-        let d = run("2.0", "service: {name: svc, version: 1.0.0}\n");
+        // "2.0" is the other generation; a version neither has is refused.
+        let d = run("2.1", "service: {name: svc, version: 1.0.0}\n");
         assert!(
-            d.iter().any(|d| d.path == "pactoVersion" && d.is_error()),
+            d.iter().any(|d| d.code == "PARSE_ERROR" && d.is_error()),
             "{d:?}"
         );
     }
