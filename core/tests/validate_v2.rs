@@ -1,0 +1,125 @@
+//! `pactoVersion: "2.0"` through the validator (not the bare schema, as in `schema_v2.rs`):
+//! every case of `fixtures/v2/schema-invalid/` is invalid, every problem the schema finds there is
+//! reported on a node at or below the place `expected.txt` names, every error is placed, and an
+//! unknown key is placed on the key itself.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
+
+use pacto_core::validate::{subject, validate, NoResolver, Options};
+use std::path::{Path, PathBuf};
+
+fn cases() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/v2/schema-invalid");
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("pacto.yaml").is_file())
+        .collect();
+    out.sort();
+    assert!(!out.is_empty());
+    out
+}
+
+#[test]
+fn schema_invalid_cases_are_invalid_and_placed() {
+    let mut failures = Vec::new();
+    for case in cases() {
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(case.join("pacto.yaml")).unwrap();
+        let v = validate(&text, None, &NoResolver, &Options::default());
+        // Only 2.0 documents are held to the 2.0 schema (a 1.x-shaped contract is a valid 1.x
+        // one; an unknown version is refused).
+        let declared = text
+            .lines()
+            .find_map(|l| l.strip_prefix("pactoVersion:"))
+            .map(|v| {
+                v.split('#')
+                    .next()
+                    .unwrap()
+                    .trim()
+                    .trim_matches('"')
+                    .to_string()
+            });
+        if v.valid() && declared.as_deref() != Some("2.0") {
+            continue;
+        }
+        if v.valid() {
+            failures.push(format!("{name}: valid"));
+            continue;
+        }
+        let errors: Vec<_> = v.diagnostics.iter().filter(|d| d.is_error()).collect();
+        for d in &errors {
+            let Some(span) = d.span else {
+                failures.push(format!("{name}: {} {} has no place", d.code, d.path));
+                continue;
+            };
+            if d.code == "UNKNOWN_FIELD" {
+                let last = subject(&d.path).rsplit('.').next().unwrap().to_string();
+                if text[span.range()] != last {
+                    failures.push(format!(
+                        "{name}: UNKNOWN_FIELD {} placed on {:?}",
+                        d.path,
+                        &text[span.range()]
+                    ));
+                }
+            }
+        }
+        if declared.as_deref() != Some("2.0") {
+            continue;
+        }
+        let expected = std::fs::read_to_string(case.join("expected.txt")).unwrap();
+        for pointer in expected
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#') && *l != "(root)")
+        {
+            let want = pointer.trim_start_matches('/').replace('/', ".");
+            let found = errors.iter().any(|d| {
+                let s = subject(&d.path);
+                s == want || s.starts_with(&format!("{want}."))
+            });
+            if !found {
+                let got: Vec<String> = errors
+                    .iter()
+                    .map(|d| format!("{} {}", d.code, d.path))
+                    .collect();
+                failures.push(format!(
+                    "{name}: nothing reported at {pointer}; got {got:?}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `pactoVersion` picks the generation: the same 2.0 body is valid as "2.0", and under "1.0" it
+/// gets 1.x's verdict (its 2.0-only keys are unknown there).
+#[test]
+fn the_declared_version_picks_the_rules() {
+    let body = "service:\n  name: svc\n  version: 1.0.0\nworkload: service\ncapabilities:\n  - type: health\n";
+    let v2 = validate(
+        &format!("pactoVersion: \"2.0\"\n{body}"),
+        None,
+        &NoResolver,
+        &Options::default(),
+    );
+    assert!(v2.valid(), "{:?}", v2.diagnostics);
+    let v1 = validate(
+        &format!("pactoVersion: \"1.0\"\n{body}"),
+        None,
+        &NoResolver,
+        &Options::default(),
+    );
+    let unknown: Vec<&str> = v1
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "UNKNOWN_FIELD")
+        .map(|d| d.path.as_str())
+        .collect();
+    assert_eq!(
+        unknown,
+        ["workload", "capabilities"],
+        "{:?}",
+        v1.diagnostics
+    );
+}
