@@ -126,6 +126,8 @@ pub struct Interface {
     pub port_key: Option<Span>,
     pub visibility: Option<Spanned<String>>,
     pub contract: Option<Spanned<String>>,
+    /// `ref` (pactoVersion "2.0"): the spec file in the bundle.
+    pub reference: Option<Spanned<String>>,
 }
 
 impl Interface {
@@ -351,6 +353,7 @@ impl Contract {
                     port_key: n.entry("port").map(|(k, _)| k.span()),
                     visibility: string(n.get("visibility")),
                     contract: string(n.get("contract")),
+                    reference: string(n.get("ref")),
                 })
                 .collect(),
             configuration: section(root, "configuration").map(|(place, n)| configuration(place, n)),
@@ -441,12 +444,20 @@ impl Contract {
     }
 
     /// Every bundle file the contract names, with the Go-style path of the field that names it:
-    /// interface contracts, configuration schemas and policy schemas.
+    /// interface contracts (2.0: interface refs), configuration schemas and policy schemas.
     pub fn referenced_files(&self) -> Vec<(String, &Spanned<String>)> {
         let mut out = Vec::new();
         for (i, interface) in self.interfaces.iter().enumerate() {
             if let Some(c) = &interface.contract {
                 out.push((format!("interfaces[{i}].contract"), c));
+            }
+            // A 2.0 interface names its spec with `ref` (in 1.x the key is unknown).
+            let v2 = self
+                .pacto_version
+                .as_ref()
+                .is_some_and(|v| v.value == "2.0");
+            if let (true, Some(r)) = (v2, &interface.reference) {
+                out.push((format!("interfaces[{i}].ref"), r));
             }
         }
         for (prefix, configuration) in self.all_configurations() {
