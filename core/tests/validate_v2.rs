@@ -123,3 +123,32 @@ fn the_declared_version_picks_the_rules() {
         v1.diagnostics
     );
 }
+
+/// A 1.x key under `pactoVersion: "2.0"` is unknown there; the help says where 2.0 put it.
+#[test]
+fn a_v1_key_in_a_v2_contract_says_where_it_went() {
+    let text = "pactoVersion: \"2.0\"\nservice:\n  name: svc\n  version: 1.0.0\n  image:\n    ref: ghcr.io/acme/svc:1.0.0\ninterfaces:\n  - name: api\n    type: openapi\n    ref: openapi.yaml\n    port: 8080\nruntime:\n  workload: service\n";
+    let v = validate(text, None, &NoResolver, &Options::default());
+    let help = |path: &str| {
+        let d = v
+            .diagnostics
+            .iter()
+            .find(|d| d.code == "UNKNOWN_FIELD" && d.path == path)
+            .unwrap_or_else(|| panic!("no UNKNOWN_FIELD at {path}: {:?}", v.diagnostics));
+        d.help.clone().unwrap_or_default()
+    };
+    assert!(help("runtime").contains("`workload` and `state` are top-level"));
+    assert!(help("interfaces[0].port").contains("no `port`"));
+    assert!(help("service.image").contains("no `service.image`"));
+    // Under 1.0 the same keys are known: no such help there.
+    let v1 = validate(
+        &text.replace("\"2.0\"", "\"1.0\""),
+        None,
+        &NoResolver,
+        &Options::default(),
+    );
+    assert!(v1
+        .diagnostics
+        .iter()
+        .all(|d| !d.help.as_deref().unwrap_or_default().contains("2.0")));
+}

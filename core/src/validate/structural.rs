@@ -141,6 +141,11 @@ fn leaves(
                 } else if !known.is_empty() {
                     d = d.with_help(format!("valid fields here: {all_known}"));
                 }
+                if generation == Generation::V2 {
+                    if let Some(help) = moved_in_v2(&tokens, key) {
+                        d = d.with_help(help);
+                    }
+                }
                 out.push(d);
             }
         }
@@ -239,6 +244,33 @@ fn leaves(
             out.push(d);
         }
     }
+}
+
+/// Where a 1.x key went in 2.0 (Go Pacto's MIGRATION.md), for an unknown key under
+/// `pactoVersion: "2.0"`: `parent` is the instance path of the object holding `key`.
+fn moved_in_v2(parent: &[String], key: &str) -> Option<&'static str> {
+    let parent: Vec<&str> = parent
+        .iter()
+        .map(|t| {
+            if t.bytes().all(|b| b.is_ascii_digit()) {
+                "#"
+            } else {
+                t.as_str()
+            }
+        })
+        .collect();
+    Some(match (parent.as_slice(), key) {
+        ([], "runtime") => "2.0 has no `runtime`: `workload` and `state` are top-level keys, and health and metrics are `capabilities` entries with a `binding` (`pacto migrate` converts a 1.x bundle)",
+        ([], "scaling") => "2.0 has no `scaling` (replicas are a deployment concern): remove it",
+        ([], "configuration") => "2.0 writes `configurations:`, a list of named entries with `required`",
+        ([], "policy") => "2.0 writes `policies:`, a list of named entries",
+        (["service"], "image" | "chart") => "2.0 has no `service.image` or `service.chart` (deployment concerns): remove it",
+        (["interfaces", "#"], "port") => "2.0 interfaces have no `port` (a deployment concern): remove it",
+        (["interfaces", "#"], "contract") => "2.0 names the spec file with `ref:`",
+        (["readiness"], "checks") => "2.0 renamed `checks` to `claims`",
+        (["readiness", "claims", "#"], "expires") => "a 2.0 claim has no expiry of its own: `readiness.expires` covers every claim",
+        _ => return None,
+    })
 }
 
 fn violation(tree: &Tree, tokens: &[String], message: String) -> Diagnostic {
