@@ -13,6 +13,7 @@ use crate::registry::{parse_dependency_ref, parse_oci_reference, RefScheme};
 use crate::syntax::{Limits, NodeRef, Span, Tree};
 use crate::version::{Constraint, Version};
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Run every rule. `bundle` is `None` when no file tree is available (file checks are skipped,
 /// as Go Pacto does without a bundle FS).
@@ -21,6 +22,8 @@ pub fn check(tree: &Tree, bundle: Option<&dyn Bundle>) -> Vec<Diagnostic> {
         root: tree.root(),
         bundle,
         out: Vec::new(),
+        files: HashMap::new(),
+        specs: HashMap::new(),
     };
     c.service_version();
     for (list, what, code) in [
@@ -45,10 +48,18 @@ pub fn check(tree: &Tree, bundle: Option<&dyn Bundle>) -> Vec<Diagnostic> {
     c.out
 }
 
+/// A bundle file's bytes, or why it could not be read (the message after "<what> file", a help).
+type FileOutcome = Result<Rc<Vec<u8>>, (String, String)>;
+
 struct Checker<'t> {
     root: NodeRef<'t>,
     bundle: Option<&'t dyn Bundle>,
     out: Vec<Diagnostic>,
+    /// Bundle files already read, or why they could not be (message, help): a large contract
+    /// names the same files many times.
+    files: HashMap<String, FileOutcome>,
+    /// Interface specs already parsed: why each does not parse, if it does not.
+    specs: HashMap<String, Option<String>>,
 }
 
 /// A string value and its span.
@@ -133,33 +144,57 @@ impl<'t> Checker<'t> {
 
     /// A bundle file named at `path`: `FILE_NOT_FOUND` when it is missing (or leaves the bundle
     /// through a link, which is refused); its bytes otherwise. `None` without a bundle.
-    fn bundle_file(&mut self, value: &str, span: Span, path: &str, what: &str) -> Option<Vec<u8>> {
+    fn bundle_file(
+        &mut self,
+        value: &str,
+        span: Span,
+        path: &str,
+        what: &str,
+    ) -> Option<Rc<Vec<u8>>> {
         let bundle = self.bundle?;
-        match bundle.read(value) {
+        let outcome = match self.files.get(value) {
+            Some(known) => known.clone(),
+            None => {
+                let outcome = Self::read(bundle, value);
+                self.files.insert(value.to_string(), outcome.clone());
+                outcome
+            }
+        };
+        match outcome {
             Ok(bytes) => Some(bytes),
-            Err(e) => {
-                let (message, help) = match e {
-                    BundleError::Escapes { .. } => (
-                        format!(
-                            "{what} file \"{value}\" escapes the bundle through a symbolic link, so it was not read"
-                        ),
-                        "copy the file into the bundle instead of linking to it".to_string(),
-                    ),
-                    _ if bundle.exists(value) => (
-                        format!("{what} file \"{value}\" could not be read: {e}"),
-                        "make it a regular, readable file inside the bundle".to_string(),
-                    ),
-                    _ => (
-                        format!("{what} file \"{value}\" not found in bundle"),
-                        file_help(value),
-                    ),
-                };
+            Err((why, help)) => {
                 self.push(
-                    Diagnostic::error("FILE_NOT_FOUND", path, message)
+                    Diagnostic::error("FILE_NOT_FOUND", path, format!("{what} file {why}"))
                         .with_span(Some(span))
                         .with_help(help),
                 );
                 None
+            }
+        }
+    }
+
+    /// A bundle file's bytes, or why not: the end of the message after "<what> file", and a
+    /// help.
+    fn read(bundle: &dyn Bundle, value: &str) -> FileOutcome {
+        match bundle.read(value) {
+            Ok(bytes) => Ok(Rc::new(bytes)),
+            Err(e) => {
+                Err(match e {
+                    BundleError::Escapes { .. } => (
+                        format!(
+                            "\"{value}\" escapes the bundle through a symbolic link, so it was not read"
+                        ),
+                        "copy the file into the bundle instead of linking to it".to_string(),
+                    ),
+                    _ if bundle.exists(value) => (
+                        format!("\"{value}\" could not be read: {e}"),
+                        "make it a regular, readable file inside the bundle".to_string(),
+                    ),
+                    _ => (
+                        format!("\"{value}\" not found in bundle"),
+                        file_help(value),
+                    ),
+                })
             }
         }
     }
@@ -175,12 +210,19 @@ impl<'t> Checker<'t> {
             let Some(bytes) = self.bundle_file(reference, span, &path, "interface spec") else {
                 continue;
             };
-            let problem = match spec_kind(reference) {
-                SpecKind::Yaml => yaml_problem(&bytes),
-                SpecKind::Json => serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .err()
-                    .map(|e| e.to_string()),
-                SpecKind::Other => None,
+            let problem = match self.specs.get(reference) {
+                Some(known) => known.clone(),
+                None => {
+                    let problem = match spec_kind(reference) {
+                        SpecKind::Yaml => yaml_problem(&bytes),
+                        SpecKind::Json => serde_json::from_slice::<serde_json::Value>(&bytes)
+                            .err()
+                            .map(|e| e.to_string()),
+                        SpecKind::Other => None,
+                    };
+                    self.specs.insert(reference.to_string(), problem.clone());
+                    problem
+                }
             };
             if let Some(problem) = problem {
                 self.push(
