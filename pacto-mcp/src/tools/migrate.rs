@@ -9,6 +9,13 @@ use serde_json::json;
 
 pub fn migrate(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     let path = args.required("path")?;
+    if path.trim().starts_with("oci://") {
+        return Err(ToolError::msg(format!(
+            "pacto_migrate migrates a local bundle directory, not {:?}: pull the bundle into the \
+             roots first (pacto pull), then migrate that directory",
+            path.trim()
+        )));
+    }
     let dir = ctx.bundle_dir(path)?;
     let file = dir.join(CONTRACT_FILE);
     // Read through the one check every tool uses: a pacto.yaml linked from outside the bundle

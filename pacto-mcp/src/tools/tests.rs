@@ -860,6 +860,12 @@ fn migrate_dry_run_then_write() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), expected);
     let e = err(&ctx, "pacto_migrate", json!({"path": "../x"}));
     assert!(e.contains("outside the allowed roots"), "{e}");
+    let e = err(
+        &ctx,
+        "pacto_migrate",
+        json!({"path": "oci://ghcr.io/acme/orders:1.0.0"}),
+    );
+    assert!(e.contains("local bundle directory"), "{e}");
 }
 
 /// Issue 17: an interface 2.0 cannot express is a tool error with the reason (nothing written);
