@@ -152,3 +152,22 @@ fn a_v1_key_in_a_v2_contract_says_where_it_went() {
         .iter()
         .all(|d| !d.help.as_deref().unwrap_or_default().contains("2.0")));
 }
+
+/// Go stops at the first failing layer: an empty review field is the schema's
+/// (`SCHEMA_VIOLATION`), a blank one is layer 2's `INVALID_READINESS_REVISION`.
+#[test]
+fn an_empty_review_field_is_the_schemas_a_blank_one_layer_twos() {
+    let text = |version: &str| {
+        format!("pactoVersion: \"2.0\"\nservice:\n  name: svc\n  version: 1.0.0\nreadiness:\n  expires: \"2027-01-31\"\n  claims:\n    - {{id: a, type: url, status: done, evidence: e, weight: 10}}\n  history:\n    - {{date: \"2026-06-21\", version: \"{version}\", author: ed, description: init}}\n")
+    };
+    let codes = |version: &str| -> Vec<&'static str> {
+        validate(&text(version), None, &NoResolver, &Options::default())
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .collect()
+    };
+    assert_eq!(codes(""), ["SCHEMA_VIOLATION"]);
+    assert_eq!(codes("  "), ["INVALID_READINESS_REVISION"]);
+    assert!(codes("1.0.0").is_empty());
+}

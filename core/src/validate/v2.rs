@@ -186,6 +186,10 @@ impl<'t> Checker<'t> {
                         ),
                         "copy the file into the bundle instead of linking to it".to_string(),
                     ),
+                    _ if !bundle.list(value).is_empty() => (
+                        format!("\"{value}\" is a directory, not a file"),
+                        "point it at the file inside the directory".to_string(),
+                    ),
                     _ if bundle.exists(value) => (
                         format!("\"{value}\" could not be read: {e}"),
                         "make it a regular, readable file inside the bundle".to_string(),
@@ -563,8 +567,10 @@ impl<'t> Checker<'t> {
                 }
             }
             for field in ["version", "author", "description"] {
+                // An empty value is the schema's (`minLength: 1`), as in Go, where layer 1
+                // reports it first.
                 if let Some((v, span)) = text(rev.get(field)) {
-                    if v.trim().is_empty() {
+                    if !v.is_empty() && v.trim().is_empty() {
                         self.error(
                             "INVALID_READINESS_REVISION",
                             format!("{base}.{field}"),
