@@ -171,3 +171,18 @@ fn an_empty_review_field_is_the_schemas_a_blank_one_layer_twos() {
     assert_eq!(codes("  "), ["INVALID_READINESS_REVISION"]);
     assert!(codes("1.0.0").is_empty());
 }
+
+/// A capability that matches neither form says what each form takes, not the whole object.
+#[test]
+fn a_capability_of_neither_form_says_what_each_takes() {
+    let text = "pactoVersion: \"2.0\"\nservice:\n  name: svc\n  version: 1.0.0\ncapabilities:\n  - type: metrics\n    ref: example.com/prometheus\n";
+    let v = validate(text, None, &NoResolver, &Options::default());
+    let d = v
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "SCHEMA_VIOLATION")
+        .unwrap();
+    assert_eq!(d.path, "capabilities.0");
+    assert!(d.message.contains("takes no `ref`"), "{}", d.message);
+    assert!(!d.message.contains("prometheus"), "{}", d.message);
+}

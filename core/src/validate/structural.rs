@@ -330,6 +330,9 @@ fn one_of_message(tree: &Tree, tokens: &[String], error: &ValidationError<'_>) -
         Some("configuration") | Some("configurations") => {
             "a configuration takes either `schema` (with optional `values`) or `ref` (without `schema` or `values`)".to_string()
         }
+        Some("capabilities") => {
+            "a `health` or `metrics` capability takes no `ref` (it may take a `binding`); an `extension` capability takes a namespaced `ref` and no `binding`".to_string()
+        }
         Some("policy") | Some("policies") => {
             "a policy takes exactly one of `schema` or `ref`".to_string()
         }
