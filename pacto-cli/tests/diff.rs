@@ -396,7 +396,7 @@ fn unreadable_sides_fail_in_every_format() {
     }
     let out = pacto(&["diff", "v20", "v99"], t);
     assert!(
-        text(&out.stderr).contains("pactoVersion \"2.0\", which this version of pacto cannot read"),
+        text(&out.stderr).contains("pactoVersion \"2.0\", which `pacto validate` reads but `pacto diff` cannot compare yet"),
         "{}",
         text(&out.stderr)
     );
