@@ -224,11 +224,109 @@ fn init_scaffolds_a_bundle_that_validates_clean() {
 
 #[test]
 fn init_with_a_bad_name_scaffolds_a_contract_that_fails() {
+    for version in ["2.0", "1.0"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let init = run(&["init", "My_Svc", "--pacto-version", version], tmp.path());
+        assert_eq!(init.status.code(), Some(0), "{version}");
+        let out = run(&["validate", "My_Svc"], tmp.path());
+        assert_eq!(out.status.code(), Some(1), "{version}");
+        assert!(
+            text(&out.stderr).contains("[SCHEMA_VIOLATION] service.name"),
+            "{version}: {}",
+            text(&out.stderr)
+        );
+    }
+}
+
+/// `pacto init` writes a Pacto 2.0 bundle by default (Go Pacto 3.x's layout), and
+/// `--pacto-version 1.0` the 1.0 one; both validate with no errors and no warnings.
+#[test]
+fn init_writes_2_0_by_default_and_1_0_on_request() {
     let tmp = tempfile::tempdir().unwrap();
-    assert_eq!(run(&["init", "My_Svc"], tmp.path()).status.code(), Some(0));
-    let out = run(&["validate", "My_Svc"], tmp.path());
-    assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("[SCHEMA_VIOLATION] service.name"));
+    for (args, dir, version) in [
+        (vec!["init", "orders"], "orders", "2.0"),
+        (
+            vec!["init", "--pacto-version", "2.0", "billing"],
+            "billing",
+            "2.0",
+        ),
+        (
+            vec!["init", "legacy", "--pacto-version", "1.0"],
+            "legacy",
+            "1.0",
+        ),
+    ] {
+        let out = run(&args, tmp.path());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        let contract = std::fs::read_to_string(tmp.path().join(dir).join("pacto.yaml")).unwrap();
+        assert!(
+            contract.starts_with(&format!("pactoVersion: \"{version}\"\n")),
+            "{args:?}: {contract}"
+        );
+        assert!(contract.contains(&format!("  name: {dir}\n")), "{contract}");
+        if version == "2.0" {
+            // 2.0's forms: a structured owner, an OpenAPI interface by `ref`, named
+            // configurations, top-level workload and capabilities, readiness.
+            for part in [
+                "  owner:\n    team: my-team\n",
+                "    type: openapi\n    ref: interfaces/openapi.yaml\n",
+                "configurations:\n  - name: default\n    schema: configuration/schema.json\n",
+                "\nworkload: service\n",
+                "capabilities:\n  - type: health\n  - type: metrics\n",
+                "\nreadiness:\n",
+            ] {
+                assert!(contract.contains(part), "{part:?} in {contract}");
+            }
+            assert!(!contract.contains("runtime:"), "{contract}");
+        } else {
+            for part in [
+                "  owner: team/my-team\n",
+                "    type: http\n",
+                "\nruntime:\n  workload: service\n",
+            ] {
+                assert!(contract.contains(part), "{part:?} in {contract}");
+            }
+        }
+        for f in ["interfaces/openapi.yaml", "configuration/schema.json"] {
+            assert!(tmp.path().join(dir).join(f).is_file(), "{dir}/{f}");
+        }
+        let out = run(&["validate", "--output-format", "json", dir], tmp.path());
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stdout)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["Errors"], Value::Null, "{args:?}");
+        assert_eq!(
+            v["Warnings"],
+            Value::Null,
+            "{args:?}: the scaffold must not warn"
+        );
+    }
+}
+
+/// Any other `--pacto-version` is a usage error (exit 2) naming the two it takes, and
+/// writes nothing.
+#[test]
+fn init_refuses_an_unknown_pacto_version() {
+    let tmp = tempfile::tempdir().unwrap();
+    for bad in ["1.2", "3.0", "2", ""] {
+        let out = run(&["init", "orders", "--pacto-version", bad], tmp.path());
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("--pacto-version") && err.contains("2.0") && err.contains("1.0"),
+            "{bad:?}: {err}"
+        );
+        assert!(!tmp.path().join("orders").exists(), "{bad:?}");
+    }
 }
 
 /// Every bundle of the Go Pacto demo corpus is valid for Go Pacto, so it must be for us.

@@ -3,6 +3,7 @@
 use anyhow::{bail, Context};
 use pacto_core::report::OutputFormat;
 use pacto_core::scaffold::scaffold;
+use pacto_core::schema::Generation;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -14,6 +15,10 @@ pub struct Args {
     /// Write into an existing directory, overwriting the scaffold's files.
     #[arg(long)]
     force: bool,
+
+    /// Contract version to write: 2.0 (Go Pacto 3.x) or 1.0 (Go Pacto 1.x/2.x).
+    #[arg(long, value_name = "VERSION", default_value = "2.0", value_parser = ["2.0", "1.0"])]
+    pacto_version: String,
 }
 
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
@@ -26,7 +31,12 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| name.clone());
-    let s = scaffold(&service);
+    let generation = if args.pacto_version == "1.0" {
+        Generation::V1
+    } else {
+        Generation::V2
+    };
+    let s = scaffold(&service, generation);
     for d in &s.dirs {
         std::fs::create_dir_all(dir.join(d))
             .with_context(|| format!("failed to create {}", dir.join(d).display()))?;
