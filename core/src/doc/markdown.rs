@@ -36,7 +36,15 @@ const METHODS: [&str; 8] = [
 /// resolved: dependencies that resolved get their own collapsible section and appear in the
 /// architecture diagram; the others are listed as declared.
 pub fn markdown(root: &DocSource<'_>, graph: Option<&Graph>) -> String {
-    let c = root.contract;
+    let normalized = super::v2::with_runtime(root.contract, root.tree);
+    let c = &normalized;
+    let root = &DocSource {
+        contract: c,
+        tree: root.tree,
+        bundle: root.bundle,
+    };
+    let capabilities = super::v2::capabilities(root.tree);
+    let readiness = super::v2::readiness(root.tree);
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", md(c.service_name()));
     let _ = writeln!(out, "{}\n", summary(c));
@@ -67,6 +75,12 @@ pub fn markdown(root: &DocSource<'_>, graph: Option<&Graph>) -> String {
     }
     if c.scaling.is_some() {
         sections.push(("Scaling", Vec::new()));
+    }
+    if !capabilities.is_empty() {
+        sections.push(("Capabilities", Vec::new()));
+    }
+    if readiness.is_some() {
+        sections.push(("Readiness", Vec::new()));
     }
     if !c.dependencies.is_empty() {
         sections.push((
@@ -113,6 +127,12 @@ pub fn markdown(root: &DocSource<'_>, graph: Option<&Graph>) -> String {
             "Configuration" => out.push_str(&configuration(root.contract, root.bundle)),
             "Policy" => out.push_str(&policy(root.contract, root.bundle)),
             "Scaling" => out.push_str(&scaling(c)),
+            "Capabilities" => out.push_str(&capability_table(&capabilities)),
+            "Readiness" => {
+                if let Some(r) = &readiness {
+                    out.push_str(&readiness_section(r));
+                }
+            }
             "Dependencies" => {
                 out.push_str(&dependency_table(c));
                 for (j, (node, resolved)) in deps.iter().enumerate() {
@@ -283,9 +303,92 @@ fn concept_table(c: &Contract) -> Option<String> {
     any.then_some(out)
 }
 
+/// 2.0 `capabilities`: what each declares and where it is bound.
+fn capability_table(caps: &[super::v2::Capability]) -> String {
+    let mut out = String::from(
+        "| Capability | Binding | Interface | Path | Reference |\n|---|---|---|---|---|\n",
+    );
+    for c in caps {
+        let b = c.binding.as_ref();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            dash_or(Some(md(&c.kind))),
+            dash_or(b.map(|b| md(&b.kind))),
+            dash_or(b.map(|b| md(&b.interface))),
+            dash_or(b.filter(|b| !b.path.is_empty()).map(|b| code(&b.path))),
+            dash_or(c.reference.as_deref().map(code)),
+        );
+    }
+    out.push('\n');
+    out
+}
+
+/// 2.0 `readiness`: the gate (`minScore`, `partialCredit`, `expires`) and the claims, as
+/// declared (the score depends on the day; `pacto explain` evaluates it).
+fn readiness_section(r: &crate::readiness::Readiness) -> String {
+    let mut out = String::from("| Gate | Value |\n|---|---|\n");
+    let min = r.min_score.unwrap_or(crate::readiness::DEFAULT_MIN_SCORE);
+    let credit = r
+        .partial_credit
+        .unwrap_or(crate::readiness::DEFAULT_PARTIAL_CREDIT);
+    let _ = writeln!(out, "| **Minimum score** | {} |", code(&min.to_string()));
+    let _ = writeln!(
+        out,
+        "| **Partial credit** | {} |",
+        code(&credit.to_string())
+    );
+    let _ = writeln!(out, "| **Expires** | {} |", dash_or(Some(code(&r.expires))));
+    out.push('\n');
+    out.push_str(
+        "| Claim | Type | Status | Category | Weight | Evidence |\n|---|---|---|---|---|---|\n",
+    );
+    for c in &r.checks {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            dash_or(Some(code(&c.id))),
+            dash_or(Some(md(&c.kind))),
+            dash_or(Some(md(&c.status))),
+            dash_or((!c.category.is_empty()).then(|| md(&c.category))),
+            c.weight,
+            dash_or((!c.evidence.is_empty()).then(|| md(&c.evidence))),
+        );
+    }
+    out.push('\n');
+    let described: Vec<_> = r
+        .checks
+        .iter()
+        .filter(|c| !c.description.is_empty())
+        .collect();
+    for c in described {
+        let _ = writeln!(out, "- {}: {}", code(&c.id), md(&c.description));
+    }
+    if r.checks.iter().any(|c| !c.description.is_empty()) {
+        out.push('\n');
+    }
+    if !r.history.is_empty() {
+        out.push_str("| Date | Version | Author | Description |\n|---|---|---|---|\n");
+        for h in &r.history {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                dash_or(Some(md(&h.date))),
+                dash_or(Some(md(&h.version))),
+                dash_or(Some(md(&h.author))),
+                dash_or(Some(md(&h.description))),
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
 fn interface_heading(i: &Interface) -> String {
     let kind = match i.kind() {
         "http" => "HTTP Interface",
+        "openapi" => "OpenAPI Interface",
+        "asyncapi" => "AsyncAPI Interface",
         "grpc" => "gRPC Interface",
         "event" => "Event Interface",
         _ => "Interface",
@@ -393,7 +496,7 @@ fn interfaces(src: &DocSource<'_>, number: &str, style: &Style) -> String {
             let _ = write!(sentence, " It serves metrics under {}.", code(s(&m.path)));
         }
         let _ = writeln!(out, "{sentence}\n");
-        if i.kind() == "http" {
+        if i.kind() == "http" || i.kind() == "openapi" {
             if let Some(contract) = i.contract.as_ref().filter(|c| !c.value.is_empty()) {
                 out.push_str(&endpoints(src.bundle, contract.as_str()));
             }

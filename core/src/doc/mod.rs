@@ -7,9 +7,11 @@ pub mod escape;
 mod explain;
 pub mod html;
 mod markdown;
+pub mod v2;
 
 pub use explain::{
-    explain, Explain, ExplainDependency, ExplainInterface, ExplainRuntime, ExplainScaling,
+    explain, explain_on, Explain, ExplainDependency, ExplainInterface, ExplainRuntime,
+    ExplainScaling,
 };
 pub use markdown::{
     architecture, enum_description, flatten_properties, markdown, summary, Property,
