@@ -131,6 +131,71 @@ fn golden_explain_and_doc() {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
+/// The Pacto 2.0 bundles (bundle dir, golden file prefix), their goldens written by
+/// `core/tests/doc_v2.rs`.
+fn v2_cases() -> Vec<(String, String)> {
+    ["checkout", "payments-api", "job-with-readiness"]
+        .iter()
+        .map(|n| {
+            (
+                format!("fixtures/v2/valid/{n}"),
+                format!("fixtures/doc/v2/{n}"),
+            )
+        })
+        .collect()
+}
+
+/// `pacto doc` prints the same 2.0 page as the core renderer, and `pacto explain` shows the 2.0
+/// sections in text and JSON (readiness is evaluated on the day, so those are checked by content).
+#[test]
+fn v2_contracts_explain_and_doc() {
+    let root = root();
+    let mut failures = Vec::new();
+    for (bundle, golden) in v2_cases() {
+        let doc = pacto(&["doc", &bundle], &root);
+        assert!(doc.status.success(), "{bundle}: {}", text(&doc.stderr));
+        check_golden(&format!("{golden}.md"), &text(&doc.stdout), &mut failures);
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+
+    let out = pacto(&["explain", "fixtures/v2/valid/payments-api"], &root);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let t = text(&out.stdout);
+    for want in [
+        "  DRI: alice\n",
+        "  Contact: email payments@acme.com (ownership)\n",
+        "  Workload: service\n",
+        "  State: stateful\n",
+        "  - grpc-api (grpc, internal): interfaces/service.proto\n",
+        "Capabilities (3):\n",
+        "  - metrics (http on rest-api /metrics)\n",
+        "Readiness: ",
+        "  - dashboard (url, done, weight 20, observability): https://grafana.example.com/d/payments\n",
+    ] {
+        assert!(t.contains(want), "{want:?} missing from\n{t}");
+    }
+
+    let out = pacto(
+        &[
+            "--output-format",
+            "json",
+            "explain",
+            "fixtures/v2/valid/job-with-readiness",
+        ],
+        &root,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["runtime"]["workloadType"], "scheduled");
+    assert_eq!(v["runtime"]["stateType"], "hybrid");
+    assert_eq!(v["owner"]["contacts"][0]["type"], "oncall");
+    assert_eq!(v["capabilities"][0]["type"], "health");
+    assert_eq!(v["dependencies"][0]["name"], "warehouse");
+    assert_eq!(v["readiness"]["minScore"], 100);
+    assert_eq!(v["readiness"]["checks"][0]["id"], "backups.restore-test");
+    assert_eq!(v["readiness"]["checks"][0]["status"], "not-done");
+}
+
 #[test]
 fn explain_json_without_runtime_has_empty_runtime_strings() {
     let tmp = tempfile::tempdir().unwrap();
@@ -198,9 +263,10 @@ fn mermaid_blocks_parse_with_mermaid() {
         return;
     }
     let docs: Vec<String> = cases()
-        .iter()
+        .into_iter()
+        .chain(v2_cases())
         .map(|(bundle, _)| {
-            let out = pacto(&["doc", bundle], &root);
+            let out = pacto(&["doc", &bundle], &root);
             let file = root
                 .join("target/test-infra/mermaid")
                 .join(format!("{}.md", bundle.replace('/', "_")));
