@@ -145,6 +145,7 @@ fn doc_markdown_has_the_v2_sections() {
     let md = doc::markdown(&DocSource::of(&r), None);
     for want in [
         "is a `stateful` `service` workload",
+        "DRI: `alice`. Contacts: email `payments@acme.com` (ownership), chat `#payments`.",
         "| **Data criticality** | `high` |",
         "### 2.1. OpenAPI Interface: rest-api",
         "### 2.3. AsyncAPI Interface: order-events",

@@ -48,6 +48,9 @@ pub fn markdown(root: &DocSource<'_>, graph: Option<&Graph>) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", md(c.service_name()));
     let _ = writeln!(out, "{}\n", summary(c));
+    if let Some(line) = super::v2::owner(root.tree).and_then(|o| owner_line(&o)) {
+        let _ = writeln!(out, "{line}\n");
+    }
     if let Some(table) = concept_table(c) {
         out.push_str(&table);
         let _ = writeln!(
@@ -301,6 +304,40 @@ fn concept_table(c: &Contract) -> Option<String> {
         any = true;
     }
     any.then_some(out)
+}
+
+/// 2.0 structured owner: the DRI and the contacts (the team is in the summary), or `None` when
+/// it names neither.
+fn owner_line(owner: &Value) -> Option<String> {
+    let field = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut parts = Vec::new();
+    let dri = field(owner, "dri");
+    if !dri.is_empty() {
+        parts.push(format!("DRI: {}", code(&dri)));
+    }
+    let contacts: Vec<String> = owner
+        .get("contacts")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            let mut s = format!("{} {}", md(&field(c, "type")), code(&field(c, "value")));
+            let purpose = field(c, "purpose");
+            if !purpose.is_empty() {
+                let _ = write!(s, " ({})", md(&purpose));
+            }
+            s
+        })
+        .collect();
+    if !contacts.is_empty() {
+        parts.push(format!("Contacts: {}", contacts.join(", ")));
+    }
+    (!parts.is_empty()).then(|| format!("{}.", parts.join(". ")))
 }
 
 /// 2.0 `capabilities`: what each declares and where it is bound.
@@ -821,7 +858,13 @@ fn dep_anchor(name: &str) -> String {
 /// One resolved dependency as a collapsible block.
 fn dependency_block(number: &str, node: &Node, src: &DocSource<'_>) -> String {
     let id = format!("dep-{}", dep_anchor(&node.name));
-    let c = src.contract;
+    let normalized = super::v2::with_runtime(src.contract, src.tree);
+    let c = &normalized;
+    let src = &DocSource {
+        contract: c,
+        tree: src.tree,
+        bundle: src.bundle,
+    };
     let mut out = format!(
         "<details id=\"{id}\">\n<summary><h3>{} {} <code>v{}</code></h3></summary>\n\n",
         html(&format!("{number}.")),
