@@ -139,6 +139,55 @@ fn explain_shows_capabilities_with_bindings_and_readiness_with_its_gate() {
     assert!(late.readiness.unwrap().expired);
 }
 
+/// Go's `ExplainReadiness` omits empty `revisions`, an empty check `category`/`evidence` and
+/// `daysRemaining` once expired, and has no check `description`.
+#[test]
+fn explain_readiness_json_has_gos_fields() {
+    let r = open("job-with-readiness");
+    let e = doc::explain_on(&r.contract, &r.tree, Date::parse("2027-02-01").unwrap());
+    let v: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
+    let rd = v["readiness"].as_object().unwrap();
+    let keys: Vec<_> = rd.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "score",
+            "minScore",
+            "passing",
+            "totalWeight",
+            "earnedWeight",
+            "partialCredit",
+            "expires",
+            "expired",
+            "doneCount",
+            "partialCount",
+            "notDoneCount",
+            "deferredCount",
+            "checks"
+        ]
+    );
+    assert_eq!(rd["expired"], true);
+    let check = rd["checks"][0].as_object().unwrap();
+    let keys: Vec<_> = check.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "type",
+            "status",
+            "weight",
+            "earnedWeight",
+            "excluded",
+            "evidence"
+        ]
+    );
+    assert!(
+        e.to_text().contains("Readiness: Expired ("),
+        "{}",
+        e.to_text()
+    );
+}
+
 #[test]
 fn doc_markdown_has_the_v2_sections() {
     let r = open("payments-api");

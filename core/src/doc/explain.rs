@@ -34,7 +34,7 @@ pub struct Explain {
     pub capabilities: Vec<v2::Capability>,
     /// 2.0: the readiness claims evaluated on the day of the run (Go's `readiness`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub readiness: Option<Evaluation>,
+    pub readiness: Option<ExplainReadiness>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<serde_json::Value>,
     /// Whether the contract declares a `runtime` section (drives the text form only).
@@ -75,6 +75,85 @@ pub struct ExplainDependency {
     pub reference: String,
     pub required: bool,
     pub compatibility: String,
+}
+
+/// Go's `ExplainReadiness`: the evaluation with Go's field names, order and omissions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExplainReadiness {
+    pub score: i64,
+    pub min_score: i64,
+    pub passing: bool,
+    pub total_weight: i64,
+    pub earned_weight: i64,
+    pub partial_credit: f64,
+    pub expires: String,
+    pub expired: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_remaining: Option<i64>,
+    pub done_count: u32,
+    pub partial_count: u32,
+    pub not_done_count: u32,
+    pub deferred_count: u32,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revisions: Vec<readiness::Revision>,
+    pub checks: Vec<ExplainReadinessCheck>,
+    /// The gate (not in JSON, which has `passing`): Satisfied, BelowMinScore or Expired.
+    #[serde(skip)]
+    pub gate: &'static str,
+}
+
+/// Go's `ExplainReadinessCheck`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExplainReadinessCheck {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub category: String,
+    pub status: String,
+    pub weight: i64,
+    pub earned_weight: i64,
+    pub excluded: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub evidence: String,
+}
+
+impl From<Evaluation> for ExplainReadiness {
+    fn from(e: Evaluation) -> Self {
+        ExplainReadiness {
+            gate: e.gate().as_str(),
+            score: e.score,
+            min_score: e.min_score,
+            passing: e.passing,
+            total_weight: e.total_weight,
+            earned_weight: e.earned_weight,
+            partial_credit: e.partial_credit,
+            expires: e.expires,
+            expired: e.expired,
+            days_remaining: e.days_remaining,
+            done_count: e.done_count,
+            partial_count: e.partial_count,
+            not_done_count: e.not_done_count,
+            deferred_count: e.deferred_count,
+            revisions: e.revisions,
+            checks: e
+                .checks
+                .into_iter()
+                .map(|c| ExplainReadinessCheck {
+                    id: c.id,
+                    kind: c.kind,
+                    category: c.category,
+                    status: c.status,
+                    weight: c.weight,
+                    earned_weight: c.earned_weight,
+                    excluded: c.excluded,
+                    evidence: c.evidence,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// `replicas` as written; `min` and `max` after Go's normalisation (`replicas` sets both).
@@ -133,7 +212,7 @@ pub fn explain_on(contract: &Contract, tree: &Tree, today: Date) -> Explain {
         owner,
         pacto_version: text(&contract.pacto_version),
         capabilities: v2::capabilities(tree),
-        readiness: v2::readiness(tree).map(|r| readiness::evaluate(&r, today)),
+        readiness: v2::readiness(tree).map(|r| readiness::evaluate(&r, today).into()),
         has_runtime: runtime.is_some(),
         runtime: runtime.unwrap_or_default(),
         interfaces: contract
@@ -254,7 +333,7 @@ impl Explain {
             let _ = writeln!(
                 out,
                 "\nReadiness: {} (score {}, minScore {}, partial credit {}), expires {}{}",
-                r.gate().as_str(),
+                r.gate,
                 r.score,
                 r.min_score,
                 r.partial_credit,

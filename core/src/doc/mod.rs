@@ -10,8 +10,8 @@ mod markdown;
 pub mod v2;
 
 pub use explain::{
-    explain, explain_on, Explain, ExplainDependency, ExplainInterface, ExplainRuntime,
-    ExplainScaling,
+    explain, explain_on, Explain, ExplainDependency, ExplainInterface, ExplainReadiness,
+    ExplainReadinessCheck, ExplainRuntime, ExplainScaling,
 };
 pub use markdown::{
     architecture, enum_description, flatten_properties, markdown, summary, Property,
