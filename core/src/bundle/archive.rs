@@ -823,6 +823,23 @@ pub fn write_to_dir(b: &MemBundle, out: &Path, overwrite: bool) -> Result<(), Ar
     if exists {
         preflight(&files, out, overwrite)?;
     }
+    let (staging, new_root) = stage_beside(&files, parent)?;
+    if !exists {
+        // `staging` (then empty) is removed on drop, whatever the outcome.
+        return fs::rename(&new_root, out).map_err(|e| ArchiveError::Write {
+            path: out_display,
+            reason: e.to_string(),
+        });
+    }
+    commit(&files, &new_root, &staging.path().join("old"), out)
+}
+
+/// Write `files` into a fresh hidden `.pacto-*` directory in `parent` (created if missing), as
+/// its `new` subdirectory: the staging area a directory is then swapped in from.
+fn stage_beside(
+    files: &[(&str, &[u8])],
+    parent: &Path,
+) -> Result<(tempfile::TempDir, std::path::PathBuf), ArchiveError> {
     fs::create_dir_all(parent).map_err(|e| ArchiveError::Write {
         path: parent.display().to_string(),
         reason: e.to_string(),
@@ -835,15 +852,8 @@ pub fn write_to_dir(b: &MemBundle, out: &Path, overwrite: bool) -> Result<(), Ar
             reason: format!("cannot create a temporary directory: {e}"),
         })?;
     let new_root = staging.path().join("new");
-    stage(&files, &new_root)?;
-    if !exists {
-        // `staging` (then empty) is removed on drop, whatever the outcome.
-        return fs::rename(&new_root, out).map_err(|e| ArchiveError::Write {
-            path: out_display,
-            reason: e.to_string(),
-        });
-    }
-    commit(&files, &new_root, &staging.path().join("old"), out)
+    stage(files, &new_root)?;
+    Ok((staging, new_root))
 }
 
 /// The files of `b`, refusing any path that could name something outside the directory written.
@@ -901,16 +911,7 @@ pub fn replace_dir(b: &MemBundle, out: &Path, force: bool) -> Result<(), Archive
         Err(e) => return Err(werr(out, e)),
     };
     let parent = parent_or_dot(out);
-    fs::create_dir_all(parent).map_err(|e| werr(parent, e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".pacto-")
-        .tempdir_in(parent)
-        .map_err(|e| ArchiveError::Write {
-            path: parent.display().to_string(),
-            reason: format!("cannot create a temporary directory: {e}"),
-        })?;
-    let new_root = staging.path().join("new");
-    stage(&files, &new_root)?;
+    let (staging, new_root) = stage_beside(&files, parent)?;
     match existing {
         // Missing or empty: one rename (onto an empty directory, rename(2) replaces it).
         None | Some(true) => fs::rename(&new_root, out).map_err(|e| werr(out, e)),

@@ -519,19 +519,7 @@ impl<'a> Checker<'a> {
                 return;
             }
         };
-        let instance = node.to_json();
-        let leaves = super::structural::check_with(&validator, &instance, node, |pointer, msg| {
-            let at = if pointer.is_empty() {
-                String::new()
-            } else {
-                format!("at '{pointer}': ")
-            };
-            (
-                path.clone(),
-                format!("configuration values do not match schema: {at}{msg}"),
-            )
-        });
-        for (p, m, span) in leaves {
+        for (p, m, span) in config_value_problems(&validator, node, &path) {
             self.error("CONFIG_VALUES_VALIDATION_FAILED", p, m, Some(span));
         }
     }
@@ -606,4 +594,25 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// `CONFIG_VALUES_VALIDATION_FAILED` problems of configuration `values` against their schema,
+/// each on the value it concerns (both generations).
+pub(super) fn config_value_problems(
+    validator: &jsonschema::Validator,
+    values: crate::syntax::NodeRef<'_>,
+    path: &str,
+) -> Vec<(String, String, Span)> {
+    let instance = values.to_json();
+    super::structural::check_with(validator, &instance, values, |pointer, msg| {
+        let at = if pointer.is_empty() {
+            String::new()
+        } else {
+            format!("at '{pointer}': ")
+        };
+        (
+            path.to_string(),
+            format!("configuration values do not match schema: {at}{msg}"),
+        )
+    })
 }

@@ -419,20 +419,8 @@ impl<'t> Checker<'t> {
             }
             // With a `ref`, values are checked when the reference is resolved, as in Go Pacto.
             let Some(validator) = validator else { continue };
-            let instance = values.to_json();
-            let leaves =
-                super::structural::check_with(&validator, &instance, values, |pointer, msg| {
-                    let at = if pointer.is_empty() {
-                        String::new()
-                    } else {
-                        format!("at '{pointer}': ")
-                    };
-                    (
-                        path.clone(),
-                        format!("configuration values do not match schema: {at}{msg}"),
-                    )
-                });
-            for (p, m, span) in leaves {
+            for (p, m, span) in super::cross_field::config_value_problems(&validator, values, &path)
+            {
                 self.error("CONFIG_VALUES_VALIDATION_FAILED", p, m, span);
             }
         }
