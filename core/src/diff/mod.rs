@@ -7,6 +7,7 @@ pub mod graph;
 pub mod json_schema;
 pub mod openapi;
 pub mod sbom;
+pub mod walk;
 
 pub use contract::{
     check_comparable, compare, supported_pacto_versions, ContractDiff, DiffError, Side, SideError,
