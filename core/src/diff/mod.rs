@@ -150,6 +150,19 @@ impl Change {
         self
     }
 
+    /// A change of a 2.0 contract, classified by Go Pacto 3.x's table ([`classify_v2`]).
+    pub fn new_v2(
+        rule: &str,
+        path: impl Into<String>,
+        change_type: ChangeType,
+        old_value: Option<Value>,
+        new_value: Option<Value>,
+        reason: impl Into<String>,
+    ) -> Change {
+        Change::new(rule, path, change_type, old_value, new_value, reason)
+            .with_classification(classify_v2(rule, change_type))
+    }
+
     pub fn with_classification(mut self, c: Classification) -> Change {
         self.classification = c;
         self
@@ -227,6 +240,67 @@ pub fn classify(rule: &str, change: ChangeType) -> Classification {
         ("openapi.responses", M) => P,
         ("schema.properties", A) => N,
         ("schema.properties", R) => B,
+        _ => P,
+    }
+}
+
+/// Go Pacto 3.x's rule table for `pactoVersion: "2.0"` (`pkg/diff/classification.go`). Pairs
+/// missing from the table are `POTENTIAL_BREAKING`. Inner differences of request bodies,
+/// responses, AsyncAPI entries and schemas are classified by [`walk::classify`] instead.
+pub fn classify_v2(rule: &str, change: ChangeType) -> Classification {
+    use ChangeType::{Added as A, Modified as M, Removed as R};
+    use Classification::{Breaking as B, NonBreaking as N, PotentialBreaking as P};
+    match (rule, change) {
+        ("pactoVersion", _) => N,
+        ("service.name", M) => B,
+        ("service.version", M) => N,
+        ("service.owner.team" | "service.owner.dri" | "service.owner.contacts", _) => N,
+        ("workload", M) => B,
+        ("workload", A | R) => N,
+        ("state.type" | "state.persistence.scope" | "state.persistence.durability", M) => B,
+        ("state.dataCriticality", M) => P,
+        ("state.dataCriticality", A | R) => N,
+        ("capabilities", A) => N,
+        ("capabilities", R) => P,
+        (
+            "readiness"
+            | "readiness.minScore"
+            | "readiness.expires"
+            | "readiness.partialCredit"
+            | "readiness.claims",
+            _,
+        ) => N,
+        ("interfaces", A) => N,
+        ("interfaces", R) => B,
+        ("interfaces.type", M) => B,
+        ("interfaces.ref" | "interfaces.visibility", M) => P,
+        ("configurations", A) => N,
+        ("configurations", R) => B,
+        ("configurations.schema", M) => P,
+        ("configurations.schema", R) => B,
+        ("configurations.ref", M) => P,
+        ("configurations.ref", A) => N,
+        ("configurations.ref", R) => B,
+        ("configurations.values", _) => N,
+        ("policies", A) => N,
+        ("policies", R) => P,
+        ("policies.schema" | "policies.ref", M) => P,
+        ("policies.ref", A) => N,
+        ("policies.ref", R) => P,
+        ("dependencies", A) => N,
+        ("dependencies", R) => B,
+        ("dependencies.ref" | "dependencies.compatibility" | "dependencies.required", M) => P,
+        ("openapi.paths" | "openapi.methods", A) => N,
+        ("openapi.paths" | "openapi.methods", R) => B,
+        ("openapi.parameters", A | M) => P,
+        ("openapi.parameters", R) => B,
+        ("openapi.responses", A) => N,
+        ("openapi.responses", R) => B,
+        ("asyncapi.channels" | "asyncapi.operations", A) => N,
+        ("asyncapi.channels" | "asyncapi.operations", R) => B,
+        ("grpc.services" | "grpc.rpcs" | "grpc.messages" | "grpc.messages.fields", A) => N,
+        ("grpc.services" | "grpc.rpcs" | "grpc.messages" | "grpc.messages.fields", R) => B,
+        ("grpc.rpcs" | "grpc.messages.fields", M) => B,
         _ => P,
     }
 }
