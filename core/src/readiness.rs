@@ -16,7 +16,10 @@
 //! Evidence is never fetched or verified. The evaluation is pure: the caller passes "today", so
 //! the same contract on the same day always gives the same result.
 
+use crate::diagnostic::Diagnostic;
 use crate::model::{Contract, Spanned};
+use crate::schema::Generation;
+use crate::syntax::Tree;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -367,6 +370,85 @@ pub fn evaluate(readiness: &Readiness, today: Date) -> Evaluation {
 /// Round half away from zero; NaN and out-of-range values saturate instead of failing.
 fn round(v: f64) -> i64 {
     v.round() as i64
+}
+
+impl Date {
+    /// Today (UTC) from the system clock; 1970-01-01 when the clock is before the epoch.
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        Date::from_unix_seconds(secs)
+    }
+}
+
+/// The code of the opt-in readiness gate (`pacto validate --readiness`), Go Pacto's name.
+pub const GATE_UNMET: &str = "READINESS_GATE_UNMET";
+
+/// The declared readiness of a contract of either generation, read from its tree: 2.0
+/// `readiness.claims`, 1.x (1.2) `readiness.checks`. `None` without readiness, with no
+/// claims/checks, or when `pactoVersion` names no generation this build reads (validation
+/// reports that).
+pub fn of_tree(tree: &Tree) -> Option<Readiness> {
+    let version = tree.root().get("pactoVersion")?.as_str()?;
+    match Generation::of(version)? {
+        Generation::V2 => crate::doc::v2::readiness(tree),
+        Generation::V1 => Readiness::from_contract(&Contract::from_tree(tree)),
+    }
+}
+
+/// The readiness gate of `pacto validate --readiness` on `today`: `None` when the contract
+/// declares no readiness (nothing to gate, as Go Pacto) or when it passes; otherwise Go Pacto
+/// 3.x's `READINESS_GATE_UNMET` error, path `readiness`, message
+/// `score below gate: score S, minScore M (D done, P partial, N not-done, F deferred)` (or
+/// `assessment expired: …`). It is placed on the key to change: `expires` when the assessment
+/// is expired, else `minScore` when the contract sets it, else `readiness`.
+pub fn gate(tree: &Tree, today: Date) -> Option<Diagnostic> {
+    let ev = evaluate(&of_tree(tree)?, today);
+    if ev.passing {
+        return None;
+    }
+    let (state, key, help) = if ev.expired {
+        (
+            "assessment expired",
+            "expires",
+            format!(
+                "review the claims and move readiness.expires ({}) to a future YYYY-MM-DD date: an expired assessment scores 0",
+                if ev.expires.is_empty() { "missing" } else { ev.expires.as_str() }
+            ),
+        )
+    } else {
+        (
+            "score below gate",
+            "minScore",
+            format!(
+                "mark more weighted claims done (or partial) until the score reaches {}, or lower readiness.minScore",
+                ev.min_score
+            ),
+        )
+    };
+    let readiness = tree.root().get("readiness");
+    let span = match readiness.and_then(|r| r.entry(key)) {
+        Some((k, _)) => k.span(),
+        None => tree.key_span(&["readiness"]),
+    };
+    Some(
+        Diagnostic::error(
+            GATE_UNMET,
+            "readiness",
+            format!(
+                "{state}: score {}, minScore {} ({} done, {} partial, {} not-done, {} deferred)",
+                ev.score,
+                ev.min_score,
+                ev.done_count,
+                ev.partial_count,
+                ev.not_done_count,
+                ev.deferred_count
+            ),
+        )
+        .with_span(Some(span))
+        .with_help(help),
+    )
 }
 
 #[cfg(test)]
@@ -757,5 +839,100 @@ readiness:
         .tree
         .expect("parses");
         assert!(Readiness::from_contract(&Contract::from_tree(&empty)).is_none());
+    }
+
+    fn gate_of(text: &str, today: &str) -> Option<Diagnostic> {
+        let tree = parse(text, &Limits::default()).tree.expect("parses");
+        gate(&tree, day(today))
+    }
+
+    /// The text at the span of `d`.
+    fn at<'a>(text: &'a str, d: &Diagnostic) -> &'a str {
+        &text[d.span.expect("placed").range()]
+    }
+
+    const V2_HEAD: &str = "pactoVersion: \"2.0\"\nservice:\n  name: svc\n  version: 1.0.0\n";
+
+    #[test]
+    fn gate_below_min_score_is_go_s_error_on_min_score() {
+        let text = format!(
+            "{V2_HEAD}readiness:\n  minScore: 80\n  expires: \"2099-12-31\"\n  claims:\n    - {{id: runbook, type: url, status: done, evidence: x, weight: 40}}\n    - {{id: sec, type: url, status: not-done, evidence: x, weight: 30}}\n    - {{id: load, type: url, status: partial, evidence: x, weight: 30}}\n    - {{id: chaos, type: url, status: deferred, evidence: x, weight: 50}}\n"
+        );
+        let d = gate_of(&text, TODAY).expect("unmet");
+        assert_eq!(
+            (d.code, d.path.as_str()),
+            ("READINESS_GATE_UNMET", "readiness")
+        );
+        assert!(d.is_error());
+        // 40 + round(30 × 0.5) = 55 of 100 (the deferred 50 left out).
+        assert_eq!(
+            d.message,
+            "score below gate: score 55, minScore 80 (1 done, 1 partial, 1 not-done, 1 deferred)"
+        );
+        assert_eq!(at(&text, &d), "minScore");
+        assert!(d.help.as_deref().is_some_and(|h| h.contains("80")), "{d:?}");
+    }
+
+    #[test]
+    fn gate_default_min_score_is_placed_on_the_readiness_key() {
+        let text = format!(
+            "{V2_HEAD}readiness:\n  expires: \"2099-12-31\"\n  claims:\n    - {{id: a, type: url, status: done, evidence: x, weight: 90}}\n    - {{id: b, type: url, status: not-done, evidence: x, weight: 10}}\n"
+        );
+        let d = gate_of(&text, TODAY).expect("unmet");
+        assert_eq!(
+            d.message,
+            "score below gate: score 90, minScore 100 (1 done, 0 partial, 1 not-done, 0 deferred)"
+        );
+        assert_eq!(at(&text, &d), "readiness");
+    }
+
+    #[test]
+    fn gate_passing_and_absent_readiness_give_nothing() {
+        let passing = format!(
+            "{V2_HEAD}readiness:\n  minScore: 50\n  expires: \"2026-06-08\"\n  claims:\n    - {{id: a, type: url, status: partial, evidence: x, weight: 10}}\n"
+        );
+        // The expires day itself still holds; 5 of 10 = 50 meets 50.
+        assert_eq!(gate_of(&passing, TODAY), None);
+        assert_eq!(gate_of(V2_HEAD, TODAY), None);
+        assert_eq!(
+            gate_of(
+                "pactoVersion: \"1.0\"\nservice: {name: s, version: 1.0.0}\n",
+                TODAY
+            ),
+            None
+        );
+        // A version no generation has is validation's problem, not the gate's.
+        let unknown = passing.replace("\"2.0\"", "\"2.1\"");
+        assert_eq!(gate_of(&unknown, "2099-01-01"), None);
+    }
+
+    #[test]
+    fn gate_expired_scores_zero_and_points_at_expires() {
+        let text = format!(
+            "{V2_HEAD}readiness:\n  minScore: 0\n  expires: \"2026-06-07\"\n  claims:\n    - {{id: a, type: url, status: done, evidence: x, weight: 10}}\n"
+        );
+        // minScore 0 is met by any score, but an expired assessment never passes.
+        let d = gate_of(&text, TODAY).expect("expired");
+        assert_eq!(
+            d.message,
+            "assessment expired: score 0, minScore 0 (1 done, 0 partial, 0 not-done, 0 deferred)"
+        );
+        assert_eq!(at(&text, &d), "expires");
+        assert!(d.help.as_deref().is_some_and(|h| h.contains("2026-06-07")));
+        // The day before, the same contract passes.
+        assert_eq!(gate_of(&text, "2026-06-07"), None);
+    }
+
+    #[test]
+    fn gate_reads_1_2_checks() {
+        let text = "pactoVersion: \"1.2\"\nservice: {name: svc, version: 1.0.0}\nreadiness:\n  minScore: 70\n  expires: \"2099-12-31\"\n  checks:\n    - {id: a, type: url, status: done, evidence: x, weight: 60}\n    - {id: b, type: url, status: not-done, evidence: x, weight: 40}\n";
+        let d = gate_of(text, TODAY).expect("unmet");
+        assert_eq!(
+            d.message,
+            "score below gate: score 60, minScore 70 (1 done, 0 partial, 1 not-done, 0 deferred)"
+        );
+        assert_eq!(at(text, &d), "minScore");
+        let met = text.replace("minScore: 70", "minScore: 60");
+        assert_eq!(gate_of(&met, TODAY), None);
     }
 }

@@ -1,6 +1,7 @@
 //! `pacto validate [PATH...]`
 
-use pacto_core::report::{self, OutputFormat};
+use pacto_core::readiness::{self, Date};
+use pacto_core::report::{self, FileReport, OutputFormat};
 use pacto_core::validate::{validate_dir, Options};
 use std::io::Write;
 use std::process::ExitCode;
@@ -10,6 +11,12 @@ pub struct Args {
     /// Bundle directories to validate (default: the current directory).
     #[arg(value_name = "PATH")]
     paths: Vec<String>,
+
+    /// Also enforce the readiness gate: a contract whose readiness score (evaluated today, UTC)
+    /// is below its minScore, or whose assessment has expired, fails with READINESS_GATE_UNMET.
+    /// Contracts without readiness are unaffected.
+    #[arg(long)]
+    readiness: bool,
 }
 
 /// For `explain`, `doc` and `graph`: when `resolved` is not a contract that can be documented
@@ -46,11 +53,15 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let reports: Vec<_> = paths
         .iter()
         .map(|p| {
-            if p.starts_with("oci://") {
+            let mut report = if p.starts_with("oci://") {
                 pacto_core::registry::validate_oci(&registry, p, &options)
             } else {
                 validate_dir(p, Some(&*registry), &options)
+            };
+            if args.readiness {
+                readiness_gate(&mut report, p, &registry, &options, Date::today());
             }
+            report
         })
         .collect();
     let stdout = std::io::stdout();
@@ -64,4 +75,53 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `--readiness`: add the gate's diagnostic (Go Pacto appends it after the validation errors)
+/// when the contract could be read and declares a readiness that does not pass on `today`.
+fn readiness_gate(
+    report: &mut FileReport,
+    path: &str,
+    registry: &pacto_core::registry::Registry,
+    options: &Options,
+    today: Date,
+) {
+    // No line index: the contract could not be read at all, and its error says so.
+    if report.line_index.is_none() {
+        return;
+    }
+    let text = if path.starts_with("oci://") {
+        registry
+            .pull(path)
+            .map(|p| p.contract_text)
+            .map_err(|e| e.to_string())
+    } else {
+        pacto_core::bundle::load_dir(path)
+            .map(|l| l.text)
+            .map_err(|e| e.to_string())
+    };
+    let text = match text {
+        Ok(t) => t,
+        Err(e) => {
+            report.diagnostics.push(pacto_core::Diagnostic::error(
+                readiness::GATE_UNMET,
+                "readiness",
+                format!("cannot read the contract again to evaluate its readiness: {e}"),
+            ));
+            return;
+        }
+    };
+    let Some(tree) = pacto_core::syntax::parse(&text, &options.limits).tree else {
+        return;
+    };
+    if let Some(d) = readiness::gate(&tree, today) {
+        // Before a trailing "too many problems" summary, which stands for what was left out.
+        let at = match report.diagnostics.last() {
+            Some(last) if last.code == pacto_core::diagnostic::TOO_MANY_PROBLEMS => {
+                report.diagnostics.len() - 1
+            }
+            _ => report.diagnostics.len(),
+        };
+        report.diagnostics.insert(at, d);
+    }
 }
