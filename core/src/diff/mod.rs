@@ -6,6 +6,7 @@ pub mod contract;
 pub mod graph;
 pub mod json_schema;
 pub mod openapi;
+pub mod openapi_v2;
 pub mod sbom;
 pub mod walk;
 

@@ -195,6 +195,11 @@ impl OpenApiDoc {
         &self.file
     }
 
+    /// The document's span-preserving tree (for the 2.0 differ, [`super::openapi_v2`]).
+    pub fn tree(&self) -> &Tree {
+        &self.tree
+    }
+
     /// The `paths` key and its entries (path text, key node, path item).
     fn paths(&self) -> (Option<NodeRef<'_>>, Vec<(&str, NodeRef<'_>, NodeRef<'_>)>) {
         match self.tree.root().entry("paths") {
