@@ -9,6 +9,8 @@ pub mod openapi;
 pub mod openapi_v2;
 pub mod sbom;
 pub mod walk;
+pub mod asyncapi;
+pub mod grpc;
 
 pub use contract::{
     check_comparable, compare, supported_pacto_versions, ContractDiff, DiffError, Side, SideError,
