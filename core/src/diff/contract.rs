@@ -7,6 +7,7 @@ use super::{
 };
 use crate::bundle::{Bundle, BundleError};
 use crate::model::{Configuration, Contract, Owner, Policy, Probe, Spanned};
+use crate::schema::Generation;
 use crate::syntax::{ColumnUnit, Span, Tree};
 use serde_json::{json, Value};
 
@@ -49,20 +50,31 @@ pub enum DiffError {
         file: String,
         message: String,
     },
+    /// The two sides are of different generations and the 1.x one cannot be carried to 2.0.
+    #[error("{side} contract: {file} is a 1.x contract and the other side is 2.0, but it cannot be migrated to 2.0 to compare them: {message}")]
+    Migrate {
+        side: Which,
+        file: String,
+        message: String,
+    },
 }
 
 impl DiffError {
     /// The side whose file could not be read.
     pub fn side(&self) -> Which {
         match self {
-            DiffError::OpenApi { side, .. } | DiffError::Schema { side, .. } => *side,
+            DiffError::OpenApi { side, .. }
+            | DiffError::Schema { side, .. }
+            | DiffError::Migrate { side, .. } => *side,
         }
     }
 
     /// The bundle file that could not be read.
     pub fn file(&self) -> &str {
         match self {
-            DiffError::OpenApi { file, .. } | DiffError::Schema { file, .. } => file,
+            DiffError::OpenApi { file, .. }
+            | DiffError::Schema { file, .. }
+            | DiffError::Migrate { file, .. } => file,
         }
     }
 }
@@ -118,15 +130,16 @@ impl SideError {
 /// The `pactoVersion`s whose shape [`Contract::from_tree`] reads, so the diff compares every
 /// field of them. A version added to a schema before the model reads it stays unsupported here
 /// (a failed diff, never a silent "no changes"): extend this list with the model.
-const MODEL_READS: [&str; 3] = ["1.0", "1.1", "1.2"];
+const MODEL_READS: [&str; 4] = ["1.0", "1.1", "1.2", "2.0"];
 
 /// The `pactoVersion`s this build can compare: the ones the model reads that the embedded
 /// schema also lists.
 pub fn supported_pacto_versions() -> Vec<&'static str> {
-    let listed: Vec<&str> = crate::schema::at_pointer("/properties/pactoVersion/enum")
+    let mut listed: Vec<&str> = crate::schema::at_pointer("/properties/pactoVersion/enum")
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    listed.extend(crate::schema::V2_VERSIONS);
     MODEL_READS
         .into_iter()
         .filter(|v| listed.contains(v))
@@ -182,8 +195,142 @@ pub struct ContractDiff {
     pub warnings: Vec<String>,
 }
 
-/// Compare two contracts with their bundles.
+/// The generation of a side's document (1.x when it says nothing we know: such a side was
+/// refused by [`check_comparable`] before it got here).
+fn generation(tree: &Tree) -> Generation {
+    tree.root()
+        .get("pactoVersion")
+        .and_then(|v| v.as_str())
+        .and_then(Generation::of)
+        .unwrap_or(Generation::V1)
+}
+
+/// Compare two contracts with their bundles. Two 2.0 contracts are compared with Go Pacto 3.x's
+/// rules, two 1.x contracts with Go Pacto 1.x's. When one side is 1.x and the other 2.0 (which
+/// Go cannot compare at all), the 1.x side is migrated in memory exactly as `pacto migrate`
+/// would, and the two are compared as 2.0: what remains are the real changes, not the format's.
 pub fn compare(old: &Side<'_>, new: &Side<'_>) -> Result<ContractDiff, DiffError> {
+    match (generation(old.tree), generation(new.tree)) {
+        (Generation::V2, Generation::V2) => super::contract_v2::compare(old, new),
+        (Generation::V1, Generation::V1) => compare_v1(old, new),
+        (Generation::V1, Generation::V2) => across(old, Which::Old, new),
+        (Generation::V2, Generation::V1) => across(new, Which::New, old),
+    }
+}
+
+/// Compare a 1.x side (`v1`, the `which` side) with a 2.0 one by migrating the 1.x side first.
+fn across(v1: &Side<'_>, which: Which, v2: &Side<'_>) -> Result<ContractDiff, DiffError> {
+    let fail = |message: String| DiffError::Migrate {
+        side: which,
+        file: v1.file.to_string(),
+        message,
+    };
+    let bytes = v1.bundle.read(crate::bundle::CONTRACT_FILE).map_err(|e| {
+        fail(format!(
+            "its pacto.yaml cannot be read from the bundle: {e}"
+        ))
+    })?;
+    let text = String::from_utf8_lossy(&bytes);
+    let tree_of = |t: &str| crate::syntax::parse(t, &crate::syntax::Limits::default()).tree;
+    // The text read back must be the document compared (an editor buffer may differ from disk).
+    if tree_of(&text).map(|t| t.root().to_json()) != Some(v1.tree.root().to_json()) {
+        return Err(fail(
+            "the pacto.yaml in its bundle differs from the document being compared (save the file and compare again)".into(),
+        ));
+    }
+    let options = crate::migrate::Options {
+        drop_uncontracted_http: true,
+    };
+    let m =
+        crate::migrate::migrate_with(&text, v1.bundle, options).map_err(|e| fail(e.to_string()))?;
+    let tree =
+        tree_of(&m.text).ok_or_else(|| fail("the migrated document does not parse".into()))?;
+    let contract = Contract::from_tree(&tree);
+    let migrated = Side {
+        contract: &contract,
+        tree: &tree,
+        bundle: v1.bundle,
+        file: v1.file,
+    };
+    let mut d = match which {
+        Which::Old => super::contract_v2::compare(&migrated, v2)?,
+        Which::New => super::contract_v2::compare(v2, &migrated)?,
+    };
+    // Lines in the migrated text are not lines of the user's file: leave them out.
+    for c in &mut d.changes {
+        let src = match which {
+            Which::Old => &mut c.old_source,
+            Which::New => &mut c.new_source,
+        };
+        if src.as_ref().is_some_and(|s| s.file == v1.file) {
+            *src = None;
+        }
+    }
+    // An http interface without a contract file has no 2.0 form: it cannot be compared, but
+    // when the 2.0 side has no interface of that name it is gone, which is a real change.
+    let names = |tree: &Tree| -> Vec<String> {
+        tree.root()
+            .get("interfaces")
+            .into_iter()
+            .flat_map(|l| l.items())
+            .filter_map(|i| i.get("name").and_then(|n| n.as_str()).map(str::to_string))
+            .collect()
+    };
+    let (kept, other) = (names(&tree), names(v2.tree));
+    for i in &v1.contract.interfaces {
+        let name = i.name();
+        if kept.iter().any(|k| k == name) {
+            continue;
+        }
+        if other.iter().any(|k| k == name) {
+            d.warnings.push(format!(
+                "{which} side: interface {name:?} is an http interface without a contract file, which 2.0 cannot express; its content was not compared"
+            ));
+        } else if which == Which::Old {
+            let item = format!("interfaces[{name}]");
+            d.changes.push(
+                Change::new_v2(
+                    "interfaces",
+                    "interfaces",
+                    ChangeType::Removed,
+                    Some(json!(name)),
+                    None,
+                    format!("{item} removed"),
+                )
+                .with_item(item)
+                .with_explanation(explain("interfaces", ChangeType::Removed))
+                .with_sources(None, None),
+            );
+        } else {
+            let item = format!("interfaces[{name}]");
+            d.changes.push(
+                Change::new_v2(
+                    "interfaces",
+                    "interfaces",
+                    ChangeType::Added,
+                    None,
+                    Some(json!(name)),
+                    format!("{item} added"),
+                )
+                .with_item(item)
+                .with_explanation(explain("interfaces", ChangeType::Added)),
+            );
+        }
+    }
+    sort_changes(&mut d.changes);
+    d.classification = overall(&d.changes);
+    d.warnings.insert(
+        0,
+        format!(
+            "{which} side {} is a 1.x contract: it was migrated in memory to 2.0, as `pacto migrate` would, and compared with 2.0's rules (its pacto.yaml lines are not shown)",
+            v1.file
+        ),
+    );
+    Ok(d)
+}
+
+/// Compare two 1.x contracts with their bundles.
+fn compare_v1(old: &Side<'_>, new: &Side<'_>) -> Result<ContractDiff, DiffError> {
     let mut d = Differ {
         old,
         new,
@@ -218,7 +365,11 @@ pub fn compare(old: &Side<'_>, new: &Side<'_>) -> Result<ContractDiff, DiffError
 /// The side's SBOM. One that cannot be read (over the read limit, not a regular file) is skipped
 /// with a warning, so a missing SBOM diff is never silent; a parse failure only suppresses the
 /// SBOM diff (spec §2).
-fn load_sbom(side: &Side<'_>, which: Which, warnings: &mut Vec<String>) -> Option<sbom::Sbom> {
+pub(super) fn load_sbom(
+    side: &Side<'_>,
+    which: Which,
+    warnings: &mut Vec<String>,
+) -> Option<sbom::Sbom> {
     let names = side.bundle.list("sbom");
     let name = sbom::pick_sbom_file(names.iter().map(String::as_str))?;
     let path = format!("sbom/{name}");
@@ -236,7 +387,7 @@ fn load_sbom(side: &Side<'_>, which: Which, warnings: &mut Vec<String>) -> Optio
 }
 
 /// Why a bundle file could not be read, in words.
-fn read_problem(e: &BundleError) -> String {
+pub(super) fn read_problem(e: &BundleError) -> String {
     match e {
         BundleError::TooLarge { limit, .. } => format!(
             "it is larger than the {} MiB Pacto reads from a bundle file",
@@ -297,7 +448,7 @@ fn presence(old_empty: bool, new_empty: bool) -> ChangeType {
 }
 
 /// Plain-words explanation of a classification for simple field rules.
-fn explain(rule: &str, t: ChangeType) -> String {
+pub(super) fn explain(rule: &str, t: ChangeType) -> String {
     let why = match (rule, t) {
         ("service.name", _) => "consumers find the service by its name; renaming it breaks every reference",
         ("service.version", _) => "a version bump by itself changes nothing for consumers",
@@ -357,11 +508,16 @@ fn explain(rule: &str, t: ChangeType) -> String {
 }
 
 /// A side file that was read, or the warning saying why it was skipped.
-type Loaded<T> = Result<T, String>;
+pub(super) type Loaded<T> = Result<T, String>;
 
 /// A bundle file that could not be read: nothing when it is missing (Go Pacto compares nothing
 /// then, and validation reports the missing file), a warning otherwise (too large, a FIFO, ...).
-fn unreadable<T>(which: Which, what: &str, path: &str, e: &BundleError) -> Option<Loaded<T>> {
+pub(super) fn unreadable<T>(
+    which: Which,
+    what: &str,
+    path: &str,
+    e: &BundleError,
+) -> Option<Loaded<T>> {
     match e {
         BundleError::NotFound(_) | BundleError::InvalidPath(_) => None,
         e => Some(Err(format!(

@@ -2,15 +2,16 @@
 //! JSON Schemas and SBOMs. Every change says why it has its classification and, where known,
 //! where it sits in each side's source.
 
+pub mod asyncapi;
 pub mod contract;
+mod contract_v2;
 pub mod graph;
+pub mod grpc;
 pub mod json_schema;
 pub mod openapi;
 pub mod openapi_v2;
 pub mod sbom;
 pub mod walk;
-pub mod asyncapi;
-pub mod grpc;
 
 pub use contract::{
     check_comparable, compare, supported_pacto_versions, ContractDiff, DiffError, Side, SideError,
