@@ -321,12 +321,14 @@ pub fn render_mermaid(graph: &Graph) -> String {
         .filter(|n| n.error)
         .map(|n| n.id.as_str())
         .collect();
+    // No `;` after a style: Mermaid reads `#d00;` as an HTML entity (`#name;`) and the
+    // statement no longer parses. A newline ends each statement.
     if !errors.is_empty() {
-        out.push_str("  classDef error stroke:#d00,color:#d00,stroke-dasharray:4 2;\n");
-        let _ = writeln!(out, "  class {} error;", errors.join(","));
+        out.push_str("  classDef error stroke:#d00,color:#d00,stroke-dasharray:4 2\n");
+        let _ = writeln!(out, "  class {} error", errors.join(","));
     }
     if !red.is_empty() {
-        let _ = writeln!(out, "  linkStyle {} stroke:#d00,color:#d00;", red.join(","));
+        let _ = writeln!(out, "  linkStyle {} stroke:#d00,color:#d00", red.join(","));
     }
     out
 }

@@ -646,3 +646,88 @@ fn graph_dependency_diffs_compare_both_contracts() {
     assert!(paths.contains(&"service.version"), "{paths:?}");
     assert!(paths.contains(&"dependencies"), "{paths:?}");
 }
+
+/// A 2.0 contract with `deps` as `(name, ref, required, compatibility)`: 2.0 names each
+/// dependency and always says whether it is required.
+fn contract_v2(name: &str, version: &str, deps: &[(&str, &str, bool, &str)]) -> String {
+    let mut s = format!(
+        "pactoVersion: \"2.0\"\nservice:\n  name: {name}\n  version: {version}\n  owner:\n    team: x\nworkload: service\n"
+    );
+    if !deps.is_empty() {
+        s.push_str("dependencies:\n");
+        for (n, r, req, c) in deps {
+            s.push_str(&format!(
+                "  - name: {n}\n    ref: {r}\n    required: {req}\n    compatibility: \"{c}\"\n"
+            ));
+        }
+    }
+    s
+}
+
+/// 2.0 and 1.x bundles in one graph: a 2.0 root reaches a 1.x bundle that reaches a 2.0 one,
+/// untagged refs pick their tag by the constraint whatever the generation, a 2.0 `required:
+/// false` edge is optional, and one service met at two versions across generations is a
+/// conflict.
+#[test]
+fn graph_mixes_generations() {
+    let root = model(&contract_v2(
+        "checkout",
+        "3.0.0",
+        &[
+            ("payments", "oci://r/payments", true, "^2.0.0"),
+            ("auth", "oci://r/auth:1.2.0", false, "^1.0.0"),
+        ],
+    ));
+    for opts in [seq(), par()] {
+        let f = MemFetcher::new()
+            .with_tags("oci://r/payments", &["1.9.0", "2.1.0", "3.0.0"])
+            .with(
+                "oci://r/payments:2.1.0",
+                &contract_v2(
+                    "payments",
+                    "2.1.0",
+                    &[("ledger", "oci://r/ledger:1.5.2", true, "~1.5.0")],
+                ),
+            )
+            .with(
+                "oci://r/ledger:1.5.2",
+                &contract("ledger", "1.5.2", &[("oci://r/tokens:2.0.1", "^2.0.0")]),
+            )
+            .with(
+                "oci://r/auth:1.2.0",
+                &contract("auth", "1.2.0", &[("oci://r/tokens:1.9.0", "^1.0.0")]),
+            )
+            .with("oci://r/tokens:2.0.1", &contract_v2("tokens", "2.0.1", &[]))
+            .with("oci://r/tokens:1.9.0", &contract("tokens", "1.9.0", &[]));
+        let g = resolve(&root, &f, &opts);
+        assert_eq!(
+            render_text(&g),
+            "checkout@3.0.0\n├─ payments@2.1.0\n│  └─ ledger@1.5.2\n│     └─ tokens@2.0.1\n└─ auth@1.2.0\n   └─ tokens@1.9.0\n\nConflicts (1):\n  tokens: [tokens@1.9.0 tokens@2.0.1]\n"
+        );
+        let edges = g.edges();
+        let req: Vec<(&str, bool, &str)> = edges
+            .iter()
+            .map(|e| (e.reference.as_str(), e.required, e.compatibility.as_str()))
+            .collect();
+        assert_eq!(
+            req,
+            vec![
+                ("oci://r/payments", true, "^2.0.0"),
+                ("oci://r/ledger:1.5.2", true, "~1.5.0"),
+                ("oci://r/tokens:2.0.1", true, "^2.0.0"),
+                ("oci://r/auth:1.2.0", false, "^1.0.0"),
+                ("oci://r/tokens:1.9.0", true, "^1.0.0"),
+            ]
+        );
+        assert!(edges
+            .iter()
+            .all(|e| e.unsatisfied.is_none() && e.error.is_none()));
+        // The optional 2.0 edge is dashed/dotted in the diagrams.
+        assert!(
+            render_dot(&g).contains("n0 -> n4 [style=dashed];"),
+            "{}",
+            render_dot(&g)
+        );
+        assert!(render_mermaid(&g).contains("n0 -.-> n4"));
+    }
+}
