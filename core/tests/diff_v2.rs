@@ -142,3 +142,112 @@ fn output_is_byte_identical_across_runs() {
         assert_eq!(render(), first);
     }
 }
+
+/// Issue 17's acceptance: Go Pacto's demo corpus payments-service 1.2.0 (1.x) against its 2.0.0
+/// migrated to 2.0 reports the same business changes as the 1.x-to-1.x diff, and nothing that
+/// only the change of format made.
+#[test]
+fn cross_generation_diff_reports_the_business_changes_only() {
+    let corpus = std::env::var_os("PACTO_COMPAT_CORPUS")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+            p.is_dir().then_some(p)
+        });
+    let Some(corpus) = corpus else {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI must provide the compatibility corpus (PACTO_COMPAT_CORPUS)");
+        }
+        eprintln!("skipping: no compatibility corpus (set PACTO_COMPAT_CORPUS)");
+        return;
+    };
+    let service = corpus.join("pacto-demo/payments-service");
+    let tmp = std::env::temp_dir().join(format!("pacto-xgen-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    copy(&service.join("v2.0.0"), &tmp);
+    let text = std::fs::read_to_string(tmp.join("pacto.yaml")).unwrap();
+    let m = pacto_core::migrate::migrate(&text, &pacto_core::bundle::DirBundle::new(tmp.clone()))
+        .unwrap();
+    std::fs::write(tmp.join("pacto.yaml"), &m.text).unwrap();
+
+    let old = service.join("v1.2.0");
+    let same_gen = diff_dirs(&old, &service.join("v2.0.0"));
+    let across = diff_dirs(&old, &tmp);
+    std::fs::remove_dir_all(&tmp).unwrap();
+
+    assert_eq!(same_gen.classification, across.classification);
+    assert!(
+        across.warnings[0].contains("migrated in memory"),
+        "{:?}",
+        across.warnings
+    );
+    // Nothing from the format: no version, interface kind, port, capability or dropped field.
+    for c in &across.changes {
+        for format_only in [
+            "pactoVersion",
+            "interfaces",
+            "capabilities",
+            "runtime.",
+            "service.image",
+            "scaling",
+            "workload",
+            "state.",
+        ] {
+            assert!(
+                !c.path.starts_with(format_only),
+                "spurious change from the format: {} {} ({})",
+                c.path,
+                c.change_type,
+                c.reason
+            );
+        }
+        // The migrated side's lines are not the user's: none are shown for it.
+        assert!(c
+            .old_source
+            .as_ref()
+            .is_none_or(|s| !s.file.ends_with("pacto.yaml")));
+    }
+    // Every business change of the 1.x diff is there with the same verdict: API paths, methods
+    // and responses added or removed, the dependency made required, the version.
+    let key = |c: &pacto_core::diff::Change| {
+        (
+            c.path.clone(),
+            c.change_type.as_str(),
+            c.classification.as_str(),
+        )
+    };
+    let across_keys: Vec<_> = across.changes.iter().map(key).collect();
+    let mut checked = 0;
+    for c in &same_gen.changes {
+        let business = (c.path.starts_with("openapi.paths")
+            && c.change_type != pacto_core::diff::ChangeType::Modified)
+            || c.path == "service.version";
+        if business {
+            checked += 1;
+            assert!(
+                across_keys.contains(&key(c)),
+                "missing across generations: {:?}",
+                key(c)
+            );
+        }
+    }
+    assert!(checked >= 6, "only {checked} business changes compared");
+    let dep = across
+        .changes
+        .iter()
+        .find(|c| c.path == "dependencies.required")
+        .expect("the dependency made required");
+    assert_eq!(dep.item.as_deref(), Some("dependencies[fraud-service]"));
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
