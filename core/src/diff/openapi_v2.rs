@@ -77,7 +77,9 @@ pub fn diff(old: &OpenApiDoc, new: &OpenApiDoc) -> Vec<Change> {
                     Some(Value::String(path.clone())),
                     format!("API path {path} added"),
                 )
-                .with_explanation("A new path: existing clients do not call it, so nothing they do changes.")
+                .with_explanation(
+                    "A new path: existing clients do not call it, so nothing they do changes.",
+                )
                 .with_sources(o.paths_key.map(|k| o.source(k)), Some(n.source(ni.key))),
             );
         }
@@ -126,13 +128,15 @@ impl<'t> Spec<'t> {
             return None;
         }
         for (k, v) in value.entries() {
-            let name = typed_key(k)?;
+            let Some(name) = typed_key(k)? else { continue };
             let entries = if v.is_null() {
                 BTreeMap::new()
             } else if v.is_mapping() {
                 let mut entries = BTreeMap::new();
                 for (mk, mv) in v.entries() {
-                    entries.insert(typed_key(mk)?, (mk, mv));
+                    if let Some(name) = typed_key(mk)? {
+                        entries.insert(name, (mk, mv));
+                    }
                 }
                 entries
             } else {
@@ -149,15 +153,11 @@ impl<'t> Spec<'t> {
     }
 }
 
-/// A mapping key decoded into a Go `string`: its text (yaml.v3 sets a string from any scalar's
-/// text; null is the empty string). `None` for a collection key, which that decode refuses.
-fn typed_key(k: NodeRef<'_>) -> Option<String> {
+/// A mapping key decoded into a Go `string`: yaml.v3 sets a string from any scalar's text and
+/// skips the entry of a null key (`Some(None)`); a collection key fails the decode (`None`).
+fn typed_key(k: NodeRef<'_>) -> Option<Option<String>> {
     let s = k.as_scalar()?;
-    Some(if s.resolved == Resolved::Null {
-        String::new()
-    } else {
-        s.text.clone()
-    })
+    Some((s.resolved != Resolved::Null).then(|| s.text.clone()))
 }
 
 /// Go's `diffPathMethods`: the operations of one path present on both sides.
@@ -223,7 +223,9 @@ fn path_methods<'t>(
                 Some(Value::String(format!("{upper} {path}"))),
                 format!("{upper} {path} method added"),
             )
-            .with_explanation("A new operation: existing clients do not call it, so nothing they do changes.")
+            .with_explanation(
+                "A new operation: existing clients do not call it, so nothing they do changes.",
+            )
             .with_sources(Some(o.source(oi.key)), Some(n.source(*nkey))),
         );
     }
@@ -416,7 +418,9 @@ impl Ops<'_, '_, '_> {
                         None,
                         format!("{what} removed"),
                     )
-                    .with_explanation("Clients that send this parameter may now be rejected, or have it ignored.")
+                    .with_explanation(
+                        "Clients that send this parameter may now be rejected, or have it ignored.",
+                    )
                     .with_sources(
                         Some(self.old.source(o.item)),
                         Some(self.new.parameters_anchor()),
@@ -504,7 +508,7 @@ impl Ops<'_, '_, '_> {
                 .with_explanation("The operation now takes a request body: existing clients send none, so check whether it is required.")
                 .with_sources(Some(self.old.source(self.old.key)), Some(self.new.source(nk))),
             ),
-            (Some((_, ov)), Some((_, nv))) => out.extend(walk::diff(
+            (Some((_, ov)), Some((_, nv))) => out.extend(deep(
                 Direction::Request,
                 &at,
                 At::new(self.old.spec.file, ov),
@@ -530,10 +534,15 @@ impl Ops<'_, '_, '_> {
                         None,
                         format!("{method} {path} response {code} removed"),
                     )
-                    .with_explanation("Clients that handle this response will no longer get it as documented.")
-                    .with_sources(Some(self.old.source(*okey)), Some(self.new.responses_anchor())),
+                    .with_explanation(
+                        "Clients that handle this response will no longer get it as documented.",
+                    )
+                    .with_sources(
+                        Some(self.old.source(*okey)),
+                        Some(self.new.responses_anchor()),
+                    ),
                 ),
-                Some((_, nv)) => out.extend(walk::diff(
+                Some((_, nv)) => out.extend(deep(
                     Direction::Response,
                     &at,
                     At::new(self.old.spec.file, *ov),
@@ -561,16 +570,32 @@ impl Ops<'_, '_, '_> {
     }
 }
 
+/// Go's `diffJSON` of two values present on both sides ([`walk::diff`]). A YAML null is Go's
+/// `nil`, which its JSON leaves out (`omitempty`), so a null side carries no value here either.
+fn deep(dir: Direction, prefix: &str, old: At<'_>, new: At<'_>) -> Vec<Change> {
+    let mut changes = walk::diff(dir, prefix, old, new);
+    for c in &mut changes {
+        for v in [&mut c.old_value, &mut c.new_value] {
+            if v.as_ref().is_some_and(Value::is_null) {
+                *v = None;
+            }
+        }
+    }
+    changes
+}
+
 /// Whether yaml.v3 decodes `n` into `map[string]any`: a mapping whose own keys are all strings
 /// (or merge keys).
 fn is_string_map(n: NodeRef<'_>) -> bool {
     let NodeKind::Mapping(entries) = n.kind() else {
         return false;
     };
-    entries.iter().all(|e| match n.tree().node(e.key).as_scalar() {
-        Some(s) => s.resolved == Resolved::Str || is_merge(s),
-        None => false,
-    })
+    entries
+        .iter()
+        .all(|e| match n.tree().node(e.key).as_scalar() {
+            Some(s) => s.resolved == Resolved::Str || is_merge(s),
+            None => false,
+        })
 }
 
 fn is_merge(s: &Scalar) -> bool {
@@ -723,7 +748,9 @@ mod tests {
         assert_eq!(c.len(), 1);
         assert_eq!(
             c[0].old_value,
-            Some(Value::String("required=false, schema.type=string, x=[1 a]".into()))
+            Some(Value::String(
+                "required=false, schema.type=string, x=[1 a]".into()
+            ))
         );
         assert_eq!(
             c[0].new_value,
@@ -754,6 +781,13 @@ mod tests {
     }
 
     #[test]
+    fn a_null_key_under_paths_or_a_path_is_skipped_as_yaml_v3_does() {
+        let old = "paths:\n  ~: {get: {}}\n  /a:\n    ~: {}\n    get: {}\n";
+        let new = "paths:\n  /a:\n    get: {}\n";
+        assert!(run(old, new).is_empty());
+    }
+
+    #[test]
     fn a_null_operation_on_both_sides_hides_shared_parameters() {
         let old = "paths:\n  /a:\n    parameters: [{name: t, in: query}]\n    get:\n";
         let new = "paths:\n  /a:\n    get:\n";
@@ -761,7 +795,10 @@ mod tests {
         let one = "paths:\n  /a:\n    get: {}\n";
         let got = run(old.replace("get:\n", "get: {}\n").as_str(), one);
         assert_eq!(got.len(), 1);
-        assert_eq!(got[0].path, "openapi.paths[/a].methods[GET].parameters[t:query]");
+        assert_eq!(
+            got[0].path,
+            "openapi.paths[/a].methods[GET].parameters[t:query]"
+        );
     }
 
     #[test]
@@ -782,10 +819,16 @@ mod tests {
     fn required_must_be_a_yaml_bool() {
         let old = "paths:\n  /a:\n    get: {}\n";
         let new = "paths:\n  /a:\n    get:\n      parameters: [{name: q, in: query, required: 'true'}, {name: p, in: path}]\n";
-        let got: Vec<Classification> = run(old, new).into_iter().map(|c| c.classification).collect();
+        let got: Vec<Classification> = run(old, new)
+            .into_iter()
+            .map(|c| c.classification)
+            .collect();
         assert_eq!(
             got,
-            vec![Classification::PotentialBreaking, Classification::PotentialBreaking]
+            vec![
+                Classification::PotentialBreaking,
+                Classification::PotentialBreaking
+            ]
         );
     }
 }
