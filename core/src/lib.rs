@@ -21,6 +21,7 @@ pub mod report;
 pub mod scaffold;
 pub mod schema;
 pub mod syntax;
+pub mod textdiff;
 pub mod validate;
 pub mod version;
 

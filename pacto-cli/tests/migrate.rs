@@ -231,3 +231,165 @@ fn in_place_refuses_a_linked_contract() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert_eq!(std::fs::read(&real).unwrap(), before);
 }
+
+/// `cmd --version` runs: the tool is installed.
+fn have(cmd: &str) -> bool {
+    Command::new(cmd)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Issue 17: `--dry-run --diff` prints a unified diff of the old `pacto.yaml` against the
+/// migrated one, then the report (stderr), and writes nothing. The diff is what GNU `diff -u`
+/// prints for the same texts, and `patch` turns the old file into the migrated one.
+#[test]
+fn dry_run_diff_prints_a_unified_diff_that_patch_applies() {
+    let (tmp, dir) = copy_case("minimal");
+    let before = snapshot(tmp.path());
+    let out = run(&["migrate", "bundle", "--dry-run", "--diff"], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "--- a/pacto.yaml\n+++ b/pacto.yaml\n@@ -1,4 +1,4 @@\n-pactoVersion: \"1.1\"\n+pactoVersion: \"2.0\"\n service:\n   name: my-library   # nothing else to migrate\n   version: 1.0.0\n"
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("renamed  pactoVersion"), "{err}");
+    assert!(err.contains("dry run: nothing written"), "{err}");
+    assert_eq!(snapshot(tmp.path()), before);
+    let _ = dir;
+
+    for (case, extra) in [
+        ("full", None),
+        ("lists-and-owner", None),
+        (
+            "drop-http-without-contract",
+            Some("--drop-http-without-contract"),
+        ),
+    ] {
+        let (tmp, dir) = copy_case(case);
+        let before = snapshot(tmp.path());
+        let mut args = vec!["migrate", "bundle", "--dry-run", "--diff"];
+        args.extend(extra);
+        let out = run(&args, tmp.path());
+        assert_eq!(out.status.code(), Some(0), "{case}: {}", text(&out.stderr));
+        let diff = text(&out.stdout);
+        assert!(
+            diff.starts_with("--- a/pacto.yaml\n+++ b/pacto.yaml\n@@ -"),
+            "{case}: {diff}"
+        );
+        assert_eq!(snapshot(tmp.path()), before, "{case}: nothing written");
+        let old = std::fs::read_to_string(dir.join("pacto.yaml")).unwrap();
+        let new = expected(case);
+        if have("diff") {
+            let n = tmp.path().join("new.yaml");
+            std::fs::write(&n, &new).unwrap();
+            let gnu = Command::new("diff")
+                .arg("-u")
+                .arg(dir.join("pacto.yaml"))
+                .arg(&n)
+                .output()
+                .unwrap();
+            let gnu = text(&gnu.stdout);
+            // Past GNU's two header lines (they carry paths and times).
+            let body = |d: &str| d.splitn(3, '\n').nth(2).unwrap_or_default().to_string();
+            assert_eq!(body(&diff), body(&gnu), "{case}");
+        }
+        if have("patch") {
+            let work = tmp.path().join("patched.yaml");
+            std::fs::write(&work, &old).unwrap();
+            let patch = tmp.path().join("m.diff");
+            std::fs::write(&patch, &diff).unwrap();
+            let out = Command::new("patch")
+                .arg("--quiet")
+                .arg(&work)
+                .arg(&patch)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{case}: {}{}",
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+            assert_eq!(std::fs::read_to_string(&work).unwrap(), new, "{case}");
+        } else {
+            assert!(std::env::var_os("CI").is_none(), "patch is not installed");
+        }
+    }
+}
+
+/// A contract whose last line has no newline: the diff says so, as GNU diff does.
+#[test]
+fn dry_run_diff_marks_a_missing_final_newline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("bundle");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("pacto.yaml"),
+        "pactoVersion: \"1.0\"\nservice:\n  name: s\n  version: 1.0.0\nscaling: {min: 1, max: 2}",
+    )
+    .unwrap();
+    let out = run(&["migrate", "bundle", "--dry-run", "--diff"], tmp.path());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "--- a/pacto.yaml\n+++ b/pacto.yaml\n@@ -1,5 +1,4 @@\n-pactoVersion: \"1.0\"\n+pactoVersion: \"2.0\"\n service:\n   name: s\n   version: 1.0.0\n-scaling: {min: 1, max: 2}\n\\ No newline at end of file\n"
+    );
+}
+
+/// `--diff` without `--dry-run` is a usage error (exit 2) that says what to run, and nothing is
+/// migrated; with `--output-format json` the diff is a `"diff"` field beside `"text"`.
+#[test]
+fn diff_needs_dry_run_and_json_carries_it() {
+    let (tmp, dir) = copy_case("full");
+    let before = snapshot(tmp.path());
+    for args in [
+        vec!["migrate", "bundle", "--diff"],
+        vec!["migrate", "bundle", "--diff", "-o", "out"],
+    ] {
+        let out = run(&args, tmp.path());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("--diff") && err.contains("--dry-run"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(snapshot(tmp.path()), before, "{args:?}");
+    }
+    let out = run(
+        &["--output-format", "json", "migrate", "bundle", "--diff"],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["migrated"], false);
+    assert!(v["error"].as_str().unwrap().contains("--dry-run"), "{v}");
+
+    let text_out = run(&["migrate", "bundle", "--dry-run", "--diff"], tmp.path());
+    let out = run(
+        &[
+            "--output-format",
+            "json",
+            "migrate",
+            "bundle",
+            "--dry-run",
+            "--diff",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["diff"], text(&text_out.stdout));
+    assert_eq!(v["text"], expected("full"));
+    assert!(v["diff"].as_str().unwrap().contains("\n-scaling:\n"), "{v}");
+    // Without --diff there is no "diff" field.
+    let out = run(
+        &["--output-format", "json", "migrate", "bundle", "--dry-run"],
+        tmp.path(),
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v.get("diff").is_none(), "{v}");
+    assert_eq!(snapshot(tmp.path()), before);
+    let _ = dir;
+}

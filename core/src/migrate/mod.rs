@@ -916,6 +916,13 @@ fn readiness(cx: &mut Ctx) -> Result<(), MigrateError> {
     Ok(())
 }
 
+/// What a migration changes in `pacto.yaml`, as a unified diff (`--- a/pacto.yaml` /
+/// `+++ b/pacto.yaml`, 3 lines of context) of `old` (the 1.x text migrated) against the new
+/// text; empty when they are equal.
+pub fn unified_diff(old: &str, m: &Migration) -> String {
+    crate::textdiff::unified(old, &m.text, "a/pacto.yaml", "b/pacto.yaml", 3)
+}
+
 /// The report as text, one line an entry, then the warnings.
 pub fn render_report(m: &Migration) -> String {
     let mut out = String::new();

@@ -1,8 +1,8 @@
-//! `pacto migrate [DIR] [-o OUT] [--dry-run]`: carry a 1.x contract to Pacto 2.0.
+//! `pacto migrate [DIR] [-o OUT] [--dry-run [--diff]]`: carry a 1.x contract to Pacto 2.0.
 //!
 //! In place by default (an atomic write of `DIR/pacto.yaml`); `-o OUT` writes a migrated copy
 //! of the whole bundle instead and leaves `DIR` alone; `--dry-run` prints the new `pacto.yaml`
-//! and writes nothing. The report of everything dropped, moved, renamed or guessed goes to
+//! (with `--diff`, a unified diff of the old one against it) and writes nothing. The report of everything dropped, moved, renamed or guessed goes to
 //! stderr as text, or with the result to stdout as JSON.
 //!
 //! An `http` interface without a contract file is refused (2.0 needs a `ref`), unless
@@ -12,7 +12,9 @@
 //! I/O error.
 
 use pacto_core::bundle::{load_dir, read_bounded, write_inside};
-use pacto_core::migrate::{migrate_with, render_report, MigrateError, Migration, Options};
+use pacto_core::migrate::{
+    migrate_with, render_report, unified_diff, MigrateError, Migration, Options,
+};
 use pacto_core::report::OutputFormat;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -30,6 +32,11 @@ pub struct Args {
     /// Print the new pacto.yaml and write nothing.
     #[arg(long, conflicts_with = "output")]
     dry_run: bool,
+
+    /// With --dry-run: print a unified diff of the old pacto.yaml against the migrated one
+    /// (--- a/pacto.yaml, +++ b/pacto.yaml, 3 lines of context) instead of the whole new file.
+    #[arg(long)]
+    diff: bool,
 
     /// Drop an http interface that has no contract file (2.0 cannot express it) with a warning
     /// naming it, instead of refusing the contract.
@@ -60,6 +67,14 @@ fn fail(format: OutputFormat, message: &str, refused: bool) {
 }
 
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    if args.diff && !args.dry_run {
+        return Ok(io_error(
+            format,
+            "--diff shows what a dry run would change and needs --dry-run: \
+             pacto migrate --dry-run --diff [DIR] (nothing was written)"
+                .to_string(),
+        ));
+    }
     let loaded = match load_dir(&args.dir) {
         Ok(l) => l,
         Err(e) => return Ok(io_error(format, e.to_string())),
@@ -102,11 +117,13 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         }
         Some(loaded.contract_path.clone())
     };
+    let diff = args.diff.then(|| unified_diff(&loaded.text, &m));
     print(
         format,
         &loaded.contract_path,
         written.as_deref(),
         args.dry_run,
+        diff.as_deref(),
         &m,
     )?;
     Ok(ExitCode::SUCCESS)
@@ -117,6 +134,7 @@ fn print(
     source: &str,
     written: Option<&str>,
     dry_run: bool,
+    diff: Option<&str>,
     m: &Migration,
 ) -> anyhow::Result<()> {
     if format == OutputFormat::Json {
@@ -131,11 +149,16 @@ fn print(
         if dry_run {
             v["text"] = serde_json::Value::String(m.text.clone());
         }
+        if let Some(d) = diff {
+            v["diff"] = serde_json::Value::String(d.to_string());
+        }
         println!("{}", serde_json::to_string_pretty(&v)?);
         return Ok(());
     }
-    if dry_run {
-        print!("{}", m.text);
+    match diff {
+        Some(d) => print!("{d}"),
+        None if dry_run => print!("{}", m.text),
+        None => {}
     }
     eprint!("{}", render_report(m));
     match written {
