@@ -23,7 +23,10 @@
 //! - Every change carries the line of the service, rpc, message or field in each file it exists
 //!   in (for a member missing on one side, that side's owner), and an explanation.
 //! - Go uses regular expressions; this scanner is hand-written with the same matches and runs in
-//!   time linear in the file (Go's RE2 is linear too; a backtracking regex would not be).
+//!   time linear in the file (Go's RE2 is linear too, but Go's comment and string pass rescans a
+//!   line once per unclosed quote on it, which is quadratic on a line of escaped quotes).
+//! - A quote with no closing quote before the line break is not a literal (the rule of Go's
+//!   current scanner; its first one blanked to the line end and could lose the next field).
 //! - Files over [`MAX_DOCUMENT_BYTES`] are not read ([`ProtoDoc::too_large`]); a diff with such a
 //!   side yields no changes, as Go does for a file it cannot read.
 
@@ -143,6 +146,18 @@ impl ProtoDoc {
             i = end;
         }
         doc
+    }
+
+    /// [`ProtoDoc::parse`] on raw file bytes: Go scans bytes, so a file that is not valid UTF-8
+    /// is still read (each invalid sequence becomes U+FFFD, which is neither a word nor a space
+    /// byte to the scanner, as an invalid byte is to Go's).
+    pub fn parse_bytes(file: &str, bytes: &[u8]) -> ProtoDoc {
+        if bytes.len() > MAX_DOCUMENT_BYTES {
+            let mut doc = ProtoDoc::parse(file, "");
+            doc.too_large = Some(bytes.len());
+            return doc;
+        }
+        ProtoDoc::parse(file, &String::from_utf8_lossy(bytes))
     }
 
     /// The bundle-relative file name given to [`ProtoDoc::parse`].
@@ -975,6 +990,19 @@ message GetOrderResponse {
             let _ = doc(c);
         }
         assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
+    }
+
+    #[test]
+    fn invalid_utf8_is_still_scanned() {
+        let d = ProtoDoc::parse_bytes(
+            "a.proto",
+            b"// caf\xe9\nmessage A {\n  string a = 1; // \xff\n}\nservice S { rpc G(\xfeX) returns (Y); }\n",
+        );
+        assert_eq!(d.fields("A"), vec![("a", "string = 1")]);
+        assert_eq!(d.rpcs("S"), vec![("G", "(\u{fffd}X) returns (Y)")]);
+        assert_eq!(d.messages["A"].line, 2);
+        let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
+        assert!(ProtoDoc::parse_bytes("b.proto", &big).too_large().is_some());
     }
 
     #[test]
