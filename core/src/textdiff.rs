@@ -513,6 +513,8 @@ mod tests {
         let ops = diff_lines(&a, &b);
         assert_eq!(apply(&ops, &a, &b), b);
         assert_eq!(edits(&ops), 160_000);
+        eprintln!("1 MiB, nothing in common: {:?}", t.elapsed());
+        let t1 = std::time::Instant::now();
         // Scattered edits: every 500th line replaced, one line inserted.
         let edited: String = (0..80_000)
             .map(|i| {
@@ -531,6 +533,8 @@ mod tests {
         assert_eq!(edits(&ops), 2 * 160 + 1);
         let d = unified(&old, &edited, "a", "b", 3);
         assert_eq!(d.matches("\n@@ -").count(), 160, "hunks");
+        eprintln!("1 MiB, 161 scattered edits (two diffs): {:?}", t1.elapsed());
+        let t2 = std::time::Instant::now();
         // Two-letter alphabet, 20,000 lines each, pseudo-random: far past MAX_COST.
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
         let mut coin = || {
@@ -547,6 +551,11 @@ mod tests {
         let q: Vec<&str> = (0..20_000).map(|_| coin()).collect();
         let ops = diff_lines(&p, &q);
         assert_eq!(apply(&ops, &p, &q), q);
+        eprintln!(
+            "2 x 20,000 lines over two letters, {} edits: {:?}",
+            edits(&ops),
+            t2.elapsed()
+        );
         assert!(
             t.elapsed() < std::time::Duration::from_secs(30),
             "{:?}",
