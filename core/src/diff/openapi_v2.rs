@@ -61,7 +61,7 @@ pub fn diff(old: &OpenApiDoc, new: &OpenApiDoc) -> Vec<Change> {
                 .with_explanation(
                     "Every operation under this path is gone: clients calling it get errors.",
                 )
-                .with_sources(Some(o.source(oi.key)), n.paths_key.map(|k| n.source(k))),
+                .with_sources(Some(o.source(oi.key)), Some(n.paths_anchor())),
             ),
             Some(ni) => path_methods(&o, &n, path, oi, ni, &mut out),
         }
@@ -80,7 +80,7 @@ pub fn diff(old: &OpenApiDoc, new: &OpenApiDoc) -> Vec<Change> {
                 .with_explanation(
                     "A new path: existing clients do not call it, so nothing they do changes.",
                 )
-                .with_sources(o.paths_key.map(|k| o.source(k)), Some(n.source(ni.key))),
+                .with_sources(Some(o.paths_anchor()), Some(n.source(ni.key))),
             );
         }
     }
@@ -90,8 +90,9 @@ pub fn diff(old: &OpenApiDoc, new: &OpenApiDoc) -> Vec<Change> {
 /// One side: its file and its `paths`, as Go's reader decodes them.
 struct Spec<'t> {
     file: &'t str,
-    /// The `paths` key, when there is one.
-    paths_key: Option<NodeRef<'t>>,
+    /// The `paths` key, or the document when there is none (an OpenAPI 3.1 document may leave
+    /// it out).
+    paths_key: NodeRef<'t>,
     paths: BTreeMap<String, PathItem<'t>>,
 }
 
@@ -114,13 +115,13 @@ impl<'t> Spec<'t> {
         let root = doc.tree().root();
         let mut spec = Spec {
             file: doc.file(),
-            paths_key: None,
+            paths_key: root,
             paths: BTreeMap::new(),
         };
         let Some((key, value)) = root.entry("paths") else {
             return Some(spec);
         };
-        spec.paths_key = Some(key);
+        spec.paths_key = key;
         if value.is_null() {
             return Some(spec);
         }
@@ -150,6 +151,11 @@ impl<'t> Spec<'t> {
 
     fn source(&self, node: NodeRef<'_>) -> Source {
         At::new(self.file, node).source()
+    }
+
+    /// Where a path missing on this side would be.
+    fn paths_anchor(&self) -> Source {
+        self.source(self.paths_key)
     }
 }
 
@@ -778,6 +784,16 @@ mod tests {
         let new = "paths:\n  /c: {get: {}}\n";
         assert!(run(old, new).is_empty());
         assert!(run(new, old).is_empty());
+    }
+
+    #[test]
+    fn a_document_without_paths_still_gives_both_lines() {
+        let old = "openapi: 3.1.0\ninfo: {title: t, version: '1'}\n";
+        let new = "openapi: 3.1.0\npaths:\n  /a: {}\n";
+        let got = run(old, new);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].old_source.as_ref().map(|s| s.line), Some(1));
+        assert_eq!(got[0].new_source.as_ref().map(|s| s.line), Some(3));
     }
 
     #[test]
