@@ -217,3 +217,55 @@ fn unreadable_sides_are_located_errors() {
         AsyncApiDoc::parse("interfaces/events.json", "{\n  \"channels\": \"x\"\n}\n").unwrap_err();
     assert_eq!(e.line(), Some(2), "{e}");
 }
+
+/// Go Pacto's demo corpus (`PACTO_COMPAT_CORPUS`), when present.
+fn corpus() -> Option<PathBuf> {
+    let corpus = std::env::var_os("PACTO_COMPAT_CORPUS")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+            p.is_dir().then_some(p)
+        });
+    if corpus.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI must provide the compatibility corpus (PACTO_COMPAT_CORPUS)");
+        }
+        eprintln!("skipping: no compatibility corpus (set PACTO_COMPAT_CORPUS)");
+    }
+    corpus
+}
+
+/// Go's `TestDiffAsyncAPI_DemoFixtures`: the demo's payments-service events, 1.0.0 against
+/// 2.0.0 (the corpus holds 2.0.0 where Go's test reads 2.0.1; the channels are the same).
+#[test]
+fn the_demo_payments_events_diff_as_in_go() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let base = corpus.join("pacto-demo/payments-service");
+    let read = |v: &str| {
+        let text = std::fs::read_to_string(base.join(v).join("interfaces/events.json")).unwrap();
+        AsyncApiDoc::parse("interfaces/events.json", &text).unwrap()
+    };
+    let changes = diff(&read("v1.0.0"), &read("v2.0.0"));
+    let find = |path: &str, t: &str| {
+        changes
+            .iter()
+            .find(|c| c.path == path && c.change_type.as_str() == t)
+            .unwrap_or_else(|| panic!("no {t} {path} in {changes:#?}"))
+    };
+    let c = find("asyncapi.channels[payment.completed]", "removed");
+    assert_eq!(c.classification.as_str(), "BREAKING");
+    assert_eq!(c.reason, "channel payment.completed removed");
+    find("asyncapi.channels[payment.intent.created]", "added");
+    let c = find(
+        "asyncapi.channels[payment.refunded].publish.message.payload.required[charge_id]",
+        "removed",
+    );
+    assert_eq!(c.classification.as_str(), "BREAKING");
+    let again = diff(&read("v1.0.0"), &read("v2.0.0"));
+    assert_eq!(
+        serde_json::to_string(&changes).unwrap(),
+        serde_json::to_string(&again).unwrap()
+    );
+}

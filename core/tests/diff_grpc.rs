@@ -163,3 +163,67 @@ fn an_oversized_side_gives_no_changes() {
     assert!(new.too_large().is_some());
     assert!(diff(&old, &new).is_empty());
 }
+
+/// Go Pacto's demo corpus (`PACTO_COMPAT_CORPUS`), when present.
+fn corpus() -> Option<PathBuf> {
+    let corpus = std::env::var_os("PACTO_COMPAT_CORPUS")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+            p.is_dir().then_some(p)
+        });
+    if corpus.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI must provide the compatibility corpus (PACTO_COMPAT_CORPUS)");
+        }
+        eprintln!("skipping: no compatibility corpus (set PACTO_COMPAT_CORPUS)");
+    }
+    corpus
+}
+
+/// Go's `TestExtractProto_DemoFixture`: the real proto3 file of the demo's fraud-service.
+#[test]
+fn the_demo_fraud_proto_scans_as_go_scans_it() {
+    let Some(corpus) = corpus() else {
+        return;
+    };
+    let path = corpus.join("pacto-demo/fraud-service/interfaces/fraud.proto");
+    let doc = ProtoDoc::parse_bytes("interfaces/fraud.proto", &std::fs::read(path).unwrap());
+    assert_eq!(doc.services().collect::<Vec<_>>(), ["FraudService"]);
+    assert_eq!(
+        doc.rpcs("FraudService"),
+        vec![
+            (
+                "EvaluateTransaction",
+                "(EvaluateTransactionRequest) returns (EvaluateTransactionResponse)"
+            ),
+            (
+                "ReportFraud",
+                "(ReportFraudRequest) returns (ReportFraudResponse)"
+            ),
+        ]
+    );
+    assert_eq!(doc.messages().count(), 4);
+    for m in doc.messages() {
+        assert!(!doc.fields(m).is_empty(), "{m} has no fields");
+    }
+    let field = |m: &str, f: &str| {
+        doc.fields(m)
+            .into_iter()
+            .find(|(k, _)| *k == f)
+            .map(|(_, v)| v.to_string())
+    };
+    assert_eq!(
+        field("EvaluateTransactionRequest", "metadata").as_deref(),
+        Some("map<string, string> = 7")
+    );
+    assert_eq!(
+        field("EvaluateTransactionResponse", "risk_signals").as_deref(),
+        Some("repeated string = 4")
+    );
+    assert_eq!(
+        field("ReportFraudResponse", "acknowledged").as_deref(),
+        Some("bool = 1")
+    );
+    assert!(diff(&doc, &doc).is_empty());
+}
