@@ -158,3 +158,70 @@ fn the_gate_is_per_bundle() {
     assert_eq!(errors.len(), 1, "{v}");
     assert_ne!(errors[0]["Code"], "READINESS_GATE_UNMET");
 }
+
+/// `oci://` refs get the gate too: the bundle below its gate, pushed to the loopback registry
+/// of `scripts/test-infra start` (`PACTO_TEST_REGISTRY`; skipped without it unless `CI` is
+/// set), fails with the same error placed in the pulled `pacto.yaml`.
+#[test]
+fn an_oci_bundle_is_gated() {
+    let reg = match std::env::var("PACTO_TEST_REGISTRY") {
+        Ok(v) if !v.is_empty() => v,
+        _ => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "PACTO_TEST_REGISTRY is not set: run `eval \"$(scripts/test-infra start)\"` first"
+            );
+            eprintln!("skipping: PACTO_TEST_REGISTRY is not set");
+            return;
+        }
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let repo = format!(
+        "{reg}/pacto-cli-test/readiness-{}-{}",
+        std::process::id(),
+        nanos % 1_000_000_000
+    );
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pacto"))
+            .env_remove("PACTO_OUTPUT_FORMAT")
+            .env_remove("PACTO_OFFLINE")
+            .env("XDG_CACHE_HOME", tmp.path().join("cache"))
+            .env("HOME", tmp.path().join("home"))
+            .env("DOCKER_CONFIG", tmp.path().join("home"))
+            .args(args)
+            .current_dir(root())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "push",
+        &format!("oci://{repo}"),
+        "-p",
+        &fixture("readiness/below-gate"),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let reference = format!("oci://{repo}:2.1.1");
+    let out = run(&["validate", &reference]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&[
+        "validate",
+        "--readiness",
+        "--output-format",
+        "json",
+        &reference,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &v["Errors"][0];
+    assert_eq!(e["Code"], "READINESS_GATE_UNMET", "{v}");
+    assert_eq!(
+        e["Message"],
+        "score below gate: score 70, minScore 80 (1 done, 0 partial, 1 not-done, 0 deferred)"
+    );
+    assert_eq!(e["Line"].as_u64(), Some(11), "{e}");
+    assert!(e["File"].as_str().unwrap().starts_with("oci://"), "{e}");
+}
