@@ -171,10 +171,11 @@ fn parse_side_and_open_side_refuse_what_they_cannot_compare() {
         )
     };
     assert!(side("pactoVersion: \"1.2\"\nservice:\n  name: a\n", Which::Old).is_ok());
+    assert!(side("pactoVersion: \"2.0\"\nservice:\n  name: a\n", Which::Old).is_ok());
     for (text, why) in [
         (
-            "pactoVersion: \"2.0\"\nservice:\n  name: a\n",
-            "pactoVersion \"2.0\"",
+            "pactoVersion: \"2.1\"\nservice:\n  name: a\n",
+            "pactoVersion \"2.1\"",
         ),
         ("service:\n  name: a\n", "has no pactoVersion"),
         ("- a\n", "is a list"),

@@ -684,3 +684,117 @@ fn neovim_lens_hints_and_commands_from_output_windows() {
         "from pacto://diff"
     );
 }
+
+/// Issue 17 in a real editor: in Neovim, the "Migrate to Pacto 2.0" action on a 1.x contract
+/// (with comments) applies one workspace edit; the file written is byte for byte what
+/// `pacto migrate -o` writes, validates clean as 2.0, keeps the comments, and the report is
+/// shown as a message.
+#[test]
+fn neovim_migrate_code_action() {
+    let Some(nvim) = nvim() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("bundle");
+    copy_dir(&repo().join("fixtures/migrate/full"), &dir);
+    let file = dir.join("pacto.yaml");
+    // A comment on an untouched line and one on a moved section.
+    let original = std::fs::read_to_string(&file).unwrap();
+    let original = original
+        .replacen("service:\n", "# owned by the payments team\nservice:\n", 1)
+        .replacen("interfaces:\n", "interfaces: # what callers use\n", 1);
+    std::fs::write(&file, &original).unwrap();
+
+    // Ground truth: the CLI's migrated copy of the same bundle.
+    let cli_out = tmp.path().join("cli");
+    let cli = pacto(
+        &[
+            "migrate",
+            dir.to_str().unwrap(),
+            "-o",
+            cli_out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert!(
+        cli.status.success(),
+        "{}",
+        String::from_utf8_lossy(&cli.stderr)
+    );
+    let want = std::fs::read_to_string(cli_out.join("pacto.yaml")).unwrap();
+
+    let out = tmp.path().join("out.json");
+    let spec = json!({
+        "plugin": repo().join("editors/nvim"),
+        "pacto": PACTO,
+        "file": file,
+        "out": out,
+        "title": "Migrate to Pacto 2.0",
+        "timeout_ms": WAIT_MS,
+    });
+    let spec_path = tmp.path().join("spec.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let driver = repo().join("editors/nvim/test/migrate.lua");
+    let mut cmd = Command::new(&nvim);
+    cmd.args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
+        .arg(format!("luafile {}", driver.display()))
+        .current_dir(tmp.path())
+        .env("PACTO_NVIM_SPEC", &spec_path);
+    nvim_env(&mut cmd, &tmp.path().join("home"));
+    let run = run_bounded(&mut cmd, RUN_LIMIT);
+    let raw = std::fs::read_to_string(&out).unwrap_or_else(|e| {
+        panic!(
+            "no result from the driver ({e}); status {:?}\nstderr: {}",
+            run.status,
+            String::from_utf8_lossy(&run.stderr)
+        )
+    });
+    let r: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(r["errors"], json!([]), "driver reported problems: {raw}");
+    assert_eq!(r["written"], json!(true));
+
+    let got = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(
+        got, want,
+        "the editor's result differs from pacto migrate's"
+    );
+    assert!(
+        got.contains("\n# owned by the payments team\nservice:\n"),
+        "{got}"
+    );
+    assert!(got.contains("interfaces: # what callers use\n"), "{got}");
+    assert!(
+        got.lines()
+            .any(|l| l.starts_with("pactoVersion:") && l.contains("2.0")),
+        "{got}"
+    );
+    // The report was shown, naming what was dropped.
+    let messages = r["messages"].as_array().unwrap();
+    let report = messages
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|m| m.starts_with("Migrated to Pacto 2.0"))
+        .unwrap_or_else(|| panic!("no report message: {raw}"));
+    assert!(report.contains("port"), "{report}");
+    // The written file validates clean as 2.0, with the CLI and in the editor.
+    let v = pacto(&["validate", dir.to_str().unwrap()], tmp.path());
+    assert!(
+        v.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+    let errors: Vec<&Value> = r["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        // Errors only: offline, a remote policy is not enforced (a warning, as in the CLI).
+        .filter(|d| d["severity"] == 1)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the editor still shows errors: {errors:?}"
+    );
+    assert!(
+        !r["diagnostics"].as_array().unwrap().is_empty(),
+        "the migrated buffer was not re-validated: {raw}"
+    );
+}

@@ -169,10 +169,6 @@ pub fn check_comparable(tree: &Tree, file: &str) -> Result<(), String> {
         )),
         Some(v) => match v.as_str() {
             Some(s) if supported.contains(&s) => Ok(()),
-            // `validate` reads 2.0 already; the diff rules for it are not written yet.
-            Some(s) if crate::schema::SUPPORTED_VERSIONS.contains(&s) => Err(format!(
-                "{file} is written in pactoVersion {s:?}, which `pacto validate` reads but `pacto diff` cannot compare yet (it compares {list}); comparing it would miss every change, so no verdict is given"
-            )),
             Some(s) => Err(format!(
                 "{file} is written in pactoVersion {s:?}, which this version of pacto cannot read (supported: {list}); comparing it would miss every change, so upgrade pacto or compare contracts in a supported version"
             )),

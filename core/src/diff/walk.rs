@@ -125,7 +125,13 @@ fn walk(dir: Direction, prefix: &str, old: At<'_>, new: At<'_>, out: &mut Vec<Ch
         return;
     }
     match (old.node.kind(), new.node.kind()) {
-        (NodeKind::Mapping(_), NodeKind::Mapping(_)) => objects(dir, prefix, old, new, out),
+        // Go descends only into mappings whose keys are all strings (yaml.v3 decodes any other
+        // into a map it does not walk): such a mapping is one value.
+        (NodeKind::Mapping(_), NodeKind::Mapping(_))
+            if string_keys(old.node) && string_keys(new.node) =>
+        {
+            objects(dir, prefix, old, new, out)
+        }
         (NodeKind::Sequence(_), NodeKind::Sequence(_)) => arrays(dir, prefix, old, new, out),
         _ => out.push(
             change(
@@ -140,6 +146,11 @@ fn walk(dir: Direction, prefix: &str, old: At<'_>, new: At<'_>, out: &mut Vec<Ch
             .with_sources(Some(old.source()), Some(new.source())),
         ),
     }
+}
+
+fn string_keys(n: NodeRef<'_>) -> bool {
+    n.entries()
+        .all(|(k, _)| k.as_scalar().is_some_and(|s| s.resolved == Resolved::Str))
 }
 
 fn find<'t>(list: &[(String, NodeRef<'t>)], k: &str) -> Option<NodeRef<'t>> {
@@ -277,11 +288,13 @@ fn change(
     new: Option<Value>,
     reason: String,
 ) -> Change {
+    // Go leaves a nil value out of the change.
+    let present = |v: Option<Value>| v.filter(|v| !v.is_null());
     Change {
         path: path.to_string(),
         change_type: t,
-        old_value: old,
-        new_value: new,
+        old_value: present(old),
+        new_value: present(new),
         classification: classify(dir, rule_path, t),
         reason,
         item: None,
@@ -500,6 +513,31 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_mapping_with_other_keys_is_one_value() {
+        let got = run(
+            Direction::Unknown,
+            "example: {200: ok}",
+            "example: {200: fine}",
+        );
+        assert_eq!(
+            got,
+            vec![(
+                "x.example".into(),
+                ChangeType::Modified,
+                Classification::PotentialBreaking
+            )]
+        );
+        let (o, n) = (tree("a: ~"), tree("a: 1"));
+        let c = diff(
+            Direction::Unknown,
+            "v",
+            At::new("o", o.root()),
+            At::new("n", n.root()),
+        );
+        assert_eq!(c[0].old_value, None);
     }
 
     #[test]

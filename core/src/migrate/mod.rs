@@ -277,6 +277,7 @@ fn edit(text: &str, plan: &Plan, version: Option<String>) -> Result<Migration, M
         )?;
     }
     readiness(&mut cx)?;
+    bundle_paths(&mut cx)?;
     // The result must read back as YAML.
     tree_of(&cx.text)?;
     Ok(Migration {
@@ -284,6 +285,44 @@ fn edit(text: &str, plan: &Plan, version: Option<String>) -> Result<Migration, M
         report: cx.report,
         warnings: cx.warnings,
     })
+}
+
+/// 2.0 reads a bundle file's path from the bundle root, as Go's `fs.FS` does: `./x` is not a
+/// valid path there (`FILE_NOT_FOUND`), though 1.x accepted it. The leading `./` of an interface
+/// `ref` and of a configuration or policy `schema` is dropped (the quoting is kept).
+fn bundle_paths(cx: &mut Ctx) -> Result<(), MigrateError> {
+    for (list, key) in [
+        ("interfaces", "ref"),
+        ("configurations", "schema"),
+        ("policies", "schema"),
+    ] {
+        for i in 0..len_at(&cx.text, &[list]) {
+            let index = i.to_string();
+            let path = [list, index.as_str(), key];
+            let Value::String(old) = cx.value(&path) else {
+                continue;
+            };
+            let mut new = old.as_str();
+            while let Some(rest) = new.strip_prefix("./") {
+                new = rest;
+            }
+            if new == old || new.is_empty() {
+                continue;
+            }
+            let new = new.to_string();
+            cx.text = set_scalar_styled(&cx.text, &path, &new)?;
+            cx.note(
+                &format!("{list}.{i}.{key}"),
+                Value::String(old.clone()),
+                Action::Renamed,
+                Some(&format!("{list}.{i}.{key}")),
+                format!(
+                    "{old:?} is written {new:?}: 2.0 reads bundle paths from the bundle root, without a leading ./"
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 fn has(text: &str, path: &[&str]) -> bool {
