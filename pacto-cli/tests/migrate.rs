@@ -393,3 +393,54 @@ fn diff_needs_dry_run_and_json_carries_it() {
     assert_eq!(snapshot(tmp.path()), before);
     let _ = dir;
 }
+
+/// A bundle whose own policy was written for 1.x (it requires `runtime` and `scaling`) migrates
+/// faithfully, but the result does not validate under 2.0: the command says so, naming each
+/// error, instead of leaving it to the next CI run.
+#[test]
+fn a_result_that_does_not_validate_under_2_0_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = root().join("fixtures/valid/payments-api");
+    let out = run(&["migrate", dir.to_str().unwrap(), "--dry-run"], tmp.path());
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("does not validate under Pacto 2.0 (2 error(s))"),
+        "{err}"
+    );
+    assert!(
+        err.contains("ERROR [POLICY_VIOLATION] (root): policy policy/schema.json: \"runtime\" is a required property"),
+        "{err}"
+    );
+    let json = run(
+        &[
+            "migrate",
+            dir.to_str().unwrap(),
+            "--dry-run",
+            "--output-format",
+            "json",
+        ],
+        tmp.path(),
+    );
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let codes: Vec<&str> = v["invalidUnder2_0"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["POLICY_VIOLATION", "POLICY_VIOLATION"]);
+    // A bundle that migrates to a valid 2.0 contract says nothing of the kind.
+    let clean = run(
+        &[
+            "migrate",
+            root().join("fixtures/migrate/full").to_str().unwrap(),
+            "--dry-run",
+            "--output-format",
+            "json",
+        ],
+        tmp.path(),
+    );
+    let v: Value = serde_json::from_slice(&clean.stdout).unwrap();
+    assert_eq!(v["invalidUnder2_0"], serde_json::json!([]));
+}

@@ -118,6 +118,7 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         Some(loaded.contract_path.clone())
     };
     let diff = args.diff.then(|| unified_diff(&loaded.text, &m));
+    let problems = check(&args.dir, &loaded.bundle, &m.text);
     print(
         format,
         &loaded.contract_path,
@@ -125,8 +126,46 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         args.dry_run,
         diff.as_deref(),
         &m,
+        &problems,
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// One error the migrated contract has under 2.0.
+struct Problem {
+    code: &'static str,
+    path: String,
+    message: String,
+    line: Option<u32>,
+}
+
+/// Validate the migrated text under 2.0 with the bundle's own files (offline: a remote policy is
+/// not fetched). The migration is faithful, but the bundle may hold what was written for 1.x (a
+/// local policy schema requiring `runtime`, say): such errors are shown, so nobody learns of
+/// them from the next CI run.
+fn check(dir: &str, bundle: &dyn pacto_core::bundle::Bundle, text: &str) -> Vec<Problem> {
+    use pacto_core::validate::{validate, LocalResolver, Options as ValidateOptions};
+    let options = ValidateOptions {
+        offline: true,
+        ..Default::default()
+    };
+    let v = validate(text, Some(bundle), &LocalResolver::new(dir), &options);
+    let index = pacto_core::syntax::LineIndex::new(text);
+    v.diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| Problem {
+            code: d.code,
+            path: d.path.clone(),
+            message: d.message.clone(),
+            line: d.span.map(|s| {
+                index
+                    .line_col(s.start, pacto_core::syntax::ColumnUnit::Char)
+                    .line
+                    + 1
+            }),
+        })
+        .collect()
 }
 
 fn print(
@@ -136,6 +175,7 @@ fn print(
     dry_run: bool,
     diff: Option<&str>,
     m: &Migration,
+    problems: &[Problem],
 ) -> anyhow::Result<()> {
     if format == OutputFormat::Json {
         let mut v = serde_json::json!({
@@ -145,6 +185,15 @@ fn print(
             "dryRun": dry_run,
             "report": m.report,
             "warnings": m.warnings,
+            "invalidUnder2_0": problems
+                .iter()
+                .map(|p| serde_json::json!({
+                    "code": p.code,
+                    "path": p.path,
+                    "message": p.message,
+                    "line": p.line,
+                }))
+                .collect::<Vec<_>>(),
         });
         if dry_run {
             v["text"] = serde_json::Value::String(m.text.clone());
@@ -161,6 +210,21 @@ fn print(
         None => {}
     }
     eprint!("{}", render_report(m));
+    if !problems.is_empty() {
+        eprintln!(
+            "warning: the migrated contract does not validate under Pacto 2.0 ({} error(s)); the bundle holds something written for 1.x:",
+            problems.len()
+        );
+        for p in problems {
+            let at = p
+                .line
+                .map(|l| format!(" (pacto.yaml:{l})"))
+                .unwrap_or_default();
+            let path = if p.path.is_empty() { "(root)" } else { &p.path };
+            eprintln!("  ERROR [{}] {path}: {}{at}", p.code, p.message);
+        }
+        eprintln!("  fix these, then run `pacto validate` on the migrated bundle");
+    }
     match written {
         Some(path) => eprintln!("Migrated {source} to Pacto 2.0: wrote {path}"),
         None => eprintln!("Migrated {source} to Pacto 2.0 (dry run: nothing written)"),
