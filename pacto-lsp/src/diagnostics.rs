@@ -86,6 +86,15 @@ pub fn compute_with(
         None => &pacto_core::validate::NoResolver,
     };
     let mut validation = validate_parsed(parsed, bundle_ref, resolver, &options);
+    // What `pacto validate` adds for a bundle directory: referenced files `.pactoignore` leaves
+    // out of the packed bundle.
+    if let (Some(dir), Some(contract)) = (&dir, &validation.contract) {
+        let ignored = ignored_references(contract, dir);
+        if !ignored.is_empty() {
+            validation.diagnostics.extend(ignored);
+            pacto_core::validate::sort(&mut validation.diagnostics);
+        }
+    }
     if validation.parsed.tree.is_none() {
         let extra = partial(text, &validation.parsed, |t| {
             validate(t, bundle_ref, resolver, &options).diagnostics
@@ -120,6 +129,52 @@ pub fn compute_with(
         })
         .collect();
     (diags, validation.parsed)
+}
+
+/// Files the contract references that `.pactoignore` excludes from the packed bundle: the
+/// `FILE_IGNORED` errors `pacto validate DIR` reports (an unreadable `.pactoignore` is its
+/// `INVALID_PACTOIGNORE`).
+fn ignored_references(
+    contract: &pacto_core::model::Contract,
+    root: &std::path::Path,
+) -> Vec<pacto_core::Diagnostic> {
+    if !root.join(".pactoignore").exists() {
+        return Vec::new();
+    }
+    let rules = match pacto_core::bundle::archive::load_ignore_file(root) {
+        Ok(r) => r,
+        Err(e) => {
+            return vec![pacto_core::Diagnostic::error(
+                "INVALID_PACTOIGNORE",
+                "",
+                e.to_string(),
+            )]
+        }
+    };
+    contract
+        .referenced_files()
+        .into_iter()
+        .filter(|(_, f)| {
+            pacto_core::bundle::is_valid_path(&f.value) && root.join(&f.value).exists()
+        })
+        .filter_map(|(path, f)| {
+            let is_dir = root.join(&f.value).is_dir();
+            rules.excluding_pattern(&f.value, is_dir).map(|pattern| {
+                pacto_core::Diagnostic::error(
+                    "FILE_IGNORED",
+                    path,
+                    format!(
+                        "\"{}\" is excluded from the bundle by the .pactoignore pattern {pattern:?}",
+                        f.value
+                    ),
+                )
+                .with_span(Some(f.span))
+                .with_help(
+                    "change .pactoignore so the files the contract references ship in the bundle",
+                )
+            })
+        })
+        .collect()
 }
 
 /// Codes that speak only about the node they point at, so they stay true when other top-level
