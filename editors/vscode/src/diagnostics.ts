@@ -1,7 +1,11 @@
 // Who reports JSON-schema errors when Red Hat's YAML extension runs too, and the status-bar text.
 
-/** The diagnostic code of the server's JSON-schema errors. */
-export const SCHEMA_CODE = "SCHEMA_VIOLATION";
+/**
+ * The codes of the server's JSON-schema (structure layer) errors: what Red Hat YAML reports too
+ * when it validates with the contract schema (a wrong type or value, a key the schema does not
+ * define, a required key missing). docs/diagnostics.md, layer "structure".
+ */
+export const SCHEMA_CODES: readonly string[] = ["SCHEMA_VIOLATION", "UNKNOWN_FIELD", "MISSING_REQUIRED_FIELD"];
 
 export type SchemaDiagnosticsMode = "auto" | "pacto" | "yaml";
 
@@ -10,17 +14,23 @@ export interface YamlExtension {
   installed: boolean;
   /** Its `yaml.validate` setting (default true). */
   validate: boolean;
+  /**
+   * Whether it has the contract schemas: the extension's schema contributor (schemas.ts) is
+   * registered through its API, so each contract gets the 1.x or the 2.0 schema by `pactoVersion`.
+   */
+  contributed: boolean;
 }
 
 /**
- * Who reports schema errors: with "auto", YAML does when the Red Hat extension is installed and
- * validating (it has our schema through `yamlValidation`), else Pacto does.
+ * Who reports schema errors: with "auto", YAML does when the Red Hat extension is installed,
+ * validating and has our schemas (the contributor is registered), else Pacto does. So an error is
+ * never shown twice, and never missing: without the contributor YAML knows no contract schema.
  */
 export function schemaOwner(mode: string | undefined, yaml: YamlExtension): "pacto" | "yaml" {
   if (mode === "pacto" || mode === "yaml") {
     return mode;
   }
-  return yaml.installed && yaml.validate ? "yaml" : "pacto";
+  return yaml.installed && yaml.validate && yaml.contributed ? "yaml" : "pacto";
 }
 
 type Code = string | number | { value: string | number } | undefined;
@@ -37,7 +47,7 @@ export function filterDiagnostics<T extends { code?: Code }>(diagnostics: T[], o
   if (owner === "pacto") {
     return diagnostics;
   }
-  return diagnostics.filter((d) => codeOf(d.code) !== SCHEMA_CODE);
+  return diagnostics.filter((d) => !SCHEMA_CODES.includes(codeOf(d.code) ?? ""));
 }
 
 export type ServerState = "starting" | "running" | "stopped" | "missing";

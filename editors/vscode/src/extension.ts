@@ -15,6 +15,7 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 import { filterDiagnostics, isContractPath, schemaOwner, ServerState, statusFor } from "./diagnostics";
+import { registerWithYaml, SchemaFile } from "./schemas";
 import { resolveServerPath } from "./serverPath";
 import { cliFlags, serverSettings } from "./settings";
 
@@ -24,11 +25,19 @@ const SHOW_DIFF = "pacto.showDiff";
 const OUTPUT_SCHEME = "pacto-output";
 /** Time limit for the CLI commands the extension runs. */
 const CLI_TIMEOUT_MS = 60_000;
+/** Red Hat's YAML extension, whose schema contributor API picks each contract's schema. */
+const YAML_EXTENSION = "redhat.vscode-yaml";
+/** Time limit for Red Hat YAML's activation (its API) before the server starts without it. */
+const YAML_ACTIVATION_MS = 15_000;
+/** Bound on a contract file read from disk for its `pactoVersion` (the server's own limit). */
+const MAX_CONTRACT_BYTES = 16 * 1024 * 1024;
 
 let client: LanguageClient | undefined;
 let serverPath: string | undefined;
 let serverState: ServerState = "starting";
 let status: vscode.StatusBarItem;
+/** True once the schema contributor is registered with Red Hat YAML (schemas.ts). */
+let yamlContributed = false;
 let output: vscode.OutputChannel;
 const documents = new Map<string, string>();
 const changed = new vscode.EventEmitter<vscode.Uri>();
@@ -50,7 +59,72 @@ function settingsFor(scope?: vscode.Uri) {
 function yamlSchemaOwner(uri: vscode.Uri): "pacto" | "yaml" {
   const installed = vscode.extensions.getExtension("redhat.vscode-yaml") !== undefined;
   const validate = vscode.workspace.getConfiguration("yaml", uri).get<boolean>("validate", true);
-  return schemaOwner(config(uri).get<string>("schemaDiagnostics"), { installed, validate });
+  return schemaOwner(config(uri).get<string>("schemaDiagnostics"), { installed, validate, contributed: yamlContributed });
+}
+
+/** The text of a contract for its `pactoVersion`: the open document, else the file (bounded). */
+function contractText(resource: string): string | undefined {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.toString() === resource);
+  if (open) {
+    return open.getText();
+  }
+  try {
+    const uri = vscode.Uri.parse(resource);
+    if (uri.scheme !== "file" || fs.statSync(uri.fsPath).size > MAX_CONTRACT_BYTES) {
+      return undefined;
+    }
+    return fs.readFileSync(uri.fsPath, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Hands Red Hat YAML the contract schemas through its API, chosen per document by `pactoVersion`
+ * (schemas.ts), when it is installed. Bounded: a YAML extension that does not activate leaves the
+ * schema errors to Pacto.
+ */
+async function contributeYamlSchemas(context: vscode.ExtensionContext): Promise<void> {
+  const yaml = vscode.extensions.getExtension(YAML_EXTENSION);
+  if (!yaml || yamlContributed) {
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const api: unknown = await Promise.race([
+      yaml.activate(),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve(undefined), YAML_ACTIVATION_MS);
+      }),
+    ]);
+    const schemas = new Map<SchemaFile, string>();
+    yamlContributed = registerWithYaml(api, {
+      isContract: (resource) => isContractPath(vscode.Uri.parse(resource).path),
+      text: contractText,
+      schema: (file) => {
+        if (!schemas.has(file)) {
+          try {
+            schemas.set(file, fs.readFileSync(path.join(context.extensionPath, "schemas", file), "utf8"));
+          } catch (e) {
+            output.appendLine(`cannot read the shipped schema ${file}: ${String(e)}`);
+            return undefined;
+          }
+        }
+        return schemas.get(file);
+      },
+    });
+    output.appendLine(
+      yamlContributed
+        ? `Red Hat YAML validates contracts with the schema of their pactoVersion (1.x or 2.0); Pacto leaves schema errors to it`
+        : `Red Hat YAML did not accept the contract schemas (no registerContributor): Pacto reports schema errors`,
+    );
+  } catch (e) {
+    output.appendLine(`Red Hat YAML did not activate (${String(e)}): Pacto reports schema errors`);
+  } finally {
+    if (timer) {
+      clearTimeout(timer);
+    }
+  }
 }
 
 function isExecutable(p: string): boolean {
@@ -358,6 +432,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.languages.onDidChangeDiagnostics(() => updateStatus()),
     vscode.window.onDidChangeActiveTextEditor(() => updateStatus()),
+    vscode.extensions.onDidChange(() => void contributeYamlSchemas(context)),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (e.affectsConfiguration("pacto.server.path")) {
         await stopClient();
@@ -365,6 +440,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }),
   );
+  // Before the server starts, so that its first diagnostics are filtered with the right owner.
+  await contributeYamlSchemas(context);
   await startClient(context);
   updateStatus();
 }

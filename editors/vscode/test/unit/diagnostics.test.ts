@@ -5,24 +5,31 @@ import { filterDiagnostics, isContractPath, schemaOwner, statusFor } from "../..
 const diags = [
   { code: "SCHEMA_VIOLATION", message: "1.0 is not of type string" },
   { code: { value: "SCHEMA_VIOLATION", target: "x" }, message: "object code" },
+  { code: "UNKNOWN_FIELD", message: "unknown key runtime" },
+  { code: "MISSING_REQUIRED_FIELD", message: "service is required" },
+  { code: "CAPABILITY_INTERFACE_UNKNOWN", message: "capability" },
   { code: "HEALTH_INTERFACE_NOT_FOUND", message: "health" },
   { message: "no code" },
 ];
 
-test("auto: YAML owns schema errors only when Red Hat YAML is installed and validating", () => {
-  assert.equal(schemaOwner("auto", { installed: false, validate: true }), "pacto");
-  assert.equal(schemaOwner("auto", { installed: true, validate: false }), "pacto");
-  assert.equal(schemaOwner("auto", { installed: true, validate: true }), "yaml");
-  assert.equal(schemaOwner(undefined, { installed: true, validate: true }), "yaml");
-  assert.equal(schemaOwner("pacto", { installed: true, validate: true }), "pacto");
-  assert.equal(schemaOwner("yaml", { installed: false, validate: false }), "yaml");
+test("auto: YAML owns schema errors only when Red Hat YAML is installed, validating and has our schemas", () => {
+  const yes = { installed: true, validate: true, contributed: true };
+  assert.equal(schemaOwner("auto", { ...yes, installed: false }), "pacto");
+  assert.equal(schemaOwner("auto", { ...yes, validate: false }), "pacto");
+  // Installed and validating, but the schema contributor is not registered: YAML knows no
+  // contract schema, so Pacto must report schema errors or nobody would.
+  assert.equal(schemaOwner("auto", { ...yes, contributed: false }), "pacto");
+  assert.equal(schemaOwner("auto", yes), "yaml");
+  assert.equal(schemaOwner(undefined, yes), "yaml");
+  assert.equal(schemaOwner("pacto", yes), "pacto");
+  assert.equal(schemaOwner("yaml", { installed: false, validate: false, contributed: false }), "yaml");
 });
 
-test("the server's schema errors are dropped when YAML owns them, nothing else", () => {
+test("the server's schema errors (every structure-layer code) are dropped when YAML owns them, nothing else", () => {
   assert.equal(filterDiagnostics(diags, "pacto"), diags);
   assert.deepEqual(
     filterDiagnostics(diags, "yaml").map((d) => d.message),
-    ["health", "no code"],
+    ["capability", "health", "no code"],
   );
 });
 
