@@ -307,3 +307,47 @@ fn k8s_plugin_end_to_end() {
         "{sts}"
     );
 }
+
+/// A 2.0 bundle reaches the plugin as Go Pacto 3.x sends it: its 2.0 model, in Go's field
+/// order, with `workload`, `state`, `capabilities`, `readiness` and `extensions` (the 1.x
+/// shape dropped them all, so a plugin saw a contract with no workload).
+#[test]
+fn a_v2_bundle_is_sent_with_its_2_0_sections() {
+    let env = Env::new();
+    let b = root()
+        .join("fixtures/v2/valid/payments-api")
+        .display()
+        .to_string();
+    let out = env.run(&["generate", "test", &b], "ok");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let req: Value =
+        serde_json::from_str(&std::fs::read_to_string(env.path().join("request.json")).unwrap())
+            .unwrap();
+    let c = &req["contract"];
+    let keys: Vec<&str> = c.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "pactoVersion",
+            "service",
+            "interfaces",
+            "configurations",
+            "dependencies",
+            "state",
+            "workload",
+            "capabilities",
+            "policies",
+            "readiness",
+            "metadata",
+            "extensions"
+        ]
+    );
+    assert_eq!(c["pactoVersion"], "2.0");
+    assert_eq!(c["workload"], "service");
+    assert_eq!(c["state"]["persistence"]["durability"], "persistent");
+    assert_eq!(
+        c["capabilities"][0],
+        serde_json::json!({"type": "health", "binding": {"type": "http", "interface": "rest-api", "path": "/health"}})
+    );
+    assert_eq!(c["readiness"]["minScore"], 80);
+}

@@ -68,7 +68,7 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
 
     let request = Request {
         protocol_version: PROTOCOL_VERSION.to_string(),
-        contract: plugin::contract_json(&loaded.contract, &loaded.tree),
+        contract: pacto_core::plugin_v2::contract_json(&loaded.contract, &loaded.tree),
         bundle_dir,
         output_dir: output.clone(),
         options: plugin::parse_options(&args.options),
