@@ -39,8 +39,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use tools::{Ctx, ToolError};
 
-/// URI of the contract JSON Schema resource.
+/// URI of the 1.x contract JSON Schema resource.
 pub const SCHEMA_URI: &str = "pacto://schema/pacto-v1.0.schema.json";
+/// URI of the Pacto 2.0 contract JSON Schema resource.
+pub const SCHEMA_V2_URI: &str = "pacto://schema/pacto-v2.0.schema.json";
 /// Name of the prompt that reviews a diff.
 pub const REVIEW_PROMPT: &str = "review-breaking-changes";
 /// How many contract files the resource list shows at most, and how deep it looks.
@@ -50,8 +52,9 @@ const MAX_SCAN_DEPTH: usize = 6;
 const MAX_RESOURCE_BYTES: u64 = 1024 * 1024;
 
 const INSTRUCTIONS: &str = "Pacto describes how a cloud-native service operates (interfaces, \
-configuration, dependencies, runtime, scaling) in a pacto.yaml contract. Call pacto_schema \
-before creating or editing contracts. Use pacto_check or pacto_validate after every change, \
+configurations, dependencies, workload, state, capabilities, readiness) in a pacto.yaml contract; \
+new contracts are pactoVersion 2.0 (pass pactoVersion \"1.0\" to pacto_create or pacto_schema \
+for a 1.x one). Call pacto_schema before creating or editing contracts. Use pacto_check or pacto_validate after every change, \
 pacto_diff to classify changes between versions, and pacto_edit (with dry_run first) to change \
 an existing contract while keeping its comments. pacto_migrate carries a 1.x contract to Pacto \
 2.0 (a dry run unless write is true).";
@@ -145,6 +148,12 @@ impl PactoServer {
     }
 
     fn read_resource_text(&self, uri: &str) -> Result<(String, &'static str), String> {
+        if uri == SCHEMA_V2_URI {
+            return Ok((
+                pacto_core::schema::SCHEMA_V2_JSON.to_string(),
+                "application/schema+json",
+            ));
+        }
         if uri == SCHEMA_URI {
             return Ok((
                 pacto_core::schema::SCHEMA_JSON.to_string(),
@@ -283,9 +292,14 @@ impl ServerHandler for PactoServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
         let this = self.clone();
-        let mut list = vec![Resource::new(SCHEMA_URI, "pacto-v1.0.schema.json")
-            .with_description("JSON Schema of pacto.yaml (contract v1.0)")
-            .with_mime_type("application/schema+json")];
+        let mut list = vec![
+            Resource::new(SCHEMA_V2_URI, "pacto-v2.0.schema.json")
+                .with_description("JSON Schema of pacto.yaml (pactoVersion 2.0)")
+                .with_mime_type("application/schema+json"),
+            Resource::new(SCHEMA_URI, "pacto-v1.0.schema.json")
+                .with_description("JSON Schema of pacto.yaml (pactoVersion 1.x)")
+                .with_mime_type("application/schema+json"),
+        ];
         let contracts = tokio::task::spawn_blocking(move || this.contract_resources())
             .await
             .unwrap_or_default();

@@ -5,6 +5,7 @@ use super::{Args, Ctx, Output, ToolError, ToolResult};
 use pacto_core::bundle::{Bundle, DirBundle, MemBundle, CONTRACT_FILE};
 use pacto_core::edit;
 use pacto_core::scaffold::yaml_scalar;
+use pacto_core::schema::Generation;
 use pacto_core::validate::{self, LocalResolver, NoResolver, Options};
 use serde_json::{json, Map, Value};
 use std::fmt::Write as _;
@@ -108,6 +109,73 @@ fn iface_of(v: &Value) -> Result<Iface, ToolError> {
 }
 
 impl Iface {
+    /// The 2.0 form: `type` is the spec kind (`openapi`, `asyncapi`, `grpc`; the 1.x kinds
+    /// `http` and `event` are read as `openapi` and `asyncapi`), `ref` names the spec file
+    /// (`interfaces/<name>.yaml`, `.proto` for gRPC, unless `ref` or `contract` is given) and
+    /// there is no port (ports are a deployment matter in 2.0).
+    fn to_v2(mut self) -> Result<Iface, ToolError> {
+        self.kind = match self.kind.as_str() {
+            "openapi" | "http" | "rest" => "openapi",
+            "asyncapi" | "event" | "events" => "asyncapi",
+            "grpc" => "grpc",
+            other => {
+                return Err(ToolError::msg(format!(
+                    "interface {:?}: type {other:?} is not a Pacto 2.0 interface type (openapi, asyncapi or grpc)",
+                    self.name
+                )))
+            }
+        }
+        .to_string();
+        self.port = None;
+        Ok(self)
+    }
+
+    fn v2_ref(&self) -> String {
+        match &self.contract {
+            Some(c) => c.clone(),
+            None if self.kind == "grpc" => format!("interfaces/{}.proto", self.name),
+            None => format!("interfaces/{}.yaml", self.name),
+        }
+    }
+
+    fn v2_yaml(&self) -> String {
+        let mut y = format!(
+            "name: {}\ntype: {}\nref: {}\n",
+            ys(&self.name),
+            ys(&self.kind),
+            ys(&self.v2_ref())
+        );
+        if let Some(v) = &self.visibility {
+            let _ = writeln!(y, "visibility: {}", ys(v));
+        }
+        y
+    }
+
+    /// The spec file a 2.0 interface refers to, as a stub to write when it does not exist: the
+    /// OpenAPI document `pacto init` scaffolds, an empty AsyncAPI 3.0 document, an empty proto
+    /// service.
+    fn v2_stub(&self, service: &str) -> (String, String) {
+        let path = self.v2_ref();
+        let text = match self.kind.as_str() {
+            "openapi" => pacto_core::scaffold::scaffold(service, Generation::V2)
+                .files
+                .into_iter()
+                .find(|(p, _)| *p == "interfaces/openapi.yaml")
+                .map(|(_, t)| t)
+                .unwrap_or_default(),
+            "grpc" => format!(
+                "syntax = \"proto3\";\n\npackage {};\n\nservice {} {{\n}}\n",
+                self.name.replace('-', "_"),
+                camel(&self.name)
+            ),
+            _ => format!(
+                "asyncapi: 3.0.0\ninfo:\n  title: {}\n  version: 0.1.0\nchannels: {{}}\n",
+                ys(&self.name)
+            ),
+        };
+        (path, text)
+    }
+
     fn yaml(&self) -> String {
         let mut y = format!("name: {}\ntype: {}\n", ys(&self.name), ys(&self.kind));
         if let Some(p) = self.port {
@@ -181,7 +249,36 @@ fn dep_of(v: &Value) -> Result<Dep, ToolError> {
     })
 }
 
+/// A dependency's name when none is given: the last path segment of its ref, without the
+/// `oci://` scheme, tag or digest (Go Pacto 3.x's `dependencyName`; 2.0 requires a name).
+fn dependency_name(reference: &str) -> String {
+    let mut r = reference.strip_prefix("oci://").unwrap_or(reference);
+    if let Some(at) = r.find('@') {
+        r = &r[..at];
+    }
+    let slash = r.rfind('/');
+    if let Some(colon) = r.rfind(':') {
+        if slash.is_none_or(|s| colon > s) {
+            r = &r[..colon];
+        }
+    }
+    r.rsplit('/').next().unwrap_or(r).to_string()
+}
+
 impl Dep {
+    /// The 2.0 form: `name`, `ref`, `required` and `compatibility` are all required.
+    fn v2_yaml(&self) -> String {
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| dependency_name(&self.reference));
+        let mut y = format!("name: {}\n", ys(&name));
+        let _ = writeln!(y, "ref: {}", ys(&self.reference));
+        let _ = writeln!(y, "required: {}", self.required);
+        let _ = writeln!(y, "compatibility: {}", quote(&self.compatibility));
+        y
+    }
+
     fn yaml(&self) -> String {
         let mut y = String::new();
         if let Some(n) = &self.name {
@@ -499,6 +596,13 @@ pub fn create(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     if !given_deps.is_empty() {
         deps = given_deps.iter().map(dep_of).collect::<Result<_, _>>()?;
     }
+    if args.generation()? == Generation::V2 {
+        let ifaces = ifaces
+            .into_iter()
+            .map(Iface::to_v2)
+            .collect::<Result<Vec<_>, _>>()?;
+        return create_v2(ctx, args, &dir, &name, &ifaces, &deps, inferred_state);
+    }
     let mut files: Vec<(String, String)> = Vec::new();
     for i in &mut ifaces {
         if let Some(f) = i.stub() {
@@ -576,12 +680,110 @@ pub fn create(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
         }
     }
     files.insert(0, (CONTRACT_FILE.to_string(), y.clone()));
+    finish_create(ctx, &dir, dry_run, &y, &files)
+}
+
+/// Refuse the 1.x-only inputs (`replicas`, `min_replicas`, `max_replicas`) on a 2.0 contract,
+/// which has no scaling section: a silently dropped argument reads as done.
+fn refuse_scaling_v2(args: &Args<'_>) -> Result<(), ToolError> {
+    for k in ["replicas", "min_replicas", "max_replicas"] {
+        if args.0.get(k).is_some_and(|v| !v.is_null()) {
+            return Err(ToolError::msg(format!(
+                "{k}: a Pacto 2.0 contract has no scaling section (replicas are a deployment \
+                 matter); leave {k} out, or pass pactoVersion \"1.0\" for a 1.x contract"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `pacto_create` for a Pacto 2.0 bundle, laid out as Go Pacto 3.x's: `service` (with
+/// `owner.team`), `interfaces` with a `ref` to a spec file written beside it, `configurations`,
+/// `dependencies`, top-level `workload` and `state`, `metadata`.
+fn create_v2(
+    ctx: &Ctx,
+    args: &Args<'_>,
+    dir: &Path,
+    name: &str,
+    ifaces: &[Iface],
+    deps: &[Dep],
+    inferred_state: Option<bool>,
+) -> ToolResult {
+    refuse_scaling_v2(args)?;
+    let dry_run = args.bool("dry_run");
+    let mut rt = runtime_answers(args)?;
+    if rt.stores_data.is_none() {
+        rt.stores_data = Some(inferred_state.unwrap_or(false));
+        if inferred_state == Some(true) {
+            rt.survives = true;
+        }
+    }
+    let workload = rt.workload.clone().unwrap_or_else(|| "service".to_string());
+    let version = args.opt_str("version")?.unwrap_or("0.1.0").to_string();
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut y = String::from("pactoVersion: \"2.0\"\n\nservice:\n");
+    let _ = writeln!(y, "  name: {}", ys(name));
+    let _ = writeln!(y, "  version: {}", ys(&version));
+    if let Some(o) = args.opt_str("owner")? {
+        let _ = write!(y, "  owner:\n    team: {}\n", ys(o));
+    }
+    if !ifaces.is_empty() {
+        y.push_str("\ninterfaces:\n");
+        for i in ifaces {
+            y.push_str(&indent_item(&i.v2_yaml()));
+            let (p, t) = i.v2_stub(name);
+            if !files.iter().any(|(q, _)| *q == p) {
+                files.push((p, t));
+            }
+        }
+    }
+    let props = args.list("config_properties")?;
+    if !props.is_empty() {
+        let mut schema = empty_config_schema();
+        add_properties(&mut schema, &props)?;
+        files.push(("configuration/schema.json".to_string(), pretty(&schema)));
+        y.push_str(
+            "\nconfigurations:\n  - name: default\n    schema: configuration/schema.json\n    required: true\n",
+        );
+    }
+    if !deps.is_empty() {
+        y.push_str("\ndependencies:\n");
+        for d in deps {
+            y.push_str(&indent_item(&d.v2_yaml()));
+        }
+    }
+    let _ = write!(y, "\nworkload: {}\n", ys(&workload));
+    if let Some((t, scope, dur, crit)) = rt.state() {
+        let _ = write!(
+            y,
+            "\nstate:\n  type: {t}\n  persistence:\n    scope: {scope}\n    durability: {dur}\n  dataCriticality: {crit}\n"
+        );
+    }
+    let meta = args.object("metadata")?;
+    if !meta.is_empty() {
+        y.push_str("\nmetadata:\n");
+        for (k, v) in &meta {
+            let _ = writeln!(y, "  {}: {}", ys(k), yaml_value(v));
+        }
+    }
+    files.insert(0, (CONTRACT_FILE.to_string(), y.clone()));
+    finish_create(ctx, dir, dry_run, &y, &files)
+}
+
+/// Validate the new bundle in memory, then write it unless this is a dry run.
+fn finish_create(
+    ctx: &Ctx,
+    dir: &Path,
+    dry_run: bool,
+    contract: &str,
+    files: &[(String, String)],
+) -> ToolResult {
     let mut bundle = MemBundle::new(dir.display().to_string());
-    for (p, c) in &files {
+    for (p, c) in files {
         bundle.insert(p, c.as_bytes().to_vec());
     }
     let v = validate::validate(
-        &y,
+        contract,
         Some(&bundle),
         &NoResolver,
         &Options {
@@ -589,17 +791,16 @@ pub fn create(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
             ..Options::default()
         },
     );
-    let valid = v.valid();
-    let out = files_output(&dir, dry_run, &files, &v.diagnostics, "Created");
-    if !valid {
+    let out = files_output(dir, dry_run, files, &v.diagnostics, "Created");
+    if !v.valid() {
         return Err(ToolError::msg(format!(
             "the generated contract does not validate, nothing was written:\n{}",
             out.text
         )));
     }
     if !dry_run {
-        create_bundle_dir(ctx, &dir)?;
-        write_files(&dir, &files)?;
+        create_bundle_dir(ctx, dir)?;
+        write_files(dir, files)?;
     }
     Ok(out)
 }
@@ -652,6 +853,26 @@ pub fn edit(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
         )));
     }
     let dry_run = args.bool("dry_run");
+    // The document's own generation decides where each answer goes: 2.0 has top-level
+    // `workload` and `state`, `configurations`, interfaces with a `ref` and no scaling.
+    let v2 = pacto_core::syntax::parse(&original, &pacto_core::syntax::Limits::default())
+        .tree
+        .as_ref()
+        .is_some_and(pacto_core::doc::v2::is_v2);
+    if v2 {
+        refuse_scaling_v2(args)?;
+    }
+    let service_name = pacto_core::syntax::parse(&original, &pacto_core::syntax::Limits::default())
+        .tree
+        .as_ref()
+        .and_then(|t| {
+            t.root()
+                .get("service")
+                .and_then(|s| s.get("name"))
+                .and_then(|n| n.as_str())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
     let mut t = original.clone();
     if let Some(v) = args.opt_str("name")? {
         t = edit::set_scalar(&t, &["service", "name"], &ys(v)).map_err(e)?;
@@ -659,7 +880,10 @@ pub fn edit(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     if let Some(v) = args.opt_str("version")? {
         t = edit::set_scalar(&t, &["service", "version"], &ys(v)).map_err(e)?;
     }
-    if let Some(v) = args.opt_str("owner")? {
+    if let Some(v) = args.opt_str("owner").ok().flatten().filter(|_| v2) {
+        // 2.0 has no string owner: the team of the owner object.
+        t = edit::set_scalar(&t, &["service", "owner", "team"], &ys(v)).map_err(e)?;
+    } else if let Some(v) = args.opt_str("owner")? {
         t = match edit::set_scalar(&t, &["service", "owner"], &ys(v)) {
             Err(edit::EditError::NotScalar(_)) => {
                 edit::set_scalar(&t, &["service", "owner", "team"], &ys(v)).map_err(e)?
@@ -675,6 +899,26 @@ pub fn edit(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
         t = edit::remove_item(&t, &["interfaces"], i).map_err(e)?;
     }
     for v in args.list("add_interfaces")? {
+        if v2 {
+            let i = iface_of(&v)?.to_v2()?;
+            let (p, c) = i.v2_stub(&service_name);
+            if !pacto_core::bundle::is_valid_path(&p) {
+                return Err(ToolError::msg(format!(
+                    "interface {:?}: ref {p:?} is not a path inside the bundle",
+                    i.name
+                )));
+            }
+            if std::fs::symlink_metadata(dir.join(&p)).is_err()
+                && !new_files.iter().any(|(q, _)| *q == p)
+            {
+                new_files.push((p, c));
+            }
+            if let Some(idx) = find_item(&t, "interfaces", &["name"], &i.name) {
+                t = edit::remove_item(&t, &["interfaces"], idx).map_err(e)?;
+            }
+            t = edit::append_item(&t, &["interfaces"], &i.v2_yaml()).map_err(e)?;
+            continue;
+        }
         let mut i = iface_of(&v)?;
         if let Some((p, c)) = i.stub() {
             if std::fs::symlink_metadata(dir.join(&p)).is_err() {
@@ -697,30 +941,31 @@ pub fn edit(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
         if let Some(idx) = find_item(&t, "dependencies", &["ref"], &d.reference) {
             t = edit::remove_item(&t, &["dependencies"], idx).map_err(e)?;
         }
-        t = edit::append_item(&t, &["dependencies"], &d.yaml()).map_err(e)?;
+        let item = if v2 { d.v2_yaml() } else { d.yaml() };
+        t = edit::append_item(&t, &["dependencies"], &item).map_err(e)?;
     }
     let rt = runtime_answers(args)?;
+    // 1.x keeps workload and state under `runtime`; 2.0 at the top.
+    let at = |rest: &[&'static str]| -> Vec<&'static str> {
+        let mut p: Vec<&'static str> = if v2 { Vec::new() } else { vec!["runtime"] };
+        p.extend_from_slice(rest);
+        p
+    };
     if let Some(w) = &rt.workload {
-        t = edit::set_scalar(&t, &["runtime", "workload"], &ys(w)).map_err(e)?;
+        t = edit::set_scalar(&t, &at(&["workload"]), &ys(w)).map_err(e)?;
     }
     if let Some((ty, scope, dur, crit)) = rt.state() {
         for (p, v) in [
-            (&["runtime", "state", "type"][..], ty.to_string()),
-            (
-                &["runtime", "state", "persistence", "scope"][..],
-                scope.to_string(),
-            ),
-            (
-                &["runtime", "state", "persistence", "durability"][..],
-                dur.to_string(),
-            ),
-            (&["runtime", "state", "dataCriticality"][..], crit),
+            (at(&["state", "type"]), ty.to_string()),
+            (at(&["state", "persistence", "scope"]), scope.to_string()),
+            (at(&["state", "persistence", "durability"]), dur.to_string()),
+            (at(&["state", "dataCriticality"]), crit),
         ] {
-            t = edit::set_scalar(&t, p, &v).map_err(e)?;
+            t = edit::set_scalar(&t, &p, &v).map_err(e)?;
         }
     } else if let Some(i) = &rt.impact {
         if matches!(i.as_str(), "low" | "medium" | "high") {
-            t = edit::set_scalar(&t, &["runtime", "state", "dataCriticality"], i).map_err(e)?;
+            t = edit::set_scalar(&t, &at(&["state", "dataCriticality"]), i).map_err(e)?;
         }
     }
     let sc = scaling(args);
@@ -751,14 +996,33 @@ pub fn edit(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     if !props.is_empty() {
         let parsed = pacto_core::syntax::parse(&t, &pacto_core::syntax::Limits::default());
         let existing = parsed.tree.as_ref().and_then(|tree| {
-            tree.root()
-                .get("configuration")
-                .and_then(|c| c.get("schema"))
-                .and_then(|s| s.as_str())
-                .map(str::to_string)
+            if v2 {
+                // The first configuration scope with a schema file in this bundle.
+                tree.root().get("configurations").and_then(|c| {
+                    c.items()
+                        .find_map(|i| i.get("schema").and_then(|s| s.as_str()))
+                        .map(str::to_string)
+                })
+            } else {
+                tree.root()
+                    .get("configuration")
+                    .and_then(|c| c.get("schema"))
+                    .and_then(|s| s.as_str())
+                    .map(str::to_string)
+            }
         });
         let schema_path = match existing {
             Some(p) => p,
+            None if v2 => {
+                let p = "configuration/schema.json".to_string();
+                t = edit::append_item(
+                    &t,
+                    &["configurations"],
+                    &format!("name: default\nschema: {p}\nrequired: true\n"),
+                )
+                .map_err(e)?;
+                p
+            }
             None => {
                 let p = "configuration/schema.json".to_string();
                 t = edit::set_scalar(&t, &["configuration", "schema"], &p).map_err(e)?;

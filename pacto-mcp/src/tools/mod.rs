@@ -114,6 +114,19 @@ impl Args<'_> {
         }
     }
 
+    /// The contract generation asked for with `pactoVersion`: 2.0 unless "1.0", "1.1", "1.2"
+    /// (or "1", "1.x") is given.
+    pub fn generation(&self) -> Result<pacto_core::schema::Generation, ToolError> {
+        use pacto_core::schema::Generation;
+        match self.str("pactoVersion")?.trim() {
+            "" | "2.0" | "2" | "2.x" => Ok(Generation::V2),
+            "1.0" | "1.1" | "1.2" | "1" | "1.x" => Ok(Generation::V1),
+            other => Err(ToolError::msg(format!(
+                "pactoVersion {other:?} is not a Pacto contract version: use \"2.0\" (the default) or \"1.0\""
+            ))),
+        }
+    }
+
     pub fn int(&self, key: &str) -> Option<i64> {
         match self.0.get(key) {
             Some(Value::Number(n)) => n.as_i64(),
@@ -434,9 +447,9 @@ fn raw_catalog() -> Vec<ToolDef> {
         "data_survives_restart": boolean("With stores_data: persistent (else ephemeral)"),
         "data_shared_across_instances": boolean("With stores_data: shared scope (else local)"),
         "data_loss_impact": string("low, medium or high (high sets dataCriticality high)"),
-        "replicas": integer("Fixed replica count (min_replicas and max_replicas are then ignored)"),
-        "min_replicas": integer("Minimum replicas"),
-        "max_replicas": integer("Maximum replicas"),
+        "replicas": integer("1.x only: fixed replica count (min_replicas and max_replicas are then ignored); 2.0 has no scaling"),
+        "min_replicas": integer("1.x only: minimum replicas"),
+        "max_replicas": integer("1.x only: maximum replicas"),
     });
     let validate_out = out(
         json!({
@@ -447,13 +460,16 @@ fn raw_catalog() -> Vec<ToolDef> {
         }),
         &["Path", "Valid", "Errors", "Warnings"],
     );
+    let pacto_version = json!({"type": "string", "enum": ["2.0", "1.0", "1.1", "1.2"],
+        "description": "Contract generation: \"2.0\" (the default, Go Pacto 3.x) or \"1.0\" for a 1.x contract"});
     let mut create_props = json!({
         "name": string("Service name (lowercase, digits and dashes)"),
+        "pactoVersion": pacto_version.clone(),
         "description": string("What the service does; keywords (REST, gRPC, PostgreSQL, Redis, Kafka, ...) infer interfaces and dependencies"),
         "path": string("Directory to create (default: the name, under the first root)"),
         "version": string("Service version (default 0.1.0)"),
         "owner": string("Owning team, e.g. team/payments"),
-        "interfaces": json_list("JSON array of {name, type, port?, visibility?, contract?}"),
+        "interfaces": json_list("JSON array of {name, type, visibility?, ref?}: type openapi, asyncapi or grpc in 2.0 (a spec stub is written at ref, default interfaces/<name>.yaml); http, grpc or event with port? and contract? in 1.x"),
         "dependencies": json_list("JSON array of {ref, name?, required?, compatibility?}"),
         "config_properties": json_list("JSON array of {name, type?, description?, required?} for configuration/schema.json"),
         "metadata": {"type": ["string", "object"], "description": "JSON object of metadata"},
@@ -465,7 +481,7 @@ fn raw_catalog() -> Vec<ToolDef> {
         "name": string("New service name"),
         "version": string("New service version"),
         "owner": string("New owner"),
-        "add_interfaces": json_list("JSON array of interfaces to add (replaces one with the same name)"),
+        "add_interfaces": json_list("JSON array of interfaces to add (replaces one with the same name), in the contract's own generation: {name, type: openapi|asyncapi|grpc, visibility?, ref?} in 2.0 (a stub spec is written at ref when missing)"),
         "remove_interfaces": json_list("Names of interfaces to remove"),
         "add_dependencies": json_list("JSON array of dependencies to add (replaces one with the same ref)"),
         "remove_dependencies": json_list("Refs (or names) of dependencies to remove"),
@@ -602,12 +618,12 @@ fn raw_catalog() -> Vec<ToolDef> {
         ToolDef {
             name: "pacto_schema",
             title: "Contract JSON Schema",
-            description: "The Pacto contract JSON Schema and documentation link. Call this before creating or editing contracts.",
-            input_schema: schema(json!({}), &[]),
+            description: "The Pacto contract JSON Schema (pactoVersion 2.0 by default; pass pactoVersion \"1.0\" for the 1.x schema) and documentation link. Call this before creating or editing contracts.",
+            input_schema: schema(json!({"pactoVersion": pacto_version.clone()}), &[]),
             output_schema: out(
-                json!({"description": {"type": "string"}, "docs": {"type": "string"},
+                json!({"pactoVersion": {"type": "string"}, "description": {"type": "string"}, "docs": {"type": "string"},
                        "jsonSchema": {"type": "string"}}),
-                &["description", "docs", "jsonSchema"],
+                &["pactoVersion", "description", "docs", "jsonSchema"],
             ),
             read_only: true,
             network: false,
@@ -615,7 +631,7 @@ fn raw_catalog() -> Vec<ToolDef> {
         ToolDef {
             name: "pacto_create",
             title: "Create a bundle",
-            description: "Create a new contract bundle (pacto.yaml, interface stubs, configuration schema) inside the roots, validated before it is written. Use dry_run to preview.",
+            description: "Create a new contract bundle (pacto.yaml, interface spec stubs, configuration schema) inside the roots, validated before it is written. Writes a Pacto 2.0 contract (Go Pacto 3.x) unless pactoVersion \"1.0\" is given. Use dry_run to preview.",
             input_schema: schema(create_props, &["name"]),
             output_schema: files_out.clone(),
             read_only: false,
@@ -624,7 +640,7 @@ fn raw_catalog() -> Vec<ToolDef> {
         ToolDef {
             name: "pacto_edit",
             title: "Edit a contract",
-            description: "Change an existing pacto.yaml in place: service fields, interfaces, dependencies, runtime, scaling, metadata, configuration properties. Comments and the formatting of untouched lines are kept. Use dry_run to preview.",
+            description: "Change an existing pacto.yaml (2.0 or 1.x, in its own generation) in place: service fields, interfaces, dependencies, workload and state, scaling (1.x only), metadata, configuration properties. Comments and the formatting of untouched lines are kept. Use dry_run to preview.",
             input_schema: schema(edit_props, &["path"]),
             output_schema: files_out,
             read_only: false,
@@ -633,7 +649,7 @@ fn raw_catalog() -> Vec<ToolDef> {
         ToolDef {
             name: "pacto_check",
             title: "Check a contract",
-            description: "Validate a bundle (path) or inline YAML (content) and return errors, warnings, a summary and concrete suggestions for fixing or improving the contract.",
+            description: "Validate a bundle (path) or inline YAML (content), Pacto 2.0 or 1.x (the contract's pactoVersion decides the rules), and return errors, warnings, a summary and concrete suggestions for fixing or improving the contract.",
             input_schema: schema(
                 json!({"path": string(REF), "content": string("Inline pacto.yaml text (checked without bundle files)")}),
                 &[],
@@ -754,7 +770,7 @@ pub fn call(ctx: &Ctx, name: &str, arguments: &Map<String, Value>) -> ToolResult
         "pacto_explain" => read::explain(ctx, &args),
         "pacto_generate_contract" => author::generate_contract(&args),
         "pacto_suggest_dependencies" => read::suggest_dependencies(ctx, &args),
-        "pacto_schema" => Ok(read::schema()),
+        "pacto_schema" => read::schema(&args),
         "pacto_create" => author::create(ctx, &args),
         "pacto_edit" => author::edit(ctx, &args),
         "pacto_check" => read::check(ctx, &args),

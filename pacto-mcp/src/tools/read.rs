@@ -167,12 +167,28 @@ pub fn suggest_dependencies(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     ))
 }
 
-pub fn schema() -> Output {
-    Output::json(json!({
-        "description": "JSON Schema of pacto.yaml (Pacto contract v1.0). Use it to write or edit contracts; validate with pacto_validate or pacto_check.",
+/// `pacto_schema`: the contract JSON Schema of the generation asked for (2.0 unless
+/// `pactoVersion` says 1.x).
+pub fn schema(args: &Args<'_>) -> ToolResult {
+    use pacto_core::schema::Generation;
+    let (version, description, json_schema) = match args.generation()? {
+        Generation::V2 => (
+            "2.0",
+            "JSON Schema of pacto.yaml for pactoVersion \"2.0\" (Go Pacto 3.x): service (name, version, owner object), interfaces (openapi, asyncapi or grpc, each with a ref to its spec file in the bundle), configurations, policies, dependencies (name, ref, compatibility, required), workload, state, capabilities, readiness, metadata, extensions. No runtime, scaling, ports or image: those are deployment matters. Use it to write or edit contracts; check them with pacto_check. Pass pactoVersion \"1.0\" for the 1.x schema.",
+            pacto_core::schema::SCHEMA_V2_JSON,
+        ),
+        Generation::V1 => (
+            "1.0",
+            "JSON Schema of pacto.yaml for pactoVersion \"1.0\"/\"1.1\"/\"1.2\" (Go Pacto 1.x/2.x): service, interfaces (http, grpc, event with ports), configuration, dependencies, runtime, scaling, metadata. Use it to write or edit 1.x contracts; check them with pacto_check or pacto_validate. pacto_migrate carries a 1.x contract to 2.0.",
+            pacto_core::schema::SCHEMA_JSON,
+        ),
+    };
+    Ok(Output::json(json!({
+        "pactoVersion": version,
+        "description": description,
         "docs": "https://trianalab.github.io/pacto",
-        "jsonSchema": pacto_core::schema::SCHEMA_JSON,
-    }))
+        "jsonSchema": json_schema,
+    })))
 }
 
 /// Lower-camel issue objects from Go's capitalised ones.

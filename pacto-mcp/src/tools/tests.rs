@@ -301,7 +301,7 @@ fn generate_contract_and_schema() {
     let g = ok(
         &ctx,
         "pacto_generate_contract",
-        json!({"service_name": "orders", "language": "go", "exposes_http": true, "needs_database": true, "needs_cache": "yes"}),
+        json!({"service_name": "orders", "language": "go", "exposes_http": true, "needs_database": true, "needs_cache": false}),
     );
     assert_conforms("pacto_generate_contract", &g);
     let tree = pacto_core::syntax::parse(&g.text, &Default::default())
@@ -320,10 +320,194 @@ fn generate_contract_and_schema() {
         json!({"interface": "http-api", "path": "/health"})
     );
     assert_eq!(v["metadata"]["language"], "go");
-    let s = ok(&ctx, "pacto_schema", json!({}));
+    let s = ok(&ctx, "pacto_schema", json!({"pactoVersion": "1.0"}));
     assert_conforms("pacto_schema", &s);
     assert_eq!(s.structured["jsonSchema"], pacto_core::schema::SCHEMA_JSON);
+    assert_eq!(s.structured["pactoVersion"], "1.0");
     assert_eq!(s.structured["docs"], "https://trianalab.github.io/pacto");
+}
+
+/// Issue 18: an assistant asking for the schema gets the 2.0 one (what Go Pacto 3.x and
+/// pacto_create write), and the 1.x one only on request.
+#[test]
+fn schema_is_2_0_by_default() {
+    let ctx = ctx_at(&fixtures());
+    let s = ok(&ctx, "pacto_schema", json!({}));
+    assert_conforms("pacto_schema", &s);
+    assert_eq!(
+        s.structured["jsonSchema"],
+        pacto_core::schema::SCHEMA_V2_JSON
+    );
+    assert_eq!(s.structured["pactoVersion"], "2.0");
+    let v: Value = serde_json::from_str(s.structured["jsonSchema"].as_str().unwrap()).unwrap();
+    assert_eq!(v["$id"], pacto_core::schema::SCHEMA_V2_ID);
+    assert!(s.structured["description"]
+        .as_str()
+        .unwrap()
+        .contains("2.0"));
+    let e = err(&ctx, "pacto_schema", json!({"pactoVersion": "3.0"}));
+    assert!(e.contains("not a Pacto contract version"), "{e}");
+}
+
+fn tree_json(text: &str) -> Value {
+    pacto_core::syntax::parse(text, &Default::default())
+        .tree
+        .unwrap()
+        .root()
+        .to_json()
+}
+
+/// Issue 18: pacto_create writes a 2.0 bundle by default (Go Pacto 3.x's layout) that
+/// validates under 2.0 rules, with a spec file for every interface.
+#[test]
+fn create_writes_a_2_0_bundle_by_default() {
+    let t = tempfile::tempdir().unwrap();
+    let ctx = ctx_at(t.path());
+    let out = ok(
+        &ctx,
+        "pacto_create",
+        json!({"name": "orders", "description": "REST API storing orders in PostgreSQL",
+               "owner": "orders", "interfaces": "[{\"name\":\"api\",\"type\":\"openapi\"},{\"name\":\"events\",\"type\":\"event\"},{\"name\":\"rpc\",\"type\":\"grpc\"}]",
+               "dependencies": [{"ref": "oci://ghcr.io/acme/auth-pacto:1.2.0"}],
+               "config_properties": [{"name": "LOG_LEVEL", "required": true}],
+               "stores_data": true, "data_survives_restart": true}),
+    );
+    assert_conforms("pacto_create", &out);
+    assert_eq!(out.structured["valid"], true, "{}", out.text);
+    let text = std::fs::read_to_string(t.path().join("orders/pacto.yaml")).unwrap();
+    let v = tree_json(&text);
+    assert_eq!(v["pactoVersion"], "2.0", "{text}");
+    assert_eq!(v["service"]["owner"], json!({"team": "orders"}));
+    assert_eq!(v["workload"], "service");
+    assert_eq!(v["state"]["type"], "stateful");
+    assert_eq!(v["state"]["persistence"]["durability"], "persistent");
+    assert!(
+        v.get("runtime").is_none() && v.get("scaling").is_none(),
+        "{text}"
+    );
+    assert_eq!(
+        v["interfaces"],
+        json!([
+            {"name": "api", "type": "openapi", "ref": "interfaces/api.yaml"},
+            {"name": "events", "type": "asyncapi", "ref": "interfaces/events.yaml"},
+            {"name": "rpc", "type": "grpc", "ref": "interfaces/rpc.proto"},
+        ])
+    );
+    assert_eq!(
+        v["dependencies"],
+        json!([{"name": "auth-pacto", "ref": "oci://ghcr.io/acme/auth-pacto:1.2.0",
+                "required": true, "compatibility": "^1.0.0"}])
+    );
+    assert_eq!(
+        v["configurations"][0]["schema"],
+        "configuration/schema.json"
+    );
+    for f in [
+        "interfaces/api.yaml",
+        "interfaces/events.yaml",
+        "interfaces/rpc.proto",
+        "configuration/schema.json",
+    ] {
+        assert!(t.path().join("orders").join(f).is_file(), "{f}");
+    }
+    // The bundle is valid under 2.0 as the CLI reads it.
+    let c = ok(&ctx, "pacto_check", json!({"path": "orders"}));
+    assert_eq!(c.structured["valid"], true, "{}", c.text);
+    let c = ok(&ctx, "pacto_validate", json!({"path": "orders"}));
+    assert_eq!(c.structured["Valid"], true, "{}", c.text);
+    // 2.0 has no scaling: a replica count is refused, not dropped.
+    let e = err(&ctx, "pacto_create", json!({"name": "web", "replicas": 3}));
+    assert!(
+        e.contains("no scaling section") && e.contains("pactoVersion"),
+        "{e}"
+    );
+    let e = err(
+        &ctx,
+        "pacto_create",
+        json!({"name": "web", "interfaces": [{"name": "x", "type": "soap"}]}),
+    );
+    assert!(e.contains("openapi, asyncapi or grpc"), "{e}");
+    // 1.x on request.
+    let old = ok(
+        &ctx,
+        "pacto_create",
+        json!({"name": "legacy", "pactoVersion": "1.0", "dry_run": true, "description": "REST API"}),
+    );
+    let v = tree_json(old.structured["files"][0]["content"].as_str().unwrap());
+    assert_eq!(v["pactoVersion"], "1.0");
+    assert_eq!(v["interfaces"][0]["type"], "http");
+}
+
+/// Issue 18: pacto_edit edits a 2.0 contract in 2.0 terms (top-level workload and state,
+/// interfaces with refs, configurations, owner object) and keeps it valid.
+#[test]
+fn edit_a_2_0_contract_in_its_own_generation() {
+    let t = tempfile::tempdir().unwrap();
+    let ctx = ctx_at(t.path());
+    ok(
+        &ctx,
+        "pacto_create",
+        json!({"name": "orders", "description": "REST API"}),
+    );
+    let file = t.path().join("orders/pacto.yaml");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("service:\n", "# keep me\nservice:\n");
+    std::fs::write(&file, &text).unwrap();
+    let out = ok(
+        &ctx,
+        "pacto_edit",
+        json!({"path": "orders", "owner": "platform", "workload": "job", "stores_data": true,
+               "add_interfaces": [{"name": "events", "type": "asyncapi"}],
+               "add_dependencies": [{"ref": "oci://ghcr.io/acme/kafka-pacto:3.0.0", "compatibility": "^3.0.0"}],
+               "add_config_properties": [{"name": "PORT", "type": "integer"}]}),
+    );
+    assert_conforms("pacto_edit", &out);
+    assert_eq!(out.structured["valid"], true, "{}", out.text);
+    let edited = std::fs::read_to_string(&file).unwrap();
+    assert!(edited.contains("# keep me\nservice:"), "{edited}");
+    let v = tree_json(&edited);
+    assert_eq!(v["pactoVersion"], "2.0");
+    assert_eq!(v["service"]["owner"]["team"], "platform");
+    assert_eq!(v["workload"], "job");
+    assert_eq!(v["state"]["type"], "stateful");
+    assert!(v.get("runtime").is_none(), "{edited}");
+    assert_eq!(
+        v["interfaces"][1],
+        json!({"name": "events", "type": "asyncapi", "ref": "interfaces/events.yaml"})
+    );
+    assert_eq!(v["dependencies"][0]["name"], "kafka-pacto");
+    assert_eq!(v["configurations"][0]["name"], "default");
+    assert!(t.path().join("orders/interfaces/events.yaml").is_file());
+    let c = ok(&ctx, "pacto_check", json!({"path": "orders"}));
+    assert_eq!(c.structured["valid"], true, "{}", c.text);
+    let e = err(&ctx, "pacto_edit", json!({"path": "orders", "replicas": 2}));
+    assert!(e.contains("no scaling section"), "{e}");
+}
+
+/// pacto_check judges each generation by its own rules.
+#[test]
+fn check_reads_both_generations() {
+    let ctx = ctx_at(&fixtures());
+    let c = ok(
+        &ctx,
+        "pacto_check",
+        json!({"path": "v2/valid/payments-api"}),
+    );
+    assert_eq!(c.structured["valid"], true, "{}", c.text);
+    let c = ok(
+        &ctx,
+        "pacto_check",
+        json!({"path": "v2/invalid/duplicate-interface-name"}),
+    );
+    assert_eq!(c.structured["valid"], false, "{}", c.text);
+    assert!(c.text.contains("DUPLICATE_INTERFACE_NAME"), "{}", c.text);
+    let c = ok(
+        &ctx,
+        "pacto_check",
+        json!({"content": "pactoVersion: \"2.0\"\nservice:\n  name: svc\n  version: 1.0.0\nruntime: {}\n"}),
+    );
+    assert_eq!(c.structured["valid"], false, "{}", c.text);
 }
 
 #[test]
@@ -334,7 +518,7 @@ fn create_then_edit_keeps_comments() {
         "name": "orders", "description": "REST API storing orders in PostgreSQL, caching in Redis",
         "owner": "team/orders", "config_properties": "[{\"name\":\"LOG_LEVEL\",\"required\":true}]",
         "data_loss_impact": "high", "min_replicas": 2, "max_replicas": 5,
-        "metadata": {"tier": "gold"}, "dry_run": true,
+        "metadata": {"tier": "gold"}, "dry_run": true, "pactoVersion": "1.0",
     });
     let dry = ok(&ctx, "pacto_create", args.clone());
     assert_conforms("pacto_create", &dry);
