@@ -12,6 +12,7 @@ pub mod diff;
 pub mod doc;
 pub mod edit;
 pub mod graph;
+pub mod lock;
 pub mod migrate;
 pub mod model;
 pub mod overrides;
