@@ -286,7 +286,7 @@ fn unquote_integer(text: &str, tree: &Tree, span: Span) -> Option<Fix> {
         return None;
     }
     let path: Vec<&str> = path.iter().map(String::as_str).collect();
-    let schema = crate::schema_nav::schema_at(&path)?;
+    let schema = crate::schema_nav::schema_at(crate::schema_nav::generation_of(text), &path)?;
     let wants_integer = match schema.get("type")? {
         serde_json::Value::String(t) => t == "integer",
         serde_json::Value::Array(ts) => ts.iter().any(|t| t == "integer"),
@@ -307,12 +307,13 @@ fn unquote_integer(text: &str, tree: &Tree, span: Span) -> Option<Fix> {
 fn enum_typo(text: &str, tree: &Tree, span: Span) -> Option<Fix> {
     let (node, path) = value_at(tree, span)?;
     let path: Vec<&str> = path.iter().map(String::as_str).collect();
-    let options: Vec<&str> = crate::schema_nav::schema_at(&path)?
-        .get("enum")?
-        .as_array()?
-        .iter()
-        .filter_map(serde_json::Value::as_str)
-        .collect();
+    let options: Vec<&str> =
+        crate::schema_nav::schema_at(crate::schema_nav::generation_of(text), &path)?
+            .get("enum")?
+            .as_array()?
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
     let value = &node.as_scalar()?.text;
     if options.contains(&value.as_str()) {
         return None;

@@ -5,8 +5,9 @@
 //!
 //! The context comes from indentation, not from the tree: a buffer being typed in rarely parses.
 
-use crate::schema_nav::schema_at;
+use crate::schema_nav::{generation_of, schema_at};
 use crate::to_proto::{self, Encoding};
+use pacto_core::schema::Generation;
 use pacto_core::syntax::{parse, ColumnUnit, Limits, LineIndex, NodeRef};
 use serde_json::Value;
 use std::path::Path;
@@ -148,10 +149,11 @@ pub fn complete(
     let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let here = split(&text[line_start..offset]);
     let path = parent_path(&lines, cur, here.col, here.dash);
+    let generation = generation_of(text);
     if let Some((key, partial)) = here.rest.split_once(':') {
         let mut full: Vec<&str> = path.iter().map(String::as_str).collect();
         full.push(key.trim());
-        if is_file_field(&full) {
+        if is_file_field(generation, &full) {
             let Some(dir) = dir else {
                 return Vec::new();
             };
@@ -164,7 +166,7 @@ pub fn complete(
             );
             return files::complete(dir, range);
         }
-        return values(text, &full);
+        return values(generation, text, &full);
     }
     if !here
         .rest
@@ -181,21 +183,24 @@ pub fn complete(
     );
     let snippet_cx = snippets::Context {
         path: &segs,
+        generation,
         indent: here.col,
         dash: here.dash.is_some(),
         present: &present,
         replace: word,
     };
-    let mut items: Vec<CompletionItem> = schema_at(&segs)
+    let mut items: Vec<CompletionItem> = schema_at(generation, &segs)
         .and_then(|s| s.get("properties"))
         .and_then(Value::as_object)
         .map(|props| {
             props
                 .iter()
                 .filter(|(k, _)| !present.iter().any(|p| p == *k))
-                // Top-level sections that depend on the declared pactoVersion.
+                // Top-level sections that depend on the declared pactoVersion (1.x; the 2.0
+                // schema holds only 2.0's keys).
                 .filter(|(k, _)| {
                     !segs.is_empty()
+                        || generation == Generation::V2
                         || pacto_core::schema::top_level_key_in_version(k, declared_version(&lines))
                 })
                 .map(|(k, v)| CompletionItem {
@@ -223,19 +228,32 @@ fn declared_version<'a>(lines: &[&'a str]) -> Option<&'a str> {
     })
 }
 
-/// Fields whose value is a bundle-relative file path.
-fn is_file_field(path: &[&str]) -> bool {
+/// Fields whose value is a bundle-relative file path (an interface's `contract` in 1.x, its
+/// `ref` in 2.0).
+fn is_file_field(generation: Generation, path: &[&str]) -> bool {
     let numeric = |s: &str| s.parse::<usize>().is_ok();
     match path {
         ["interfaces", i, "contract"] => numeric(i),
+        ["interfaces", i, "ref"] => generation == Generation::V2 && numeric(i),
         ["configuration" | "policy", "schema"] => true,
         ["configurations" | "policies", i, "schema"] => numeric(i),
         _ => false,
     }
 }
 
-fn values(text: &str, path: &[&str]) -> Vec<CompletionItem> {
-    if matches!(path, ["runtime", "health" | "metrics", "interface"]) {
+/// Whether the value at `path` names a declared interface: `runtime.health/metrics.interface`
+/// in 1.x, `capabilities[].binding.interface` in 2.0.
+fn names_interface(generation: Generation, path: &[&str]) -> bool {
+    match generation {
+        Generation::V1 => matches!(path, ["runtime", "health" | "metrics", "interface"]),
+        Generation::V2 => {
+            matches!(path, ["capabilities", i, "binding", "interface"] if i.parse::<usize>().is_ok())
+        }
+    }
+}
+
+fn values(generation: Generation, text: &str, path: &[&str]) -> Vec<CompletionItem> {
+    if names_interface(generation, path) {
         let parsed = parse(text, &Limits::default());
         let Some(tree) = parsed.tree.as_ref() else {
             return Vec::new();
@@ -254,7 +272,7 @@ fn values(text: &str, path: &[&str]) -> Vec<CompletionItem> {
             })
             .collect();
     }
-    let Some(schema) = schema_at(path) else {
+    let Some(schema) = schema_at(generation, path) else {
         return Vec::new();
     };
     let docs = schema.get("x-enum-descriptions");

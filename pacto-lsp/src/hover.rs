@@ -11,7 +11,7 @@ pub fn hover(text: &str, pos: Position, enc: Encoding) -> Option<Hover> {
     let offset = to_proto::offset(&parsed.line_index, pos, enc);
     let at = schema_nav::path_at(tree.root(), offset)?;
     let segs: Vec<&str> = at.path.iter().map(String::as_str).collect();
-    let description = pacto_core::schema::description(&segs)?;
+    let description = schema_nav::description(schema_nav::generation_of(text), &segs)?;
     let dotted = segs
         .iter()
         .filter(|s| s.parse::<usize>().is_err())

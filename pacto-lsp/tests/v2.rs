@@ -119,3 +119,250 @@ async fn v2_fixtures_get_the_diagnostics_pacto_validate_gives() {
         assert_eq!(got3, golden, "{}", dir.display());
     }
 }
+
+fn pos(line: u32, character: u32) -> Value {
+    json!({"line": line, "character": character})
+}
+
+async fn at(c: &mut Client, method: &str, uri: &str, line: u32, character: u32) -> Value {
+    c.request(
+        method,
+        json!({"textDocument": {"uri": uri}, "position": pos(line, character)}),
+    )
+    .await
+}
+
+fn labels(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] != 15) // snippets aside
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A 2.0 document with a blank line at each place completion is asked (lines noted below).
+const V2_DOC: &str = "pactoVersion: \"2.0\"
+service:
+  name: svc
+  version: 1.0.0
+  owner:
+    team: payments
+    contacts:
+      - type: 
+        purpose: 
+interfaces:
+  - name: rest-api
+    type: 
+    ref: interfaces/openapi.yaml
+  - name: events
+    type: asyncapi
+    ref: interfaces/events.yaml
+capabilities:
+  - type: 
+    binding:
+      type: 
+      interface: 
+readiness:
+  claims:
+    - id: 
+      status: 
+      type: 
+      category: 
+
+";
+
+const V1_DOC: &str = "pactoVersion: \"1.0\"
+service:
+  name: svc
+  version: 1.0.0
+interfaces:
+  - name: api
+    type: 
+    port: 8080
+runtime:
+  workload: service
+  health:
+    interface: 
+
+";
+
+fn enum_of(path: &[&str]) -> Vec<String> {
+    let mut node = pacto_core::schema::schema_v2();
+    for seg in path {
+        node = if *seg == "[]" {
+            &node["items"]
+        } else {
+            &node["properties"][*seg]
+        };
+    }
+    node["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Both documents open in one session (a mixed workspace): each gets its own generation.
+async fn mixed() -> (Client, tempfile::TempDir, String, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for (sub, text) in [("v2", V2_DOC), ("v1", V1_DOC)] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        std::fs::write(dir.path().join(sub).join("pacto.yaml"), text).unwrap();
+    }
+    let (v2, v1) = (
+        file_uri(&dir.path().join("v2/pacto.yaml")),
+        file_uri(&dir.path().join("v1/pacto.yaml")),
+    );
+    let (mut c, _) = Client::initialized(None).await;
+    c.open(&v2, V2_DOC).await;
+    c.open(&v1, V1_DOC).await;
+    (c, dir, v2, v1)
+}
+
+#[tokio::test]
+async fn completion_in_a_v2_document_comes_from_the_v2_schema() {
+    let (mut c, _dir, v2, v1) = mixed().await;
+    // Top level, on the last (blank) line: 2.0's sections, never 1.x's.
+    let top = labels(&at(&mut c, "textDocument/completion", &v2, 28, 0).await);
+    for key in [
+        "workload",
+        "state",
+        "configurations",
+        "policies",
+        "extensions",
+        "dependencies",
+        "metadata",
+    ] {
+        assert!(top.contains(&key.to_string()), "{key} missing: {top:?}");
+    }
+    for key in [
+        "runtime",
+        "scaling",
+        "configuration",
+        "policy",
+        "capabilities",
+    ] {
+        assert!(!top.contains(&key.to_string()), "{key} offered: {top:?}");
+    }
+    // Enums, each from the 2.0 schema.
+    let cases: [(u32, u32, &[&str]); 9] = [
+        (7, 14, &["service", "owner", "contacts", "[]", "type"]),
+        (8, 17, &["service", "owner", "contacts", "[]", "purpose"]),
+        (11, 10, &["interfaces", "[]", "type"]),
+        (17, 10, &["capabilities", "[]", "type"]),
+        (19, 12, &["capabilities", "[]", "binding", "type"]),
+        (24, 14, &["readiness", "claims", "[]", "status"]),
+        (25, 12, &["readiness", "claims", "[]", "type"]),
+        (26, 16, &["readiness", "claims", "[]", "category"]),
+        (11, 10, &["interfaces", "[]", "type"]),
+    ];
+    for (line, ch, path) in cases {
+        let got = labels(&at(&mut c, "textDocument/completion", &v2, line, ch).await);
+        assert_eq!(got, enum_of(path), "line {line}");
+    }
+    let types = labels(&at(&mut c, "textDocument/completion", &v2, 11, 10).await);
+    assert_eq!(types, ["openapi", "asyncapi", "grpc"]);
+    // A binding's interface: the declared interface names.
+    let names = labels(&at(&mut c, "textDocument/completion", &v2, 20, 17).await);
+    assert_eq!(names, ["rest-api", "events"]);
+    // A claim id: nothing invented.
+    let ids = at(&mut c, "textDocument/completion", &v2, 23, 12).await;
+    assert_eq!(labels(&ids), Vec::<String>::new());
+    // Keys of a capability item come from 2.0 (binding, ref), with their 2.0 docs.
+    let keys = at(&mut c, "textDocument/completion", &v2, 18, 4).await;
+    let binding = keys
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "ref")
+        .expect("ref offered in a capability");
+    let doc = pacto_core::schema::schema_v2()["properties"]["capabilities"]["items"]["properties"]
+        ["ref"]["description"]
+        .as_str()
+        .unwrap();
+    assert_eq!(binding["documentation"]["value"], doc);
+    // The 1.x document open beside it keeps 1.x's completion.
+    let v1_types = labels(&at(&mut c, "textDocument/completion", &v1, 6, 10).await);
+    assert!(v1_types.contains(&"http".to_string()), "{v1_types:?}");
+    assert!(!v1_types.contains(&"openapi".to_string()), "{v1_types:?}");
+    let v1_names = labels(&at(&mut c, "textDocument/completion", &v1, 11, 15).await);
+    assert_eq!(v1_names, ["api"]);
+    let v1_top = labels(&at(&mut c, "textDocument/completion", &v1, 12, 0).await);
+    assert!(v1_top.contains(&"scaling".to_string()), "{v1_top:?}");
+    assert!(!v1_top.contains(&"capabilities".to_string()), "{v1_top:?}");
+}
+
+#[tokio::test]
+async fn v2_snippets_are_2_0_sections() {
+    let (mut c, _dir, v2, v1) = mixed().await;
+    let items = at(&mut c, "textDocument/completion", &v2, 28, 0).await;
+    let snippets: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == 15)
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    // Interfaces and capabilities exist already: the absent 2.0 sections.
+    assert_eq!(snippets, ["stateful state", "dependency"]);
+    for i in items.as_array().unwrap().iter().filter(|i| i["kind"] == 15) {
+        let text = i["textEdit"]["newText"].as_str().unwrap();
+        assert!(
+            !text.contains("runtime") && !text.contains("port"),
+            "{text}"
+        );
+    }
+    let v1_items = at(&mut c, "textDocument/completion", &v1, 12, 0).await;
+    let dep = |items: &Value| {
+        items
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["label"] == "dependency")
+            .unwrap()["textEdit"]["newText"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // 1.x dependencies have no name; 2.0's do.
+    assert!(
+        dep(&v1_items).starts_with("dependencies:\n  - ref: "),
+        "{}",
+        dep(&v1_items)
+    );
+    assert!(
+        dep(&items).starts_with("dependencies:\n  - name: "),
+        "{}",
+        dep(&items)
+    );
+}
+
+#[tokio::test]
+async fn hover_reads_the_schema_of_the_document_generation() {
+    let (mut c, _dir, v2, v1) = mixed().await;
+    // `type` of an interface: 2.0's description, not 1.x's.
+    let h = at(&mut c, "textDocument/hover", &v2, 11, 5).await;
+    let want = pacto_core::schema::schema_v2()["properties"]["interfaces"]["items"]["properties"]
+        ["type"]["description"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        h["contents"]["value"],
+        format!("**`interfaces.type`**\n\n{want}")
+    );
+    // `capabilities`: documented in 2.0 only.
+    let h = at(&mut c, "textDocument/hover", &v2, 16, 3).await;
+    assert!(h["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("**`capabilities`**"));
+    let h = at(&mut c, "textDocument/hover", &v1, 6, 5).await;
+    let want_v1 = pacto_core::schema::description(&["interfaces", "0", "type"]).unwrap();
+    assert_eq!(
+        h["contents"]["value"],
+        format!("**`interfaces.type`**\n\n{want_v1}")
+    );
+    assert_ne!(want, want_v1);
+}

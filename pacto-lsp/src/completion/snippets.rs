@@ -1,8 +1,10 @@
-//! Snippets for whole sections: an http interface, a grpc interface, a stateful runtime and a
-//! dependency. They are offered where the section fits: at the top level when the section's key
+//! Snippets for whole sections: in 1.x an http interface, a grpc interface, a stateful runtime
+//! and a dependency; in 2.0 an openapi and a grpc interface, a health capability, a stateful
+//! state and a named dependency. They are offered where the section fits: at the top level when the section's key
 //! is absent, as a new item of `interfaces` / `dependencies`, and in an empty `- ` item. The
 //! inserted text carries its own indentation (`insertTextMode: asIs`).
 
+use pacto_core::schema::Generation;
 use tower_lsp_server::ls_types::{
     CompletionItem, CompletionItemKind, CompletionTextEdit, InsertTextFormat, InsertTextMode,
     Range, TextEdit,
@@ -10,6 +12,8 @@ use tower_lsp_server::ls_types::{
 
 /// Where the cursor is, from the indentation-based context of [`super::complete`].
 pub struct Context<'a> {
+    /// The document's generation: each has its own sections.
+    pub generation: Generation,
     /// Instance path of the mapping (or sequence) the cursor line belongs to.
     pub path: &'a [&'a str],
     /// Column of the key being typed.
@@ -81,6 +85,71 @@ const SNIPPETS: &[Snippet] = &[
     },
 ];
 
+/// The 2.0 sections: interfaces name their spec with `ref` and have no port, the state is a
+/// top-level section, health is a capability bound to an interface, dependencies have a name.
+const SNIPPETS_V2: &[Snippet] = &[
+    Snippet {
+        label: "openapi interface",
+        detail: "an HTTP API described by an OpenAPI document in the bundle",
+        section: "interfaces",
+        body: &[
+            "name: ${1:rest-api}",
+            "type: openapi",
+            "ref: ${2:interfaces/openapi.yaml}",
+        ],
+        item: true,
+    },
+    Snippet {
+        label: "grpc interface",
+        detail: "a gRPC interface described by a protobuf file in the bundle",
+        section: "interfaces",
+        body: &[
+            "name: ${1:grpc-api}",
+            "type: grpc",
+            "ref: ${2:interfaces/service.proto}",
+        ],
+        item: true,
+    },
+    Snippet {
+        label: "health capability",
+        detail: "a health endpoint bound to an interface",
+        section: "capabilities",
+        body: &[
+            "type: health",
+            "binding:",
+            "  type: http",
+            "  interface: ${1:rest-api}",
+            "  path: ${2:/health}",
+        ],
+        item: true,
+    },
+    Snippet {
+        label: "stateful state",
+        detail: "persistent state kept by the service",
+        section: "state",
+        body: &[
+            "type: stateful",
+            "persistence:",
+            "  scope: ${1|local,shared|}",
+            "  durability: persistent",
+            "dataCriticality: ${2|high,medium,low|}",
+        ],
+        item: false,
+    },
+    Snippet {
+        label: "dependency",
+        detail: "a dependency on another service's contract",
+        section: "dependencies",
+        body: &[
+            "name: ${1:service}",
+            "ref: oci://${2:registry.example.com/team/service}:${3:1.0.0}",
+            "required: ${4|true,false|}",
+            "compatibility: \"${5:^1.0.0}\"",
+        ],
+        item: true,
+    },
+];
+
 /// `lines` joined, every line after the first indented by `indent` spaces.
 fn indented(lines: &[&str], indent: usize) -> String {
     let pad = " ".repeat(indent);
@@ -97,7 +166,11 @@ fn indented(lines: &[&str], indent: usize) -> String {
 
 pub fn complete(cx: &Context<'_>) -> Vec<CompletionItem> {
     let mut out = Vec::new();
-    for s in SNIPPETS {
+    let snippets = match cx.generation {
+        Generation::V1 => SNIPPETS,
+        Generation::V2 => SNIPPETS_V2,
+    };
+    for s in snippets {
         let mut filter = s.label.to_string();
         let text = match cx.path {
             // Top level, section absent: the whole section.
