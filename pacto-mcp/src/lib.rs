@@ -104,21 +104,34 @@ impl PactoServer {
             .collect()
     }
 
-    /// Run a tool off the async runtime and turn the outcome into a tool result.
-    pub async fn run_tool(&self, name: String, args: Map<String, Value>) -> CallToolResult {
+    /// Run a tool off the async runtime and turn the outcome into a tool result. Arguments
+    /// that do not match the tool's input schema are a JSON-RPC invalid-params error (-32602)
+    /// naming the fields, as Go Pacto 3.3 answers them; every other failure is an `isError`
+    /// result.
+    pub async fn run_tool(
+        &self,
+        name: String,
+        args: Map<String, Value>,
+    ) -> Result<CallToolResult, McpError> {
         let ctx = self.ctx.clone();
         let outcome = tokio::task::spawn_blocking(move || tools::call(&ctx, &name, &args)).await;
-        match outcome {
+        Ok(match outcome {
             Ok(Ok(out)) => {
                 let mut r = CallToolResult::success(vec![ContentBlock::text(out.text)]);
                 r.structured_content = Some(out.structured);
                 r
             }
+            Ok(Err(ToolError::InvalidParams { message, fields })) => {
+                return Err(McpError::invalid_params(
+                    message,
+                    Some(serde_json::json!({ "fields": fields })),
+                ))
+            }
             Ok(Err(e)) => tool_error(&e),
             Err(join) => CallToolResult::error(vec![ContentBlock::text(format!(
                 "the tool failed unexpectedly: {join}"
             ))]),
-        }
+        })
     }
 
     /// `pacto.yaml` files under the roots (bounded), as resources.
@@ -283,7 +296,7 @@ impl ServerHandler for PactoServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let args = request.arguments.unwrap_or_default();
-        Ok(self.run_tool(request.name.to_string(), args).await.into())
+        Ok(self.run_tool(request.name.to_string(), args).await?.into())
     }
 
     async fn list_resources(

@@ -55,6 +55,14 @@ pub enum ToolError {
     Message(String),
     #[error(transparent)]
     Root(#[from] RootError),
+    /// The arguments do not match the tool's input schema (Go Pacto 3.3 validates every call):
+    /// answered with a JSON-RPC invalid-params error naming the fields, before the tool runs.
+    #[error("{message}")]
+    InvalidParams {
+        message: String,
+        /// The argument names at fault (dotted for nested ones).
+        fields: Vec<String>,
+    },
 }
 
 impl ToolError {
@@ -752,13 +760,109 @@ fn merge(into: &mut Value, from: &Value) {
     }
 }
 
-/// Run tool `name`. Unknown tools and oversized arguments are errors like any other.
-pub fn call(ctx: &Ctx, name: &str, arguments: &Map<String, Value>) -> ToolResult {
+/// The compiled input schema of every tool of [`catalog`], by name.
+fn input_validators() -> &'static std::collections::HashMap<&'static str, jsonschema::Validator> {
+    static V: std::sync::OnceLock<std::collections::HashMap<&'static str, jsonschema::Validator>> =
+        std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        catalog()
+            .into_iter()
+            .filter_map(|t| compile_input(&t.input_schema).map(|v| (t.name, v)))
+            .collect()
+    })
+}
+
+/// Compile a tool's input schema (draft 2020-12, formats not asserted); `None` when it does
+/// not compile (a bundle's OpenAPI schema we cannot read: the call is then not checked).
+pub fn compile_input(schema: &Value) -> Option<jsonschema::Validator> {
+    pacto_core::schema::compile(schema).ok()
+}
+
+/// Check `arguments` against tool `tool`'s input schema: an [`ToolError::InvalidParams`]
+/// naming each wrong or missing argument (at most five) when they do not match.
+pub fn check_arguments(
+    tool: &str,
+    validator: &jsonschema::Validator,
+    arguments: &Map<String, Value>,
+) -> Result<(), ToolError> {
+    let instance = Value::Object(arguments.clone());
+    let mut fields: Vec<String> = Vec::new();
+    let mut problems: Vec<String> = Vec::new();
+    for e in validator.iter_errors(&instance) {
+        let mut field: String = e
+            .instance_path()
+            .as_str()
+            .trim_start_matches('/')
+            .split('/')
+            .filter(|p| !p.is_empty())
+            .map(|p| p.replace("~1", "/").replace("~0", "~"))
+            .collect::<Vec<_>>()
+            .join(".");
+        let what = match e.kind() {
+            jsonschema::error::ValidationErrorKind::Required { property } => {
+                let name = property
+                    .as_str()
+                    .map_or_else(|| property.to_string(), str::to_string);
+                field = if field.is_empty() {
+                    name
+                } else {
+                    format!("{field}.{name}")
+                };
+                "is required".to_string()
+            }
+            _ => {
+                let mut m = e.to_string();
+                if m.len() > 300 {
+                    let mut cut = 300;
+                    while !m.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    m.truncate(cut);
+                    m.push('…');
+                }
+                m
+            }
+        };
+        if field.is_empty() {
+            field = "arguments".to_string();
+        }
+        problems.push(format!("{field}: {what}"));
+        if !fields.contains(&field) {
+            fields.push(field);
+        }
+        if problems.len() == 5 {
+            break;
+        }
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(ToolError::InvalidParams {
+        message: format!(
+            "invalid arguments for {tool}: {} (see the tool's input schema in tools/list)",
+            problems.join("; ")
+        ),
+        fields,
+    })
+}
+
+/// The size bound every call is held to before anything else reads its arguments.
+pub fn check_size(arguments: &Map<String, Value>) -> Result<(), ToolError> {
     let size = serde_json::to_vec(arguments).map(|v| v.len()).unwrap_or(0);
     if size > MAX_ARGUMENTS_BYTES {
         return Err(ToolError::msg(format!(
             "arguments are too large ({size} bytes; at most {MAX_ARGUMENTS_BYTES})"
         )));
+    }
+    Ok(())
+}
+
+/// Run tool `name`. Unknown tools and oversized arguments are errors like any other; arguments
+/// that do not match the tool's input schema are [`ToolError::InvalidParams`].
+pub fn call(ctx: &Ctx, name: &str, arguments: &Map<String, Value>) -> ToolResult {
+    check_size(arguments)?;
+    if let Some(v) = input_validators().get(name) {
+        check_arguments(name, v, arguments)?;
     }
     let args = Args(arguments);
     match name {

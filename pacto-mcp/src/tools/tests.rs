@@ -122,9 +122,10 @@ fn validate_reports_go_shape() {
     );
     assert_eq!(bad.structured["Valid"], false);
     assert_eq!(bad.structured["Errors"][0]["Code"], "PORT_REQUIRED");
-    assert_eq!(err(&ctx, "pacto_validate", json!({})), "path is required");
+    assert!(err(&ctx, "pacto_validate", json!({})).contains("path: is required"));
+    assert!(err(&ctx, "pacto_validate", json!({"path": 7})).contains("path: 7 is not of type"));
     assert_eq!(
-        err(&ctx, "pacto_validate", json!({"path": 7})),
+        err(&ctx, "pacto_validate", json!({"path": " "})),
         "path is required"
     );
 }
@@ -294,8 +295,13 @@ fn suggestions_follow_the_rules() {
 #[test]
 fn generate_contract_and_schema() {
     let ctx = ctx_at(&fixtures());
+    assert!(err(&ctx, "pacto_generate_contract", json!({})).contains("service_name: is required"));
     assert_eq!(
-        err(&ctx, "pacto_generate_contract", json!({})),
+        err(
+            &ctx,
+            "pacto_generate_contract",
+            json!({"service_name": " "})
+        ),
         "service_name is required"
     );
     let g = ok(
@@ -346,7 +352,13 @@ fn schema_is_2_0_by_default() {
         .unwrap()
         .contains("2.0"));
     let e = err(&ctx, "pacto_schema", json!({"pactoVersion": "3.0"}));
-    assert!(e.contains("not a Pacto contract version"), "{e}");
+    assert!(e.contains("pactoVersion"), "{e}");
+    let e = err(
+        &ctx,
+        "pacto_create",
+        json!({"name": "x", "pactoVersion": "1.x"}),
+    );
+    assert!(e.contains("pactoVersion"), "{e}");
 }
 
 fn tree_json(text: &str) -> Value {
@@ -483,6 +495,42 @@ fn edit_a_2_0_contract_in_its_own_generation() {
     assert_eq!(c.structured["valid"], true, "{}", c.text);
     let e = err(&ctx, "pacto_edit", json!({"path": "orders", "replicas": 2}));
     assert!(e.contains("no scaling section"), "{e}");
+}
+
+/// Go Pacto 3.3: every call is checked against the tool's input schema before it runs; a
+/// wrong type or a missing required argument names the field.
+#[test]
+fn calls_are_validated_against_the_input_schema() {
+    let t = tempfile::tempdir().unwrap();
+    let ctx = ctx_at(t.path());
+    let invalid = |name: &str, args: Value| match run(&ctx, name, args) {
+        Err(ToolError::InvalidParams { message, fields }) => (message, fields),
+        other => panic!("{name}: expected invalid params, got {other:?}"),
+    };
+    let (m, f) = invalid("pacto_create", json!({"description": "x"}));
+    assert_eq!(f, ["name"]);
+    assert!(
+        m.contains("name: is required") && m.contains("pacto_create"),
+        "{m}"
+    );
+    let (m, f) = invalid("pacto_create", json!({"name": "svc", "dry_run": "yes"}));
+    assert_eq!(f, ["dry_run"], "{m}");
+    assert!(m.contains("boolean"), "{m}");
+    let (_, f) = invalid("pacto_check", json!({"path": 5}));
+    assert_eq!(f, ["path"]);
+    let (_, f) = invalid("pacto_schema", json!({"pactoVersion": "9.9"}));
+    assert_eq!(f, ["pactoVersion"]);
+    let (_, f) = invalid("pacto_create", json!({"name": "svc", "replicas": "three"}));
+    assert_eq!(f, ["replicas"]);
+    // Nothing ran: no bundle was written.
+    assert!(!t.path().join("svc").exists());
+    // Valid calls still run; the JSON-string forms Go's inputs use are accepted.
+    ok(
+        &ctx,
+        "pacto_create",
+        json!({"name": "svc", "dry_run": true,
+        "interfaces": "[{\"name\":\"api\",\"type\":\"openapi\"}]"}),
+    );
 }
 
 /// pacto_check judges each generation by its own rules.
