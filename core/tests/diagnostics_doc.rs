@@ -3,14 +3,15 @@
 //!
 //! How the codes are found: `Diagnostic::error` and `Diagnostic::warning` take the code as a
 //! `&'static str` (checked below), and so do the parser's errors, so every code the core can emit
-//! is a string literal in `core/src` — passed straight to a constructor, to a helper that forwards
-//! it, kept in a `const`, a rule table or a `match`. The test lexes every `.rs` file under
-//! `core/src` (strings, raw strings, comments, attributes), leaves out test-only code
-//! (`#[cfg(test)]` items and the files of `#[cfg(test)] mod x;`), and keeps each literal shaped like
-//! a code (`UPPER_SNAKE_CASE` with at least one `_`, as every Pacto code). It then drops what is
-//! not a code: environment variable names (`PACTO_…`, `XDG_…`, `DOCKER_…`, `GIT_…`, `CARGO_…`),
-//! the three diff classifications, and fragments that a rule completes into a longer code
-//! (`"NOT_FOUND"` in `HEALTH_INTERFACE_NOT_FOUND`).
+//! is a string literal in `core/src`: passed straight to a constructor, to a helper that forwards
+//! it, kept in a `const`, a rule table or a `match`. The test lexes the files of every module the
+//! library compiles, from `src/lib.rs` down its `mod x;` declarations (strings, raw strings,
+//! comments, attributes), leaves out test-only code (`#[cfg(test)]` items, and so the files of
+//! test-only modules), and keeps each literal shaped like a code (`UPPER_SNAKE_CASE` with at least
+//! one `_`, as every Pacto code). It then drops what is not a code: environment variable names
+//! (`PACTO_…`, `XDG_…`, `DOCKER_…`, `GIT_…`, `CARGO_…`), the three diff classifications, and
+//! fragments that a rule completes into a longer code (`"NOT_FOUND"` in
+//! `HEALTH_INTERFACE_NOT_FOUND`).
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
 
@@ -218,17 +219,6 @@ fn skip_item(toks: &[Tok], mut i: usize, test_mods: &mut Vec<String>) -> usize {
     i
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-}
-
 /// The directory holding the files of `file`'s child modules.
 fn child_dir(file: &Path) -> PathBuf {
     let parent = file.parent().unwrap();
@@ -254,28 +244,41 @@ fn code_shaped(s: &str) -> bool {
 const ENV_PREFIXES: [&str; 5] = ["PACTO_", "XDG_", "DOCKER_", "GIT_", "CARGO_"];
 const CLASSIFICATIONS: [&str; 3] = ["BREAKING", "NON_BREAKING", "POTENTIAL_BREAKING"];
 
+/// The files of the modules the library compiles outside tests: from `src/lib.rs`, every
+/// `mod name;` that is not `#[cfg(test)]`, as `name.rs` or `name/mod.rs` (a stray file that no
+/// `mod` names is not part of the core).
+fn compiled_files() -> Vec<(PathBuf, Vec<Tok>)> {
+    let mut out = Vec::new();
+    let mut queue = vec![core_dir().join("src/lib.rs")];
+    while let Some(file) = queue.pop() {
+        let src = std::fs::read_to_string(&file).unwrap();
+        let (toks, _) = non_test_tokens(&src);
+        for w in toks.windows(3) {
+            if let [Tok::Ident(m), Tok::Ident(name), Tok::Punct(';')] = w {
+                if m == "mod" {
+                    let dir = child_dir(&file);
+                    let flat = dir.join(format!("{name}.rs"));
+                    let nested = dir.join(name).join("mod.rs");
+                    let child = if flat.is_file() { flat } else { nested };
+                    assert!(
+                        child.is_file(),
+                        "{}: mod {name} has no file",
+                        file.display()
+                    );
+                    queue.push(child);
+                }
+            }
+        }
+        out.push((file, toks));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
 /// Every code the non-test code of `core/src` can emit.
 fn emitted_codes() -> BTreeSet<String> {
-    let mut files = Vec::new();
-    rust_files(&core_dir().join("src"), &mut files);
-    files.sort();
-    let mut test_files = BTreeSet::new();
     let mut literals = BTreeSet::new();
-    let mut per_file = Vec::new();
-    for file in &files {
-        let src = std::fs::read_to_string(file).unwrap();
-        let (toks, test_mods) = non_test_tokens(&src);
-        for m in test_mods {
-            let dir = child_dir(file);
-            test_files.insert(dir.join(format!("{m}.rs")));
-            test_files.insert(dir.join(&m).join("mod.rs"));
-        }
-        per_file.push((file.clone(), toks));
-    }
-    for (file, toks) in per_file {
-        if test_files.contains(&file) {
-            continue;
-        }
+    for (_, toks) in compiled_files() {
         for t in toks {
             if let Tok::Str(s) = t {
                 if code_shaped(&s) {
