@@ -48,6 +48,8 @@ enum Command {
     Pull(commands::pull::Args),
     /// Store credentials for a registry.
     Login(commands::login::Args),
+    /// Remove the credentials `pacto login` stored for a registry.
+    Logout(commands::login::LogoutArgs),
     /// Resolve and show the dependency graph.
     Graph(commands::graph::Args),
     /// Summarise a contract: service, runtime, interfaces, dependencies, scaling.
@@ -64,8 +66,10 @@ enum Command {
     Mcp(commands::mcp::Args),
     /// Explore every service, its graph, versions and diffs in the browser (read-only).
     Dashboard(commands::dashboard::Args),
-    /// Print the version.
+    /// Print the version, git commit, build date and OS/arch.
     Version,
+    /// Print the shell completion script: bash, zsh, fish or powershell.
+    Completion(commands::completion::Args),
 }
 
 impl Command {
@@ -83,12 +87,14 @@ impl Command {
             | Command::Push(_)
             | Command::Pull(_)
             | Command::Login(_)
+            | Command::Logout(_)
+            | Command::Version
             | Command::Explain(_)
             | Command::Generate(_)
             | Command::Migrate(_) => &[Text, Json],
-            // Servers and `version` print no report: the setting (often from the environment)
-            // does not concern them.
-            Command::Lsp(_) | Command::Mcp(_) | Command::Dashboard(_) | Command::Version => {
+            // Servers and completion scripts print no report: the setting (often from the
+            // environment) does not concern them.
+            Command::Lsp(_) | Command::Mcp(_) | Command::Dashboard(_) | Command::Completion(_) => {
                 &OutputFormat::ALL
             }
         }
@@ -144,6 +150,7 @@ fn main() -> ExitCode {
         Command::Push(args) => commands::push::run(&args, cli.output_format),
         Command::Pull(args) => commands::pull::run(&args, cli.output_format),
         Command::Login(args) => commands::login::run(&args, cli.output_format),
+        Command::Logout(args) => commands::login::run_logout(&args, cli.output_format),
         Command::Graph(args) => commands::graph::run(&args, cli.output_format),
         Command::Explain(args) => commands::explain::run(&args, cli.output_format),
         Command::Doc(args) => commands::doc::run(&args, cli.output_format),
@@ -152,10 +159,8 @@ fn main() -> ExitCode {
         Command::Lsp(args) => commands::lsp::run(&args),
         Command::Mcp(args) => commands::mcp::run(&args),
         Command::Dashboard(args) => commands::dashboard::run(&args, &cli.net),
-        Command::Version => {
-            println!("pacto version {}", env!("CARGO_PKG_VERSION"));
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Version => commands::version::run(cli.output_format),
+        Command::Completion(args) => commands::completion::run(&args, Cli::command()),
     };
     match result {
         Ok(code) => code,

@@ -48,7 +48,11 @@ pub fn registry() -> Arc<Registry> {
             options.client.plain_http |= net.plain_http;
             options.no_cache |= net.no_cache;
             options.offline |= net.offline;
-            let registry = Registry::from_env(options);
+            // The standard keychain, then `gh auth token` for GitHub's registries (as Go).
+            let registry = Registry::new(
+                options,
+                Arc::new(crate::commands::login::GhFallback::from_env()),
+            );
             Arc::new(if std::io::stderr().is_terminal() {
                 registry.with_progress(Arc::new(Bars))
             } else {

@@ -1,3 +1,4 @@
+pub mod completion;
 pub mod dashboard;
 pub mod diff;
 pub mod doc;
@@ -13,3 +14,4 @@ pub mod pack;
 pub mod pull;
 pub mod push;
 pub mod validate;
+pub mod version;

@@ -1,0 +1,174 @@
+//! `pacto version` (Go's four fields), `pacto completion SHELL` and `pacto logout REGISTRY`, end
+//! to end through the binary.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn pacto(args: &[&str], config_home: Option<&Path>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pacto"));
+    cmd.env_remove("PACTO_OUTPUT_FORMAT").args(args);
+    if let Some(dir) = config_home {
+        cmd.env("XDG_CONFIG_HOME", dir).env("HOME", dir);
+    }
+    cmd.output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn go_platform() -> String {
+    let os = match std::env::consts::OS {
+        "macos" => "darwin",
+        o => o,
+    };
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        a => a,
+    };
+    format!("{os}/{arch}")
+}
+
+#[test]
+fn version_prints_gos_fields() {
+    let out = pacto(&["version"], None);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    let field = |i: usize, label: &str| -> String {
+        let l = lines[i];
+        // Go's alignment: the label, then the value from column 23.
+        assert!(l.starts_with(label), "{l}");
+        assert_eq!(l[..22].trim_end(), label, "{l}");
+        assert!(!l[22..].starts_with(' '), "{l}");
+        l[22..].to_string()
+    };
+    assert_eq!(field(0, "Pacto:"), env!("CARGO_PKG_VERSION"));
+    // A test build is not stamped by scripts/release: commit and date are "unknown", never
+    // the clock, so the output is the same on every run.
+    let commit = field(1, "Git Commit:");
+    let date = field(2, "Build Date:");
+    if option_env!("PACTO_GIT_COMMIT").is_none() {
+        assert_eq!(commit, "unknown");
+        assert_eq!(date, "unknown");
+    }
+    assert_eq!(field(3, "OS/Arch:"), go_platform());
+    assert_eq!(stdout(&pacto(&["version"], None)), text, "not deterministic");
+
+    let json = pacto(&["version", "--output-format", "json"], None);
+    assert!(json.status.success());
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["Version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(v["GitCommit"], commit.as_str());
+    assert_eq!(v["BuildDate"], date.as_str());
+    assert_eq!(v["Platform"], go_platform().as_str());
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["Version", "GitCommit", "BuildDate", "Platform"]);
+
+    // A format version cannot render is a usage error; from the environment it falls back.
+    let sarif = pacto(&["version", "--output-format", "sarif"], None);
+    assert_eq!(sarif.status.code(), Some(2));
+    let env = Command::new(env!("CARGO_BIN_EXE_pacto"))
+        .arg("version")
+        .env("PACTO_OUTPUT_FORMAT", "sarif")
+        .output()
+        .unwrap();
+    assert!(env.status.success());
+    assert_eq!(stdout(&env), text);
+}
+
+#[test]
+fn completion_scripts_for_four_shells() {
+    let expect = [
+        ("bash", "_pacto()"),
+        ("zsh", "#compdef pacto"),
+        ("fish", "complete -c pacto"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ];
+    for (shell, marker) in expect {
+        let out = pacto(&["completion", shell], None);
+        assert!(out.status.success(), "{shell}");
+        let script = stdout(&out);
+        assert!(script.contains(marker), "{shell}: no {marker}");
+        for cmd in ["validate", "diff", "logout", "completion", "migrate"] {
+            assert!(script.contains(cmd), "{shell}: no {cmd}");
+        }
+    }
+    let bad = pacto(&["completion", "tcsh"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("possible values: bash, zsh, fish, powershell"));
+
+    // The bash script loads in bash and completes subcommands.
+    let have_bash = Command::new("bash").arg("-c").arg("true").status().is_ok();
+    if have_bash {
+        let script = stdout(&pacto(&["completion", "bash"], None));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pacto.bash");
+        std::fs::write(&file, script).unwrap();
+        let probe = format!(
+            "source '{}'; COMP_WORDS=(pacto lo); COMP_CWORD=1; COMP_LINE='pacto lo'; COMP_POINT=8; _pacto pacto lo pacto; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            file.display()
+        );
+        let out = Command::new("bash").args(["--norc", "-c", &probe]).output().unwrap();
+        let words = stdout(&out);
+        assert!(words.lines().any(|w| w == "login"), "{words}");
+        assert!(words.lines().any(|w| w == "logout"), "{words}");
+    }
+}
+
+#[test]
+fn logout_removes_what_login_stored() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("pacto/config.json");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        r#"{"auths":{"localhost:5000":{"auth":"dTpw"},"ghcr.io":{"auth":"djpx"}},"other":1}"#,
+    )
+    .unwrap();
+
+    let out = pacto(&["logout", "localhost:5000"], Some(home.path()));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout(&out), "Logout succeeded for localhost:5000\n");
+    let cfg: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
+    assert!(cfg["auths"].get("localhost:5000").is_none());
+    assert_eq!(cfg["auths"]["ghcr.io"]["auth"], "djpx");
+    assert_eq!(cfg["other"], 1);
+
+    // Again: nothing stored, not an error (Go's message).
+    let out = pacto(&["logout", "https://localhost:5000/"], Some(home.path()));
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "No stored credentials for localhost:5000\n");
+
+    let json = pacto(
+        &["logout", "ghcr.io", "--output-format", "json"],
+        Some(home.path()),
+    );
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["Registry"], "ghcr.io");
+    assert_eq!(v["Removed"], true);
+
+    // No config file at all.
+    let empty = tempfile::tempdir().unwrap();
+    let out = pacto(&["logout", "ghcr.io"], Some(empty.path()));
+    assert!(out.status.success());
+    assert_eq!(stdout(&out), "No stored credentials for ghcr.io\n");
+    assert!(!empty.path().join("pacto/config.json").exists());
+
+    // A broken file is an error and stays as it was.
+    std::fs::write(&config, "{broken").unwrap();
+    let out = pacto(&["logout", "ghcr.io"], Some(home.path()));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not valid JSON"));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "{broken");
+
+    // Not a registry host.
+    let out = pacto(&["logout", "ghcr.io/acme/orders"], Some(home.path()));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a registry"));
+}
