@@ -7,7 +7,10 @@
 //! can fix them: a problem in a part an override wrote names that override (the `--set`
 //! argument, or the values file and line); any other keeps its exact place in `pacto.yaml`.
 
+use crate::bundle::{Bundle, BundleError, CONTRACT_FILE};
 use crate::diagnostic::Diagnostic;
+use crate::graph::Resolved;
+use crate::report::FileReport;
 use crate::syntax::{parse, ColumnUnit, Limits, NodeKind, NodeRef, Span, Tree};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -490,6 +493,100 @@ pub fn place(diagnostics: Vec<Diagnostic>, applied: &Applied, base: &str) -> Vec
             d
         })
         .collect()
+}
+
+/// A bundle whose `pacto.yaml` is the merged contract and whose other files are the original
+/// bundle's: what every later step (a pack, a cross-generation diff) reads.
+pub struct Overlaid {
+    inner: std::sync::Arc<dyn Bundle>,
+    contract: Vec<u8>,
+}
+
+impl Overlaid {
+    pub fn new(inner: std::sync::Arc<dyn Bundle>, contract_text: &str) -> Overlaid {
+        Overlaid {
+            inner,
+            contract: contract_text.as_bytes().to_vec(),
+        }
+    }
+}
+
+impl Bundle for Overlaid {
+    fn exists(&self, path: &str) -> bool {
+        path == CONTRACT_FILE || self.inner.exists(path)
+    }
+
+    fn read(&self, path: &str) -> Result<Vec<u8>, BundleError> {
+        if path == CONTRACT_FILE {
+            return Ok(self.contract.clone());
+        }
+        self.inner.read(path)
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+
+    fn list(&self, dir: &str) -> Vec<String> {
+        self.inner.list(dir)
+    }
+}
+
+/// `resolved` with `overrides` applied: the merged contract, its tree and a bundle serving it
+/// (and the marks); unchanged when there are no overrides.
+pub fn resolve(
+    resolved: Resolved,
+    overrides: &Overrides,
+) -> Result<(Resolved, Vec<Mark>), OverrideError> {
+    if overrides.is_empty() {
+        return Ok((resolved, Vec::new()));
+    }
+    let base = resolved
+        .bundle
+        .read(CONTRACT_FILE)
+        .map_err(|e| OverrideError::Base(e.to_string()))?;
+    let applied = apply(&String::from_utf8_lossy(&base), overrides)?;
+    let tree = parse(&applied.text, &Limits::default())
+        .tree
+        .ok_or_else(|| OverrideError::Base("the merged contract is empty".into()))?;
+    let contract = crate::model::Contract::from_tree(&tree);
+    let bundle: std::sync::Arc<dyn Bundle> =
+        std::sync::Arc::new(Overlaid::new(resolved.bundle, &applied.text));
+    Ok((
+        Resolved {
+            contract,
+            tree,
+            bundle,
+            file: resolved.file,
+            resolved_ref: resolved.resolved_ref,
+        },
+        applied.marks,
+    ))
+}
+
+/// Validate the bundle directory `dir` with `overrides` applied: [`validate::validate_dir`]'s
+/// report for the merged contract, each problem placed by [`place`] (in `pacto.yaml`, or on the
+/// override that wrote it).
+pub fn validate_dir(
+    dir: &str,
+    resolver_oci: Option<&dyn crate::validate::RefResolver>,
+    options: &crate::validate::Options,
+    overrides: &Overrides,
+) -> Result<FileReport, OverrideError> {
+    if overrides.is_empty() {
+        return Ok(crate::validate::validate_dir(dir, resolver_oci, options));
+    }
+    let loaded = match crate::bundle::load_dir(dir) {
+        Ok(l) => l,
+        // The load failure report says what is wrong with the directory.
+        Err(_) => return Ok(crate::validate::validate_dir(dir, resolver_oci, options)),
+    };
+    let applied = apply(&loaded.text, overrides)?;
+    let mut report =
+        crate::validate::validate_dir_text(dir, &loaded, &applied.text, resolver_oci, options);
+    report.diagnostics = place(report.diagnostics, &applied, &loaded.text);
+    report.line_index = Some(crate::syntax::LineIndex::new(&loaded.text));
+    Ok(report)
 }
 
 /// The marks as JSON (`[{"path", "by"}]`), for the machine-readable outputs.

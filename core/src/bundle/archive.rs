@@ -109,6 +109,8 @@ pub struct PackOptions {
     /// inside the bundle directory (otherwise the second `pacto pack` would pack the first one's
     /// output).
     pub exclude: Vec<String>,
+    /// The `pacto.yaml` to pack instead of the one on disk (the contract after overrides).
+    pub contract: Option<Vec<u8>>,
 }
 
 /// Why a bundle could not be packed, unpacked or written. Every message names the file and says
@@ -221,7 +223,10 @@ pub fn pack_dir(dir: &Path) -> Result<Packed, ArchiveError> {
 
 /// [`pack_dir`] with explicit limits and extra exclusions.
 pub fn pack_dir_with(dir: &Path, options: &PackOptions) -> Result<Packed, ArchiveError> {
-    let bundle = read_dir_bundle(dir, options)?;
+    let mut bundle = read_dir_bundle(dir, options)?;
+    if let Some(contract) = &options.contract {
+        bundle.insert(CONTRACT_FILE, contract.clone());
+    }
     pack_bundle_with(&bundle, &options.limits)
 }
 

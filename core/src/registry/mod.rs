@@ -649,6 +649,36 @@ pub fn validate_oci(
     }
 }
 
+/// [`validate_oci`] with overrides applied to the pulled contract; each problem placed in its
+/// `pacto.yaml` or on the override that wrote it ([`crate::overrides::place`]).
+pub fn validate_oci_with(
+    registry: &Registry,
+    reference: &str,
+    options: &crate::validate::Options,
+    overrides: &crate::overrides::Overrides,
+) -> Result<crate::report::FileReport, crate::overrides::OverrideError> {
+    if overrides.is_empty() {
+        return Ok(validate_oci(registry, reference, options));
+    }
+    let pulled = match registry.pull(reference) {
+        Ok(p) => p,
+        Err(_) => return Ok(validate_oci(registry, reference, options)),
+    };
+    let applied = crate::overrides::apply(&pulled.contract_text, overrides)?;
+    let v = crate::validate::validate(
+        &applied.text,
+        Some(&pulled.bundle),
+        &PulledResolver(registry),
+        options,
+    );
+    Ok(crate::report::FileReport {
+        path: reference.to_string(),
+        file: Some(format!("oci://{}/{CONTRACT_FILE}", pulled.resolved_ref)),
+        line_index: Some(crate::syntax::LineIndex::new(&pulled.contract_text)),
+        diagnostics: crate::overrides::place(v.diagnostics, &applied, &pulled.contract_text),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -387,12 +387,24 @@ pub fn validate_dir(
         Ok(l) => l,
         Err(e) => return load_failure(dir, &e),
     };
+    validate_dir_text(dir, &loaded, &loaded.text, resolver_oci, options)
+}
+
+/// [`validate_dir`] of a bundle already loaded, with `text` standing for its `pacto.yaml` (the
+/// contract after overrides, say); spans point into `text`.
+pub fn validate_dir_text(
+    dir: &str,
+    loaded: &bundle::LoadedDir,
+    text: &str,
+    resolver_oci: Option<&dyn RefResolver>,
+    options: &Options,
+) -> FileReport {
     let mut resolver = LocalResolver::new(dir);
     if let Some(oci) = resolver_oci {
         resolver = resolver.with_registry(oci);
     }
     let bundle: &DirBundle = &loaded.bundle;
-    let mut v = validate(&loaded.text, Some(bundle), &resolver, options);
+    let mut v = validate(text, Some(bundle), &resolver, options);
     if let Some(contract) = &v.contract {
         v.diagnostics
             .extend(ignored_references(contract, Path::new(dir)));
@@ -400,7 +412,7 @@ pub fn validate_dir(
     }
     FileReport {
         path: dir.to_string(),
-        file: Some(loaded.contract_path),
+        file: Some(loaded.contract_path.clone()),
         line_index: Some(v.parsed.line_index),
         diagnostics: v.diagnostics,
     }

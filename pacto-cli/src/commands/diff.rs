@@ -30,6 +30,9 @@ pub struct Args {
     /// In text output, explain under each change why it has its classification.
     #[arg(long)]
     explain: bool,
+
+    #[command(flatten)]
+    overrides: super::overrides::DiffOverrideArgs,
 }
 
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
@@ -50,6 +53,23 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => return fail(e, &mut out),
     };
+    let o = &args.overrides;
+    let side = |r, values: &[std::path::PathBuf], set: &[String], which: Which| {
+        let overrides = super::overrides::collect(values, set)?;
+        let (r, marks) = pacto_core::overrides::resolve(r, &overrides)
+            .map_err(|e| anyhow::anyhow!("{which} contract: {e}"))?;
+        for m in &marks {
+            eprintln!("overridden ({which}): {} (by {})", m.dotted(), m.by);
+        }
+        if !marks.is_empty() {
+            // An override may have made the contract one this build cannot compare.
+            pacto_core::diff::check_comparable(&r.tree, &r.file)
+                .map_err(|e| anyhow::anyhow!("{which} contract after overrides: {e}"))?;
+        }
+        anyhow::Ok(r)
+    };
+    let old = side(old, &o.old_values, &o.old_set, Which::Old)?;
+    let new = side(new, &o.new_values, &o.new_set, Which::New)?;
     // Spec §4.6-4.7: both dependency graphs, their diff, and the diffs of the dependency
     // contracts present on both sides (these raise the classification). Both sides resolve the
     // same way: a directory side prefers a sibling directory named after an oci:// dependency,

@@ -32,6 +32,9 @@ pub struct Args {
     /// Port for --serve (0 picks a free one).
     #[arg(long, default_value_t = 8484)]
     port: u16,
+
+    #[command(flatten)]
+    overrides: super::overrides::OverrideArgs,
 }
 
 pub fn run(args: &Args, output: OutputFormat) -> anyhow::Result<ExitCode> {
@@ -42,6 +45,9 @@ pub fn run(args: &Args, output: OutputFormat) -> anyhow::Result<ExitCode> {
     let registry: Arc<dyn Fetcher> = crate::net::registry();
     let root =
         graph::open(&args.path, &cwd, Some(registry.as_ref())).map_err(anyhow::Error::msg)?;
+    let (root, marks) = pacto_core::overrides::resolve(root, &args.overrides.read()?)
+        .map_err(anyhow::Error::msg)?;
+    super::overrides::announce(&marks);
     if let Some(code) = super::validate::refuse_undocumentable(&args.path, &root, output)? {
         return Ok(code);
     }

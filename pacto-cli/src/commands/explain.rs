@@ -12,6 +12,9 @@ pub struct Args {
     /// The bundle directory (default: the current directory) or oci://REF.
     #[arg(default_value = ".")]
     path: String,
+
+    #[command(flatten)]
+    overrides: super::overrides::OverrideArgs,
 }
 
 pub fn run(args: &Args, output: OutputFormat) -> anyhow::Result<ExitCode> {
@@ -19,6 +22,9 @@ pub fn run(args: &Args, output: OutputFormat) -> anyhow::Result<ExitCode> {
     let registry: Arc<dyn Fetcher> = crate::net::registry();
     let loaded =
         graph::open(&args.path, &cwd, Some(registry.as_ref())).map_err(anyhow::Error::msg)?;
+    let (loaded, marks) = pacto_core::overrides::resolve(loaded, &args.overrides.read()?)
+        .map_err(anyhow::Error::msg)?;
+    super::overrides::announce(&marks);
     if let Some(code) = super::validate::refuse_undocumentable(&args.path, &loaded, output)? {
         return Ok(code);
     }

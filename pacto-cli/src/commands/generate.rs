@@ -28,6 +28,9 @@ pub struct Args {
     /// Seconds the plugin may run before it is stopped.
     #[arg(long, env = "PACTO_PLUGIN_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     timeout: u64,
+
+    #[command(flatten)]
+    overrides: super::overrides::OverrideArgs,
 }
 
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
@@ -57,6 +60,9 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         let loaded = graph::open(&args.path, &cwd, None).map_err(anyhow::Error::msg)?;
         (loaded, args.path.clone())
     };
+    let (loaded, marks) = pacto_core::overrides::resolve(loaded, &args.overrides.read()?)
+        .map_err(anyhow::Error::msg)?;
+    super::overrides::announce(&marks);
 
     let output = args
         .output

@@ -29,6 +29,9 @@ pub struct Args {
     /// How many dependencies to fetch at once.
     #[arg(long, default_value_t = graph::DEFAULT_PARALLELISM, value_parser = parse_jobs)]
     jobs: usize,
+
+    #[command(flatten)]
+    overrides: super::overrides::OverrideArgs,
 }
 
 fn parse_jobs(s: &str) -> Result<usize, String> {
@@ -65,6 +68,9 @@ pub fn run(args: &Args, output: OutputFormat) -> anyhow::Result<ExitCode> {
     let registry: Arc<dyn Fetcher> = crate::net::registry();
     let root =
         graph::open(&args.path, &cwd, Some(registry.as_ref())).map_err(anyhow::Error::msg)?;
+    let (root, marks) = pacto_core::overrides::resolve(root, &args.overrides.read()?)
+        .map_err(anyhow::Error::msg)?;
+    super::overrides::announce(&marks);
     let report_format = match output {
         OutputFormat::Json => OutputFormat::Json,
         _ => OutputFormat::Text,

@@ -9,6 +9,7 @@ pub mod init;
 pub mod login;
 pub mod lsp;
 pub mod mcp;
+pub mod overrides;
 pub mod migrate;
 pub mod pack;
 pub mod pull;

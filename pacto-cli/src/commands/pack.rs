@@ -7,7 +7,7 @@ use pacto_core::bundle::load_dir;
 use pacto_core::model::Contract;
 use pacto_core::report::OutputFormat;
 use pacto_core::syntax::{parse, Limits};
-use pacto_core::validate::{validate_dir, Options};
+use pacto_core::validate::Options;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -21,11 +21,16 @@ pub struct Args {
     /// Where to write the archive (default: <name>-<version>.tar.gz in the current directory).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
+
+    #[command(flatten)]
+    overrides: super::overrides::OverrideArgs,
 }
 
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let dir = args.dir.as_str();
-    let report = validate_dir(dir, None, &Options::default());
+    let overrides = args.overrides.read()?;
+    let report = pacto_core::overrides::validate_dir(dir, None, &Options::default(), &overrides)
+        .map_err(anyhow::Error::msg)?;
     if !report.valid() {
         crate::net::print_diagnostics(&report)?;
         bail!(
@@ -34,7 +39,15 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         );
     }
 
-    let loaded = load_dir(dir)?;
+    let mut loaded = load_dir(dir)?;
+    let mut marks = Vec::new();
+    if !overrides.is_empty() {
+        let applied =
+            pacto_core::overrides::apply(&loaded.text, &overrides).map_err(anyhow::Error::msg)?;
+        loaded.text = applied.text;
+        marks = applied.marks;
+    }
+    super::overrides::announce(&marks);
     let parsed = parse(&loaded.text, &Limits::default());
     let Some(tree) = parsed.tree else {
         bail!("{} could not be parsed", loaded.contract_path);
@@ -49,6 +62,10 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{name}-{version}.tar.gz")));
     let mut options = PackOptions::default();
+    if !overrides.is_empty() {
+        // The archive carries the contract as the overrides made it, as Go Pacto packs it.
+        options.contract = Some(loaded.text.clone().into_bytes());
+    }
     if let Some(rel) = inside(root, &output) {
         // Never pack the archive being written (or the one a previous run wrote there).
         options.exclude.push(rel);

@@ -13,7 +13,7 @@ use pacto_core::model::Contract;
 use pacto_core::registry::{parse_dependency_ref, BundleMeta, RefScheme};
 use pacto_core::report::OutputFormat;
 use pacto_core::syntax::{parse, Limits};
-use pacto_core::validate::{validate_dir, Options};
+use pacto_core::validate::Options;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -31,6 +31,9 @@ pub struct Args {
     /// Overwrite the tag when it already exists.
     #[arg(short, long)]
     force: bool,
+
+    #[command(flatten)]
+    overrides: super::overrides::PushOverrideArgs,
 }
 
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
@@ -42,7 +45,10 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     }
     let registry = crate::net::registry();
     let dir = args.path.as_str();
-    let report = validate_dir(dir, Some(&*registry), &Options::default());
+    let overrides = args.overrides.read()?;
+    let report =
+        pacto_core::overrides::validate_dir(dir, Some(&*registry), &Options::default(), &overrides)
+            .map_err(anyhow::Error::msg)?;
     if !report.valid() {
         crate::net::print_diagnostics(&report)?;
         bail!(
@@ -50,7 +56,15 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
             report.errors().count()
         );
     }
-    let loaded = load_dir(dir)?;
+    let mut loaded = load_dir(dir)?;
+    let mut marks = Vec::new();
+    if !overrides.is_empty() {
+        let applied =
+            pacto_core::overrides::apply(&loaded.text, &overrides).map_err(anyhow::Error::msg)?;
+        loaded.text = applied.text;
+        marks = applied.marks;
+    }
+    super::overrides::announce(&marks);
     let parsed = parse(&loaded.text, &Limits::default());
     let Some(tree) = parsed.tree else {
         bail!("{} could not be parsed", loaded.contract_path);
@@ -66,7 +80,15 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
             .map(|v| v.value.clone())
             .unwrap_or_default(),
     };
-    let packed = pack_dir(Path::new(dir))?;
+    let packed = if overrides.is_empty() {
+        pack_dir(Path::new(dir))?
+    } else {
+        let options = pacto_core::bundle::archive::PackOptions {
+            contract: Some(loaded.text.clone().into_bytes()),
+            ..Default::default()
+        };
+        pacto_core::bundle::archive::pack_dir_with(Path::new(dir), &options)?
+    };
     let result = registry
         .push(&args.reference, &packed, &meta, args.force)
         .map_err(|e| anyhow!(e.with_hint()))?;

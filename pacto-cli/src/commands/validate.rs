@@ -2,7 +2,7 @@
 
 use pacto_core::readiness::{self, Date};
 use pacto_core::report::{self, FileReport, OutputFormat};
-use pacto_core::validate::{validate_dir, Options};
+use pacto_core::validate::Options;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -17,6 +17,9 @@ pub struct Args {
     /// Contracts without readiness are unaffected.
     #[arg(long)]
     readiness: bool,
+
+    #[command(flatten)]
+    overrides: super::overrides::OverrideArgs,
 }
 
 /// For `explain`, `doc` and `graph`: when `resolved` is not a contract that can be documented
@@ -50,16 +53,29 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         ..Options::default()
     };
     let registry = crate::net::registry();
-    let reports: Vec<_> = paths
-        .iter()
-        .map(|p| {
-            let mut report = if p.starts_with("oci://") {
-                pacto_core::registry::validate_oci(&registry, p, &options)
-            } else {
-                validate_dir(p, Some(&*registry), &options)
-            };
+    let overrides = args.overrides.read()?;
+    let mut reports = Vec::with_capacity(paths.len());
+    for p in &paths {
+        let report = if p.starts_with("oci://") {
+            pacto_core::registry::validate_oci_with(&registry, p, &options, &overrides)
+        } else {
+            pacto_core::overrides::validate_dir(p, Some(&*registry), &options, &overrides)
+        };
+        reports.push(report.map_err(anyhow::Error::msg)?);
+    }
+    let reports: Vec<_> = reports
+        .into_iter()
+        .zip(&paths)
+        .map(|(mut report, p)| {
             if args.readiness {
-                readiness_gate(&mut report, p, &registry, &options, Date::today());
+                readiness_gate(
+                    &mut report,
+                    p,
+                    &registry,
+                    &options,
+                    &overrides,
+                    Date::today(),
+                );
             }
             report
         })
@@ -84,6 +100,7 @@ fn readiness_gate(
     path: &str,
     registry: &pacto_core::registry::Registry,
     options: &Options,
+    overrides: &pacto_core::overrides::Overrides,
     today: Date,
 ) {
     // No line index: the contract could not be read at all, and its error says so.
@@ -110,6 +127,11 @@ fn readiness_gate(
             ));
             return;
         }
+    };
+    // The contract the report is about: with its overrides.
+    let text = match pacto_core::overrides::apply(&text, overrides) {
+        Ok(a) if !overrides.is_empty() => a.text,
+        _ => text,
     };
     let Some(tree) = pacto_core::syntax::parse(&text, &options.limits).tree else {
         return;
