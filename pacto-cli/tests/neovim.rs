@@ -798,3 +798,253 @@ fn neovim_migrate_code_action() {
         "the migrated buffer was not re-validated: {raw}"
     );
 }
+
+/// yaml-language-server for the mixed-workspace test: `npm ci` of the version pinned in
+/// `scripts/bench-lsp.d` (the benchmark's peer) into `target/nvim-yamlls`, once; None (skip)
+/// without npm.
+fn yamlls() -> Option<PathBuf> {
+    let dest = repo().join("target/nvim-yamlls");
+    let bin = dest.join("node_modules/yaml-language-server/bin/yaml-language-server");
+    std::fs::create_dir_all(&dest).unwrap();
+    let lock = std::fs::File::create(dest.join(".lock")).unwrap();
+    lock.lock().unwrap();
+    let spec = repo().join("scripts/bench-lsp.d");
+    let pinned = std::fs::read(spec.join("package-lock.json")).unwrap();
+    if bin.exists() && std::fs::read(dest.join("package-lock.json")).ok() == Some(pinned.clone()) {
+        return Some(bin);
+    }
+    let npm = Command::new("npm")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !npm {
+        if std::env::var_os("CI").is_some() {
+            panic!("npm is not installed (needed for yaml-language-server)");
+        }
+        eprintln!("skipping: npm is not installed (needed for yaml-language-server)");
+        return None;
+    }
+    std::fs::copy(spec.join("package.json"), dest.join("package.json")).unwrap();
+    std::fs::write(dest.join("package-lock.json"), &pinned).unwrap();
+    let out = run_bounded(
+        Command::new("npm")
+            .args([
+                "ci",
+                "--no-audit",
+                "--no-fund",
+                "--ignore-scripts",
+                "--loglevel=error",
+            ])
+            .current_dir(&dest),
+        Duration::from_secs(300),
+    );
+    assert!(
+        out.status.success() && bin.exists(),
+        "npm ci of yaml-language-server failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(bin)
+}
+
+/// A mixed workspace in Neovim: a Pacto 2.0 contract, a new 2.0 contract and a 1.x contract,
+/// each with `pacto lsp` (the plugin) and yaml-language-server configured through
+/// `require('pacto.yamlls').config()`. Each file gets the diagnostics of its generation exactly
+/// once (the CLI's, at its places; yamlls's schema errors on contracts are dropped), yamlls gets
+/// the schema of each file's pactoVersion, and both servers complete the generation's keys.
+#[test]
+fn neovim_mixed_workspace_v2_and_yamlls() {
+    let Some(nvim) = nvim() else { return };
+    let Some(yls) = yamlls() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let v1 = ws.join("v1");
+    let v2 = ws.join("v2");
+    let fresh = ws.join("fresh");
+    copy_dir(
+        &repo().join("fixtures/invalid/health-interface-not-found"),
+        &v1,
+    );
+    copy_dir(
+        &repo().join("fixtures/v2/invalid/capability-interface-unknown"),
+        &v2,
+    );
+    // A 1.x section in the 2.0 contract: a schema error both servers see (yamlls's is dropped).
+    let mut v2_text = std::fs::read_to_string(v2.join("pacto.yaml")).unwrap();
+    v2_text.push_str("runtime:\n  workload: service\n");
+    std::fs::write(v2.join("pacto.yaml"), &v2_text).unwrap();
+    std::fs::create_dir_all(&fresh).unwrap();
+    let fresh_text = "pactoVersion: \"2.0\"\nservice:\n  name: fresh\n  version: 1.0.0\n";
+    std::fs::write(fresh.join("pacto.yaml"), fresh_text).unwrap();
+
+    // Ground truth: the CLI on each bundle.
+    let cli = |dir: &Path| -> Vec<Value> {
+        let out = pacto(
+            &["validate", "--output-format", "json", dir.to_str().unwrap()],
+            tmp.path(),
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut all = v["Errors"].as_array().cloned().unwrap_or_default();
+        all.extend(v["Warnings"].as_array().cloned().unwrap_or_default());
+        all
+    };
+    let want_v2 = cli(&v2);
+    let codes: Vec<&str> = want_v2
+        .iter()
+        .map(|d| d["Code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["CAPABILITY_INTERFACE_UNKNOWN", "UNKNOWN_FIELD"]);
+    let want_v1 = cli(&v1);
+    let codes: Vec<&str> = want_v1
+        .iter()
+        .map(|d| d["Code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["HEALTH_INTERFACE_NOT_FOUND"]);
+    assert!(cli(&fresh).is_empty(), "the fresh 2.0 contract is valid");
+
+    let files = [
+        (
+            v2.join("pacto.yaml"),
+            want_v2.len(),
+            line_of(&v2_text, "interfaces:"),
+        ),
+        (fresh.join("pacto.yaml"), 0, 4),
+        (
+            v1.join("pacto.yaml"),
+            want_v1.len(),
+            line_of(
+                &std::fs::read_to_string(v1.join("pacto.yaml")).unwrap(),
+                "interfaces:",
+            ),
+        ),
+    ];
+    let out = tmp.path().join("out.json");
+    let spec = json!({
+        "plugin": repo().join("editors/nvim"),
+        "pacto": PACTO,
+        "yamlls_cmd": ["node", yls, "--stdio"],
+        "workspace": ws,
+        "files": files.iter().map(|(p, n, l)| json!({"path": p, "min_diagnostics": n, "completion_line": l})).collect::<Vec<_>>(),
+        "out": out,
+        "timeout_ms": WAIT_MS,
+    });
+    let spec_path = tmp.path().join("spec.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let driver = repo().join("editors/nvim/test/v2.lua");
+    let mut cmd = Command::new(&nvim);
+    cmd.args(["--headless", "-u", "NONE", "-i", "NONE", "-n", "-c"])
+        .arg(format!("luafile {}", driver.display()))
+        .current_dir(tmp.path())
+        .env("PACTO_NVIM_SPEC", &spec_path);
+    nvim_env(&mut cmd, &tmp.path().join("home"));
+    let t = Instant::now();
+    let run = run_bounded(&mut cmd, RUN_LIMIT);
+    let raw = std::fs::read_to_string(&out).unwrap_or_else(|e| {
+        panic!(
+            "no result from the driver ({e}); status {:?}\nstderr: {}",
+            run.status,
+            String::from_utf8_lossy(&run.stderr)
+        )
+    });
+    eprintln!("neovim mixed workspace: {} ms", t.elapsed().as_millis());
+    let r: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(r["errors"], json!([]), "driver reported problems: {raw}");
+    let file = |p: &Path| &r["files"][p.to_str().unwrap()];
+    let raw_yamlls = |p: &Path| {
+        r["yamlls_raw"][p.to_str().unwrap()]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    };
+    let schemas = repo().join("schemas");
+
+    // Each contract: exactly the CLI's diagnostics, each once, from pacto, at the CLI's places.
+    for (path, want) in [
+        (v2.join("pacto.yaml"), &want_v2),
+        (v1.join("pacto.yaml"), &want_v1),
+        (fresh.join("pacto.yaml"), &Vec::new()),
+    ] {
+        let f = file(&path);
+        assert_eq!(f["filetype"], "yaml.pacto");
+        let got = f["diagnostics"].as_array().unwrap();
+        assert_eq!(got.len(), want.len(), "{}: {got:?}", path.display());
+        for (g, w) in got.iter().zip(want.iter()) {
+            assert_eq!(g["code"], w["Code"], "{}", path.display());
+            assert_eq!(g["source"], "pacto");
+            assert_eq!(g["lnum"].as_u64().unwrap() + 1, w["Line"].as_u64().unwrap());
+            assert_eq!(
+                g["col"].as_u64().unwrap() + 1,
+                w["Column"].as_u64().unwrap()
+            );
+        }
+    }
+    let v2_file = file(&v2.join("pacto.yaml"));
+    let d = &v2_file["diagnostics"][0];
+    assert_eq!(d["code"], "CAPABILITY_INTERFACE_UNKNOWN");
+    assert_eq!(
+        (d["lnum"].as_u64(), d["col"].as_u64()),
+        (Some(13), Some(17))
+    );
+
+    // yamlls validated each contract with the schema of its pactoVersion: in the 2.0 contract it
+    // saw the 1.x `runtime` (and nothing of 2.0's capabilities); its schema errors were dropped.
+    assert_eq!(
+        v2_file["yamlls_schema"],
+        json!(format!(
+            "file://{}/pacto-v2.0.schema.json",
+            schemas.display()
+        ))
+    );
+    assert_eq!(
+        file(&v1.join("pacto.yaml"))["yamlls_schema"],
+        json!(format!(
+            "file://{}/pacto-v1.0.schema.json",
+            schemas.display()
+        ))
+    );
+    let seen = raw_yamlls(&v2.join("pacto.yaml"));
+    assert!(!seen.is_empty(), "yamlls published nothing: {raw}");
+    for d in &seen {
+        assert_eq!(
+            d["source"], "yaml-schema: Pacto Service Contract v2.0",
+            "{seen:?}"
+        );
+        assert!(
+            d["message"].as_str().unwrap().contains("runtime"),
+            "{seen:?}"
+        );
+    }
+    assert_eq!(raw_yamlls(&v1.join("pacto.yaml")), Vec::<Value>::new());
+    assert_eq!(raw_yamlls(&fresh.join("pacto.yaml")), Vec::<Value>::new());
+
+    // Completion on a new top-level line, from both servers: the generation's keys.
+    let fresh_file = file(&fresh.join("pacto.yaml"));
+    for server in ["pacto_completion", "yamlls_completion"] {
+        let keys = strs(&fresh_file[server]);
+        for k in ["capabilities", "interfaces", "workload", "state"] {
+            assert!(
+                keys.iter().any(|x| x == k),
+                "{server}: {k} not offered in a 2.0 contract: {keys:?}"
+            );
+        }
+        for k in ["runtime", "scaling"] {
+            assert!(
+                !keys.iter().any(|x| x == k),
+                "{server}: 1.x key {k} offered in a 2.0 contract: {keys:?}"
+            );
+        }
+        let keys = strs(&v2_file[server]);
+        assert!(keys.iter().any(|x| x == "workload"), "{server}: {keys:?}");
+        assert!(!keys.iter().any(|x| x == "scaling"), "{server}: {keys:?}");
+        let keys = strs(&file(&v1.join("pacto.yaml"))[server]);
+        assert!(
+            keys.iter().any(|x| x == "scaling"),
+            "{server}: 1.x keys in the 1.x contract: {keys:?}"
+        );
+        assert!(
+            !keys.iter().any(|x| x == "capabilities" || x == "workload"),
+            "{server}: {keys:?}"
+        );
+    }
+}
