@@ -10,7 +10,8 @@
 --- ```lua
 --- vim.filetype.add({ filename = { ['pacto.yaml'] = 'yaml.pacto' } })
 --- ```
---- To keep yaml-language-server attached as well, add `yaml.pacto` to its `filetypes`.
+--- To keep yaml-language-server attached as well, use require('pacto.yamlls').config() (the
+--- schema of each file's pactoVersion, and no schema error twice; see the plugin's README).
 
 ---@type vim.lsp.Config
 return {
