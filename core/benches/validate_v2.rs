@@ -215,7 +215,11 @@ impl Sections {
             1 => ("grpc", "grpc", "service.proto"),
             _ => ("event", "asyncapi", "events.yaml"),
         };
-        let visibility = if k % 2 == 0 { "public" } else { "internal" };
+        let visibility = if k.is_multiple_of(2) {
+            "public"
+        } else {
+            "internal"
+        };
         match g {
             Gen::V1 => {
                 let _ = write!(
@@ -242,7 +246,7 @@ impl Sections {
             "  - name: cfg-{k:05}\n    schema: configuration/schema.json\n"
         );
         if g == Gen::V2 {
-            let _ = writeln!(self.configurations, "    required: {}", k % 2 == 0);
+            let _ = writeln!(self.configurations, "    required: {}", k.is_multiple_of(2));
         }
         let _ = write!(
             self.configurations,
@@ -255,7 +259,7 @@ impl Sections {
             self.dependencies,
             "  - name: dep-{k:05}\n    ref: \"oci://ghcr.io/acme/dep-{k:05}@{}\"\n    required: {}\n    compatibility: \"^{}.{}.0\"\n",
             digest(k),
-            k % 2 == 0,
+            k.is_multiple_of(2),
             k % 7,
             k % 13
         );
