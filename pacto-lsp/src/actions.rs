@@ -12,6 +12,11 @@
 //! | `HEALTH_INTERFACE_NOT_FOUND` / `METRICS_INTERFACE_NOT_FOUND` | one fix per declared interface |
 //! | `STATELESS_PERSISTENT_CONFLICT` | `durability: ephemeral`, or `type: stateful` |
 //! | `FILE_NOT_FOUND` | create the file from a template (OpenAPI, AsyncAPI, proto, JSON Schema) |
+//! | `CAPABILITY_INTERFACE_UNKNOWN` (2.0) | the declared interface nearest the name, else one per declared interface |
+//! | `CAPABILITY_PATH_INVALID` (2.0) | the path alone: `health` -> `/health`, `http://h/x` -> `/x` |
+//!
+//! 2.0's `STATELESS_PERSISTENT_CONFLICT` and `FILE_NOT_FOUND` (an interface's `ref`) get the same
+//! fixes as 1.x's; `DUPLICATE_*` have no obvious fix and get none.
 
 use crate::to_proto::{self, Encoding};
 use pacto_core::syntax::{parse, Limits, NodeKind, NodeRef, Span, Style, Tree};
@@ -76,6 +81,8 @@ pub fn code_actions(
                 use_interface(text, tree, span)
             }
             "STATELESS_PERSISTENT_CONFLICT" => stateless_fixes(text, tree, span),
+            "CAPABILITY_INTERFACE_UNKNOWN" => binding_interface(text, tree, span),
+            "CAPABILITY_PATH_INVALID" => capability_path(text, tree, span).into_iter().collect(),
             "FILE_NOT_FOUND" if create_files => {
                 if let Some(action) = create_file(uri, tree, span, d) {
                     out.push(CodeActionOrCommand::CodeAction(action));
@@ -353,6 +360,44 @@ fn use_interface(text: &str, tree: &Tree, span: Span) -> Vec<Fix> {
         .collect()
 }
 
+/// A capability binding naming an undeclared interface: the nearest declared name (the core's
+/// did-you-mean) as the one preferred fix, else one fix per declared interface.
+fn binding_interface(text: &str, tree: &Tree, span: Span) -> Vec<Fix> {
+    let Some(node) = scalar_at(tree.root(), span, 0) else {
+        return Vec::new();
+    };
+    let Some(value) = node.as_str() else {
+        return Vec::new();
+    };
+    let names = interface_names(tree);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    if let Some(best) = pacto_core::validate::nearest(value, &refs) {
+        return replace_value(text, node, best)
+            .map(|(span, t)| (format!("Replace `{value}` with `{best}`"), span, t))
+            .into_iter()
+            .collect();
+    }
+    use_interface(text, tree, span)
+}
+
+/// A capability binding path with a scheme, host or no leading `/`: the path alone.
+fn capability_path(text: &str, tree: &Tree, span: Span) -> Option<Fix> {
+    let node = scalar_at(tree.root(), span, 0)?;
+    let value = node.as_str()?.trim();
+    let path = match value.split_once("://") {
+        // `http://host:8080/health#x` -> `/health`
+        Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]),
+        None => value,
+    };
+    let path = path.split('#').next().unwrap_or_default();
+    let fixed = format!("/{}", path.trim_start_matches('/'));
+    if fixed == value || fixed == "/" && value.is_empty() {
+        return None;
+    }
+    let (span, t) = replace_value(text, node, &fixed)?;
+    Some((format!("Use the path `{fixed}`"), span, t))
+}
+
 /// `type: stateless` with `durability: persistent`: make the durability ephemeral, or the
 /// service stateful.
 fn stateless_fixes(text: &str, tree: &Tree, span: Span) -> Vec<Fix> {
@@ -366,6 +411,8 @@ fn stateless_fixes(text: &str, tree: &Tree, span: Span) -> Vec<Fix> {
         .root()
         .get("runtime")
         .and_then(|r| r.get("state"))
+        // 2.0: `state` is a top-level section.
+        .or_else(|| tree.root().get("state"))
         .and_then(|s| s.get("type"))
         .filter(|t| t.as_str() == Some("stateless"));
     if let Some((span, t)) = kind.and_then(|k| replace_value(text, k, "stateful")) {
@@ -404,6 +451,20 @@ fn create_file(uri: &Uri, tree: &Tree, span: Span, d: &Diagnostic) -> Option<Cod
         .collect::<Vec<_>>()
         .as_slice()
     {
+        // 2.0: the interface's `ref`, its kind says the format.
+        ["interfaces", i, "ref"] => {
+            let kind = tree
+                .root()
+                .get("interfaces")
+                .and_then(|l| l.items().nth(i.parse().ok()?))
+                .and_then(|item| item.get("type"))
+                .and_then(NodeRef::as_str);
+            match (kind, ext) {
+                (Some("grpc"), _) | (_, "proto") => Template::Proto,
+                (Some("asyncapi"), _) => Template::AsyncApi,
+                _ => Template::OpenApi,
+            }
+        }
         ["interfaces", i, "contract"] => {
             let kind = tree
                 .root()

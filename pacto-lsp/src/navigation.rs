@@ -1,8 +1,9 @@
 //! Go-to-definition, references and rename.
 //!
-//! - `runtime.health.interface` / `runtime.metrics.interface` values name an interface: definition
+//! - `runtime.health.interface` / `runtime.metrics.interface` (1.x) and
+//!   `capabilities[].binding.interface` (2.0) values name an interface: definition
 //!   jumps to that interface's `name:` value; references and rename work from either end.
-//! - `interfaces[].contract`, `configuration.schema`, `configurations[].schema`, `policy.schema`
+//! - `interfaces[].contract` (2.0: `interfaces[].ref`), `configuration.schema`, `configurations[].schema`, `policy.schema`
 //!   and `policies[].schema` are bundle-relative paths: definition opens the file (at 0:0) when
 //!   it exists under the bundle directory (the directory of `pacto.yaml`).
 //! - `dependencies[].ref`: answered by `registry_features::definition` (the registry cache).
@@ -78,6 +79,18 @@ pub fn interface_occurrences(tree: &Tree) -> Vec<(NodeRef<'_>, bool)> {
             }
         }
     }
+    // 2.0: `capabilities[].binding.interface`.
+    if let Some(list) = root.get("capabilities") {
+        for cap in list.items() {
+            if let Some(n) = cap
+                .get("binding")
+                .and_then(|b| b.get("interface"))
+                .filter(|n| name_node(*n).is_some())
+            {
+                out.push((n, false));
+            }
+        }
+    }
     out
 }
 
@@ -87,6 +100,12 @@ fn file_nodes(tree: &Tree) -> Vec<NodeRef<'_>> {
     let mut out = Vec::new();
     if let Some(list) = root.get("interfaces") {
         out.extend(list.items().filter_map(|i| i.get("contract")));
+        // 2.0 names an interface's spec file with `ref` (a bundle path, never a URL).
+        out.extend(
+            list.items()
+                .filter_map(|i| i.get("ref"))
+                .filter(|r| r.as_str().is_some_and(|r| !r.contains("://"))),
+        );
     }
     for (single, many) in [("configuration", "configurations"), ("policy", "policies")] {
         out.extend(root.get(single).and_then(|c| c.get("schema")));

@@ -77,6 +77,28 @@ fn symbol(
     }
 }
 
+/// The name of a 2.0 list item that has no `name`: a readiness claim by its `id`, a capability
+/// by its `type` (and an extension's `ref`): `health`, `extension example.com/tracing`.
+fn unnamed_item(item: NodeRef<'_>) -> Option<String> {
+    if let Some(id) = item.get("id").and_then(NodeRef::as_str) {
+        // A claim: `id` next to `status`/`evidence`.
+        if item.get("status").is_some() || item.get("evidence").is_some() {
+            return Some(id.to_string());
+        }
+    }
+    let kind = item.get("type").and_then(NodeRef::as_str)?;
+    match item.get("binding").map(|b| b.is_mapping()) {
+        Some(true) => Some(kind.to_string()),
+        _ => match item.get("ref").and_then(NodeRef::as_str) {
+            Some(r) if kind == "extension" => Some(format!("{kind} {r}")),
+            _ if matches!(kind, "health" | "metrics") && item.entries().count() == 1 => {
+                Some(kind.to_string())
+            }
+            _ => None,
+        },
+    }
+}
+
 fn children(node: NodeRef<'_>, cx: &Cx<'_>, depth: usize) -> Vec<DocumentSymbol> {
     if depth > 32 {
         return Vec::new();
@@ -100,8 +122,10 @@ fn children(node: NodeRef<'_>, cx: &Cx<'_>, depth: usize) -> Vec<DocumentSymbol>
                 let name = item
                     .get("name")
                     .and_then(NodeRef::as_str)
-                    .or_else(|| item.as_str())
-                    .map_or_else(|| format!("[{i}]"), str::to_string);
+                    .map(str::to_string)
+                    .or_else(|| unnamed_item(item))
+                    .or_else(|| item.as_str().map(str::to_string))
+                    .unwrap_or_else(|| format!("[{i}]"));
                 symbol(name, None, item.span(), item.span(), item, cx, depth)
             })
             .collect(),

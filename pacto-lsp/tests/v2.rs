@@ -366,3 +366,385 @@ async fn hover_reads_the_schema_of_the_document_generation() {
     );
     assert_ne!(want, want_v1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Quick fixes for the 2.0 codes
+
+/// A copy of fixture bundle `name` (its files too), with `pacto.yaml` = `text` when given.
+fn copy_fixture(name: &str, text: Option<&str>) -> (tempfile::TempDir, PathBuf, String) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            let target = to.join(e.file_name());
+            if e.file_type().unwrap().is_dir() {
+                copy(&e.path(), &target);
+            } else {
+                std::fs::copy(e.path(), &target).unwrap();
+            }
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(name);
+    copy(&fixtures().join(name), &dir);
+    if let Some(t) = text {
+        std::fs::write(dir.join("pacto.yaml"), t).unwrap();
+    }
+    let text = std::fs::read_to_string(dir.join("pacto.yaml")).unwrap();
+    (tmp, dir, text)
+}
+
+fn codes(text: &str, dir: &Path) -> Vec<&'static str> {
+    let bundle = pacto_core::bundle::DirBundle::new(dir.to_path_buf());
+    let resolver = pacto_core::validate::LocalResolver::new(dir.to_path_buf());
+    let options = pacto_core::validate::Options {
+        offline: true,
+        ..Default::default()
+    };
+    pacto_core::validate::validate(text, Some(&bundle), &resolver, &options)
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.code)
+        .collect()
+}
+
+/// Apply LSP text edits (UTF-16 positions) to `text`.
+fn apply(text: &str, edits: &Value) -> String {
+    use pacto_core::syntax::{ColumnUnit, LineCol, LineIndex};
+    let index = LineIndex::new(text);
+    let off = |p: &Value| {
+        index.offset(
+            LineCol {
+                line: p["line"].as_u64().unwrap() as u32,
+                col: p["character"].as_u64().unwrap() as u32,
+            },
+            ColumnUnit::Utf16,
+        ) as usize
+    };
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                off(&e["range"]["start"]),
+                off(&e["range"]["end"]),
+                e["newText"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (s, e, t) in edits {
+        out.replace_range(s..e, &t);
+    }
+    out
+}
+
+/// The quick fixes offered for the one error `code` of the bundle at `dir`.
+async fn quick_fixes(dir: &Path, text: &str, code: &str, capabilities: Value) -> (String, Value) {
+    let uri = file_uri(&dir.join("pacto.yaml"));
+    let (mut c, _) = Client::initialized_with(capabilities, None).await;
+    c.open(&uri, text).await;
+    let p = c.notification("textDocument/publishDiagnostics").await;
+    let errors: Vec<Value> = p["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["severity"] == 1)
+        .cloned()
+        .collect();
+    assert_eq!(errors.len(), 1, "{p}");
+    let d = errors[0].clone();
+    assert_eq!(d["code"], code, "{p}");
+    let actions = c
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": uri}, "range": d["range"],
+                   "context": {"diagnostics": [d], "only": ["quickfix"]}}),
+        )
+        .await;
+    (uri, actions)
+}
+
+/// Titles of `actions`, and each applied edit's text.
+fn applied(uri: &str, text: &str, actions: &Value) -> Vec<(String, bool, String)> {
+    actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            let edits = &a["edit"]["changes"][uri];
+            (
+                a["title"].as_str().unwrap().to_string(),
+                a["isPreferred"] == true,
+                apply(text, edits),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn quick_fix_binding_interface_did_you_mean() {
+    let (_t, dir, text) = copy_fixture("invalid/capability-interface-unknown", None);
+    let (uri, actions) = quick_fixes(&dir, &text, "CAPABILITY_INTERFACE_UNKNOWN", json!({})).await;
+    let got = applied(&uri, &text, &actions);
+    assert_eq!(got.len(), 1, "{actions}");
+    assert_eq!(got[0].0, "Replace `apy` with `api`");
+    assert!(got[0].1, "preferred");
+    assert_eq!(codes(&got[0].2, &dir), Vec::<&str>::new(), "{}", got[0].2);
+    // Nothing close: one fix per declared interface.
+    let far = text.replace("interface: apy", "interface: zzzzzzzz");
+    let (uri, actions) = quick_fixes(&dir, &far, "CAPABILITY_INTERFACE_UNKNOWN", json!({})).await;
+    let got = applied(&uri, &far, &actions);
+    assert_eq!(
+        got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(),
+        ["Use interface `api`"]
+    );
+    assert_eq!(codes(&got[0].2, &dir), Vec::<&str>::new());
+}
+
+#[tokio::test]
+async fn quick_fix_capability_path_keeps_the_path_alone() {
+    let (_t, dir, text) = copy_fixture("invalid/capability-interface-unknown", None);
+    for (bad, want) in [
+        ("healthz", "/healthz"),
+        ("http://localhost:8080/health", "/health"),
+    ] {
+        let t = text
+            .replace("interface: apy", "interface: api")
+            .replace("path: /health", &format!("path: {bad}"));
+        let (uri, actions) = quick_fixes(&dir, &t, "CAPABILITY_PATH_INVALID", json!({})).await;
+        let got = applied(&uri, &t, &actions);
+        assert_eq!(got.len(), 1, "{actions}");
+        assert_eq!(got[0].0, format!("Use the path `{want}`"));
+        assert!(
+            got[0].2.contains(&format!("path: {want}\n")),
+            "{}",
+            got[0].2
+        );
+        assert_eq!(codes(&got[0].2, &dir), Vec::<&str>::new(), "{}", got[0].2);
+    }
+}
+
+#[tokio::test]
+async fn quick_fix_stateless_persistent_in_v2_state() {
+    let (_t, dir, text) = copy_fixture("invalid/stateless-persistent", None);
+    let (uri, actions) = quick_fixes(&dir, &text, "STATELESS_PERSISTENT_CONFLICT", json!({})).await;
+    let got = applied(&uri, &text, &actions);
+    assert_eq!(
+        got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(),
+        [
+            "Use `durability: ephemeral`",
+            "Make the service stateful (`type: stateful`)"
+        ]
+    );
+    for g in &got {
+        assert_eq!(codes(&g.2, &dir), Vec::<&str>::new(), "{}", g.2);
+    }
+}
+
+#[tokio::test]
+async fn quick_fix_creates_a_missing_interface_spec() {
+    let caps = json!({"workspace": {"workspaceEdit": {"documentChanges": true, "resourceOperations": ["create"]}}});
+    for (kind, file, starts) in [
+        ("openapi", "interfaces/openapi.yaml", "openapi: "),
+        ("asyncapi", "interfaces/events.yaml", "asyncapi: "),
+        ("grpc", "interfaces/api.proto", "syntax = \"proto3\";"),
+    ] {
+        let (_t, dir, text) = copy_fixture("invalid/interface-ref-not-found", None);
+        let text = text
+            .replace("type: openapi", &format!("type: {kind}"))
+            .replace("interfaces/openapi.yaml", file);
+        let (_uri, actions) = quick_fixes(&dir, &text, "FILE_NOT_FOUND", caps.clone()).await;
+        assert_eq!(actions.as_array().map(Vec::len), Some(1), "{actions}");
+        let ops = &actions[0]["edit"]["documentChanges"];
+        assert_eq!(ops[0]["uri"], file_uri(&dir.join(file)));
+        let body = apply("", &ops[1]["edits"]);
+        assert!(body.starts_with(starts), "{body}");
+        std::fs::create_dir_all(dir.join("interfaces")).unwrap();
+        std::fs::write(dir.join(file), &body).unwrap();
+        assert_eq!(codes(&text, &dir), Vec::<&str>::new(), "{kind}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn duplicates_get_no_quick_fix_and_unknown_keys_the_did_you_mean() {
+    let (_t, dir, text) = copy_fixture("invalid/duplicate-interface-name", None);
+    let (_uri, actions) = quick_fixes(&dir, &text, "DUPLICATE_INTERFACE_NAME", json!({})).await;
+    assert_eq!(actions, json!([]));
+    // An unknown 2.0 key: the schema layer's suggestion.
+    let (_t, dir, text) = copy_fixture("valid/minimal", None);
+    let typo = format!("{text}workloud: service\n");
+    let (uri, actions) = quick_fixes(&dir, &typo, "UNKNOWN_FIELD", json!({})).await;
+    let got = applied(&uri, &typo, &actions);
+    assert_eq!(got.len(), 1, "{actions}");
+    assert_eq!(got[0].2, format!("{text}workload: service\n"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outline, folding, references and rename
+
+/// payments-api, opened from a copy of its bundle.
+async fn payments() -> (Client, tempfile::TempDir, PathBuf, String, String) {
+    let (t, dir, text) = copy_fixture("valid/payments-api", None);
+    let uri = file_uri(&dir.join("pacto.yaml"));
+    let (mut c, _) = Client::initialized(None).await;
+    c.open(&uri, &text).await;
+    (c, t, dir, uri, text)
+}
+
+fn line_of(text: &str, needle: &str, nth: usize) -> u32 {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains(needle))
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{needle}"))
+        .0 as u32
+}
+
+fn range(l0: u32, c0: u32, l1: u32, c1: u32) -> Value {
+    json!({"start": {"line": l0, "character": c0}, "end": {"line": l1, "character": c1}})
+}
+
+#[tokio::test]
+async fn outline_and_folding_cover_the_v2_sections() {
+    let (mut c, _t, _dir, uri, text) = payments().await;
+    let symbols = c
+        .request(
+            "textDocument/documentSymbol",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let top: Vec<&str> = symbols
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        top,
+        [
+            "pactoVersion",
+            "service",
+            "interfaces",
+            "configurations",
+            "policies",
+            "dependencies",
+            "workload",
+            "state",
+            "capabilities",
+            "readiness",
+            "metadata",
+            "extensions"
+        ]
+    );
+    let children = |name: &str, sub: Option<&str>| -> Vec<String> {
+        let mut node = symbols
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .unwrap();
+        if let Some(sub) = sub {
+            node = node["children"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["name"] == sub)
+                .unwrap();
+        }
+        node["children"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Items without a name are named by what they are.
+    assert_eq!(
+        children("capabilities", None),
+        ["health", "metrics", "extension example.com/tracing"]
+    );
+    assert_eq!(
+        children("readiness", Some("claims")),
+        ["dashboard", "runbook", "legacy-cleanup"]
+    );
+    assert_eq!(
+        children("interfaces", None),
+        ["rest-api", "grpc-api", "order-events"]
+    );
+    // Folding: each 2.0 section folds from its key's line.
+    let folds = c
+        .request(
+            "textDocument/foldingRange",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let starts: Vec<u64> = folds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["startLine"].as_u64().unwrap())
+        .collect();
+    for section in [
+        "state:",
+        "capabilities:",
+        "readiness:",
+        "extensions:",
+        "  claims:",
+    ] {
+        let l = u64::from(line_of(&text, section, 0));
+        assert!(starts.contains(&l), "{section} at {l}: {folds}");
+    }
+}
+
+#[tokio::test]
+async fn references_and_rename_follow_capability_bindings() {
+    let (mut c, _t, _dir, uri, text) = payments().await;
+    let decl = line_of(&text, "- name: rest-api", 0);
+    let uses = [
+        line_of(&text, "interface: rest-api", 0),
+        line_of(&text, "interface: rest-api", 1),
+    ];
+    let all = json!([
+        {"uri": uri, "range": range(decl, 10, decl, 18)},
+        {"uri": uri, "range": range(uses[0], 17, uses[0], 25)},
+        {"uri": uri, "range": range(uses[1], 17, uses[1], 25)}
+    ]);
+    for (l, ch) in [(decl, 12), (uses[0], 20), (uses[1], 17)] {
+        let got = c
+            .request(
+                "textDocument/references",
+                json!({"textDocument": {"uri": uri}, "position": pos(l, ch),
+                       "context": {"includeDeclaration": true}}),
+            )
+            .await;
+        assert_eq!(got, all, "from line {l}");
+    }
+    // Definition from a binding: the interface's name.
+    let def = at(&mut c, "textDocument/definition", &uri, uses[1], 20).await;
+    let def = if def.is_array() { def[0].clone() } else { def };
+    assert_eq!(def["range"], range(decl, 10, decl, 18));
+    // Rename from a binding renames the declaration and both bindings.
+    let edit = c
+        .request(
+            "textDocument/rename",
+            json!({"textDocument": {"uri": uri}, "position": pos(uses[0], 20), "newName": "http-api"}),
+        )
+        .await;
+    let renamed = apply(&text, &edit["changes"][uri.as_str()]);
+    assert_eq!(renamed, text.replace("rest-api", "http-api"));
+    // An interface's `ref` is a bundle file: definition opens it.
+    let l = line_of(&text, "ref: interfaces/openapi.yaml", 0);
+    let def = at(&mut c, "textDocument/definition", &uri, l, 12).await;
+    let def = if def.is_array() { def[0].clone() } else { def };
+    assert!(
+        def["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("payments-api/interfaces/openapi.yaml"),
+        "{def}"
+    );
+}
