@@ -16,6 +16,11 @@
 //!   from `runtime.lifecycle`;
 //! - the container image from `service.image.ref`.
 //!
+//! A Pacto 2.0 contract (top-level `workload` and `state`, `capabilities` with bindings) has no
+//! ports, image or scaling: those come from `--option` values or an operator `Pacto` resource's
+//! `interfaceBindings` (see [`facts`] and the README), and a port the manifests need but nobody
+//! gave is an error naming the interface, its line and the option to pass.
+//!
 //! Every object is a `k8s-openapi` value, serialized to YAML (or JSON with `format=json`).
 
 use k8s_openapi::api::apps::v1::{
@@ -42,6 +47,10 @@ use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+pub mod facts;
+
+pub use facts::{MissingPort, PortSource};
+
 /// Why no manifests could be generated.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -55,6 +64,8 @@ pub enum Error {
     NoName,
     #[error("option {name}: {reason}")]
     Option { name: String, reason: String },
+    #[error("{}", facts::missing_ports_message(.0))]
+    MissingPorts(Vec<MissingPort>),
     #[error("failed to serialize {kind}: {reason}")]
     Serialize { kind: String, reason: String },
 }
@@ -78,9 +89,18 @@ pub struct Options {
     pub cpu_utilization: i32,
     /// Image when the contract names none.
     pub image: Option<String>,
+    /// `port.<interface>=PORT`: the port of an interface that declares none (every 2.0 one).
+    pub ports: BTreeMap<String, i32>,
+    /// `bindings=FILE`: the `interfaceBindings` of an operator `Pacto` resource, by interface.
+    pub bindings: BTreeMap<String, PortSource>,
+    /// `replicas=N` when the contract has no `scaling` (2.0: default 1).
+    pub replicas: Option<i32>,
+    /// `maxReplicas=M`: a HorizontalPodAutoscaler from `replicas` to `M`.
+    pub max_replicas: Option<i32>,
 }
 
 impl Options {
+    /// The options of a request; `bindings=FILE` is read here.
     pub fn from_map(map: &BTreeMap<String, String>) -> Result<Options, Error> {
         let bad = |name: &str, reason: &str| Error::Option {
             name: name.to_string(),
@@ -113,6 +133,13 @@ impl Options {
             schedule: map.get("schedule").cloned().filter(|v| !v.is_empty()),
             cpu_utilization,
             image: map.get("image").cloned().filter(|v| !v.is_empty()),
+            ports: facts::port_options(map)?,
+            bindings: match map.get("bindings").filter(|v| !v.is_empty()) {
+                Some(file) => facts::read_bindings(file)?,
+                None => BTreeMap::new(),
+            },
+            replicas: facts::count_option(map, "replicas", 0)?,
+            max_replicas: facts::count_option(map, "maxReplicas", 1)?,
         })
     }
 }
@@ -152,7 +179,18 @@ pub fn handle(request: &[u8]) -> Result<Response, Error> {
     };
     let tree = parse(&text, &limits).tree.ok_or(Error::NoContract)?;
     let model = Contract::from_tree(&tree);
-    generate(&model, &tree, &options)
+    generate(&model, &tree, &options).map_err(|e| match e {
+        Error::MissingPorts(mut missing) => {
+            // Point at each interface in the bundle's pacto.yaml when it can be read.
+            if let Some(dir) = req.get("bundleDir").and_then(Value::as_str) {
+                for m in &mut missing {
+                    m.location = facts::interface_location(dir, m.index);
+                }
+            }
+            Error::MissingPorts(missing)
+        }
+        e => e,
+    })
 }
 
 /// The manifests of `contract` as files.
@@ -287,7 +325,10 @@ impl Manifests {
         if name.is_empty() {
             return Err(Error::NoName);
         }
-        let mut notes = Vec::new();
+        let v2 = pacto_core::doc::v2::is_v2(tree);
+        // A 2.0 contract in the 1.x shape, with the ports and scaling the options give.
+        let (resolved, mut notes) = facts::resolve(contract, tree, options)?;
+        let contract = &resolved;
         let version = contract.service_version().to_string();
         let mut labels = BTreeMap::from([(NAME_LABEL.to_string(), name.clone())]);
         let selector = LabelSelector {
@@ -344,10 +385,12 @@ impl Manifests {
             .filter(|i| !i.is_empty())
             .or_else(|| options.image.clone())
             .unwrap_or_else(|| {
-                notes.push(
+                notes.push(if v2 {
+                    "a 2.0 contract names no image: pass --option image=REF".to_string()
+                } else {
                     "the contract names no image: set service.image.ref or --option image=REF"
-                        .to_string(),
-                );
+                        .to_string()
+                });
                 if version.is_empty() {
                     name.clone()
                 } else {
@@ -355,6 +398,11 @@ impl Manifests {
                 }
             });
 
+        let health_binding_kind = pacto_core::doc::v2::capabilities(tree)
+            .into_iter()
+            .filter(|c| c.kind == "health")
+            .find_map(|c| c.binding)
+            .map(|b| b.kind);
         let probe = runtime.and_then(|r| r.health.as_ref()).and_then(|h| {
             let iface = s(&h.interface);
             let (i, port, _) = ports.iter().find(|(i, _, _)| i.name() == iface)?;
@@ -362,7 +410,13 @@ impl Manifests {
                 .initial_delay_seconds
                 .as_ref()
                 .and_then(|d| i32::try_from(d.value).ok());
-            Some(if i.kind() == "grpc" {
+            // 2.0: the binding's transport decides (Go implements `http`); 1.x: the interface.
+            let grpc = if v2 {
+                health_binding_kind.as_deref() == Some("grpc")
+            } else {
+                i.kind() == "grpc"
+            };
+            Some(if grpc {
                 Probe {
                     grpc: Some(GRPCAction {
                         port: *port,
@@ -600,6 +654,7 @@ impl Manifests {
                             protocol: Some("TCP".to_string()),
                             app_protocol: match i.kind() {
                                 "http" => Some("http".to_string()),
+                                "openapi" if v2 => Some("http".to_string()),
                                 "grpc" => Some("grpc".to_string()),
                                 _ => None,
                             },

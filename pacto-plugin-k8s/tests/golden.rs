@@ -2,7 +2,8 @@
 //! every 1.x bundle in `fixtures/valid/` (YAML, and JSON for one) must keep producing exactly
 //! the files recorded in `tests/golden/v1/`, and the 2.0 bundles in `fixtures/v2/valid/` with
 //! the options of `cases_v2()` the files in `tests/golden/v2/`. Each case directory also holds
-//! `message.txt`, the response's message.
+//! `message.txt`, the response's message. The 2.0 error cases record the plugin's stderr in
+//! `tests/golden/v2-errors/<case>.txt`.
 //!
 //! After an intended change, regenerate with `PACTO_UPDATE_GOLDEN=1 cargo test -p
 //! pacto-plugin-k8s --test golden` and review the diff.
@@ -41,7 +42,10 @@ fn request(bundle: &str, options: &Value) -> Value {
 }
 
 fn run_plugin(request: &Value) -> (bool, String, String) {
+    // From the repository root, as `pacto generate` runs it from where the user is: the
+    // request's relative bundleDir and bindings file resolve there.
     let mut child = Command::new(env!("CARGO_BIN_EXE_pacto-plugin-k8s"))
+        .current_dir(root())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -135,4 +139,112 @@ fn v1_bundles_are_byte_identical_to_the_golden_files() {
             &json!({"format": "json", "namespace": "prod"}),
         ),
     );
+}
+
+/// 2.0 cases: (golden directory, bundle, options).
+fn cases_v2() -> Vec<(&'static str, &'static str, Value)> {
+    vec![
+        // Every section: a persistent StatefulSet, a Service with both served interfaces, the
+        // health probe and metrics annotations from the capability bindings, an autoscaler.
+        (
+            "payments-api",
+            "fixtures/v2/valid/payments-api",
+            json!({
+                "port.rest-api": "8080",
+                "port.grpc-api": "9090",
+                "image": "ghcr.io/acme/payments-api:2.1.0",
+                "replicas": "2",
+                "maxReplicas": "5",
+            }),
+        ),
+        // Ports from an operator Pacto resource's interfaceBindings (rest-api: 8080), the one
+        // bound by name given as an option; the asyncapi interface gets a port when asked.
+        (
+            "payments-api-bindings",
+            "fixtures/v2/valid/payments-api",
+            json!({
+                "bindings": "pacto-plugin-k8s/tests/data/payments-api-pacto.yaml",
+                "port.grpc-api": "9090",
+                "port.order-events": "9092",
+                "image": "ghcr.io/acme/payments-api:2.1.0",
+                "namespace": "payments",
+                "format": "json",
+            }),
+        ),
+        // Stateless service: a Deployment with the default one replica (noted).
+        (
+            "checkout",
+            "fixtures/v2/valid/checkout",
+            json!({"port.checkout-api": "8080", "image": "ghcr.io/acme/checkout:4.2.0"}),
+        ),
+        // scheduled workload: a CronJob; no interfaces, so no ports needed.
+        (
+            "job-with-readiness",
+            "fixtures/v2/valid/job-with-readiness",
+            json!({"schedule": "0 3 * * *"}),
+        ),
+        // No workload, state or interfaces: a Deployment, the image defaulted (noted).
+        ("minimal", "fixtures/v2/valid/minimal", json!({})),
+    ]
+}
+
+#[test]
+fn v2_bundles_with_options_match_the_golden_files() {
+    for (case, bundle, options) in cases_v2() {
+        check(
+            &golden_dir().join("v2").join(case),
+            &generate(bundle, &options),
+        );
+    }
+}
+
+/// 2.0 requests the plugin refuses, with the exact message (stderr), exit status 1.
+#[test]
+fn v2_missing_facts_are_located_errors_naming_the_option() {
+    let cases = [
+        // No ports at all: every interface that needs one, with its line in pacto.yaml.
+        (
+            "payments-api-no-ports",
+            "fixtures/v2/valid/payments-api",
+            json!({}),
+        ),
+        // A binding by port name gives no number.
+        (
+            "payments-api-named-binding",
+            "fixtures/v2/valid/payments-api",
+            json!({"bindings": "pacto-plugin-k8s/tests/data/payments-api-pacto.yaml"}),
+        ),
+        ("checkout-no-port", "fixtures/v2/valid/checkout", json!({})),
+        (
+            "unknown-interface",
+            "fixtures/v2/valid/checkout",
+            json!({"port.checkout": "8080"}),
+        ),
+        (
+            "bad-port",
+            "fixtures/v2/valid/checkout",
+            json!({"port.checkout-api": "http"}),
+        ),
+        (
+            "max-below-replicas",
+            "fixtures/v2/valid/checkout",
+            json!({"port.checkout-api": "8080", "replicas": "3", "maxReplicas": "2"}),
+        ),
+    ];
+    for (case, bundle, options) in cases {
+        let (ok, stdout, stderr) = run_plugin(&request(bundle, &options));
+        assert!(!ok && stdout.is_empty(), "{case}: {stdout}");
+        let path = golden_dir().join("v2-errors").join(format!("{case}.txt"));
+        if std::env::var_os("PACTO_UPDATE_GOLDEN").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &stderr).unwrap();
+            continue;
+        }
+        assert_eq!(
+            stderr,
+            std::fs::read_to_string(&path).unwrap(),
+            "{case}: stderr differs from {}",
+            path.display()
+        );
+    }
 }
