@@ -870,7 +870,14 @@ fn to_bytes(v: &Value) -> Prebuilt {
 /// Markdown page of the bundle, its `docPath`. `null` when the contract declares none.
 pub fn readiness(l: &Loaded, now: u64) -> Value {
     use pacto_core::readiness::{evaluate, Date, Readiness};
-    let Some(r) = Readiness::from_contract(&l.resolved.contract) else {
+    // 2.0 `readiness.claims` from the tree; 1.2 `readiness.checks` from the model.
+    let v2 = pacto_core::doc::v2::is_v2(&l.resolved.tree);
+    let declared = if v2 {
+        pacto_core::doc::v2::readiness(&l.resolved.tree)
+    } else {
+        Readiness::from_contract(&l.resolved.contract)
+    };
+    let Some(r) = declared else {
         return Value::Null;
     };
     let e = evaluate(
@@ -880,6 +887,11 @@ pub fn readiness(l: &Loaded, now: u64) -> Value {
     let mut v = serde_json::to_value(&e).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
         m.insert("gate".into(), json!(e.gate().as_str()));
+        // What the contract calls its items: 2.0 `claims`, 1.2 `checks`.
+        m.insert(
+            "declaredAs".into(),
+            json!(if v2 { "claims" } else { "checks" }),
+        );
         m.insert("message".into(), json!(e.message()));
         if let Some(Value::Array(checks)) = m.get_mut("checks") {
             for c in checks.iter_mut() {

@@ -493,22 +493,84 @@ fn operations(doc: &Value) -> Vec<Value> {
     out
 }
 
+/// The channels of an AsyncAPI document with their operations: 2.x `publish`/`subscribe`
+/// inside the channel, 3.0 top-level `operations` naming the channel (`<operationId> (send)`),
+/// and the 3.0 `address` when set.
 fn channels(doc: &Value) -> Vec<Value> {
+    let ops3: Vec<(&str, &Value)> = doc
+        .get("operations")
+        .and_then(Value::as_object)
+        .map(|o| o.iter().map(|(k, v)| (k.as_str(), v)).collect())
+        .unwrap_or_default();
     doc.get("channels")
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
                 .take(MAX_OPERATIONS)
                 .map(|(name, ch)| {
-                    let dirs: Vec<&str> = ["publish", "subscribe"]
+                    let mut ops: Vec<String> = ["publish", "subscribe"]
                         .into_iter()
                         .filter(|d| ch.get(d).is_some())
+                        .map(str::to_string)
                         .collect();
-                    json!({"channel": name, "operations": dirs})
+                    let target = format!("#/channels/{}", name.replace('~', "~0").replace('/', "~1"));
+                    for (id, op) in &ops3 {
+                        let on = op
+                            .get("channel")
+                            .and_then(|c| c.get("$ref"))
+                            .and_then(Value::as_str)
+                            == Some(target.as_str());
+                        if on && ops.len() < MAX_OPERATIONS {
+                            match op.get("action").and_then(Value::as_str) {
+                                Some(a) => ops.push(format!("{id} ({a})")),
+                                None => ops.push((*id).to_string()),
+                            }
+                        }
+                    }
+                    json!({"channel": name, "address": ch.get("address").and_then(Value::as_str), "operations": ops})
                 })
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The rpcs of a `.proto` file, `{service, rpc, signature}` in file order of services, bounded.
+fn rpcs(file: &str, text: &str) -> Vec<Value> {
+    let doc = pacto_core::diff::grpc::ProtoDoc::parse(file, text);
+    doc.services()
+        .flat_map(|svc| {
+            doc.rpcs(svc)
+                .into_iter()
+                .map(move |(rpc, sig)| json!({"service": svc, "rpc": rpc, "signature": sig}))
+        })
+        .take(MAX_OPERATIONS)
+        .collect()
+}
+
+/// The capabilities of a 2.0 contract, each with its binding and whether the binding's
+/// interface is declared (`bindingResolved`; `null` without a binding).
+fn capabilities(
+    tree: &pacto_core::syntax::Tree,
+    interfaces: &[pacto_core::model::Interface],
+) -> Value {
+    let names: std::collections::BTreeSet<&str> = interfaces.iter().map(|i| i.name()).collect();
+    Value::Array(
+        pacto_core::doc::v2::capabilities(tree)
+            .into_iter()
+            .map(|cap| {
+                let resolved = cap
+                    .binding
+                    .as_ref()
+                    .filter(|b| !b.interface.is_empty())
+                    .map(|b| names.contains(b.interface.as_str()));
+                let mut v = json!(cap);
+                if let Value::Object(o) = &mut v {
+                    o.insert("bindingResolved".into(), json!(resolved));
+                }
+                v
+            })
+            .collect(),
+    )
 }
 
 fn docs_list(bundle: &dyn Bundle) -> Vec<Value> {
@@ -566,8 +628,18 @@ fn diagnostics(l: &Loaded) -> Value {
 
 /// The contract content of one materialized version (`ServiceDetails` minus the merged parts).
 pub fn contract_details(l: &Loaded) -> Map<String, Value> {
-    let c = &l.resolved.contract;
     let tree = &l.resolved.tree;
+    let v2 = pacto_core::doc::v2::is_v2(tree);
+    // A 2.0 contract read in the 1.x shape the sections below use: its top-level `workload`
+    // and `state` as the runtime, the health/metrics bindings as probes, each interface's `ref`
+    // as its document. A 1.x contract is used as it is.
+    let lifted;
+    let c = if v2 {
+        lifted = pacto_core::doc::v2::with_runtime(&l.resolved.contract, tree);
+        &lifted
+    } else {
+        &l.resolved.contract
+    };
     let bundle = l.resolved.bundle.as_ref();
     let mut m = Map::new();
     m.insert("owner".into(), owner_json(l));
@@ -592,11 +664,21 @@ pub fn contract_details(l: &Loaded) -> Map<String, Value> {
         .iter()
         .map(|i| {
             let file = i.contract.as_ref().map(|f| f.as_str().to_string());
-            let doc = file.as_deref().and_then(|f| read_doc(bundle, f));
+            let proto =
+                file.as_deref().is_some_and(|f| f.ends_with(".proto")) || i.kind() == "grpc";
+            let doc = file
+                .as_deref()
+                .filter(|_| !proto)
+                .and_then(|f| read_doc(bundle, f));
             let (endpoints, chans) = match &doc {
                 Some(d) => (operations(d), channels(d)),
                 None => (Vec::new(), Vec::new()),
             };
+            let rpcs = file
+                .as_deref()
+                .filter(|_| proto)
+                .and_then(|f| read_text(bundle, f).map(|t| rpcs(f, &t)))
+                .unwrap_or_default();
             json!({
                 "name": i.name(),
                 "type": i.kind(),
@@ -606,6 +688,7 @@ pub fn contract_details(l: &Loaded) -> Map<String, Value> {
                 "contractFile": file,
                 "endpoints": endpoints,
                 "channels": chans,
+                "rpcs": rpcs,
             })
         })
         .collect();
@@ -690,6 +773,25 @@ pub fn contract_details(l: &Loaded) -> Map<String, Value> {
         );
     }
     m.insert("scaling".into(), json!(explain.scaling));
+    // The 2.0 sections as written (`null` for a 1.x contract, which has none of them).
+    let root = tree.root();
+    let top = |key: &str| {
+        root.get(key)
+            .filter(|_| v2)
+            .map(|n| n.to_json())
+            .unwrap_or(Value::Null)
+    };
+    m.insert("workload".into(), top("workload"));
+    m.insert("state".into(), top("state"));
+    m.insert("extensions".into(), top("extensions"));
+    m.insert(
+        "capabilities".into(),
+        if v2 {
+            capabilities(tree, &c.interfaces)
+        } else {
+            Value::Null
+        },
+    );
     m.insert(
         "metadata".into(),
         explain.metadata.clone().unwrap_or(Value::Null),
@@ -704,7 +806,8 @@ fn runtime_diff(s: &Service) -> Value {
     let (Some(r), Some(cur)) = (&s.runtime, &s.current) else {
         return Value::Array(Vec::new());
     };
-    let c = &cur.resolved.contract;
+    // 2.0: `workload` and `state` are top-level; read them as the 1.x runtime.
+    let c = &pacto_core::doc::v2::with_runtime(&cur.resolved.contract, &cur.resolved.tree);
     let declared_kind = match c
         .runtime
         .as_ref()
@@ -929,6 +1032,8 @@ pub fn section_meta(
     k8s_active: bool,
 ) -> Value {
     let entry = |state: &str, reason: &str, source: Option<&str>| json!({"state": state, "reason": reason, "source": source});
+    let version = m.get("pactoVersion").and_then(Value::as_str);
+    let v2 = version.is_some_and(|v| v == "2" || v.starts_with("2."));
     let mut out = Map::new();
     for id in CONTRACT_SECTIONS {
         let v = match contract {
@@ -940,21 +1045,25 @@ pub fn section_meta(
             Some(l) => {
                 let src = Some(l.source.as_str());
                 match id {
-                    "capabilities" => entry(
+                    "capabilities" if !v2 => entry(
                         "not_applicable",
                         "pactoVersion 1.x contracts declare no capabilities",
                         None,
                     ),
                     "readiness" => match m.get("readiness") {
                         Some(r) if !r.is_null() => entry("present", "", src),
-                        _ if m.get("pactoVersion").and_then(Value::as_str) != Some("1.2") => entry(
+                        _ if !v2 && version != Some("1.2") => entry(
                             "not_applicable",
-                            "readiness needs pactoVersion \"1.2\"",
+                            "readiness needs pactoVersion \"1.2\" or \"2.0\"",
                             src,
                         ),
+                        _ if v2 => entry("empty", "the contract declares no readiness claims", src),
                         _ => entry("empty", "the contract declares no readiness checks", src),
                     },
                     "validation" => entry("present", "", src),
+                    "runtime" if v2 && m.get("runtime").is_none_or(Value::is_null) => {
+                        entry("empty", "the contract declares no workload or state", src)
+                    }
                     "runtime" if m.get("runtime").is_none_or(Value::is_null) => {
                         entry("empty", "the contract declares no runtime section", src)
                     }

@@ -167,7 +167,37 @@ function interfacesView(d) {
     h('h3', {}, i.name, ' ', badge(i.type, 'x'), i.port ? ` port ${i.port}` : '', i.visibility ? ` · ${i.visibility}` : ''),
     i.contractFile ? h('div', { class: 'muted mono' }, i.contractFile, i.hasContractFile ? '' : ' (missing)') : null,
     i.endpoints.length ? table(['Method', 'Path', 'Summary'], i.endpoints.map((e) => [h('code', {}, e.method), h('code', {}, e.path), e.summary]), { class: 'ops' }) : null,
-    i.channels && i.channels.length ? table(['Channel', 'Operations'], i.channels.map((c) => [h('code', {}, c.channel), c.operations.join(', ')])) : null));
+    i.channels && i.channels.length ? table(['Channel', 'Address', 'Operations'], i.channels.map((c) => [h('code', {}, c.channel), c.address ? h('code', {}, c.address) : '', c.operations.join(', ')]), { class: 'channels' }) : null,
+    i.rpcs && i.rpcs.length ? table(['Service', 'RPC', 'Signature'], i.rpcs.map((r) => [h('code', {}, r.service), h('code', {}, r.rpc), h('code', {}, r.signature)]), { class: 'rpcs' }) : null));
+}
+
+// Pacto 2.0 capabilities: health/metrics with the interface and path that serve them, or an
+// extension's ref; a binding to an interface the contract does not declare is flagged.
+function capabilitiesView(d) {
+  const caps = d.capabilities || [];
+  const binding = (c) => {
+    const b = c.binding;
+    if (!b) return h('span', { class: 'muted' }, 'no binding');
+    return [b.type ? badge(b.type, 'x') : null, ' ', b.interface ? h('code', {}, b.interface) : null, b.path ? [' ', h('code', {}, b.path)] : null,
+      c.bindingResolved === false ? [' ', badge('interface not declared', 'error')] : null];
+  };
+  return [
+    caps.length ? table(['Capability', 'Binding', 'Ref'], caps.map((c) => [h('strong', {}, c.type), binding(c), c.ref ? h('code', {}, c.ref) : '']), { id: 'capabilities-table' })
+      : h('p', { class: 'muted', id: 'capabilities-table' }, 'No capabilities declared.'),
+    d.extensions && Object.keys(d.extensions).length ? [h('h3', {}, 'Extensions'),
+      table(['Extension', 'Settings'], Object.entries(d.extensions).map(([k, v]) => [h('code', {}, k), h('code', { class: 'val' }, fmt(v))]), { id: 'extensions' })] : null,
+  ];
+}
+
+// Workload and state, top-level in Pacto 2.0.
+function workloadView(d) {
+  if (!d.workload && !d.state) return null;
+  const st = d.state || {};
+  const p = st.persistence || {};
+  return h('div', { id: 'workload-state' }, h('strong', {}, 'Workload: '), h('code', {}, fmt(d.workload)),
+    ' · ', h('strong', {}, 'State: '), h('code', {}, fmt(st.type)),
+    p.scope || p.durability ? ` (${[p.scope, p.durability].filter(Boolean).join(', ')})` : '',
+    st.dataCriticality ? [' · data criticality ', h('code', {}, st.dataCriticality)] : '');
 }
 
 function configView(d) {
@@ -321,9 +351,11 @@ function sbomView(s) {
 
 function runtimeView(d) {
   const declared = d.runtime ? table(['Workload', 'State', 'Scope', 'Durability', 'Criticality'],
-    [[d.runtime.workloadType, d.runtime.stateType, d.runtime.scope, d.runtime.durability, d.runtime.dataCriticality]]) : h('p', { class: 'muted' }, 'No runtime section.');
-  const lc = d.lifecycle ? h('p', {}, `Upgrade: ${d.lifecycle.upgradeStrategy || '-'} · graceful shutdown: ${fmt(d.lifecycle.gracefulShutdownSeconds)}s`,
-    d.lifecycle.health ? ` · health: ${d.lifecycle.health.interface || ''} ${d.lifecycle.health.path || ''}` : '') : null;
+    [[d.runtime.workloadType, d.runtime.stateType, d.runtime.scope, d.runtime.durability, d.runtime.dataCriticality]]) : h('p', { class: 'muted' }, d.capabilities != null ? 'No workload or state declared.' : 'No runtime section.');
+  // 2.0 has no lifecycle: only the health binding is shown, not the 1.x upgrade/shutdown fields.
+  const v2 = d.capabilities != null;
+  const lc = d.lifecycle ? h('p', {}, v2 ? '' : `Upgrade: ${d.lifecycle.upgradeStrategy || '-'} · graceful shutdown: ${fmt(d.lifecycle.gracefulShutdownSeconds)}s`,
+    d.lifecycle.health ? `${v2 ? '' : ' · '}health: ${d.lifecycle.health.interface || ''} ${d.lifecycle.health.path || ''}` : '') : null;
   const sc = d.scaling ? h('p', {}, `Scaling: ${d.scaling.replicas != null ? `${d.scaling.replicas} replicas` : `${fmt(d.scaling.min)}–${fmt(d.scaling.max)} replicas`}`) : null;
   let observed;
   if (!d.runtimeEvaluated) {
@@ -372,6 +404,9 @@ export async function serviceDetail(name, version) {
   const toc = [['sources-s', 'Sources'], ['interfaces', 'Interfaces'], ['configuration', 'Configuration'], ['policies', 'Policies'], ['deps', 'Dependencies'],
     ['readiness', 'Readiness'], ['validation-s', 'Validation'], ['docs', 'Documentation'], ['sbom-s', 'SBOM'], ['runtime', 'Contract vs runtime'], ['versions-s', 'Versions']];
   if (d.traffic) toc.splice(5, 0, ['traffic', 'Observed traffic']);
+  // Pacto 2.0 contracts (capabilities is an array, null for 1.x) get a Capabilities section.
+  const v2 = Array.isArray(d.capabilities);
+  if (v2) toc.splice(2, 0, ['capabilities', 'Capabilities']);
   const docs = docsView(d);
   const meta = d.sectionMeta || {};
   const docPaths = new Set(d.docs.map((x) => x.path));
@@ -387,11 +422,12 @@ export async function serviceDetail(name, version) {
       h('a', { href: `#/graph?focus=${enc(d.name)}` }, 'Show in graph')),
     d.insights.length ? h('div', { class: 'panel', id: 'insights' }, h('h2', {}, 'Insights'), h('ul', {}, d.insights.map((i) => h('li', {}, badge(i.severity, i.severity), ` ${i.title}: ${i.description}`)))) : null,
     h('div', { class: 'panel' }, h('h2', {}, 'Overview'), h('div', { class: 'grid2' },
-      h('div', {}, h('strong', {}, 'Owner: '), ownerView(d.owner)),
-      h('div', {}, d.imageRef ? [h('strong', {}, 'Image: '), h('code', {}, d.imageRef)] : null, h('div', { class: 'muted mono' }, d.ref))),
+      h('div', {}, h('strong', {}, 'Owner: '), ownerView(d.owner), workloadView(d)),
+      h('div', {}, d.pactoVersion ? h('div', {}, h('strong', {}, 'pactoVersion: '), h('code', { id: 'pacto-version' }, d.pactoVersion)) : null, d.imageRef ? [h('strong', {}, 'Image: '), h('code', {}, d.imageRef)] : null, h('div', { class: 'muted mono' }, d.ref))),
       d.metadata ? table(['Metadata', 'Value'], Object.entries(d.metadata).map(([k, v]) => [k, fmt(v)])) : null),
     section('Sources', 'sources-s', sourcesView(d.name)),
     section('Interfaces', 'interfaces', metaLine(meta.interfaces), interfacesView(d)),
+    v2 ? section('Capabilities', 'capabilities', metaLine(meta.capabilities), capabilitiesView(d)) : null,
     section('Configuration', 'configuration', metaLine(meta.configurations), configView(d)),
     section('Policies', 'policies', metaLine(meta.policies), d.policies.length ? d.policies.map((p) => h('div', {}, h('strong', {}, p.title || p.name || p.path), ' ', p.description || '', p.schema ? h('span', { class: 'muted mono' }, ` ${p.schema}`) : '', p.ref ? h('span', { class: 'mono' }, ` ref ${p.ref}`) : '')) : h('p', { class: 'muted' }, 'No policies.')),
     section('Dependencies', 'deps', metaLine(meta.dependencies), depsView(d)),

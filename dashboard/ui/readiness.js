@@ -42,7 +42,7 @@ export function readinessView(r, openDoc, docPaths) {
       h('span', { class: 'score' }, String(r.score)), h('span', { class: 'muted' }, ` / 100 · minScore ${r.minScore}`),
       badge(g.text, g.kind), bar(r.score, 100, `score ${r.score} of 100`, g.kind)),
     h('p', { class: 'muted' }, `${expiry(r)} · ${r.earnedWeight} of ${r.totalWeight} weight earned · ${r.doneCount} done, ${r.partialCount} partial, ${r.notDoneCount} not done, ${r.deferredCount} deferred · a partial check earns ${Math.round((r.partialCredit || 0) * 100)}% of its weight`),
-    checks.length ? table(['Check', 'Category', 'Status', 'Weight earned', 'Evidence'], checks.map((c) => [
+    checks.length ? table([r.declaredAs === 'claims' ? 'Claim' : 'Check', 'Category', 'Status', 'Weight earned', 'Evidence'], checks.map((c) => [
       [h('code', {}, c.id), c.description ? h('div', { class: 'muted' }, c.description) : null],
       [c.category || '', c.type ? h('div', { class: 'muted' }, c.type) : null],
       badge(c.excluded ? `${c.status} (excluded)` : c.status, statusKind[c.status] || 'error'),
@@ -119,7 +119,7 @@ export async function readinessPage() {
   root.dataset.title = 'Readiness';
   if (!f.rated.length) {
     root.append(h('p', { class: 'banner warn', id: 'readiness-empty' },
-      `None of the ${list.length} services declares a readiness assessment (pactoVersion 1.2, section readiness).`));
+      `None of the ${list.length} services declares a readiness assessment (pactoVersion 1.2 readiness.checks or 2.0 readiness.claims).`));
     return root;
   }
   const parts = [
