@@ -109,7 +109,9 @@ fn action_steps_set_breaking_outputs_summary_and_comment() {
         "{summary}"
     );
     assert!(
-        summary.contains("| BREAKING | `state.type` | state.type modified | `stateless` | `stateful` |"),
+        summary.contains(
+            "| BREAKING | `state.type` | state.type modified | `stateless` | `stateful` |"
+        ),
         "{summary}"
     );
     // output-format json gives JSON in diff-output, the summary stays Markdown.
@@ -216,12 +218,20 @@ fn action_declares_go_actions_inputs_and_outputs() {
         "comment-on-pr",
         "add-to-summary",
     ] {
-        assert!(inputs.iter().any(|i| i == go), "input {go} missing: {inputs:?}");
+        assert!(
+            inputs.iter().any(|i| i == go),
+            "input {go} missing: {inputs:?}"
+        );
     }
     let outputs = section("outputs");
     assert_eq!(
         outputs,
-        ["version", "has-breaking-changes", "diff-output", "doc-output"]
+        [
+            "version",
+            "has-breaking-changes",
+            "diff-output",
+            "doc-output"
+        ]
     );
     assert!(text.contains("using: 'composite'"));
     // Inputs reach scripts through env only: no `${{ inputs.* }}` inside a run block.

@@ -155,10 +155,16 @@ fn installs_a_verified_release_and_runs_pacto_version() {
     assert!(version.status.success());
     let version = String::from_utf8_lossy(&version.stdout);
     assert!(
-        version.starts_with(&format!("Pacto:                {}\n", env!("CARGO_PKG_VERSION"))),
+        version.starts_with(&format!(
+            "Pacto:                {}\n",
+            env!("CARGO_PKG_VERSION")
+        )),
         "{version}"
     );
-    assert!(version.contains("OS/Arch:              linux/amd64"), "{version}");
+    assert!(
+        version.contains("OS/Arch:              linux/amd64"),
+        "{version}"
+    );
 
     // The same version again: nothing downloaded (get-pacto.sh's check).
     let again = install(&base, &bin, &["--no-sudo", "-v", &tag()]);
@@ -198,7 +204,10 @@ fn refuses_a_tampered_binary_or_checksums_file() {
 
     // The binary changed after checksums.txt was written (one byte appended).
     let binary = assets.join("pacto_linux_amd64");
-    let mut f = std::fs::OpenOptions::new().append(true).open(&binary).unwrap();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&binary)
+        .unwrap();
     f.write_all(b"\0").unwrap();
     drop(f);
     let bin = tmp.path().join("bin");
@@ -207,11 +216,16 @@ fn refuses_a_tampered_binary_or_checksums_file() {
     assert!(!out.status.success(), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("checksum verification failed for pacto_linux_amd64: nothing was installed"),
+        stderr
+            .contains("checksum verification failed for pacto_linux_amd64: nothing was installed"),
         "{stderr}"
     );
     assert!(stderr.contains("expected (checksums.txt): "), "{stderr}");
-    assert_eq!(std::fs::read_dir(&bin).unwrap().count(), 0, "something was installed");
+    assert_eq!(
+        std::fs::read_dir(&bin).unwrap().count(),
+        0,
+        "something was installed"
+    );
 
     // checksums.txt without a line for the asset.
     let sums = assets.join("checksums.txt");
@@ -268,7 +282,10 @@ fn release_assets_have_go_names_checksums_and_an_spdx_sbom() {
         .unwrap();
     assert!(check.status.success(), "{}", text(&check));
     let sums = std::fs::read_to_string(assets.join("checksums.txt")).unwrap();
-    let listed: Vec<&str> = sums.lines().map(|l| l.split("  ").nth(1).unwrap()).collect();
+    let listed: Vec<&str> = sums
+        .lines()
+        .map(|l| l.split("  ").nth(1).unwrap())
+        .collect();
     assert_eq!(listed, ["pacto.spdx.json", "pacto_linux_amd64"]);
 
     // SPDX 2.3: the binary's crates (normal dependencies only), licences, purls, checksums and
@@ -326,7 +343,11 @@ fn install_sh_help_and_usage_errors() {
         .unwrap();
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("--version") && help.contains("--no-sudo") && help.contains("PACTO_INSTALL_DIR"));
+    assert!(
+        help.contains("--version")
+            && help.contains("--no-sudo")
+            && help.contains("PACTO_INSTALL_DIR")
+    );
     let out = Command::new("bash")
         .arg(root().join("scripts/install.sh"))
         .arg("--bogus")

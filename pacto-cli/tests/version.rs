@@ -58,7 +58,11 @@ fn version_prints_gos_fields() {
         assert_eq!(date, "unknown");
     }
     assert_eq!(field(3, "OS/Arch:"), go_platform());
-    assert_eq!(stdout(&pacto(&["version"], None)), text, "not deterministic");
+    assert_eq!(
+        stdout(&pacto(&["version"], None)),
+        text,
+        "not deterministic"
+    );
 
     let json = pacto(&["version", "--output-format", "json"], None);
     assert!(json.status.success());
@@ -101,7 +105,8 @@ fn completion_scripts_for_four_shells() {
     }
     let bad = pacto(&["completion", "tcsh"], None);
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("possible values: bash, zsh, fish, powershell"));
+    assert!(String::from_utf8_lossy(&bad.stderr)
+        .contains("possible values: bash, zsh, fish, powershell"));
 
     // The bash script loads in bash and completes subcommands.
     let have_bash = Command::new("bash").arg("-c").arg("true").status().is_ok();
@@ -114,7 +119,10 @@ fn completion_scripts_for_four_shells() {
             "source '{}'; COMP_WORDS=(pacto lo); COMP_CWORD=1; COMP_LINE='pacto lo'; COMP_POINT=8; _pacto pacto lo pacto; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
             file.display()
         );
-        let out = Command::new("bash").args(["--norc", "-c", &probe]).output().unwrap();
+        let out = Command::new("bash")
+            .args(["--norc", "-c", &probe])
+            .output()
+            .unwrap();
         let words = stdout(&out);
         assert!(words.lines().any(|w| w == "login"), "{words}");
         assert!(words.lines().any(|w| w == "logout"), "{words}");
@@ -133,7 +141,11 @@ fn logout_removes_what_login_stored() {
     .unwrap();
 
     let out = pacto(&["logout", "localhost:5000"], Some(home.path()));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(stdout(&out), "Logout succeeded for localhost:5000\n");
     let cfg: Value = serde_json::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
     assert!(cfg["auths"].get("localhost:5000").is_none());

@@ -451,7 +451,9 @@ mod tests {
         }
         assert!(!remove_login(&path, "ghcr.io").unwrap());
         std::fs::write(&path, "{not json").unwrap();
-        let err = remove_login(&path, "localhost:5000").unwrap_err().to_string();
+        let err = remove_login(&path, "localhost:5000")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("not valid JSON"), "{err}");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "{not json");
     }
