@@ -321,3 +321,32 @@ fn crlf_line_ends_are_kept() {
         .replace('\n', "\r\n");
     assert_eq!(m.text, want);
 }
+
+/// Unnamed dependencies: a tagged or digested ref is named as Go's loader names it (the last
+/// segment, tag cut); an untagged `oci://host/repo`, which Go's loader would name "oci" (then
+/// oci-2, ...), is named after its repository, and the report says so.
+#[test]
+fn unnamed_dependencies_get_readable_names() {
+    let text = "pactoVersion: \"1.0\"\nservice:\n  name: a\n  version: 1.0.0\ndependencies:\n  - ref: oci://ghcr.io/acme/billing\n    compatibility: \"^1.0.0\"\n  - ref: oci://ghcr.io/acme/notifier\n    compatibility: \"^1.0.0\"\n  - ref: oci://localhost:5000/acme/maps:2.0.0\n    compatibility: \"^2.0.0\"\n  - ref: oci://ghcr.io/acme/billing:1.2.0\n    compatibility: \"^1.0.0\"\n";
+    let b = pacto_core::bundle::MemBundle::new("t");
+    let m = migrate(text, &b).unwrap();
+    let tree = pacto_core::syntax::parse(&m.text, &pacto_core::syntax::Limits::default())
+        .tree
+        .unwrap();
+    let names: Vec<String> = tree
+        .root()
+        .get("dependencies")
+        .unwrap()
+        .items()
+        .map(|d| d.get("name").unwrap().as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, ["billing", "notifier", "maps", "billing-2"]);
+    let notes: Vec<&str> = m
+        .report
+        .iter()
+        .filter(|e| e.path.ends_with(".name"))
+        .map(|e| e.note.as_str())
+        .collect();
+    assert!(notes[0].contains("would name an untagged oci:// reference \"oci\""), "{notes:?}");
+    assert!(notes[2].contains("as Go Pacto's loader names it"), "{notes:?}");
+}

@@ -707,6 +707,24 @@ fn go_name_from_ref(reference: &str) -> String {
     }
 }
 
+/// The last segment of a reference's repository path: scheme, digest and tag cut.
+fn repository_name(reference: &str) -> String {
+    let mut name = reference
+        .split_once("://")
+        .map_or(reference, |(_, rest)| rest);
+    if let Some(i) = name.rfind('@') {
+        name = &name[..i];
+    }
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    if let Some(i) = name[slash..].rfind(':') {
+        name = &name[..slash + i];
+    }
+    match name.rsplit('/').next() {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => "default".to_string(),
+    }
+}
+
 fn name_unnamed(cx: &mut Ctx, list: &str, what: &str) -> Result<(), MigrateError> {
     let mut taken: Vec<String> = Vec::new();
     let n = len_at(&cx.text, &[list]);
@@ -726,12 +744,15 @@ fn name_unnamed(cx: &mut Ctx, list: &str, what: &str) -> Result<(), MigrateError
             ("dependencies", Some(r)) => go_name_from_ref(r),
             _ => "default".to_string(),
         };
-        if list == "dependencies" && base == "oci" {
-            cx.warnings.push(format!(
-                "{list}[{i}] is named \"oci\" as Go Pacto's loader names an untagged oci:// \
-                 reference; consider a better name"
-            ));
-        }
+        // Go's loader cuts at the last `:`, which for an untagged `oci://host/repo` is the
+        // scheme's: every such dependency would be named "oci" (then oci-2, oci-3...). In 2.0
+        // the name is what people read and what diffs key by, so the repository's last
+        // segment is used instead, and the report says so.
+        let go_base = base.clone();
+        let base = match (list, r.as_str()) {
+            ("dependencies", Some(r)) if base == "oci" => repository_name(r),
+            _ => base,
+        };
         let mut name = base.clone();
         let mut k = 2;
         while taken.contains(&name) {
@@ -749,7 +770,12 @@ fn name_unnamed(cx: &mut Ctx, list: &str, what: &str) -> Result<(), MigrateError
             Value::Null,
             Action::Guessed,
             Some(&format!("{list}.{i}.name")),
-            if name == base {
+            if base != go_base {
+                format!(
+                    "an unnamed {what} was named {name:?} after its repository (Go Pacto's loader \
+                     would name an untagged oci:// reference {go_base:?})"
+                )
+            } else if name == base {
                 format!("an unnamed {what} was named {name:?}, as Go Pacto's loader names it")
             } else {
                 format!(
