@@ -20,6 +20,8 @@ macro_rules! log {
     }};
 }
 
+pub mod capability;
+pub mod catalog;
 pub mod roots;
 pub mod tools;
 pub mod transport;
@@ -59,11 +61,26 @@ pacto_diff to classify changes between versions, and pacto_edit (with dry_run fi
 an existing contract while keeping its comments. pacto_migrate carries a 1.x contract to Pacto \
 2.0 (a dry run unless write is true).";
 
+/// What the server serves besides its defaults.
+#[derive(Default)]
+pub enum Mode {
+    /// The authoring tools and the rest of Pacto's tools.
+    #[default]
+    Authoring,
+    /// `pacto mcp BUNDLE_OR_REF`: the authoring tools plus one tool per OpenAPI operation of
+    /// the bundle and `pacto_skill`.
+    Bundle(capability::Capabilities),
+    /// `pacto mcp --root REF...`: the read-only contract catalog (resources `pacto://catalog`
+    /// and `pacto://catalog/closure`, tool `pacto_catalog_revision`) and nothing else.
+    Catalog(catalog::Catalog),
+}
+
 /// The MCP server: the tool context plus the server's identity.
 #[derive(Clone)]
 pub struct PactoServer {
     ctx: Ctx,
     version: String,
+    mode: Arc<Mode>,
 }
 
 impl PactoServer {
@@ -71,15 +88,66 @@ impl PactoServer {
         PactoServer {
             ctx,
             version: version.into(),
+            mode: Arc::new(Mode::Authoring),
         }
+    }
+
+    /// The same server in `mode`.
+    pub fn with_mode(mut self, mode: Mode) -> PactoServer {
+        self.mode = Arc::new(mode);
+        self
     }
 
     pub fn ctx(&self) -> &Ctx {
         &self.ctx
     }
 
-    /// The tools as `tools/list` shows them.
-    pub fn tools() -> Vec<Tool> {
+    pub fn mode(&self) -> &Mode {
+        &self.mode
+    }
+
+    /// The tools of this server's mode, as `tools/list` shows them.
+    pub fn tools(&self) -> Vec<Tool> {
+        match self.mode.as_ref() {
+            Mode::Authoring => Self::authoring_tools(),
+            Mode::Bundle(caps) => {
+                let mut list = Self::authoring_tools();
+                for t in &caps.tools {
+                    let input = match &t.input_schema {
+                        Value::Object(m) => m.clone(),
+                        _ => Map::new(),
+                    };
+                    list.push(
+                        Tool::new(t.name.clone(), t.description.clone(), Arc::new(input))
+                            .with_annotations(
+                                ToolAnnotations::new()
+                                    .read_only(!matches!(
+                                        t.method.as_str(),
+                                        "post" | "put" | "patch" | "delete"
+                                    ))
+                                    .open_world(true),
+                            ),
+                    );
+                }
+                let Value::Object(skill) = capability::Capabilities::skill_schema() else {
+                    return list;
+                };
+                list.push(
+                    Tool::new(
+                        capability::SKILL_TOOL,
+                        "Lists the bundle's domain skills (skills/*.md) when called with no arguments, or returns one skill's markdown content when given its name.",
+                        Arc::new(skill),
+                    )
+                    .with_annotations(ToolAnnotations::new().read_only(true).open_world(false)),
+                );
+                list
+            }
+            Mode::Catalog(_) => catalog::tools(),
+        }
+    }
+
+    /// The tools of the default mode (Pacto's own).
+    pub fn authoring_tools() -> Vec<Tool> {
         tools::catalog()
             .into_iter()
             .map(|d| {
@@ -114,7 +182,13 @@ impl PactoServer {
         args: Map<String, Value>,
     ) -> Result<CallToolResult, McpError> {
         let ctx = self.ctx.clone();
-        let outcome = tokio::task::spawn_blocking(move || tools::call(&ctx, &name, &args)).await;
+        let mode = self.mode.clone();
+        let outcome = tokio::task::spawn_blocking(move || match mode.as_ref() {
+            Mode::Bundle(caps) if caps.handles(&name) => caps.call(&name, &args),
+            Mode::Catalog(cat) => cat.call(&name, &args),
+            _ => tools::call(&ctx, &name, &args),
+        })
+        .await;
         Ok(match outcome {
             Ok(Ok(out)) => {
                 let mut r = CallToolResult::success(vec![ContentBlock::text(out.text)]);
@@ -161,6 +235,18 @@ impl PactoServer {
     }
 
     fn read_resource_text(&self, uri: &str) -> Result<(String, &'static str), String> {
+        if let Mode::Catalog(cat) = self.mode.as_ref() {
+            return cat
+                .read(uri)
+                .map(|t| (t, "application/json"))
+                .ok_or_else(|| {
+                    format!(
+                        "unknown resource {uri:?}: a catalog server serves {} and {}",
+                        catalog::CATALOG_URI,
+                        catalog::CLOSURE_URI
+                    )
+                });
+        }
         if uri == SCHEMA_V2_URI {
             return Ok((
                 pacto_core::schema::SCHEMA_V2_JSON.to_string(),
@@ -275,7 +361,11 @@ impl ServerHandler for PactoServer {
                 .build(),
         )
         .with_server_info(Implementation::new("pacto", self.version.clone()))
-        .with_instructions(INSTRUCTIONS)
+        .with_instructions(match self.mode.as_ref() {
+            Mode::Authoring => INSTRUCTIONS.to_string(),
+            Mode::Bundle(caps) => format!("{INSTRUCTIONS}\n\n{}", caps.instructions()),
+            Mode::Catalog(_) => catalog::INSTRUCTIONS.to_string(),
+        })
     }
 
     async fn list_tools(
@@ -283,11 +373,11 @@ impl ServerHandler for PactoServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, McpError> {
-        Ok(ListToolsResult::with_all_items(Self::tools()))
+        Ok(ListToolsResult::with_all_items(self.tools()))
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        Self::tools().into_iter().find(|t| t.name == name)
+        self.tools().into_iter().find(|t| t.name == name)
     }
 
     async fn call_tool(
@@ -304,6 +394,11 @@ impl ServerHandler for PactoServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, McpError> {
+        if matches!(self.mode.as_ref(), Mode::Catalog(_)) {
+            return Ok(ListResourcesResult::with_all_items(
+                catalog::Catalog::resources(),
+            ));
+        }
         let this = self.clone();
         let mut list = vec![
             Resource::new(SCHEMA_V2_URI, "pacto-v2.0.schema.json")

@@ -1,17 +1,34 @@
-//! `pacto mcp [-t stdio|http] [--port 8585] [--host 127.0.0.1] [--root DIR]...
-//! [--allowed-origin ORIGIN]...`: the MCP server
-//! (spec §9). Stdio is the default; any transport other than `http` means stdio, as in Go Pacto.
-//! Logs go to stderr only: stdout carries nothing but protocol messages.
+//! `pacto mcp [BUNDLE_OR_REF] [-t stdio|http] [--port 8585] [--host 127.0.0.1]
+//! [--workspace-root DIR]... [--root REF]... [--base-url URL] [--auth NAME=VALUE]...
+//! [--allow-writes] [--allowed-origin ORIGIN]...`: the MCP server (spec §9, Go Pacto 3.x's modes).
+//!
+//! * No bundle, no `--root`: Pacto's tools (authoring and the rest).
+//! * `BUNDLE_OR_REF` (a directory or `oci://`): those tools plus one tool per OpenAPI operation of
+//!   the bundle's interfaces and `pacto_skill`.
+//! * `--root REF` (repeatable): Go's read-only contract catalog (`pacto://catalog`,
+//!   `pacto://catalog/closure`, `pacto_catalog_revision`).
+//!
+//! `--workspace-root DIR` is the filesystem sandbox of the tools (it was `--root` before Go Pacto
+//! 3.x gave that flag to the catalog; a directory without a `pacto.yaml` given to `--root` is
+//! refused with a message naming the new flag). Stdio is the default; any transport other than
+//! `http` means stdio, as in Go Pacto. Logs go to stderr only: stdout carries nothing but
+//! protocol messages.
 
-use anyhow::Context;
+use anyhow::{bail, Context};
+use pacto_mcp::capability::{Capabilities, Options};
+use pacto_mcp::catalog::Catalog;
 use pacto_mcp::roots::Roots;
 use pacto_mcp::tools::Ctx;
-use pacto_mcp::PactoServer;
-use std::path::PathBuf;
+use pacto_mcp::{Mode, PactoServer};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// A bundle (directory or oci:// reference) whose OpenAPI operations become tools that call
+    /// the live service, with pacto_skill serving its skills/*.md.
+    #[arg(value_name = "BUNDLE_OR_REF")]
+    bundle: Option<String>,
     /// Transport: stdio (default) or http (streamable HTTP at /mcp).
     #[arg(short, long, default_value = "stdio")]
     transport: String,
@@ -21,28 +38,113 @@ pub struct Args {
     /// Address the HTTP transport binds to (loopback unless you change it).
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
-    /// A directory tools may read and write; repeatable. Default: the current directory.
-    /// Roots the client offers are allowed too.
-    #[arg(long = "root", value_name = "DIR")]
-    roots: Vec<PathBuf>,
+    /// A directory the tools may read and write; repeatable. Default: the current directory.
+    /// Roots the client offers are allowed too. (Before Go Pacto 3.x's catalog this was --root.)
+    #[arg(long = "workspace-root", value_name = "DIR")]
+    workspace_roots: Vec<PathBuf>,
+    /// A catalog root (a bundle directory or an oci:// reference); repeatable. Serves the
+    /// read-only contract catalog of the roots and their dependency closure (pacto://catalog,
+    /// pacto://catalog/closure, pacto_catalog_revision) instead of the authoring tools.
+    #[arg(long = "root", value_name = "REF")]
+    catalog_roots: Vec<String>,
+    /// Bundle mode: the live service the operation tools call (default: the OpenAPI document's
+    /// first servers URL; required with --auth).
+    #[arg(long = "base-url", value_name = "URL")]
+    base_url: Option<String>,
+    /// Bundle mode: a credential NAME=VALUE, applied as the OpenAPI security scheme NAME says
+    /// (apiKey, bearer, basic), or sent as the header NAME when no scheme has that name;
+    /// repeatable.
+    #[arg(long = "auth", value_name = "NAME=VALUE")]
+    auth: Vec<String>,
+    /// Bundle mode: expose mutating operations (POST, PUT, PATCH, DELETE) too.
+    #[arg(long = "allow-writes")]
+    allow_writes: bool,
     /// A browser origin (scheme://host[:port]) the HTTP transport accepts besides loopback
     /// ones; repeatable. Requests with any other Origin header are refused (403).
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     allowed_origins: Vec<String>,
 }
 
+/// `--root DIR` where DIR is a directory without a `pacto.yaml`: the sandbox spelling from
+/// before `--root` meant a catalog root.
+fn old_root_spelling(root: &str) -> Option<String> {
+    if root.starts_with("oci://") || root.trim().is_empty() {
+        return None;
+    }
+    let p = Path::new(root);
+    if p.is_dir() && !p.join("pacto.yaml").exists() {
+        return Some(format!(
+            "--root {root:?}: --root now names a catalog root, as in Go Pacto 3.x (a bundle directory with a pacto.yaml, or an oci:// reference), and {root:?} is a directory without a pacto.yaml. To let the tools read and write under it, use --workspace-root {root:?}"
+        ));
+    }
+    None
+}
+
+fn parse_auth(list: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+    list.iter()
+        .map(|a| match a.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+            _ => bail!("--auth {a:?} is not NAME=VALUE (e.g. --auth bearerAuth=$TOKEN)"),
+        })
+        .collect()
+}
+
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let dirs = if args.roots.is_empty() {
-        vec![std::env::current_dir()?]
+    let cwd = std::env::current_dir()?;
+    let dirs = if args.workspace_roots.is_empty() {
+        vec![cwd.clone()]
     } else {
-        args.roots.clone()
+        args.workspace_roots.clone()
     };
-    let roots = Roots::new(&dirs).context("invalid --root")?;
+    let roots = Roots::new(&dirs).context("invalid --workspace-root")?;
+    let registry = crate::net::registry();
     let ctx = Ctx {
         roots,
-        registry: Some(crate::net::registry()),
+        registry: Some(registry.clone()),
     };
-    let server = PactoServer::new(ctx, env!("CARGO_PKG_VERSION"));
+    let bundle_flags = args.base_url.is_some() || !args.auth.is_empty() || args.allow_writes;
+    let mode = if !args.catalog_roots.is_empty() {
+        for r in &args.catalog_roots {
+            if let Some(msg) = old_root_spelling(r) {
+                bail!(msg);
+            }
+        }
+        if args.bundle.is_some() || bundle_flags {
+            bail!("--root (the contract catalog) cannot be combined with a bundle or --base-url/--auth/--allow-writes: start one server per mode");
+        }
+        let catalog = Catalog::build(&args.catalog_roots, &cwd, Some(registry))
+            .map_err(anyhow::Error::msg)?;
+        eprintln!(
+            "pacto mcp: catalog of {} root(s), {}",
+            args.catalog_roots.len(),
+            catalog.catalog_json()["completeness"]
+                .as_str()
+                .unwrap_or("")
+        );
+        Mode::Catalog(catalog)
+    } else if let Some(bundle) = &args.bundle {
+        let fetcher: &dyn pacto_core::graph::Fetcher = registry.as_ref();
+        let resolved = pacto_core::graph::open(bundle, &cwd, Some(fetcher))
+            .map_err(anyhow::Error::msg)
+            .with_context(|| format!("cannot open the bundle {bundle}"))?;
+        let options = Options {
+            base_url: args.base_url.clone(),
+            auth: parse_auth(&args.auth)?,
+            allow_writes: args.allow_writes,
+        };
+        let caps = Capabilities::load(&resolved, options, &mut std::io::stderr())?;
+        eprintln!(
+            "pacto mcp: {} operation tool(s) from {bundle}",
+            caps.tools.len()
+        );
+        Mode::Bundle(caps)
+    } else {
+        if bundle_flags {
+            bail!("--base-url, --auth and --allow-writes apply to bundle mode: pass the bundle (a directory or oci:// reference) as `pacto mcp BUNDLE_OR_REF`");
+        }
+        Mode::Authoring
+    };
+    let server = PactoServer::new(ctx, env!("CARGO_PKG_VERSION")).with_mode(mode);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
