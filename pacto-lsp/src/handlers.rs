@@ -130,6 +130,7 @@ impl Backend {
     fn pull_configuration(&self) {
         let client = self.client.clone();
         let state = std::sync::Arc::clone(&self.state);
+        let worker = std::sync::Arc::clone(&self.worker);
         tokio::spawn(async move {
             let items = vec![ConfigurationItem {
                 scope_uri: None,
@@ -140,9 +141,13 @@ impl Backend {
                     let value = values.into_iter().next().unwrap_or(Value::Null);
                     // `null`: the client has no such section; keep what we have.
                     if value.is_object() {
-                        let mut st = crate::lock(&state);
-                        st.session.sources.workspace = settings::unwrap_section(&value);
-                        st.settings = st.session.sources.settings();
+                        {
+                            let mut st = crate::lock(&state);
+                            st.session.sources.workspace = settings::unwrap_section(&value);
+                            st.settings = st.session.sources.settings();
+                        }
+                        // The repository or diffDiagnostics may have changed.
+                        crate::recheck_open(&client, &state, &worker);
                     }
                 }
                 Err(e) => log(&format!("workspace/configuration failed: {e}")),
@@ -173,6 +178,8 @@ impl Backend {
                 }
             }
         }
+        // The repository or diffDiagnostics may have changed (a pull re-checks when answered).
+        self.recheck_open();
     }
 
     /// A document was opened or closed: keep the list of open contracts.

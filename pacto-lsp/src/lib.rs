@@ -93,6 +93,9 @@ struct State {
     session: handlers::Session,
     /// Registry answers, for the registry settings they were made with.
     remote: Option<(registry_handlers::RemoteKey, Arc<remote::Remote>)>,
+    /// Repositories whose published version is being fetched for the per-line diff
+    /// diagnostics (a re-check of the open contracts follows when it lands).
+    awaiting_published: std::collections::HashSet<String>,
 }
 
 pub struct Backend {
@@ -115,78 +118,144 @@ impl Backend {
         lock(&self.state)
     }
 
-    /// Validate `uri` now, or, if a run for it is already in flight, have that run go again on
-    /// the latest text when it finishes. One run per document at a time: results publish in edit
-    /// order, a run whose text went stale is dropped before publishing (latest wins), and the last
-    /// edit always gets its diagnostics. No fixed debounce: an isolated edit is checked at once,
-    /// a burst of edits coalesces into the runs the validator has time for.
+    /// Validate `uri` (see [`schedule`]).
     fn schedule_diagnostics(&self, uri: Uri) {
-        if !diagnostics::is_contract(&uri) {
+        schedule(
+            self.client.clone(),
+            Arc::clone(&self.state),
+            Arc::clone(&self.worker),
+            uri,
+        );
+    }
+
+    /// Check every open contract again (the settings changed).
+    fn recheck_open(&self) {
+        recheck_open(&self.client, &self.state, &self.worker);
+    }
+}
+
+fn recheck_open(client: &Client, state: &Arc<Mutex<State>>, worker: &Arc<worker::Worker>) {
+    let open: Vec<Uri> = lock(state).session.open_contracts.iter().cloned().collect();
+    for uri in open {
+        schedule(client.clone(), Arc::clone(state), Arc::clone(worker), uri);
+    }
+}
+
+/// The published contract the per-line breaking-change diagnostics of a run compare against:
+/// `Some` when `diffDiagnostics` is on, a repository is configured and its published version is
+/// known. A version not known yet is fetched in the background, and every open contract is
+/// checked again when it lands (once per repository at a time).
+fn published_for_diff(
+    client: &Client,
+    state: &Arc<Mutex<State>>,
+    worker: &Arc<worker::Worker>,
+) -> Option<Arc<remote::Published>> {
+    let (repo, wait) = {
+        let st = lock(state);
+        if !st.settings.diff_diagnostics {
+            return None;
+        }
+        (
+            st.settings.repository.clone()?,
+            std::time::Duration::from_millis(st.settings.registry_timeout_ms),
+        )
+    };
+    let remote = registry_handlers::remote_for(client, state);
+    match remote.published(&repo) {
+        remote::Lookup::Ready(p) => Some(p),
+        remote::Lookup::Failed(_) => None,
+        remote::Lookup::Pending => {
+            if lock(state).awaiting_published.insert(repo.clone()) {
+                let (client, state, worker) =
+                    (client.clone(), Arc::clone(state), Arc::clone(worker));
+                tokio::spawn(async move {
+                    // Bounded: the fetch itself is bounded by the same timeout.
+                    let landed = remote.settle(wait + wait, || remote.published(&repo)).await;
+                    lock(&state).awaiting_published.remove(&repo);
+                    if matches!(landed, remote::Lookup::Ready(_)) {
+                        recheck_open(&client, &state, &worker);
+                    }
+                });
+            }
+            None
+        }
+    }
+}
+
+/// Validate `uri` now, or, if a run for it is already in flight, have that run go again on the
+/// latest text when it finishes. One run per document at a time: results publish in edit order,
+/// a run whose text went stale is dropped before publishing (latest wins), and the last edit
+/// always gets its diagnostics. No fixed debounce: an isolated edit is checked at once, a burst
+/// of edits coalesces into the runs the validator has time for. The same run adds the per-line
+/// breaking changes against the published version (source `pacto diff`), so one publish carries
+/// both and neither set replaces the other.
+fn schedule(client: Client, state: Arc<Mutex<State>>, worker: Arc<worker::Worker>, uri: Uri) {
+    if !diagnostics::is_contract(&uri) {
+        return;
+    }
+    {
+        let mut st = lock(&state);
+        if let Some(again) = st.validating.get_mut(&uri) {
+            *again = true;
             return;
         }
-        {
-            let mut st = self.state();
-            if let Some(again) = st.validating.get_mut(&uri) {
-                *again = true;
+        st.validating.insert(uri.clone(), false);
+    }
+    tokio::spawn(async move {
+        loop {
+            let (latest, enc) = {
+                let mut st = lock(&state);
+                if let Some(again) = st.validating.get_mut(&uri) {
+                    *again = false;
+                }
+                (st.store.latest(&uri), st.encoding)
+            };
+            let Some(store::Latest {
+                text,
+                version,
+                seq,
+                prior,
+            }) = latest
+            else {
+                // Closed while we were running: clear what an earlier run published.
+                lock(&state).validating.remove(&uri);
+                client.publish_diagnostics(uri, Vec::new(), None).await;
+                return;
+            };
+            let published = published_for_diff(&client, &state, &worker);
+            let u = uri.clone();
+            let run = worker
+                .run(move || {
+                    let (mut diags, parsed) = diagnostics::compute_with(&u, &text, enc, prior);
+                    if let Some(p) = published {
+                        diags.extend(registry_features::diff_diagnostics(&p, &u, &text, enc));
+                    }
+                    (diags, store::Cached { seq, text, parsed })
+                })
+                .await;
+            let diags = match run {
+                Some((diags, cached)) => {
+                    lock(&state).store.keep_parse(&uri, cached);
+                    Some(diags)
+                }
+                None => {
+                    log(&format!("validation of {} panicked", uri.as_str()));
+                    None
+                }
+            };
+            let current = lock(&state).store.seq(&uri) == Some(seq);
+            if let (true, Some(diags)) = (current, diags) {
+                client
+                    .publish_diagnostics(uri.clone(), diags, Some(version))
+                    .await;
+            }
+            let mut st = lock(&state);
+            if st.validating.get(&uri) == Some(&false) && st.store.seq(&uri) == Some(seq) {
+                st.validating.remove(&uri);
                 return;
             }
-            st.validating.insert(uri.clone(), false);
         }
-        let client = self.client.clone();
-        let state = Arc::clone(&self.state);
-        let worker = Arc::clone(&self.worker);
-        tokio::spawn(async move {
-            loop {
-                let (latest, enc) = {
-                    let mut st = lock(&state);
-                    if let Some(again) = st.validating.get_mut(&uri) {
-                        *again = false;
-                    }
-                    (st.store.latest(&uri), st.encoding)
-                };
-                let Some(store::Latest {
-                    text,
-                    version,
-                    seq,
-                    prior,
-                }) = latest
-                else {
-                    // Closed while we were running: clear what an earlier run published.
-                    lock(&state).validating.remove(&uri);
-                    client.publish_diagnostics(uri, Vec::new(), None).await;
-                    return;
-                };
-                let u = uri.clone();
-                let run = worker
-                    .run(move || {
-                        let (diags, parsed) = diagnostics::compute_with(&u, &text, enc, prior);
-                        (diags, store::Cached { seq, text, parsed })
-                    })
-                    .await;
-                let diags = match run {
-                    Some((diags, cached)) => {
-                        lock(&state).store.keep_parse(&uri, cached);
-                        Some(diags)
-                    }
-                    None => {
-                        log(&format!("validation of {} panicked", uri.as_str()));
-                        None
-                    }
-                };
-                let current = lock(&state).store.seq(&uri) == Some(seq);
-                if let (true, Some(diags)) = (current, diags) {
-                    client
-                        .publish_diagnostics(uri.clone(), diags, Some(version))
-                        .await;
-                }
-                let mut st = lock(&state);
-                if st.validating.get(&uri) == Some(&false) && st.store.seq(&uri) == Some(seq) {
-                    st.validating.remove(&uri);
-                    return;
-                }
-            }
-        });
-    }
+    });
 }
 
 fn lock(m: &Mutex<State>) -> MutexGuard<'_, State> {

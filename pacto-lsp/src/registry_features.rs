@@ -266,11 +266,16 @@ pub fn pin_actions(
 /// The diff of the buffer against the published contract; `Err` says why they cannot be
 /// compared (either side not loadable as a contract), never an empty diff.
 pub fn diff_against(published: &Published, uri: &Uri, text: &str) -> Result<Vec<Change>, String> {
+    let p = parse_buffer(text).ok_or("this pacto.yaml does not parse")?;
+    diff_parsed(published, uri, &p)
+}
+
+/// [`diff_against`] on a buffer already parsed.
+fn diff_parsed(published: &Published, uri: &Uri, p: &Parsed) -> Result<Vec<Change>, String> {
     let old = published
         .resolved
         .as_ref()
         .map_err(|e| format!("the published contract {}: {e}", published.reference))?;
-    let p = parse_buffer(text).ok_or("this pacto.yaml does not parse")?;
     pacto_core::diff::check_comparable(&p.tree, "this pacto.yaml")?;
     let dir = uri
         .to_file_path()
@@ -286,6 +291,65 @@ pub fn diff_against(published: &Published, uri: &Uri, text: &str) -> Result<Vec<
     };
     let d = compare(&old.side(), &new).map_err(|e| e.to_string())?;
     Ok(d.changes)
+}
+
+/// The `source` of the per-line breaking-change diagnostics.
+pub const DIFF_SOURCE: &str = "pacto diff";
+
+/// Each BREAKING (severity Information) and POTENTIAL_BREAKING (Hint) change of the buffer
+/// against the published contract, on the line of the buffer that made it (the change's
+/// `new_source`); a change with no place in this file (a removal, a change inside a referenced
+/// spec file) sits on `service.version`, where the lens is. Code: the change's rule path;
+/// message: `<classification>: <reason> (was <old value>)`. Nothing when the sides cannot be
+/// compared (the lens says why).
+pub fn diff_diagnostics(
+    published: &Published,
+    uri: &Uri,
+    text: &str,
+    enc: Encoding,
+) -> Vec<Diagnostic> {
+    let Some(p) = parse_buffer(text) else {
+        return Vec::new();
+    };
+    let Ok(changes) = diff_parsed(published, uri, &p) else {
+        return Vec::new();
+    };
+    let file = uri.path().as_str();
+    let fallback = p
+        .contract
+        .service
+        .as_ref()
+        .and_then(|s| s.version.as_ref())
+        .map(|v| v.span)
+        .unwrap_or_default();
+    changes
+        .iter()
+        .filter_map(|c| {
+            let severity = match c.classification {
+                Classification::Breaking => DiagnosticSeverity::INFORMATION,
+                Classification::PotentialBreaking => DiagnosticSeverity::HINT,
+                Classification::NonBreaking => return None,
+            };
+            let span = c
+                .new_source
+                .as_ref()
+                .filter(|s| s.file == file && !(s.span.start == 0 && s.span.end == 0))
+                .map_or(fallback, |s| s.span);
+            let was = match &c.old_value {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(v)) => format!(" (was {v})"),
+                Some(v) => format!(" (was {v})"),
+            };
+            Some(Diagnostic {
+                range: to_proto::range(&p.index, span, enc),
+                severity: Some(severity),
+                code: Some(NumberOrString::String(c.path.clone())),
+                source: Some(DIFF_SOURCE.to_string()),
+                message: format!("{}: {}{was}", c.classification.as_str(), c.reason),
+                ..Default::default()
+            })
+        })
+        .collect()
 }
 
 /// `N breaking · M potential` for a list of changes.

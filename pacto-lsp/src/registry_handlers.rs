@@ -173,32 +173,36 @@ pub async fn guarded<T>(
     }
 }
 
+/// The [`Remote`] for the current settings (rebuilt when a registry setting changes).
+pub(crate) fn remote_for(client: &Client, state: &Mutex<crate::State>) -> Arc<Remote> {
+    let mut st = crate::lock(state);
+    let key = RemoteKey::of(&st.settings);
+    if let Some((k, r)) = &st.remote {
+        if *k == key {
+            return Arc::clone(r);
+        }
+    }
+    let mut options = RegistryOptions::from_env();
+    options.offline |= key.offline;
+    options.client.plain_http |= key.plain_http;
+    if key.cache_dir.is_some() {
+        options.cache_dir = key.cache_dir.clone();
+    }
+    let events = Arc::new(ClientEvents {
+        client: client.clone(),
+        features: st.session.client,
+        open: Mutex::default(),
+    });
+    let remote =
+        Arc::new(Remote::new(options, Duration::from_millis(key.timeout_ms)).with_events(events));
+    st.remote = Some((key, Arc::clone(&remote)));
+    remote
+}
+
 impl Backend {
     /// The [`Remote`] for the current settings (rebuilt when a registry setting changes).
     pub(crate) fn remote(&self) -> Arc<Remote> {
-        let mut st = self.state();
-        let key = RemoteKey::of(&st.settings);
-        if let Some((k, r)) = &st.remote {
-            if *k == key {
-                return Arc::clone(r);
-            }
-        }
-        let mut options = RegistryOptions::from_env();
-        options.offline |= key.offline;
-        options.client.plain_http |= key.plain_http;
-        if key.cache_dir.is_some() {
-            options.cache_dir = key.cache_dir.clone();
-        }
-        let events = Arc::new(ClientEvents {
-            client: self.client.clone(),
-            features: st.session.client,
-            open: Mutex::default(),
-        });
-        let remote = Arc::new(
-            Remote::new(options, Duration::from_millis(key.timeout_ms)).with_events(events),
-        );
-        st.remote = Some((key, Arc::clone(&remote)));
-        remote
+        remote_for(&self.client, &self.state)
     }
 
     pub(crate) fn on_inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {

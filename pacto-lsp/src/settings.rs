@@ -10,7 +10,7 @@
 //! ```json
 //! { "pacto": { "repository": "oci://ghcr.io/acme/payments",
 //!              "offline": false, "plainHttp": false, "registryTimeoutMs": 5000,
-//!              "cacheDir": null } }
+//!              "cacheDir": null, "diffDiagnostics": true } }
 //! ```
 
 use serde::{Deserialize, Serialize};
@@ -35,6 +35,9 @@ pub struct Settings {
     /// The pacto cache directory (default: `$XDG_CACHE_HOME/pacto` or `~/.cache/pacto`, shared
     /// with the CLI, so what `pacto pull`/`graph` fetched is known to the editor).
     pub cache_dir: Option<std::path::PathBuf>,
+    /// Show each breaking or potentially breaking change against the published version (see
+    /// `repository`) as a diagnostic on the line that made it (source `pacto diff`).
+    pub diff_diagnostics: bool,
 }
 
 /// Default for [`Settings::registry_timeout_ms`].
@@ -48,6 +51,7 @@ impl Default for Settings {
             plain_http: false,
             registry_timeout_ms: DEFAULT_REGISTRY_TIMEOUT_MS,
             cache_dir: None,
+            diff_diagnostics: true,
         }
     }
 }
@@ -119,6 +123,7 @@ impl Settings {
                 },
                 "offline" => set(&mut self.offline, v.as_bool()),
                 "plainHttp" => set(&mut self.plain_http, v.as_bool()),
+                "diffDiagnostics" => set(&mut self.diff_diagnostics, v.as_bool()),
                 "registryTimeoutMs" => set(
                     &mut self.registry_timeout_ms,
                     v.as_u64().filter(|ms| (1..=600_000).contains(ms)),
@@ -173,6 +178,7 @@ mod tests {
                 plain_http: true,
                 registry_timeout_ms: 250,
                 cache_dir: None,
+                diff_diagnostics: true,
             }
         );
         assert_eq!(unwrap_section(&json!(null)), None);
@@ -186,7 +192,7 @@ mod tests {
         assert_eq!(s.registry_timeout_ms, DEFAULT_REGISTRY_TIMEOUT_MS);
         assert_eq!(
             serde_json::to_value(Settings::default()).expect("serialize"),
-            json!({"repository": null, "offline": false, "plainHttp": false, "registryTimeoutMs": 5000, "cacheDir": null})
+            json!({"repository": null, "offline": false, "plainHttp": false, "registryTimeoutMs": 5000, "cacheDir": null, "diffDiagnostics": true})
         );
     }
 }

@@ -870,7 +870,7 @@ async fn settings_come_from_initialization_options() {
     assert_eq!(
         settings(&mut c).await,
         json!({"repository": "oci://localhost:5000/acme/svc", "offline": true,
-               "plainHttp": false, "registryTimeoutMs": 5000, "cacheDir": null})
+               "plainHttp": false, "registryTimeoutMs": 5000, "cacheDir": null, "diffDiagnostics": true})
     );
     // Pushed configuration overrides key by key.
     c.notify(
@@ -881,7 +881,7 @@ async fn settings_come_from_initialization_options() {
     assert_eq!(
         settings(&mut c).await,
         json!({"repository": "oci://localhost:5000/acme/svc", "offline": false,
-               "plainHttp": false, "registryTimeoutMs": 250, "cacheDir": null})
+               "plainHttp": false, "registryTimeoutMs": 250, "cacheDir": null, "diffDiagnostics": true})
     );
     // The unwrapped object works too.
     let (mut c, _) = Client::initialized_with(json!({}), Some(json!({"plainHttp": true}))).await;
@@ -924,7 +924,7 @@ async fn settings_are_pulled_with_workspace_configuration() {
     settings_until(
         &mut c,
         &json!({"repository": "oci://r.example/a/b", "offline": true,
-                "plainHttp": true, "registryTimeoutMs": 5000, "cacheDir": null}),
+                "plainHttp": true, "registryTimeoutMs": 5000, "cacheDir": null, "diffDiagnostics": true}),
     )
     .await;
     // A change notification without settings makes the server pull again.
@@ -939,7 +939,7 @@ async fn settings_are_pulled_with_workspace_configuration() {
     settings_until(
         &mut c,
         &json!({"repository": null, "offline": true,
-                "plainHttp": false, "registryTimeoutMs": 1000, "cacheDir": null}),
+                "plainHttp": false, "registryTimeoutMs": 1000, "cacheDir": null, "diffDiagnostics": true}),
     )
     .await;
 }

@@ -748,3 +748,303 @@ async fn references_and_rename_follow_capability_bindings() {
         "{def}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Against the published version (the loopback registry `scripts/test-infra` starts)
+
+fn registry_or_skip(test: &str) -> Option<String> {
+    match std::env::var("PACTO_TEST_REGISTRY") {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ => {
+            if std::env::var_os("CI").is_some() {
+                panic!("PACTO_TEST_REGISTRY is not set: run `eval \"$(scripts/test-infra start)\"` first");
+            }
+            eprintln!("skipping {test}: PACTO_TEST_REGISTRY is not set");
+            None
+        }
+    }
+}
+
+/// Publish `text` (a bundle of that `pacto.yaml` alone) as `oci://{registry}/{repo}:{version}`.
+fn publish(registry: &str, repo: &str, text: &str, version: &str, pacto_version: &str) {
+    use pacto_core::registry::{BundleMeta, Registry, RegistryOptions};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pacto.yaml"), text).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let r = Registry::from_env(RegistryOptions {
+        no_cache: true,
+        cache_dir: Some(cache.path().to_path_buf()),
+        ..Default::default()
+    });
+    let packed = pacto_core::bundle::archive::pack_dir(dir.path()).unwrap();
+    let meta = BundleMeta {
+        name: "svc".to_string(),
+        version: version.to_string(),
+        pacto_version: pacto_version.to_string(),
+    };
+    r.push(
+        &format!("oci://{registry}/{repo}:{version}"),
+        &packed,
+        &meta,
+        false,
+    )
+    .unwrap();
+}
+
+fn unique(test: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("lsp-v2/{test}-{}-{nanos}", std::process::id())
+}
+
+const PUBLISHED_V2: &str = "pactoVersion: \"2.0\"
+service:
+  name: svc
+  version: 1.0.0
+  owner:
+    team: payments
+dependencies:
+  - name: auth
+    ref: oci://example.com/acme/auth-pacto:1.0.0
+    required: false
+    compatibility: \"^1.0.0\"
+workload: service
+state:
+  type: stateless
+  persistence:
+    scope: local
+    durability: ephemeral
+  dataCriticality: low
+";
+
+/// The 1.x contract published before the 2.0 one in the mixed case.
+const PUBLISHED_V1: &str = "pactoVersion: \"1.0\"
+service:
+  name: svc
+  version: 1.0.0
+  owner: team/payments
+interfaces:
+  - name: api
+    type: http
+    port: 8080
+runtime:
+  workload: service
+  state:
+    type: stateless
+    persistence:
+      scope: local
+      durability: ephemeral
+    dataCriticality: low
+";
+
+async fn poll(c: &mut Client, method: &str, params: Value, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let r = c.request(method, params.clone()).await;
+        if done(&r) || std::time::Instant::now() > deadline {
+            return r;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The next diagnostics published for `uri` that satisfy `done` (within 15 s).
+async fn diagnostics_until(c: &mut Client, uri: &str, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        assert!(std::time::Instant::now() < deadline, "no such diagnostics");
+        let n = c.notification("textDocument/publishDiagnostics").await;
+        if n["uri"] == uri && done(&n["diagnostics"]) {
+            return n["diagnostics"].clone();
+        }
+    }
+}
+
+fn from_diff(diags: &Value) -> Vec<Value> {
+    diags
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["source"] == "pacto diff")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn v2_lens_and_breaking_changes_on_their_lines() {
+    let Some(registry) = registry_or_skip("v2_lens") else {
+        return;
+    };
+    let repo = unique("svc");
+    publish(&registry, &repo, PUBLISHED_V2, "1.0.0", "2.0");
+    // The buffer: 1.1.0, a job now, its dependency required, state stateful.
+    let text = PUBLISHED_V2
+        .replace("version: 1.0.0", "version: 1.1.0")
+        .replace("workload: service", "workload: job")
+        .replace("required: false", "required: true");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pacto.yaml");
+    std::fs::write(&path, &text).unwrap();
+    let uri = file_uri(&path);
+    let cache = tempfile::tempdir().unwrap();
+    let options = json!({"pacto": {"repository": format!("oci://{registry}/{repo}"),
+        "plainHttp": true, "registryTimeoutMs": 5000, "cacheDir": cache.path()}});
+    let (mut c, _) = Client::initialized_with(json!({}), Some(options)).await;
+    c.open(&uri, &text).await;
+    // The lens compares 2.0 with 2.0.
+    let params = json!({"textDocument": {"uri": uri}});
+    let lenses = poll(&mut c, "textDocument/codeLens", params.clone(), |r| {
+        r.as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let title = lenses[0]["command"]["title"].as_str().unwrap().to_string();
+    assert!(title.starts_with("vs published 1.0.0: "), "{title}");
+    assert!(!title.contains("cannot compare"), "{title}");
+    assert!(
+        !title.starts_with("vs published 1.0.0: 0 breaking · 0"),
+        "{title}"
+    );
+    // The changes come as diagnostics on their lines once the published version is known,
+    // next to the validation diagnostics (none here but kept).
+    let diags = diagnostics_until(&mut c, &uri, |d| !from_diff(d).is_empty()).await;
+    let found = from_diff(&diags);
+    let r = c
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "pacto.showDiff", "arguments": [uri, {"show": false}]}),
+        )
+        .await;
+    let changes: Vec<&Value> = r["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["classification"] != "NON_BREAKING")
+        .collect();
+    assert_eq!(found.len(), changes.len(), "{found:?} vs {changes:?}");
+    let workload = line_of(&text, "workload: job", 0);
+    let d = found
+        .iter()
+        .find(|d| d["code"] == "workload")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(d["range"]["start"]["line"], workload);
+    let class = changes.iter().find(|c| c["path"] == "workload").unwrap()["classification"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        d["severity"],
+        if class == "BREAKING" { 3 } else { 4 },
+        "{d}"
+    );
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{class}: ")),
+        "{d}"
+    );
+    assert!(
+        d["message"].as_str().unwrap().ends_with("(was service)"),
+        "{d}"
+    );
+    // Typing refreshes them: back to a service, the workload change is gone; a validation
+    // error typed at the same time is published beside the rest.
+    let edited = text
+        .replace("workload: job", "workload: service")
+        .replace("dataCriticality: low", "dataCriticality: lowest");
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"text": edited}]}),
+    )
+    .await;
+    let diags = diagnostics_until(&mut c, &uri, |d| {
+        d.as_array().unwrap().iter().any(|x| x["source"] == "pacto")
+    })
+    .await;
+    assert!(
+        !from_diff(&diags).iter().any(|d| d["code"] == "workload"),
+        "{diags}"
+    );
+    // The other changes stay, and the new value typed is compared too.
+    assert!(
+        from_diff(&diags)
+            .iter()
+            .any(|d| d["code"] == "dependencies.required"),
+        "{diags}"
+    );
+    let criticality = line_of(&edited, "dataCriticality: lowest", 0);
+    assert!(
+        from_diff(&diags)
+            .iter()
+            .any(|d| d["code"] == "state.dataCriticality"
+                && d["range"]["start"]["line"] == criticality
+                && d["message"].as_str().unwrap().ends_with("(was low)")),
+        "{diags}"
+    );
+    // Turned off by the setting: the validation diagnostics alone.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"pacto": {"diffDiagnostics": false}}}),
+    )
+    .await;
+    let diags = diagnostics_until(&mut c, &uri, |d| from_diff(d).is_empty()).await;
+    assert!(diags
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["source"] == "pacto"));
+}
+
+#[tokio::test]
+async fn a_v1_buffer_against_a_published_v1_gets_its_breaking_changes_too() {
+    let Some(registry) = registry_or_skip("v1_lens") else {
+        return;
+    };
+    let repo = unique("svc1");
+    publish(&registry, &repo, PUBLISHED_V1, "1.0.0", "1.0");
+    let text = PUBLISHED_V1
+        .replace("version: 1.0.0", "version: 1.1.0")
+        .replace("port: 8080", "port: 9090");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("pacto.yaml");
+    std::fs::write(&path, &text).unwrap();
+    let uri = file_uri(&path);
+    let cache = tempfile::tempdir().unwrap();
+    let options = json!({"pacto": {"repository": format!("oci://{registry}/{repo}"),
+        "plainHttp": true, "registryTimeoutMs": 5000, "cacheDir": cache.path()}});
+    let (mut c, _) = Client::initialized_with(json!({}), Some(options)).await;
+    c.open(&uri, &text).await;
+    let diags = diagnostics_until(&mut c, &uri, |d| !from_diff(d).is_empty()).await;
+    let found = from_diff(&diags);
+    let port = found
+        .iter()
+        .find(|d| d["code"] == "interfaces.port")
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(
+        port["range"]["start"]["line"],
+        line_of(&text, "port: 9090", 0)
+    );
+    assert_eq!(port["severity"], 3);
+    assert_eq!(port["source"], "pacto diff");
+    assert!(
+        port["message"].as_str().unwrap().starts_with("BREAKING: ")
+            && port["message"].as_str().unwrap().ends_with("(was 8080)"),
+        "{port}"
+    );
+}
+
+#[tokio::test]
+async fn no_repository_no_diff_diagnostics() {
+    let (mut c, _dir, v2, _v1) = mixed().await;
+    let n = c.notification("textDocument/publishDiagnostics").await;
+    assert!(from_diff(&n["diagnostics"]).is_empty());
+    let lenses = c
+        .request(
+            "textDocument/codeLens",
+            json!({"textDocument": {"uri": v2}}),
+        )
+        .await;
+    assert_eq!(lenses, json!([]));
+}
