@@ -2,7 +2,7 @@
 // Run by pacto-cli/tests/dashboard.rs. Environment:
 //   PLAYWRIGHT_CORE  path of the playwright-core package     CHROMIUM  the browser binary
 //   DASHBOARD_URL    the running dashboard (http://127.0.0.1:PORT/)
-//   MODE             demo | hostile | runtime | reload | load | traces | partial
+//   MODE             demo | hostile | runtime | reload | load | traces | partial | v2 | mixed
 //   SHOTS            directory for screenshots (optional)
 //   UI_DIR           serve the app's files from this directory instead of the binary's (optional)
 // Prints one JSON object with the measured facts; exits 1 with a message when a check fails.
@@ -700,6 +700,95 @@ async function load(page) {
   await shot(page, 'load-graph');
 }
 
+// Pacto 2.0 (fixtures/demo-v2): the overview's attention (the invalid bundle, the service below
+// its readiness gate), a 2.0 service page with its workload and state, capabilities and their
+// bindings, interfaces by kind and readiness claims, the invalid bundle's code, and a 2.0 diff.
+async function v2(page) {
+  const services = await getJson('/api/services');
+  await page.goto(`${base}/#/`);
+  await page.waitForSelector('#attention');
+  const attention = await page.locator('#attention').innerText();
+  check(attention.includes('notifications'), 'the invalid notifications 1.1.0 needs attention');
+  check(attention.includes('dispatch') && attention.includes('below its gate'), 'dispatch is below its readiness gate');
+  const tile = await page.locator('#readiness-tile').innerText();
+  check(tile.includes('1 of 6 below gate'), `readiness tile: ${tile}`);
+  await shot(page, 'v2-overview');
+
+  // payments: a 2.0 service page.
+  const d = await getJson('/api/services/payments');
+  await page.goto(`${base}/#/services/payments`);
+  await detailShown(page, 'payments');
+  check((await page.locator('#pacto-version').innerText()) === '2.0', 'pactoVersion 2.0 is shown');
+  const ws = await page.locator('#workload-state').innerText();
+  check(ws.includes('service') && ws.includes('stateful') && ws.includes('shared, persistent'), `workload and state: ${ws}`);
+  const caps = await page.locator('#capabilities-table tbody tr').evaluateAll((trs) => trs.map((t) => t.innerText.replace(/\s+/g, ' ').trim()));
+  check(caps.length === d.capabilities.length && caps.length === 2, `one row per capability: ${JSON.stringify(caps)}`);
+  check(caps[0].startsWith('health') && caps[0].includes('payments-api') && caps[0].includes('/healthz'), `health binding: ${caps[0]}`);
+  check(caps[1].startsWith('metrics') && caps[1].includes('/metrics'), `metrics binding: ${caps[1]}`);
+  check(await page.locator('#capabilities-table').isVisible(), 'the capabilities are visible');
+  const r = d.readiness;
+  const state = await page.locator('#readiness-state').innerText();
+  check(state.includes(String(r.score)) && state.includes(`minScore ${r.minScore}`) && state.includes('passing'), `readiness state: ${state}`);
+  check(await page.locator('#readiness-checks tbody tr').count() === r.checks.length, 'one row per readiness claim');
+  check((await page.locator('#readiness-checks thead').innerText()).includes('Claim'), 'a 2.0 assessment lists claims');
+  const iface = await page.locator('#interfaces').innerText();
+  check(iface.includes('interfaces/openapi.yaml') && iface.includes('/healthz'), 'the interface ref and its operations');
+  check((await page.locator('#runtime').innerText()).includes('stateful'), 'contract vs runtime declares the 2.0 state');
+  const metaOf = { interfaces: 'interfaces', capabilities: 'capabilities', readiness: 'readiness', runtime: 'runtimeDiff' };
+  for (const [id, key] of Object.entries(metaOf)) {
+    check(await page.locator(`#${id} > p.meta`).getAttribute('data-state') === d.sectionMeta[key].state, `section ${id} is ${d.sectionMeta[key].state}`);
+  }
+  await page.locator('#capabilities').scrollIntoViewIfNeeded();
+  await shot(page, 'v2-service');
+  await page.locator('#readiness').scrollIntoViewIfNeeded();
+  await shot(page, 'v2-readiness');
+  const versions = await page.locator('#versions').innerText();
+  check(versions.includes('POTENTIAL_BREAKING'), 'payments 2.1.0 is a POTENTIAL_BREAKING release');
+
+  // dispatch: below its gate.
+  await page.goto(`${base}/#/services/dispatch`);
+  await detailShown(page, 'dispatch');
+  const low = await page.locator('#readiness-state').innerText();
+  check(low.includes('50') && low.includes('below minScore 80'), `dispatch readiness: ${low}`);
+
+  // inventory: gRPC rpcs and AsyncAPI 3.0 channels.
+  await page.goto(`${base}/#/services/inventory`);
+  await detailShown(page, 'inventory');
+  check((await page.locator('#interfaces table.rpcs').innerText()).includes('GetStock'), 'gRPC rpcs are listed');
+  check((await page.locator('#interfaces table.channels').innerText()).includes('publishStockChanged (send)'), 'AsyncAPI 3.0 operations are listed');
+
+  // notifications 1.1.0: invalid by a 2.0 rule, its binding flagged.
+  await page.goto(`${base}/#/services/notifications`);
+  await detailShown(page, 'notifications');
+  check((await page.locator('#validation').innerText()).includes('CAPABILITY_INTERFACE_UNKNOWN'), 'the 2.0 code is shown');
+  check((await page.locator('#capabilities-table').innerText()).includes('interface not declared'), 'the dangling binding is flagged');
+  await shot(page, 'v2-invalid');
+
+  // orders 1.0.0 -> 2.0.0: a 2.0 diff.
+  await page.goto(`${base}/#/services/orders/diff?from=1.0.0&to=2.0.0`);
+  await page.waitForSelector('#diff-result[data-key="orders@1.0.0..orders@2.0.0"]');
+  facts.diffClassification = await page.locator('#classification').innerText();
+  const changes = await page.locator('#changes').innerText();
+  check(changes.includes('state.type') && changes.includes('asyncapi.channels[orderCancelled]'), 'the 2.0 changes are listed');
+  await shot(page, 'v2-diff');
+  facts.v2 = { services: services.length, capabilities: caps.length, readiness: r.score, dispatch: low.split('\n')[0] };
+}
+
+// Both generations in one fleet: the 2.0 payments' edge to the 1.x payment-gateway is drawn.
+async function mixed(page) {
+  const got = await graphReady(page);
+  const titles = await page.locator('svg#graph line.edge title').allTextContents();
+  const edge = titles.find((t) => t.startsWith('payments → payment-gateway'));
+  check(edge, `the 2.0 -> 1.x edge is drawn (${titles.length} edges)`);
+  check(await page.locator('svg#graph g.node[data-id="payment-gateway"]').getAttribute('class').then((c) => !c.includes('s-external')), 'payment-gateway is a fleet service, not external');
+  await page.goto(`${base}/#/services/payment-gateway`);
+  await detailShown(page, 'payment-gateway');
+  check(await page.locator('#capabilities').count() === 0, 'a 1.x page has no capabilities section');
+  check((await page.locator('#dependents').innerText()).includes('payments'), 'payment-gateway lists its 2.0 dependent');
+  await shot(page, 'mixed-graph');
+  facts.mixed = { nodes: got.nodes, edge };
+}
+
 (async () => {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, headless: true });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -724,6 +813,8 @@ async function load(page) {
     else if (mode === 'reload') await reload(page);
     else if (mode === 'traces') await traces(page);
     else if (mode === 'partial') await partial(page);
+    else if (mode === 'v2') await v2(page);
+    else if (mode === 'mixed') await mixed(page);
     else await load(page);
     check(dialogs.length === 0, `dialogs opened: ${JSON.stringify(dialogs)}`);
     check(errors.length === 0, `page errors: ${JSON.stringify(errors)}`);

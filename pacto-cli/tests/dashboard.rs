@@ -330,6 +330,60 @@ fn browser_demo_overview_list_graph_detail_and_diff() {
     assert_eq!(facts["dialogs"], 0);
 }
 
+/// Pacto 2.0 in the browser (issue 18): `pacto dashboard fixtures/demo-v2` shows a 2.0
+/// service with its capabilities, bindings, workload/state and readiness score and gate, the
+/// invalid bundle's 2.0 code and a 2.0 diff; with the 1.x demo in the same directory, the 2.0
+/// payments' edge to the 1.x payment-gateway is drawn.
+#[test]
+fn browser_pacto_2_0_fleet_and_a_mixed_one() {
+    let Some(b) = browser_or_skip("browser_pacto_2_0") else {
+        return;
+    };
+    let v2 = repo_root().join("fixtures/demo-v2");
+    let r = start(&[
+        "dashboard",
+        v2.to_str().unwrap(),
+        "--port",
+        "0",
+        "--no-kubernetes",
+    ]);
+    let facts = e2e(&b, &r.url, "v2");
+    assert_eq!(facts["diffClassification"], "BREAKING");
+    assert_eq!(facts["v2"]["capabilities"], 2);
+    assert_eq!(facts["v2"]["readiness"], 100);
+    assert_eq!(facts["dialogs"], 0);
+    drop(r);
+    let mixed = tempfile::tempdir().unwrap();
+    for fleet in ["fixtures/demo", "fixtures/demo-v2"] {
+        copy_services(&repo_root().join(fleet), mixed.path());
+    }
+    let r = start(&[
+        "dashboard",
+        mixed.path().to_str().unwrap(),
+        "--port",
+        "0",
+        "--no-kubernetes",
+    ]);
+    let facts = e2e(&b, &r.url, "mixed");
+    assert_eq!(
+        facts["mixed"]["edge"],
+        "payments → payment-gateway: required dependency"
+    );
+}
+
+/// Copy the `<service>/<version>/` bundles of `from` into `to`.
+fn copy_services(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_services(&e.path(), &target);
+        } else if !target.exists() {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
 #[test]
 fn browser_hostile_fixture_stays_inert() {
     let Some(b) = browser_or_skip("browser_hostile") else {
