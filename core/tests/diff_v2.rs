@@ -1,8 +1,10 @@
 //! Golden diff tests for `pactoVersion: "2.0"`: every `fixtures/diff/v2/contract/<case>/` holds
-//! `old/` and `new/` bundles and an `expected.json` written from Go Pacto 3.x's rules
+//! `old/` and `new/` and an `expected.json` written from Go Pacto 3.x's rules
 //! (`pkg/diff/classification.go`, `contract.go`, `dependency.go`, `interfaces.go`, `readiness.go`,
 //! `schema.go`): the overall classification and the exact set of changes (path, type,
-//! classification). Also: byte-identical output across runs, and the cross-generation diff.
+//! classification). A side holds only the files that differ from the base bundle
+//! `fixtures/v2/valid/payments-api`, laid over a copy of it. Also: byte-identical output across
+//! runs, and the cross-generation diff.
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
 
@@ -60,6 +62,21 @@ fn rows(diff: &ContractDiff) -> Vec<Row> {
     got
 }
 
+/// A case side: the base bundle with the side's own files laid over it.
+fn side(case_side: &Path) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    copy(&fixtures().join("v2/valid/payments-api"), tmp.path());
+    std::fs::remove_file(tmp.path().join("expected.json")).ok();
+    copy(case_side, tmp.path());
+    std::fs::remove_file(tmp.path().join(".keep")).ok();
+    tmp
+}
+
+fn diff_case(dir: &Path) -> ContractDiff {
+    let (o, n) = (side(&dir.join("old")), side(&dir.join("new")));
+    diff_dirs(o.path(), n.path())
+}
+
 #[test]
 fn every_v2_rule_agrees_with_go() {
     let root = fixtures().join("diff/v2/contract");
@@ -76,7 +93,7 @@ fn every_v2_rule_agrees_with_go() {
         let expected: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join("expected.json")).unwrap())
                 .unwrap();
-        let diff = diff_dirs(&dir.join("old"), &dir.join("new"));
+        let diff = diff_case(dir);
         let got = rows(&diff);
         let mut want: Vec<Row> = expected["changes"]
             .as_array()
@@ -117,7 +134,7 @@ fn every_v2_rule_agrees_with_go() {
 #[test]
 fn a_change_is_placed_on_its_lines() {
     let dir = fixtures().join("diff/v2/contract/dependencies-required-modified");
-    let d = diff_dirs(&dir.join("old"), &dir.join("new"));
+    let d = diff_case(&dir);
     let c = &d.changes[0];
     assert_eq!(c.reason, "dependencies[notifications].required modified");
     assert_eq!(c.item.as_deref(), Some("dependencies[notifications]"));
@@ -133,8 +150,9 @@ fn a_change_is_placed_on_its_lines() {
 #[test]
 fn output_is_byte_identical_across_runs() {
     let dir = fixtures().join("diff/v2/contract/configurations-schema-to-ref");
+    let (o, n) = (side(&dir.join("old")), side(&dir.join("new")));
     let render = || {
-        let d = diff_dirs(&dir.join("old"), &dir.join("new"));
+        let d = diff_dirs(o.path(), n.path());
         serde_json::to_string(&d.changes).unwrap()
     };
     let first = render();
