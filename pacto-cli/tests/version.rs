@@ -184,3 +184,82 @@ fn logout_removes_what_login_stored() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not a registry"));
 }
+
+/// Against the htpasswd registry of `scripts/test-infra` (PACTO_TEST_REGISTRY_AUTH): login,
+/// push, logout, and the same push is refused again: logout removed what login stored, and
+/// nothing else answers for this registry.
+#[test]
+fn logout_against_the_auth_registry() {
+    let Some(reg) = std::env::var("PACTO_TEST_REGISTRY_AUTH")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
+        eprintln!("skipping logout: PACTO_TEST_REGISTRY_AUTH is not set (run `eval \"$(scripts/test-infra start)\"`)");
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], stdin: Option<&str>| -> Output {
+        use std::io::Write;
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pacto"));
+        for k in [
+            "PACTO_OUTPUT_FORMAT",
+            "PACTO_OFFLINE",
+            "PACTO_NO_CACHE",
+            "PACTO_REGISTRY_TOKEN",
+            "PACTO_REGISTRY_USERNAME",
+            "PACTO_REGISTRY_PASSWORD",
+        ] {
+            cmd.env_remove(k);
+        }
+        cmd.env("HOME", home.path().join("home"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("DOCKER_CONFIG", home.path().join("docker"))
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(input) = stdin {
+            pipe.write_all(input.as_bytes()).unwrap();
+        }
+        drop(pipe);
+        child.wait_with_output().unwrap()
+    };
+    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/v2/valid/minimal");
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let repo = format!(
+        "oci://{reg}/pacto-cli-test/logout-{}-{}",
+        std::process::id(),
+        nanos % 1_000_000_000
+    );
+    let bundle = bundle.to_string_lossy().into_owned();
+
+    let login = run(
+        &["login", &reg, "-u", "pacto", "--password-stdin"],
+        Some("secret\n"),
+    );
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    let push = run(&["push", &repo, "-p", &bundle], None);
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
+
+    let logout = run(&["logout", &reg], None);
+    assert!(logout.status.success());
+    assert_eq!(stdout(&logout), format!("Logout succeeded for {reg}\n"));
+    let push = run(&["push", &repo, "-p", &bundle, "--force"], None);
+    assert!(!push.status.success(), "pushed after logout");
+    let err = String::from_utf8_lossy(&push.stderr);
+    assert!(err.contains("authentication failed"), "{err}");
+}
