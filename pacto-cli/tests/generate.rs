@@ -351,3 +351,81 @@ fn a_v2_bundle_is_sent_with_its_2_0_sections() {
     );
     assert_eq!(c["readiness"]["minScore"], 80);
 }
+
+/// The k8s plugin on a 2.0 bundle through the real `pacto generate`: without ports it fails
+/// naming each interface, its line and the option; with them it writes the StatefulSet, the
+/// Service and the autoscaler.
+#[test]
+fn k8s_plugin_on_a_v2_bundle() {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_pacto"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    if !bin_dir.join("pacto-plugin-k8s").is_file() {
+        let reason = "pacto-plugin-k8s is not built (cargo build -p pacto-plugin-k8s)";
+        assert!(std::env::var_os("CI").is_none(), "{reason}");
+        eprintln!("skipped: {reason}");
+        return;
+    }
+    let env = Env::new();
+    std::fs::copy(
+        bin_dir.join("pacto-plugin-k8s"),
+        env.path().join("bin/pacto-plugin-k8s"),
+    )
+    .unwrap();
+    let b = root()
+        .join("fixtures/v2/valid/payments-api")
+        .display()
+        .to_string();
+    let out = env.run(&["generate", "k8s", &b, "-o", "k8s"], "ok");
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("Error: plugin k8s: a 2.0 contract declares no ports")
+            && err.contains(&format!(
+                "{b}/pacto.yaml:20:5: interfaces[0] (rest-api, openapi) has no port and the health capability binds it: pass --option port.rest-api=PORT"
+            ))
+            && err.contains("pass --option port.grpc-api=PORT"),
+        "{err}"
+    );
+    assert!(!env.path().join("k8s/statefulset.yaml").exists());
+
+    let out = env.run(
+        &[
+            "generate",
+            "k8s",
+            &b,
+            "-o",
+            "k8s",
+            "--option",
+            "port.rest-api=8080",
+            "--option",
+            "port.grpc-api=9090",
+            "--option",
+            "image=ghcr.io/acme/payments-api:2.1.0",
+            "--option",
+            "replicas=2",
+            "--option",
+            "maxReplicas=6",
+        ],
+        "ok",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "Generated 3 file(s) using k8s\nOutput: k8s/\nMessage: StatefulSet, Service and HorizontalPodAutoscaler for payments-api@2.1.0\n"
+    );
+    let sts = std::fs::read_to_string(env.path().join("k8s/statefulset.yaml")).unwrap();
+    for want in [
+        "kind: StatefulSet",
+        "replicas: 2",
+        "image: ghcr.io/acme/payments-api:2.1.0",
+        "containerPort: 9090",
+        "path: /health",
+        "prometheus.io/path: /metrics",
+    ] {
+        assert!(sts.contains(want), "{want} missing in\n{sts}");
+    }
+    let hpa = std::fs::read_to_string(env.path().join("k8s/hpa.yaml")).unwrap();
+    assert!(hpa.contains("maxReplicas: 6"), "{hpa}");
+}

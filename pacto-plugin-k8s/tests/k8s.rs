@@ -471,3 +471,53 @@ fn protocol_errors_exit_non_zero_with_a_message() {
     assert!(stdout.is_empty());
     assert_eq!(stderr.trim(), "the contract has no service name");
 }
+
+/// For a 1.x contract the 2.0 options only fill what it leaves out: an interface without a
+/// port gets `port.<interface>`, a declared port wins (and the message says so), a missing
+/// `scaling` takes `replicas`/`maxReplicas`.
+#[test]
+fn v1_options_fill_only_what_the_contract_leaves_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("pacto.yaml"),
+        "pactoVersion: \"1.0\"\nservice: {name: web, version: 1.0.0, image: {ref: ghcr.io/a/web:1}}\ninterfaces:\n  - {name: api, type: http, port: 8080}\n  - {name: events, type: event}\nruntime:\n  workload: service\n  state: {type: stateless, persistence: {scope: local, durability: ephemeral}, dataCriticality: low}\n",
+    )
+    .unwrap();
+    let (req, _) = request(
+        tmp.path(),
+        json!({"port.api": "9999", "port.events": "7000", "replicas": "2", "maxReplicas": "4"}),
+    );
+    let (ok, stdout, stderr) = run_plugin(&req);
+    assert!(ok, "{stderr}");
+    let resp: Response = serde_json::from_slice(&stdout).unwrap();
+    assert_eq!(
+        resp.message.as_deref(),
+        Some("Deployment, Service and HorizontalPodAutoscaler for web@1.0.0; the port given for api is ignored: the contract declares 8080")
+    );
+    let g = Generated::parse(&resp, false);
+    let ports: Vec<i32> = g
+        .service
+        .as_ref()
+        .unwrap()
+        .spec
+        .as_ref()
+        .unwrap()
+        .ports
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|p| p.port)
+        .collect();
+    assert_eq!(ports, [8080, 7000]);
+    assert_eq!(g.replicas(), Some(2));
+    assert_eq!(g.hpa.unwrap().spec.unwrap().max_replicas, 4);
+
+    // Without options a 1.x interface without a port is simply left out (no error).
+    let (req, _) = request(tmp.path(), json!({}));
+    let (ok, stdout, stderr) = run_plugin(&req);
+    assert!(ok, "{stderr}");
+    let resp: Response = serde_json::from_slice(&stdout).unwrap();
+    let g = Generated::parse(&resp, false);
+    assert_eq!(g.replicas(), None);
+    assert_eq!(g.service.unwrap().spec.unwrap().ports.unwrap().len(), 1);
+}
