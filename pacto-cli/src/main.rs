@@ -13,7 +13,7 @@ use std::process::ExitCode;
 #[command(name = "pacto", version, about, long_about = None, propagate_version = true)]
 struct Cli {
     /// Output format: text, json, markdown or sarif.
-    #[arg(long, global = true, env = "PACTO_OUTPUT_FORMAT", default_value = "text", value_parser = parse_format)]
+    #[arg(long, global = true, env = "PACTO_OUTPUT_FORMAT", default_value = "text", value_parser = FormatParser)]
     output_format: OutputFormat,
 
     /// Debug logs on stderr.
@@ -32,6 +32,34 @@ fn parse_format(s: &str) -> Result<OutputFormat, String> {
         .map_err(|e: pacto_core::report::UnknownOutputFormat| e.to_string())
 }
 
+/// `parse_format`, plus the closed list of formats, so `--help` and the shell completions
+/// (`pacto completion`) offer them.
+#[derive(Clone)]
+struct FormatParser;
+
+impl clap::builder::TypedValueParser for FormatParser {
+    type Value = OutputFormat;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<OutputFormat, clap::Error> {
+        clap::builder::TypedValueParser::parse_ref(&parse_format, cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            OutputFormat::ALL
+                .iter()
+                .map(|f| clap::builder::PossibleValue::new(f.as_str())),
+        ))
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Scaffold a new bundle: NAME/pacto.yaml, NAME/interfaces/, NAME/configuration/.
@@ -42,6 +70,8 @@ enum Command {
     Diff(commands::diff::Args),
     /// Pack a bundle into a reproducible tar.gz.
     Pack(commands::pack::Args),
+    /// Write or check pacto.lock: the pinned dependency and reference closure (lockVersion 3).
+    Lock(commands::lock::Args),
     /// Validate a bundle and push it to an OCI registry.
     Push(commands::push::Args),
     /// Pull a bundle from an OCI registry into a directory.
@@ -84,6 +114,7 @@ impl Command {
             Command::Graph(args) => args.output_formats(),
             Command::Init(_)
             | Command::Pack(_)
+            | Command::Lock(_)
             | Command::Push(_)
             | Command::Pull(_)
             | Command::Login(_)
@@ -147,6 +178,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => commands::validate::run(&args, cli.output_format),
         Command::Diff(args) => commands::diff::run(&args, cli.output_format),
         Command::Pack(args) => commands::pack::run(&args, cli.output_format),
+        Command::Lock(args) => commands::lock::run(&args, cli.output_format),
         Command::Push(args) => commands::push::run(&args, cli.output_format),
         Command::Pull(args) => commands::pull::run(&args, cli.output_format),
         Command::Login(args) => commands::login::run(&args, cli.output_format),

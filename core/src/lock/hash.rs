@@ -15,7 +15,7 @@ pub const MAX_BYTES: u64 = 1 << 30;
 /// `sha256:<hex>` of the directory `dir`, or why it cannot be hashed.
 pub fn hash_dir(dir: &Path) -> Result<String, String> {
     let mut files: Vec<(Vec<u8>, std::path::PathBuf)> = Vec::new();
-    walk(dir, &mut Vec::new(), &mut files)?;
+    walk(dir, &[], &mut files)?;
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let mut h = Sha256::new();
     let mut total: u64 = 0;
@@ -54,14 +54,14 @@ fn name_bytes(name: &std::ffi::OsStr) -> Vec<u8> {
 
 fn walk(
     dir: &Path,
-    prefix: &mut Vec<u8>,
+    prefix: &[u8],
     out: &mut Vec<(Vec<u8>, std::path::PathBuf)>,
 ) -> Result<(), String> {
     let listing = fs::read_dir(dir).map_err(|e| format!("open {}: {e}", dir.display()))?;
     for item in listing {
         let item = item.map_err(|e| format!("read {}: {e}", dir.display()))?;
         let name = name_bytes(&item.file_name());
-        let mut rel = prefix.clone();
+        let mut rel = prefix.to_vec();
         if !rel.is_empty() {
             rel.push(b'/');
         }
@@ -70,8 +70,7 @@ fn walk(
             .file_type()
             .map_err(|e| format!("stat {}: {e}", item.path().display()))?;
         if ft.is_dir() {
-            let mut p = rel.clone();
-            walk(&item.path(), &mut p, out)?;
+            walk(&item.path(), &rel, out)?;
         } else {
             // Go's WalkDir hands every non-directory entry (a symlink included) to ReadFile,
             // which follows a link and fails on one to a directory.

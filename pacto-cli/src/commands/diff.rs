@@ -53,6 +53,10 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => return fail(e, &mut out),
     };
+    // A side that is a directory with a committed pacto.lock must match it (as Go).
+    for (arg, which) in [(&args.old, Which::Old), (&args.new, Which::New)] {
+        super::lock::verify_or_fail(arg).map_err(|e| anyhow::anyhow!("{which} contract: {e}"))?;
+    }
     let o = &args.overrides;
     let side = |r, values: &[std::path::PathBuf], set: &[String], which: Which| {
         let overrides = super::overrides::collect(values, set)?;

@@ -78,6 +78,8 @@ pub fn run(args: &Args, output: OutputFormat) -> anyhow::Result<ExitCode> {
     if let Some(code) = super::validate::refuse_undocumentable(&args.path, &root, report_format)? {
         return Ok(code);
     }
+    // A committed pacto.lock must match the closure before the graph is shown (as Go).
+    super::lock::verify_or_fail(&args.path)?;
     let fetcher = graph::fetcher_for(&args.path, &cwd, Some(registry), false);
     let g = graph::resolve(
         &root.contract,

@@ -67,6 +67,11 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         .into_iter()
         .zip(&paths)
         .map(|(mut report, p)| {
+            // A committed pacto.lock is verified once the contract loads (Go: its LOCK_* error
+            // is then the only one, and the readiness gate is not evaluated).
+            if crate::commands::lock::verify_into(&mut report, p, &registry) {
+                return report;
+            }
             if args.readiness {
                 readiness_gate(
                     &mut report,

@@ -1,0 +1,180 @@
+//! `pacto lock [DIR] [--check] [--update] [--update-name NAME]...`: write or check `pacto.lock`
+//! (Go Pacto 3.x's lockVersion 3).
+//!
+//! Plain `pacto lock` leaves a consistent lock untouched (so a second run is byte-identical)
+//! and otherwise rewrites it keeping the pins of dependencies whose constraint is unchanged;
+//! `--update` re-resolves everything, `--update-name` only the named dependencies; `--check`
+//! writes nothing and fails (exit 1) with Go's `LOCK_*` code when the lock is missing or stale.
+
+use pacto_core::lock::{self, LockError, Mode, OciPinner};
+use pacto_core::report::OutputFormat;
+use pacto_core::syntax::{ColumnUnit, LineIndex};
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Bundle directory (default: the current directory).
+    #[arg(value_name = "DIR", default_value = ".")]
+    dir: String,
+
+    /// Verify that pacto.lock is up to date without writing it (exit 1 when it is not).
+    #[arg(long)]
+    check: bool,
+
+    /// Re-resolve every dependency and reference, ignoring existing pins.
+    #[arg(long)]
+    update: bool,
+
+    /// Re-resolve only this dependency (repeatable), keeping every other pin.
+    #[arg(long = "update-name", value_name = "NAME")]
+    update_name: Vec<String>,
+}
+
+pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
+    if args.dir.starts_with("oci://") {
+        anyhow::bail!("pacto lock requires a local directory, not an OCI reference");
+    }
+    let registry: Arc<dyn OciPinner> = crate::net::registry();
+    let mode = Mode {
+        check: args.check,
+        update: args.update,
+        update_names: args.update_name.clone(),
+    };
+    let dir = Path::new(&args.dir);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match lock::run(dir, Some(registry), &mode) {
+        Ok(o) => {
+            let shown = o.path.display().to_string();
+            match format {
+                OutputFormat::Json => {
+                    let mut value = serde_json::json!({
+                        "path": shown,
+                        "lock": o.lock,
+                        "dependencies": o.lock.dependencies.len(),
+                        "references": o.lock.references.len(),
+                    });
+                    if o.written {
+                        value["written"] = true.into();
+                    }
+                    if o.up_to_date {
+                        value["upToDate"] = true.into();
+                    }
+                    serde_json::to_writer_pretty(&mut out, &value)?;
+                    writeln!(out)?;
+                }
+                _ => {
+                    let counts = format!(
+                        "{} dependencies, {} references",
+                        o.lock.dependencies.len(),
+                        o.lock.references.len()
+                    );
+                    if o.written {
+                        writeln!(out, "Wrote {shown} ({counts})")?;
+                    } else {
+                        writeln!(out, "{shown} is up to date ({counts})")?;
+                    }
+                }
+            }
+            out.flush()?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            let places = places(&e, dir);
+            if format == OutputFormat::Json {
+                let value = serde_json::json!({
+                    "path": dir.join(lock::FILE_NAME).display().to_string(),
+                    "error": {
+                        "code": e.code,
+                        "message": e.message,
+                        "detail": e.detail,
+                        "locations": places,
+                    },
+                });
+                serde_json::to_writer_pretty(&mut out, &value)?;
+                writeln!(out)?;
+                out.flush()?;
+            }
+            let stderr = std::io::stderr();
+            let mut err = stderr.lock();
+            writeln!(err, "Error: {}", e.message)?;
+            for p in &places {
+                writeln!(err, "  --> {p}")?;
+            }
+            if let Some(d) = &e.detail {
+                writeln!(err, "  = {d}")?;
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// `FILE:LINE:COL` of the error in `pacto.yaml` and in `pacto.lock`.
+fn places(e: &LockError, dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut at = |file: &str, span: Option<pacto_core::Span>| {
+        let Some(span) = span else { return };
+        let path = dir.join(file);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return;
+        };
+        let lc = LineIndex::new(&text).line_col(span.start, ColumnUnit::Char);
+        out.push(format!("{}:{}:{}", path.display(), lc.line + 1, lc.col + 1));
+    };
+    at(pacto_core::bundle::CONTRACT_FILE, e.contract_span);
+    at(lock::FILE_NAME, e.lock_span);
+    out
+}
+
+/// For `validate`: verify the committed `pacto.lock` of the directory `path` (nothing for an
+/// `oci://` path, a directory without a lock, or a contract that did not load: its
+/// `PARSE_ERROR` comes first, as in Go). On a lock error the report holds that error alone, as
+/// Go's `ValidateResult` does; returns whether it did.
+pub fn verify_into(
+    report: &mut pacto_core::report::FileReport,
+    path: &str,
+    registry: &Arc<pacto_core::registry::Registry>,
+) -> bool {
+    if path.starts_with("oci://")
+        || report.line_index.is_none()
+        || report.diagnostics.iter().any(|d| d.code == "PARSE_ERROR")
+    {
+        return false;
+    }
+    let diagnostics = lock::verify_committed(path, Some(registry.clone() as Arc<dyn OciPinner>));
+    if diagnostics.is_empty() {
+        return false;
+    }
+    report.diagnostics = diagnostics;
+    true
+}
+
+/// For `graph`, `diff` and `push`: the committed `pacto.lock` of the directory `path` as an
+/// error (Go fails these commands with the lock's error), with where it is.
+pub fn verify_or_fail(path: &str) -> anyhow::Result<()> {
+    let registry: Arc<dyn OciPinner> = crate::net::registry();
+    let diagnostics = lock::verify_committed(path, Some(registry));
+    let Some(d) = diagnostics.into_iter().next() else {
+        return Ok(());
+    };
+    let mut message = d.message.clone();
+    if let Some(span) = d.span {
+        let file = Path::new(path).join(pacto_core::bundle::CONTRACT_FILE);
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            let lc = LineIndex::new(&text).line_col(span.start, ColumnUnit::Char);
+            message.push_str(&format!(
+                "\n  --> {}:{}:{}",
+                file.display(),
+                lc.line + 1,
+                lc.col + 1
+            ));
+        }
+    }
+    if let Some(h) = &d.help {
+        message.push_str(&format!("\n  = {h}"));
+    }
+    anyhow::bail!(message)
+}
