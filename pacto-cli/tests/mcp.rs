@@ -212,9 +212,9 @@ fn start_http_with(home: &Path, work: &Path, extra: &[&str]) -> HttpServer {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
     isolate(&mut c, home);
     let mut child = c
-        .args(["mcp", "-t", "http", "--port", "0", "--root"])
+        .args(["mcp", "-t", "http", "--port", "0", "--workspace-root"])
         .arg(fixtures())
-        .arg("--root")
+        .arg("--workspace-root")
         .arg(work)
         .args(extra)
         .current_dir(fixtures())
@@ -496,7 +496,7 @@ fn stdio_answers_oversized_lines_and_keeps_serving() {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
     isolate(&mut c, home.path());
     let mut child = c
-        .args(["mcp", "--root"])
+        .args(["mcp", "--workspace-root"])
         .arg(fixtures())
         .current_dir(fixtures())
         .stdin(Stdio::piped())

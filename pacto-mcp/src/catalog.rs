@@ -311,11 +311,17 @@ impl Catalog {
         let mut cycles: Vec<Value> = Vec::new();
         for requested in roots {
             let requested = requested.trim();
+            // A local root is read relative to `cwd` (the server's working directory).
+            let target = if requested.starts_with("oci://") || Path::new(requested).is_absolute() {
+                requested.to_string()
+            } else {
+                cwd.join(requested).to_string_lossy().into_owned()
+            };
             let oci: Option<Arc<dyn Fetcher>> = recording.clone().map(|r| r as Arc<dyn Fetcher>);
             let opened = if requested.starts_with("oci://") && oci.is_none() {
                 Err("no registry client is configured".to_string())
             } else {
-                graph::open(requested, cwd, oci.as_deref())
+                graph::open(&target, cwd, oci.as_deref())
             };
             let resolved = match opened {
                 Ok(r) => r,
@@ -326,7 +332,7 @@ impl Catalog {
                     continue;
                 }
             };
-            let fetcher = graph::fetcher_for(requested, cwd, oci, false);
+            let fetcher = graph::fetcher_for(&target, cwd, oci, false);
             let g = graph::resolve(
                 &resolved.contract,
                 fetcher.as_ref(),
@@ -504,6 +510,116 @@ mod tests {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(1_798_675_200), "2026-12-31T00:00:00Z");
         assert_eq!(rfc3339(951_825_600 + 3661), "2000-02-29T13:01:01Z");
+    }
+
+    fn fixtures() -> std::path::PathBuf {
+        std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")).unwrap()
+    }
+
+    fn args(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => panic!("args"),
+        }
+    }
+
+    /// The 2.0 graph fixture: six revisions (tokens reached twice is one), its edges with the
+    /// unsatisfied constraint kept visible, complete, and each revision found by its identity.
+    #[test]
+    fn a_local_closure_is_complete_and_deduplicated() {
+        let fx = fixtures();
+        let cat = Catalog::build(&["graph/v2/checkout".to_string()], &fx, None).unwrap();
+        let c = cat.closure_json();
+        assert_eq!(c["schemaVersion"], SCHEMA_VERSION);
+        assert_eq!(c["completeness"], "complete", "{c:#}");
+        assert_eq!(cat.catalog_json()["roots"][0]["status"], "resolved");
+        let revs = c["revisions"].as_array().unwrap();
+        let names: Vec<&str> = revs
+            .iter()
+            .map(|r| r["service"]["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "checkout",
+                "payments",
+                "ledger",
+                "tokens",
+                "legacy-auth",
+                "search"
+            ]
+        );
+        let tokens = &revs[3];
+        assert_eq!(tokens["rank"], 3);
+        assert_eq!(tokens["content"]["scheme"], "local");
+        assert_eq!(
+            tokens["paths"],
+            json!([["checkout", "payments", "ledger", "tokens"]])
+        );
+        // The content identity is the files' hash, the same from any path.
+        let dir = pacto_core::bundle::DirBundle::new(fx.join("graph/v2/tokens"));
+        assert_eq!(tokens["content"]["digest"], content_digest(&dir));
+        assert_eq!(c["edges"].as_array().unwrap().len(), 6);
+        assert!(c["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["unsatisfied"].is_string()));
+        let found = cat
+            .call(
+                REVISION_TOOL,
+                &args(json!({"name": "tokens", "scheme": "local",
+                "digest": tokens["content"]["digest"]})),
+            )
+            .unwrap();
+        assert_eq!(found.structured["found"], true);
+        assert_eq!(found.structured["revision"]["service"]["version"], "2.0.1");
+        let missing = cat
+            .call(
+                REVISION_TOOL,
+                &args(json!({"name": "tokens", "scheme": "local",
+                "digest": format!("sha256:{}", "0".repeat(64))})),
+            )
+            .unwrap();
+        assert_eq!(missing.structured["found"], false);
+        assert_eq!(missing.structured["completeness"], "complete");
+        // Schema-checked: a malformed digest names the field.
+        match cat.call(
+            REVISION_TOOL,
+            &args(json!({"name": "tokens", "scheme": "local", "digest": "abc"})),
+        ) {
+            Err(ToolError::InvalidParams { fields, .. }) => assert_eq!(fields, ["digest"]),
+            other => panic!("{other:?}"),
+        }
+        assert!(cat
+            .call("pacto_create", &args(json!({"name": "x"})))
+            .is_err());
+        assert!(cat.read(CLOSURE_URI).unwrap().contains("legacy-auth"));
+    }
+
+    /// A root that does not resolve stays visible with its category, and the catalog says
+    /// partial; an empty root is refused outright.
+    #[test]
+    fn unresolved_roots_are_visible_and_partial() {
+        let fx = fixtures();
+        let cat = Catalog::build(
+            &[
+                "graph/v2/tokens".to_string(),
+                "graph/nope".to_string(),
+                "oci://127.0.0.1:1/x/y:1.0.0".to_string(),
+            ],
+            &fx,
+            None,
+        )
+        .unwrap();
+        let m = cat.catalog_json();
+        assert_eq!(m["completeness"], "partial");
+        assert_eq!(m["roots"][1]["status"], "unresolved");
+        assert_eq!(m["roots"][1]["category"], "NOT_FOUND", "{m:#}");
+        assert_eq!(m["roots"][2]["status"], "unresolved");
+        assert_eq!(m["roots"][0]["revision"]["service"]["name"], "tokens");
+        assert!(Catalog::build(&[String::new()], &fx, None).is_err());
+        assert!(Catalog::build(&[], &fx, None).is_err());
     }
 
     #[test]

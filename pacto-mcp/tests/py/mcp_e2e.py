@@ -388,7 +388,7 @@ async def main():
     fx = os.path.abspath(a.fixtures)
     if a.stdio:
         env = dict(os.environ)
-        server = StdioServerParameters(command=a.stdio, args=["mcp", "--root", fx, "--root", a.work],
+        server = StdioServerParameters(command=a.stdio, args=["mcp", "--workspace-root", fx, "--workspace-root", a.work],
                                        cwd=fx, env=env)
     else:
         server = a.url
