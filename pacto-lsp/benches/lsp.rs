@@ -7,14 +7,16 @@
 //! - `PACTO_BENCH_LSP_NODE`, `PACTO_BENCH_LSP_YAML_LS`: node and yaml-language-server's
 //!   `bin/yaml-language-server` (started as `node <bin> --stdio`, so the measured process is
 //!   the server itself);
-//! - `PACTO_BENCH_LSP_SCHEMA`: `schemas/pacto-v1.0.schema.json`, which yaml-language-server is
-//!   configured with for `pacto.yaml`;
+//! - `PACTO_BENCH_LSP_SCHEMA`, `PACTO_BENCH_LSP_SCHEMA_V2`: `schemas/pacto-v1.0.schema.json` and
+//!   `schemas/pacto-v2.0.schema.json`, which yaml-language-server is configured with for
+//!   `pacto.yaml` on the 1.x and the 2.0 contract;
 //! - `PACTO_BENCH_LSP_EDITS`: number of edits (default 100);
 //! - `PACTO_BENCH_KEEP`: keep the generated bundle in `<dir>/lsp/bundle` (and the servers'
 //!   stderr in `<dir>/lsp/*.stderr.log`).
 //!
-//! The driver generates a 10,000-line `pacto.yaml` bundle (deterministic; it must validate
-//! clean in process and with `pacto validate`), then for each server: initialize (answering
+//! The driver generates two 10,000-line `pacto.yaml` bundles of the same service and shape, one
+//! `pactoVersion: "1.0"` and one `"2.0"` (deterministic; each must validate clean in process and
+//! with `pacto validate`), then for each contract and each server: initialize (answering
 //! the server's `workspace/configuration`, `client/registerCapability` and
 //! `window/workDoneProgress/create` requests), `didOpen`, wait for the first
 //! `publishDiagnostics`, and make the edits, each one small incremental `didChange`, waiting for
@@ -25,7 +27,8 @@
 //! breaks a dependency's `required` (a string instead of a boolean) and the next one fixes it,
 //! and the driver checks that the published diagnostics follow (so a server that does not
 //! validate cannot look fast). It also times `pacto_core::validate::validate` on the same text
-//! in process: the floor under `pacto lsp`'s figures.
+//! in process: the floor under `pacto lsp`'s figures. It ends with both contracts side by side and
+//! whether pacto lsp's 2.0 p95 is within 10% of its 1.x p95.
 //!
 //! Figures go to stdout, progress to stderr. Timings are printed, never asserted. Without
 //! `--bench` (as under `cargo test --benches`) it runs a smoke version: 10 edits, and only the
@@ -100,80 +103,162 @@ fn run() -> Result<(), String> {
             p
         }
     };
-    // The bundle in `<root>/bundle`, the servers' stderr in `<root>/<server>.stderr.log`.
-    let dir = root.join("bundle");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let dir = std::fs::canonicalize(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-
-    let gen = generate();
-    write_bundle(&dir, &gen.text)?;
-    let contract = dir.join("pacto.yaml");
-    eprintln!(
-        "generated {} ({} lines, {} bytes)",
-        contract.display(),
-        gen.text.lines().count(),
-        gen.text.len()
-    );
-    check_clean(&dir)?;
-
     let pacto = env_path("PACTO_BENCH_LSP_PACTO");
     let node = env_path("PACTO_BENCH_LSP_NODE");
     let yaml_ls = env_path("PACTO_BENCH_LSP_YAML_LS");
-    let schema = env_path("PACTO_BENCH_LSP_SCHEMA");
-    if let Some(pacto) = &pacto {
-        check_clean_cli(pacto, &dir)?;
+    let schemas = [
+        env_path("PACTO_BENCH_LSP_SCHEMA"),
+        env_path("PACTO_BENCH_LSP_SCHEMA_V2"),
+    ];
+    if pacto.is_none() && bench {
+        return Err("PACTO_BENCH_LSP_PACTO is not set: run scripts/bench-lsp".into());
     }
+    if bench && (node.is_none() || yaml_ls.is_none() || schemas.iter().any(Option::is_none)) {
+        return Err(
+            "PACTO_BENCH_LSP_NODE, PACTO_BENCH_LSP_YAML_LS, PACTO_BENCH_LSP_SCHEMA and PACTO_BENCH_LSP_SCHEMA_V2 must be set: run scripts/bench-lsp".into(),
+        );
+    }
+    let mut cases = Vec::new();
+    for (g, schema) in [Gen::V1, Gen::V2].into_iter().zip(schemas) {
+        // The bundle in `<root>/<gen>/bundle`, the servers' stderr in
+        // `<root>/<gen>/<server>.stderr.log`.
+        let dir = root.join(g.dir()).join("bundle");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let dir = std::fs::canonicalize(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
 
-    let mut servers = Vec::new();
-    match &pacto {
-        Some(p) => servers.push(ServerSpec {
-            name: "pacto lsp".to_string(),
-            program: p.clone(),
-            args: vec!["lsp".to_string()],
-            settings: json!({}),
-            wait_for_configuration: false,
-        }),
-        None if bench => {
-            return Err("PACTO_BENCH_LSP_PACTO is not set: run scripts/bench-lsp".into())
+        let gen = generate(g);
+        write_bundle(&dir, &gen.text, g)?;
+        let contract = dir.join("pacto.yaml");
+        eprintln!(
+            "generated {} ({} lines, {} bytes)",
+            contract.display(),
+            gen.text.lines().count(),
+            gen.text.len()
+        );
+        check_clean(&dir)?;
+        if let Some(pacto) = &pacto {
+            check_clean_cli(pacto, &dir)?;
         }
-        None => eprintln!("smoke: PACTO_BENCH_LSP_PACTO is not set, pacto lsp not run"),
-    }
-    match (&node, &yaml_ls, &schema) {
-        (Some(node), Some(yls), Some(schema)) => {
-            let schema_uri = file_uri(schema);
-            servers.push(ServerSpec {
-                name: format!("yaml-language-server {}", yaml_ls_version(yls)),
-                program: node.clone(),
-                args: vec![yls.display().to_string(), "--stdio".to_string()],
-                settings: json!({
-                    "validate": true,
-                    "hover": true,
-                    "completion": true,
-                    "schemaStore": {"enable": false},
-                    "schemas": {schema_uri: "pacto.yaml"},
-                }),
-                wait_for_configuration: true,
-            });
-        }
-        _ if bench => {
-            return Err(
-                "PACTO_BENCH_LSP_NODE, PACTO_BENCH_LSP_YAML_LS and PACTO_BENCH_LSP_SCHEMA must be set: run scripts/bench-lsp".into(),
-            )
-        }
-        _ => eprintln!("smoke: yaml-language-server paths are not set, it is not run"),
-    }
 
-    let plan = edit_plan(&gen, edits);
-    let mut runs = Vec::new();
-    for spec in &servers {
-        eprintln!("running {} ({} edits)", spec.name, plan.len());
-        let run = run_server(spec, &dir, &gen.text, &plan)?;
-        runs.push(run);
-    }
+        let mut servers = Vec::new();
+        match &pacto {
+            Some(p) => servers.push(ServerSpec {
+                name: "pacto lsp".to_string(),
+                program: p.clone(),
+                args: vec!["lsp".to_string()],
+                settings: json!({}),
+                wait_for_configuration: false,
+            }),
+            None => eprintln!("smoke: PACTO_BENCH_LSP_PACTO is not set, pacto lsp not run"),
+        }
+        match (&node, &yaml_ls, &schema) {
+            (Some(node), Some(yls), Some(schema)) => {
+                let schema_uri = file_uri(schema);
+                servers.push(ServerSpec {
+                    name: format!("yaml-language-server {}", yaml_ls_version(yls)),
+                    program: node.clone(),
+                    args: vec![yls.display().to_string(), "--stdio".to_string()],
+                    settings: json!({
+                        "validate": true,
+                        "hover": true,
+                        "completion": true,
+                        "schemaStore": {"enable": false},
+                        "schemas": {schema_uri: "pacto.yaml"},
+                    }),
+                    wait_for_configuration: true,
+                });
+            }
+            _ => eprintln!(
+                "smoke: yaml-language-server paths are not set, it is not run on {}",
+                g.label()
+            ),
+        }
 
-    let floor = measure_floor(&dir, &gen.text);
-    print_report(&gen, &plan, &runs, &floor);
+        let plan = edit_plan(&gen, edits);
+        let mut runs = Vec::new();
+        for spec in &servers {
+            eprintln!(
+                "running {} on {} ({} edits)",
+                spec.name,
+                g.label(),
+                plan.len()
+            );
+            let run = run_server(spec, &dir, &gen.text, &plan)?;
+            runs.push(run);
+        }
+
+        let floor = measure_floor(&dir, &gen.text);
+        println!("=== {}", g.label());
+        print_report(&gen, &plan, &runs, &floor);
+        println!();
+        cases.push((g, runs));
+    }
+    print_side_by_side(&cases);
     Ok(())
+}
+
+/// The two generations side by side: p50/p95 of each server on each contract, and the issue's
+/// goal (2.0's p95 within 10% of 1.x's for pacto lsp).
+fn print_side_by_side(cases: &[(Gen, Vec<Run>)]) {
+    println!("=== side by side: didChange -> publishDiagnostics on 10,000-line contracts");
+    let mut rows: Vec<[String; 5]> = vec![[
+        "contract".into(),
+        "server".into(),
+        "p50".into(),
+        "p95".into(),
+        "mean".into(),
+    ]];
+    for (g, runs) in cases {
+        for r in runs {
+            let s = stats(&r.latencies);
+            rows.push([
+                g.label().to_string(),
+                r.name.clone(),
+                ms(s.p50),
+                ms(s.p95),
+                ms(s.mean),
+            ]);
+        }
+    }
+    let widths: Vec<usize> = (0..5)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    for (i, r) in rows.iter().enumerate() {
+        let line = format!(
+            "{:<w0$}  {:<w1$}  {:>w2$}  {:>w3$}  {:>w4$}",
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3],
+            w4 = widths[4]
+        );
+        println!("{line}");
+        if i == 0 {
+            println!("{}", "-".repeat(line.chars().count()));
+        }
+    }
+    let p95_of = |g: Gen| {
+        cases
+            .iter()
+            .find(|(c, _)| *c == g)
+            .and_then(|(_, runs)| runs.iter().find(|r| r.name.starts_with("pacto")))
+            .map(|r| stats(&r.latencies).p95)
+    };
+    if let (Some(v1), Some(v2)) = (p95_of(Gen::V1), p95_of(Gen::V2)) {
+        let ratio = v2.as_secs_f64() / v1.as_secs_f64().max(1e-9);
+        println!(
+            "goal: pacto lsp p95 on 2.0 within 10% of 1.x: {} (2.0 {} vs 1.x {}: {:+.1}%)",
+            if ratio <= 1.10 { "MET" } else { "NOT MET" },
+            ms(v2),
+            ms(v1),
+            (ratio - 1.0) * 100.0
+        );
+    }
 }
 
 fn env_path(key: &str) -> Option<PathBuf> {
@@ -225,11 +310,41 @@ fn digest(k: usize) -> String {
     s
 }
 
-fn generate() -> Generated {
+/// Which generation of contract to generate: the same service, shape and size in each.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Gen {
+    V1,
+    V2,
+}
+
+impl Gen {
+    fn dir(self) -> &'static str {
+        match self {
+            Gen::V1 => "v1",
+            Gen::V2 => "v2",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Gen::V1 => "pactoVersion 1.0",
+            Gen::V2 => "pactoVersion 2.0",
+        }
+    }
+}
+
+fn generate(g: Gen) -> Generated {
     let mut l: Vec<String> = Vec::with_capacity(LINES);
     let push = |l: &mut Vec<String>, s: String| l.push(s);
+    push(
+        &mut l,
+        match g {
+            Gen::V1 => "pactoVersion: \"1.0\"",
+            Gen::V2 => "pactoVersion: \"2.0\"",
+        }
+        .to_string(),
+    );
     for s in [
-        "pactoVersion: \"1.0\"",
         "",
         "service:",
         "  name: bench-platform",
@@ -244,16 +359,31 @@ fn generate() -> Generated {
         "      - type: chat",
         "        value: \"#platform\"",
         "        purpose: support",
-        "  image:",
-        "    ref: ghcr.io/acme/bench-platform:3.14.0",
-        "    private: true",
-        "",
-        "interfaces:",
     ] {
         push(&mut l, s.to_string());
     }
+    if g == Gen::V1 {
+        push(&mut l, "  image:".into());
+        push(&mut l, "    ref: ghcr.io/acme/bench-platform:3.14.0".into());
+        push(&mut l, "    private: true".into());
+    }
+    push(&mut l, String::new());
+    push(&mut l, "interfaces:".into());
     for k in 0..INTERFACES {
         let vis = if k % 4 == 1 { "internal" } else { "public" };
+        if g == Gen::V2 {
+            // 2.0: the spec kind is the type, the file its `ref`, no port.
+            let (name, kind, file, vis) = match k % 3 {
+                0 => ("http", "openapi", "openapi.yaml", vis),
+                1 => ("grpc", "grpc", "service.proto", "internal"),
+                _ => ("events", "asyncapi", "events.yaml", vis),
+            };
+            push(&mut l, format!("  - name: {name}-{k:04}"));
+            push(&mut l, format!("    type: {kind}"));
+            push(&mut l, format!("    ref: interfaces/{file}"));
+            push(&mut l, format!("    visibility: {vis}"));
+            continue;
+        }
         match k % 3 {
             0 => {
                 push(&mut l, format!("  - name: http-{k:04}"));
@@ -282,6 +412,10 @@ fn generate() -> Generated {
     for k in 0..CONFIGURATIONS {
         push(&mut l, format!("  - name: cfg-{k:02}"));
         push(&mut l, "    schema: configuration/schema.json".into());
+        if g == Gen::V2 {
+            // 2.0 asks whether a configuration must be provided.
+            push(&mut l, "    required: true".into());
+        }
         push(&mut l, "    values:".into());
         push(
             &mut l,
@@ -319,7 +453,36 @@ fn generate() -> Generated {
             format!("    compatibility: \"^{}.{}.0\"", 1 + k % 7, k % 13),
         );
     }
-    for s in [
+    let tail_v2 = [
+        "",
+        "workload: service",
+        "",
+        "state:",
+        "  type: stateful",
+        "  persistence:",
+        "    scope: shared",
+        "    durability: persistent",
+        "  dataCriticality: high",
+        "",
+        "capabilities:",
+        "  - type: health",
+        "    binding:",
+        "      type: http",
+        "      interface: http-0000",
+        "      path: /health",
+        "  - type: metrics",
+        "    binding:",
+        "      type: http",
+        "      interface: http-0000",
+        "      path: /metrics",
+        "",
+        "metadata:",
+        "  tier: critical",
+        "  domain: platform",
+        "  language: rust",
+        "  repository: github.com/acme/bench-platform",
+    ];
+    let tail_v1 = [
         "",
         "runtime:",
         "  workload: service",
@@ -345,7 +508,11 @@ fn generate() -> Generated {
         "  domain: platform",
         "  language: rust",
         "  repository: github.com/acme/bench-platform",
-    ] {
+    ];
+    for s in match g {
+        Gen::V1 => &tail_v1[..],
+        Gen::V2 => &tail_v2[..],
+    } {
         push(&mut l, s.to_string());
     }
     let mut description_lines = Vec::new();
@@ -409,7 +576,7 @@ fn write_file(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn write_bundle(dir: &Path, text: &str) -> Result<(), String> {
+fn write_bundle(dir: &Path, text: &str, g: Gen) -> Result<(), String> {
     write_file(&dir.join("pacto.yaml"), text)?;
     write_file(
         &dir.join("interfaces/openapi.yaml"),
@@ -421,7 +588,11 @@ fn write_bundle(dir: &Path, text: &str) -> Result<(), String> {
     )?;
     write_file(
         &dir.join("interfaces/events.yaml"),
-        "asyncapi: 2.6.0\ninfo:\n  title: bench-platform events\n  version: 3.14.0\nchannels:\n  platform.changed:\n    subscribe:\n      message:\n        payload:\n          type: object\n",
+        match g {
+            Gen::V1 => "asyncapi: 2.6.0\ninfo:\n  title: bench-platform events\n  version: 3.14.0\nchannels:\n  platform.changed:\n    subscribe:\n      message:\n        payload:\n          type: object\n",
+            // 2.0 reads AsyncAPI 3.
+            Gen::V2 => "asyncapi: 3.0.0\ninfo:\n  title: bench-platform events\n  version: 3.14.0\nchannels:\n  changed:\n    address: platform.changed\n    messages:\n      changed:\n        payload:\n          type: object\noperations:\n  publishChanged:\n    action: send\n    channel:\n      $ref: \"#/channels/changed\"\n",
+        },
     )?;
     write_file(
         &dir.join("configuration/schema.json"),
