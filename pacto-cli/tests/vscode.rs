@@ -19,6 +19,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const PACTO: &str = env!("CARGO_BIN_EXE_pacto");
+/// The contract schemas the extension ships (copied from the repository's `schemas/`).
+const SCHEMAS: [&str; 2] = ["pacto-v1.0.schema.json", "pacto-v2.0.schema.json"];
 /// Bound on every wait inside the browser.
 const WAIT_MS: u64 = 45_000;
 /// Bound on the whole browser run.
@@ -157,7 +159,9 @@ fn inputs_hash() -> String {
         entries.sort();
         files.extend(entries);
     }
-    files.push(repo().join("schemas/pacto-v1.0.schema.json"));
+    for schema in SCHEMAS {
+        files.push(repo().join("schemas").join(schema));
+    }
     let mut h = std::collections::hash_map::DefaultHasher::new();
     for f in files {
         f.hash(&mut h);
@@ -235,7 +239,7 @@ fn vscode_extension_builds_and_packages() {
     assert_eq!(count("pass"), count("tests"), "{}", b.unit_tap);
     assert_eq!(count("fail"), 0);
 
-    // The package: a zip with the compiled extension, the client library and the schema copy.
+    // The package: a zip with the compiled extension, the client library and the schema copies.
     let bytes = std::fs::read(&b.vsix).unwrap();
     assert_eq!(&bytes[..4], b"PK\x03\x04", "not a zip");
     let files: Vec<&str> = b.vsce_ls.lines().map(str::trim).collect();
@@ -244,7 +248,9 @@ fn vscode_extension_builds_and_packages() {
         "README.md",
         "out/src/extension.js",
         "out/src/serverPath.js",
+        "out/src/schemas.js",
         "schemas/pacto-v1.0.schema.json",
+        "schemas/pacto-v2.0.schema.json",
         "node_modules/vscode-languageclient/package.json",
     ] {
         assert!(files.contains(&want), "{want} not packaged: {files:?}");
@@ -255,17 +261,23 @@ fn vscode_extension_builds_and_packages() {
             .any(|f| f.starts_with("src/") || f.starts_with("test/")),
         "sources packaged: {files:?}"
     );
-    // The schema copy is the repository's schema, byte for byte (generated, not maintained by hand).
-    assert_eq!(
-        std::fs::read(ext_dir().join("schemas/pacto-v1.0.schema.json")).unwrap(),
-        std::fs::read(repo().join("schemas/pacto-v1.0.schema.json")).unwrap()
-    );
-    // The manifest contributes the schema to Red Hat YAML and activates on contracts.
+    // The schema copies are the repository's schemas, byte for byte (generated, not maintained
+    // by hand), both generations.
+    for schema in SCHEMAS {
+        assert_eq!(
+            std::fs::read(ext_dir().join("schemas").join(schema)).unwrap(),
+            std::fs::read(repo().join("schemas").join(schema)).unwrap(),
+            "{schema}"
+        );
+    }
+    // No static `yamlValidation`: it associates one schema by file name, and a pacto.yaml may be
+    // 1.x or 2.0. The extension hands Red Hat YAML the schema of each document's pactoVersion
+    // through YAML's registerContributor API instead (src/schemas.ts, unit-tested above).
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(ext_dir().join("package.json")).unwrap()).unwrap();
-    assert_eq!(
-        manifest["contributes"]["yamlValidation"][0]["url"],
-        "./schemas/pacto-v1.0.schema.json"
+    assert!(
+        manifest["contributes"].get("yamlValidation").is_none(),
+        "a static yamlValidation gives 2.0 contracts the 1.x schema (or 1.x ones the 2.0 one)"
     );
     let commands: Vec<&str> = manifest["contributes"]["commands"]
         .as_array()
@@ -364,6 +376,14 @@ fn pacto(args: &[&str], cwd: &Path) -> Output {
 }
 
 /// Width and height from a PNG's IHDR chunk.
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect()
+}
+
 fn png_size(bytes: &[u8]) -> (u32, u32) {
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
@@ -454,6 +474,8 @@ fn vscode_extension_end_to_end_in_code_server() {
         "workbench.enableExperiments": false,
         "chat.disableAIFeatures": true,
         "editor.hover.delay": 200,
+        // Completion lists the server's items only (no words picked from open documents).
+        "editor.wordBasedSuggestions": "off",
         // Whole lines in the DOM, for reading documents back (Markdown soft-wraps by default).
         "editor.wordWrap": "off",
         "[markdown]": { "editor.wordWrap": "off" },
@@ -501,6 +523,63 @@ fn vscode_extension_end_to_end_in_code_server() {
     let graph = String::from_utf8_lossy(&graph.stdout).trim().to_string();
     assert!(!graph.is_empty());
 
+    // A mixed workspace: a Pacto 2.0 contract beside the 1.x one (v2/pacto.yaml, its own bundle).
+    let v2_dir = ws.join("v2");
+    copy_dir(
+        &repo().join("fixtures/v2/invalid/capability-interface-unknown"),
+        &v2_dir,
+    );
+    let v2_text = std::fs::read_to_string(v2_dir.join("pacto.yaml")).unwrap();
+    let v2_cli = pacto(
+        &[
+            "validate",
+            "--output-format",
+            "json",
+            v2_dir.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    let v2_cli: Value = serde_json::from_slice(&v2_cli.stdout).unwrap();
+    let v2_errors = v2_cli["Errors"].as_array().cloned().unwrap_or_default();
+    let v2_codes: Vec<&str> = v2_errors
+        .iter()
+        .map(|d| d["Code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        v2_codes,
+        ["CAPABILITY_INTERFACE_UNKNOWN"],
+        "fixture changed: {v2_cli}"
+    );
+    let v2_diag = &v2_errors[0];
+    let v2_message = v2_diag["Message"].as_str().unwrap();
+    let (v2_line, v2_column) = (
+        v2_diag["Line"].as_u64().unwrap(),
+        v2_diag["Column"].as_u64().unwrap(),
+    );
+    let v2_expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            repo().join("fixtures/v2/invalid/capability-interface-unknown/expected.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(v2_expected["diagnostics"][0]["line"], json!(v2_line));
+    assert_eq!(v2_expected["diagnostics"][0]["column"], json!(v2_column));
+    let v2_error_line = v2_text.lines().nth(v2_line as usize - 1).unwrap().trim();
+    assert_eq!(v2_error_line, "interface: apy");
+    // Top-level keys: the 2.0 schema's, less those the file has; 1.x-only keys never.
+    let present: Vec<&str> = v2_text
+        .lines()
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k))
+        .filter(|k| !k.starts_with([' ', '#', '-']))
+        .collect();
+    let v2_keys: Vec<&str> =
+        pacto_core::schema::object_keys_in(pacto_core::schema::Generation::V2, "")
+            .into_iter()
+            .filter(|k| !present.contains(k))
+            .collect();
+    assert!(v2_keys.contains(&"workload"), "{v2_keys:?}");
+
     // Install the .vsix into code-server, as a user would.
     let t = Instant::now();
     let mut install = Command::new(&code_server);
@@ -526,11 +605,13 @@ fn vscode_extension_end_to_end_in_code_server() {
         "pacto.pacto-vscode-{}",
         manifest["version"].as_str().unwrap()
     ));
-    assert_eq!(
-        std::fs::read(installed.join("schemas/pacto-v1.0.schema.json")).unwrap(),
-        std::fs::read(repo().join("schemas/pacto-v1.0.schema.json")).unwrap(),
-        "the installed extension carries the repository's schema"
-    );
+    for schema in SCHEMAS {
+        assert_eq!(
+            std::fs::read(installed.join("schemas").join(schema)).unwrap(),
+            std::fs::read(repo().join("schemas").join(schema)).unwrap(),
+            "the installed extension carries the repository's {schema}"
+        );
+    }
 
     // code-server on a free loopback port, without auth, in its own process group.
     let port = free_port();
@@ -575,6 +656,7 @@ fn vscode_extension_end_to_end_in_code_server() {
     let server_ms = t.elapsed().as_millis();
 
     let shot = tmp.path().join("diagnostic.png");
+    let v2_shot = tmp.path().join("diagnostic-v2.png");
     let out = tmp.path().join("result.json");
     let spec = json!({
         "playwright": playwright,
@@ -591,6 +673,15 @@ fn vscode_extension_end_to_end_in_code_server() {
         "expectStatus": "Pacto: 1 error",
         "graphFirstLine": graph.lines().next().unwrap(),
         "diffMustContain": repository.as_ref().map(|_| "POTENTIAL_BREAKING"),
+        "v2": {
+            "path": "v2/pacto.yaml",
+            "errorLineText": v2_error_line,
+            "errorWord": "apy",
+            "errorMessage": v2_message,
+            "expectStatus": "Pacto: 1 error",
+            "completionBefore": "interfaces:",
+            "screenshot": v2_shot,
+        },
         "screenshot": shot,
         "workspaceSettings": ws.join(".vscode/settings.json"),
         "missingServer": tmp.path().join("no/such/pacto"),
@@ -717,14 +808,93 @@ fn vscode_extension_end_to_end_in_code_server() {
     eprintln!("notification for a missing server: {note:?}");
     assert_eq!(r["missing_status"], "Pacto: no server");
 
+    // The Pacto 2.0 contract of the same workspace: its diagnostic once, at the CLI's place, the
+    // 1.x one still there with its own; completion from the 2.0 schema.
+    let v2 = &r["v2"];
+    assert_eq!(v2["squiggles"], json!(1), "{raw}");
+    assert_eq!(v2["status"], "Pacto: 1 error", "{raw}");
+    let v2_hover = v2["error_hover"].as_str().unwrap();
+    assert!(v2_hover.contains(v2_message), "{v2_hover}");
+    assert!(
+        v2_hover.contains("pacto(CAPABILITY_INTERFACE_UNKNOWN)"),
+        "{v2_hover}"
+    );
+    let rows = v2["problems"].as_array().unwrap();
+    let label = |r: &Value| r["label"].as_str().unwrap().to_string();
+    let headers: Vec<String> = rows
+        .iter()
+        .map(label)
+        .filter(|l| l.contains(" problems in file "))
+        .collect();
+    assert_eq!(headers.len(), 2, "one header per contract: {rows:?}");
+    assert!(
+        headers
+            .iter()
+            .any(|h| h.ends_with("pacto.yaml of folder v2")),
+        "{headers:?}"
+    );
+    // The errors (the server also shows the breaking changes against the published version as
+    // information on their lines: not errors, not counted here).
+    let texts: Vec<&str> = rows
+        .iter()
+        .filter(|r| label(r).starts_with("Error: "))
+        .map(|e| e["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), 2, "each error exactly once: {rows:?}");
+    let once = |code: &str, at: String| {
+        let hits: Vec<&&str> = texts.iter().filter(|t| t.contains(code)).collect();
+        assert_eq!(
+            hits.len(),
+            1,
+            "{code} shown {} times: {texts:?}",
+            hits.len()
+        );
+        assert!(hits[0].contains(&at), "{code} not at {at}: {texts:?}");
+    };
+    once(
+        "CAPABILITY_INTERFACE_UNKNOWN",
+        format!("[Ln {v2_line}, Col {v2_column}]"),
+    );
+    once(
+        "HEALTH_INTERFACE_NOT_FOUND",
+        format!("[Ln {line}, Col {column}]"),
+    );
+    let completion = &v2["completion"];
+    let labels = strs(&completion["labels"]);
+    assert_eq!(
+        completion["total"],
+        json!(labels.len()),
+        "every suggestion read: {completion}"
+    );
+    for k in &v2_keys {
+        assert!(
+            labels.iter().any(|l| l == k),
+            "{k} not offered in the 2.0 contract: {labels:?}"
+        );
+    }
+    for k in ["runtime", "scaling", "configuration", "policy"] {
+        assert!(
+            !labels.iter().any(|l| l == k),
+            "1.x key {k} offered in the 2.0 contract: {labels:?}"
+        );
+    }
+    let v2_png = std::fs::read(&v2_shot).unwrap();
+    assert_eq!(png_size(&v2_png), (1280, 800));
+    let keep = repo().join("target/vscode-e2e-v2.png");
+    let _ = std::fs::write(&keep, &v2_png);
+    eprintln!("the 2.0 contract in code-server: {}", keep.display());
+
     // The screenshot for the README.
     let png = std::fs::read(&shot).unwrap();
     assert_eq!(png_size(&png), (1280, 800));
     let media = ext_dir().join("media/diagnostic.png");
-    if std::env::var_os("PACTO_UPDATE_MEDIA").is_some() || !media.exists() {
-        std::fs::create_dir_all(media.parent().unwrap()).unwrap();
-        std::fs::write(&media, &png).unwrap();
-        eprintln!("wrote {}", media.display());
+    let media_v2 = ext_dir().join("media/diagnostic-v2.png");
+    for (media, png) in [(media, &png), (media_v2, &v2_png)] {
+        if std::env::var_os("PACTO_UPDATE_MEDIA").is_some() || !media.exists() {
+            std::fs::create_dir_all(media.parent().unwrap()).unwrap();
+            std::fs::write(&media, png).unwrap();
+            eprintln!("wrote {}", media.display());
+        }
     }
     eprintln!(
         "vscode_extension_end_to_end_in_code_server: {} ms",

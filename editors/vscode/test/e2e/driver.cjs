@@ -1,7 +1,8 @@
 // End-to-end driver: headless Chromium (playwright-core) on a running code-server with the Pacto
 // extension installed. Opens the contract, waits for the error squiggle, reads the status bar, the
 // Problems panel and a hover, runs "Pacto: Show dependency graph" and "Pacto: Show diff against
-// published", takes the screenshot, points
+// published", opens a Pacto 2.0 contract of the same workspace (diagnostics, Problems, completion,
+// a second screenshot), takes the screenshot, points
 // pacto.server.path at a missing binary (the error notification), and writes what it saw as JSON. pacto-cli/tests/vscode.rs starts code-server, runs this and asserts.
 //
 // Usage: node driver.cjs SPEC.json   (SPEC: see vscode.rs; every wait is bounded by spec.timeoutMs)
@@ -100,6 +101,100 @@ async function runCommand(page, title) {
 }
 
 let page;
+
+/** Opens a workspace file through Quick Open (F1 without ">"): `rel` is its workspace path. */
+async function quickOpen(rel) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: spec.timeoutMs });
+  await input.fill(rel);
+  const [dir, base] = [path.dirname(rel), path.basename(rel)];
+  const row = page
+    .locator(".quick-input-list .monaco-list-row")
+    .filter({ hasText: base })
+    .filter({ hasText: dir })
+    .first();
+  await row.waitFor({ timeout: spec.timeoutMs });
+  await row.click();
+}
+
+/** The Problems panel's rows (file headers and entries), once it lists `mustContain`. */
+async function problemRows(mustContain) {
+  const panel = page.locator(".markers-panel");
+  if (!(await panel.isVisible())) {
+    await page.keyboard.press("Control+Shift+M");
+  }
+  const rows = page.locator(".markers-panel .monaco-list-row");
+  for (const text of mustContain) {
+    await rows.filter({ hasText: text }).first().waitFor({ state: "visible" });
+  }
+  const out = [];
+  for (const row of await rows.all()) {
+    out.push({ label: await row.getAttribute("aria-label"), text: (await row.innerText()).trim() });
+  }
+  return out;
+}
+
+/** The labels of the suggest widget, once it shows; every row (the list must not be cut). */
+async function suggestions() {
+  const rows = page.locator(".editor-widget.suggest-widget.visible .monaco-list-row");
+  await rows.first().waitFor({ state: "visible" });
+  await page.waitForTimeout(300); // the server's items replace the first (word) ones
+  const labels = [];
+  let total = 0;
+  for (const row of await rows.all()) {
+    const label = await row.locator(".label-name").first().innerText();
+    labels.push(label.trim());
+    total = Math.max(total, Number(await row.getAttribute("aria-setsize")) || 0);
+  }
+  return { labels, total };
+}
+
+async function v2Contract(v2) {
+  const out = {};
+  result.v2 = out;
+  // One editor group (the graph and diff tabs join the first), next to the 1.x contract, which
+  // stays open, so its diagnostics stay in the Problems panel.
+  await runCommand(page, "View: Join All Editor Groups");
+  await quickOpen(v2.path);
+  const group = page.locator(".editor-group-container.active");
+  await group.locator(".monaco-editor .view-line").filter({ hasText: v2.errorLineText }).first().waitFor();
+  await group.locator(".monaco-editor .squiggly-error").first().waitFor({ state: "attached" });
+  mark("v2_squiggle");
+  await page.waitForTimeout(1000); // anything published twice (or late) arrives meanwhile
+  out.squiggles = await group.locator(".monaco-editor .squiggly-error").count();
+  const statusItem = page.locator(".statusbar-item").filter({ hasText: "Pacto:" }).first();
+  try {
+    await page.locator(".statusbar-item").filter({ hasText: v2.expectStatus }).first().waitFor({ state: "visible" });
+  } finally {
+    out.status = (await statusItem.innerText()).trim();
+  }
+  out.error_hover = await hoverText(page, v2.errorLineText, v2.errorWord, v2.errorMessage);
+  mark("v2_error_hover");
+  await page.waitForTimeout(600);
+  out.problems = await problemRows([v2.errorMessage, spec.errorMessage]);
+  mark("v2_problems");
+  // The screenshot of the 2.0 contract: its squiggle and hover, both files in the Problems panel.
+  await page.mouse.move(5, 5);
+  out.error_hover_again = await hoverText(page, v2.errorLineText, v2.errorWord, v2.errorMessage);
+  await page.waitForTimeout(600);
+  await page.screenshot({ path: v2.screenshot });
+
+  // Key completion on a new, empty top-level line (above `interfaces:`), then undone.
+  await page.mouse.move(5, 5);
+  const p = await wordPoint(page, v2.completionBefore, v2.completionBefore.replace(/:$/, ""));
+  if (!p) throw new Error(`no line "${v2.completionBefore}" in the 2.0 contract`);
+  await page.mouse.click(p.x, p.y);
+  await page.keyboard.press("Home");
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("ArrowUp");
+  await page.keyboard.press("Control+Space");
+  out.completion = await suggestions();
+  mark("v2_completion");
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+z");
+  await group.locator(".tab.active.dirty").waitFor({ state: "detached" });
+}
 
 async function main() {
   const context = await chromium.launchPersistentContext(spec.chromeProfile, {
@@ -202,6 +297,12 @@ async function main() {
       await page.waitForTimeout(1500);
       result.lens_tabs = (await page.locator(".tabs-container .tab").allInnerTexts()).map((t) => t.trim());
       mark("lens_diff");
+    }
+
+    // A mixed workspace: a Pacto 2.0 contract next to the 1.x one gets 2.0 diagnostics and
+    // 2.0 completion, while the 1.x contract keeps its own (both listed in the Problems panel).
+    if (spec.v2) {
+      await v2Contract(spec.v2);
     }
 
     // A wrong pacto.server.path: the extension restarts and says what is wrong and how to fix it.
