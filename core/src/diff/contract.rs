@@ -407,7 +407,7 @@ struct Differ<'s, 'a> {
     warnings: Vec<String>,
 }
 
-fn source(side: &Side<'_>, span: Option<Span>) -> Option<Source> {
+pub(super) fn source(side: &Side<'_>, span: Option<Span>) -> Option<Source> {
     let span = span?;
     let line = side
         .tree

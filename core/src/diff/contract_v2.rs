@@ -5,13 +5,13 @@
 //! by key, readiness claims by id, and the content of each interface's spec (OpenAPI, AsyncAPI,
 //! `.proto`) and of each schema. Read from the span tree, so every change carries its lines.
 
-use super::contract::{explain, read_problem, unreadable, Loaded};
+use super::contract::{explain, read_problem, source, unreadable, Loaded};
 use super::walk::{self, At, Direction};
 use super::{
     asyncapi, grpc, openapi, openapi_v2, overall, sbom, sort_changes, Change, ChangeType,
-    ContractDiff, DiffError, Side, Source, Which,
+    ContractDiff, DiffError, Side, Which,
 };
-use crate::syntax::{ColumnUnit, NodeRef, Span};
+use crate::syntax::NodeRef;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
@@ -83,21 +83,6 @@ fn keyed<'t>(parent: Option<NodeRef<'t>>, key: &str, field: &str) -> BTreeMap<St
         .collect()
 }
 
-fn source_of(side: &Side<'_>, span: Option<Span>) -> Option<Source> {
-    let span = span?;
-    let line = side
-        .tree
-        .line_index()
-        .line_col(span.start, ColumnUnit::Char)
-        .line
-        + 1;
-    Some(Source {
-        file: side.file.to_string(),
-        span,
-        line,
-    })
-}
-
 /// Why a 2.0 rule classifies as it does, for the rules 1.x does not have.
 fn explain_v2(rule: &str, t: ChangeType) -> String {
     let why = match (rule, t) {
@@ -162,8 +147,8 @@ impl<'a> V2<'_, 'a> {
         let mut c = Change::new_v2(rule, path, t, values.0, values.1, format!("{shown} {t}"))
             .with_explanation(explain_v2(rule, t))
             .with_sources(
-                source_of(self.old, at.old.map(|n| n.span())),
-                source_of(self.new, at.new.map(|n| n.span())),
+                source(self.old, at.old.map(|n| n.span())),
+                source(self.new, at.new.map(|n| n.span())),
             );
         c.item = at.item;
         self.out.push(c);
