@@ -121,7 +121,9 @@ fn run_driver(python: &str, args: &[String], home: &Path) -> serde_json::Value {
     summary
 }
 
-fn check_summary(summary: &serde_json::Value, with_registry: bool) {
+/// `modes`: the stdio run also drives bundle mode, catalog mode and the old `--root` spelling
+/// (issue 18).
+fn check_summary(summary: &serde_json::Value, with_registry: bool, modes: bool) {
     assert_eq!(summary["tools"], 16);
     assert_eq!(summary["server"], "pacto");
     let checked: Vec<&str> = summary["checked"]
@@ -130,8 +132,13 @@ fn check_summary(summary: &serde_json::Value, with_registry: bool) {
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    let expected = if with_registry { 16 } else { 15 };
+    let expected = if with_registry { 16 } else { 15 } + if modes { 3 } else { 0 };
     assert_eq!(checked.len(), expected, "{checked:?}");
+    if modes {
+        for m in ["bundle mode", "catalog mode", "old --root refused"] {
+            assert!(checked.contains(&m), "{m}: {checked:?}");
+        }
+    }
     // Issue 15's attacks, each driven by the official client (see `attacks` in the driver).
     assert_eq!(
         summary["defended"],
@@ -188,7 +195,7 @@ fn python_sdk_client_over_stdio() {
     args.extend(common_args(&work));
     let registry = with_registry(&mut args, home.path());
     let summary = run_driver(&python, &args, home.path());
-    check_summary(&summary, registry);
+    check_summary(&summary, registry, true);
 }
 
 /// A `pacto mcp -t http` child, killed on drop.
@@ -252,7 +259,7 @@ fn python_sdk_client_over_streamable_http() {
     args.extend(common_args(&work));
     let registry = with_registry(&mut args, home.path());
     let summary = run_driver(&python, &args, home.path());
-    check_summary(&summary, registry);
+    check_summary(&summary, registry, false);
 }
 
 /// Other paths are 404 and the server binds loopback only (no Python needed).
@@ -553,4 +560,41 @@ fn stdio_answers_oversized_lines_and_keeps_serving() {
     }
     drop(stdin);
     let _ = child.wait();
+}
+
+/// Issue 18: `--root` is Go Pacto 3.x's catalog root. The sandbox spelling from before (a
+/// directory without a pacto.yaml) fails at once with a message naming `--workspace-root`, and
+/// bundle-mode flags without a bundle say what they need.
+#[test]
+fn old_root_spelling_names_the_new_flag() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+        isolate(&mut c, home.path());
+        c.args(args)
+            .current_dir(fixtures())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let o = run(&["mcp", "--root", "valid"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("--root now names a catalog root")
+            && err.contains("--workspace-root \"valid\""),
+        "{err}"
+    );
+    let o = run(&["mcp", "--base-url", "http://127.0.0.1:1"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("pacto mcp BUNDLE_OR_REF"),
+        "{err}"
+    );
+    let o = run(&["mcp", "v2/valid/payments-api", "--auth", "token=x"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        !o.status.success() && err.contains("--auth requires an explicit --base-url"),
+        "{err}"
+    );
 }

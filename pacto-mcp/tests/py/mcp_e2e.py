@@ -4,21 +4,27 @@ Driven by pacto-cli/tests/mcp.rs. Usage:
   mcp_e2e.py --stdio PACTO_BIN --fixtures DIR --work DIR [--registry-ref oci://host/repo]
   mcp_e2e.py --url http://127.0.0.1:PORT/mcp --fixtures DIR --work DIR [--registry-ref ...]
 
-With --stdio the server is started as `PACTO_BIN mcp --root FIXTURES --root WORK` (cwd FIXTURES);
-with --url the caller started it with the same roots. Every tool is called on the fixtures and
+With --stdio the server is started as `PACTO_BIN mcp --workspace-root FIXTURES --workspace-root WORK`
+(cwd FIXTURES); with --url the caller started it with the same roots. Every tool is called on the fixtures and
 its structured result is checked; a path outside the roots must come back as a tool error.
 Then the attacks of issue 15 (see `attacks`): bundles whose pacto.yaml, interface, schema or
 doc pages are symbolic links out of the roots (nothing of the targets may come back, and no edit
 may change them), and messages larger than the server reads (a JSON-RPC error, then service).
+With --stdio, issue 18's modes are driven too: a Pacto 2.0 bundle created with pacto_create is
+served as `pacto mcp BUNDLE --base-url URL` (one tool per OpenAPI operation, calls reaching a
+loopback HTTP server started here, pacto_skill), and as a catalog root (`--root`).
 Prints one JSON line with what was checked; exits 1 with the failed assertion otherwise.
 """
 
 import argparse
 import asyncio
+import http.server
 import json
 import os
 import shutil
+import subprocess
 import sys
+import threading
 import time
 
 from mcp import Client
@@ -89,14 +95,26 @@ async def run(client, fx, work, registry_ref):
 
     gc, text = await call(client, "pacto_generate_contract", {"service_name": "orders", "exposes_http": True}, checked)
     check("name: orders" in text and "http-api" in text and gc["yaml"] == text, f"generate: {text}")
-    r = await client.call_tool("pacto_generate_contract", {})
-    check(r.is_error and r.content[0].text == "service_name is required", "missing service_name")
+    # Go 3.3: every call is checked against the tool's input schema; a missing or mistyped
+    # argument is a JSON-RPC invalid-params error naming the field.
+    for tool, args, field in (("pacto_generate_contract", {}, "service_name"),
+                              ("pacto_check", {"path": 5}, "path"),
+                              ("pacto_create", {"name": "x", "dry_run": "yes"}, "dry_run")):
+        try:
+            r = await client.call_tool(tool, args)
+            check(False, f"{tool} {args} ran: {r}")
+        except MCPError as e:
+            check(e.error.code == -32602 and field in str(e), f"{tool} {args}: {e}")
 
     s, _ = await call(client, "pacto_suggest_dependencies", {"contract": "valid/nginx"}, checked)
     check([x["ref"] for x in s["suggested"]] == ["api-gateway", "redis", "prometheus"], f"suggest: {s}")
 
+    # Issue 18: the 2.0 schema by default, 1.x on request.
     sc, _ = await call(client, "pacto_schema", {}, checked)
-    check(json.loads(sc["jsonSchema"])["type"] == "object", "schema")
+    check(sc["pactoVersion"] == "2.0", f"schema version: {sc['pactoVersion']}")
+    check(json.loads(sc["jsonSchema"])["$id"].endswith("/v2.0"), "2.0 schema")
+    sc, _ = await call(client, "pacto_schema", {"pactoVersion": "1.0"}, checked)
+    check(json.loads(sc["jsonSchema"])["$id"].endswith("/v1.0"), "1.0 schema on request")
 
     target = os.path.join(work, "orders")
     c, _ = await call(client, "pacto_create", {"name": "orders", "path": target,
@@ -105,6 +123,9 @@ async def run(client, fx, work, registry_ref):
     check(c["valid"] is True and os.path.isfile(os.path.join(target, "pacto.yaml")), f"create: {c}")
     with open(os.path.join(target, "pacto.yaml")) as f:
         original = f.read()
+    check(original.startswith('pactoVersion: "2.0"') and "type: openapi" in original
+          and "\nworkload: service" in original and "runtime:" not in original, f"2.0 bundle: {original}")
+    check(os.path.isfile(os.path.join(target, "interfaces", "http-api.yaml")), "2.0 spec stub written")
     with open(os.path.join(target, "pacto.yaml"), "w") as f:
         f.write("# keep me\n" + original)
     ed, _ = await call(client, "pacto_edit", {"path": target, "version": "0.2.0", "dry_run": True}, checked)
@@ -119,6 +140,11 @@ async def run(client, fx, work, registry_ref):
 
     ck, _ = await call(client, "pacto_check", {"path": target}, checked)
     check(ck["valid"] is True and isinstance(ck["suggestions"], list), f"check: {ck}")
+    v, _ = await call(client, "pacto_validate", {"path": target}, checked)
+    check(v["Valid"] is True, f"the created 2.0 bundle validates: {v}")
+    ck, _ = await call(client, "pacto_check", {"path": "v2/invalid/duplicate-interface-name"}, checked)
+    check(ck["valid"] is False and any(e["code"] == "DUPLICATE_INTERFACE_NAME" for e in ck["errors"]),
+          f"2.0 rules: {ck}")
     ck, _ = await call(client, "pacto_check", {"content": "pactoVersion: \"1.0\"\nservice: {}\n"}, checked)
     check(ck["valid"] is False and ck["errors"], f"check inline: {ck}")
 
@@ -177,6 +203,7 @@ async def run(client, fx, work, registry_ref):
     res = (await client.list_resources()).resources
     uris = [x.uri for x in res]
     check("pacto://schema/pacto-v1.0.schema.json" in uris, f"resources: {uris[:5]}")
+    check("pacto://schema/pacto-v2.0.schema.json" in uris, f"resources: {uris[:5]}")
     check(any(u.endswith("/valid/nginx/pacto.yaml") for u in uris), "contract resources")
     rr = await client.read_resource("pacto://schema/pacto-v1.0.schema.json")
     check(json.loads(rr.contents[0].text)["type"] == "object", "schema resource")
@@ -377,6 +404,115 @@ async def attacks(client, work, checked, defended):
     return t_over
 
 
+SHOP_OPENAPI = """openapi: 3.0.3
+info: {title: shop, version: 1.0.0}
+paths:
+  /items/{id}:
+    get:
+      operationId: getItem
+      summary: Read one item
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+        - {name: full, in: query, schema: {type: boolean}}
+  /health:
+    get:
+      responses: {"200": {description: ok}}
+  /items:
+    post:
+      operationId: createItem
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema: {type: object, properties: {name: {type: string}}}
+"""
+
+
+class Echo(http.server.BaseHTTPRequestHandler):
+    seen = []
+
+    def do_GET(self):
+        Echo.seen.append((self.command, self.path, self.headers.get("X-Tenant")))
+        body = json.dumps({"path": self.path}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+async def modes(pacto, fx, work, checked):
+    """Issue 18: bundle mode and catalog mode of the same binary, each its own session."""
+    shop = os.path.join(work, "shop")
+    async with Client(StdioServerParameters(command=pacto, args=["mcp", "--workspace-root", work],
+                                            cwd=work, env=dict(os.environ))) as client:
+        c, _ = await call(client, "pacto_create", {"name": "shop", "path": shop,
+                                                   "interfaces": '[{"name":"api","type":"openapi"}]'}, checked)
+        check(c["valid"] is True, f"shop: {c}")
+    with open(os.path.join(shop, "interfaces", "api.yaml"), "w") as f:
+        f.write(SHOP_OPENAPI)
+    os.makedirs(os.path.join(shop, "skills"), exist_ok=True)
+    with open(os.path.join(shop, "skills", "restock.md"), "w") as f:
+        f.write("# Restock\n\nOrder from the supplier first.\n")
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        params = StdioServerParameters(command=pacto, args=["mcp", shop, "--base-url", base,
+                                                            "--auth", "X-Tenant=acme"],
+                                       cwd=work, env=dict(os.environ))
+        async with Client(params) as client:
+            tools = {t.name: t for t in (await client.list_tools()).tools}
+            ops = {n for n in tools if not n.startswith("pacto_")}
+            check(ops == {"getItem", "get_health"}, f"bundle tools: {sorted(tools)}")
+            check({"pacto_skill", "pacto_create", "pacto_check", "pacto_schema", "pacto_edit"} <= set(tools),
+                  f"bundle mode keeps the authoring tools: {sorted(tools)}")
+            check(tools["getItem"].input_schema["required"] == ["id"], f"{tools['getItem'].input_schema}")
+            r = await client.call_tool("getItem", {"id": "42", "full": True})
+            check(not r.is_error, f"getItem: {r}")
+            res = json.loads(r.content[0].text)
+            check(res["StatusCode"] == 200 and json.loads(res["Body"])["path"] == "/items/42?full=true", f"{res}")
+            check(Echo.seen[-1] == ("GET", "/items/42?full=true", "acme"), f"request: {Echo.seen}")
+            r = await client.call_tool("pacto_skill", {})
+            check(json.loads(r.content[0].text) == ["restock.md"], f"skills: {r.content[0].text}")
+            r = await client.call_tool("pacto_skill", {"name": "restock.md"})
+            check(r.content[0].text.startswith("# Restock"), "skill text")
+            try:
+                await client.call_tool("getItem", {"full": "no"})
+                check(False, "getItem without id ran")
+            except MCPError as e:
+                check(e.error.code == -32602 and "id" in str(e), f"getItem args: {e}")
+            checked.append("bundle mode")
+    finally:
+        httpd.shutdown()
+
+    params = StdioServerParameters(command=pacto, args=["mcp", "--root", shop, "--root", "graph/v2/checkout"],
+                                   cwd=fx, env=dict(os.environ))
+    async with Client(params) as client:
+        names = [t.name for t in (await client.list_tools()).tools]
+        check(names == ["pacto_catalog_revision"], f"catalog tools: {names}")
+        uris = [x.uri for x in (await client.list_resources()).resources]
+        check(uris == ["pacto://catalog", "pacto://catalog/closure"], f"catalog resources: {uris}")
+        meta = json.loads((await client.read_resource("pacto://catalog")).contents[0].text)
+        check(meta["schemaVersion"] == "pacto.dev/catalog/v1" and meta["completeness"] == "complete", f"{meta}")
+        closure = json.loads((await client.read_resource("pacto://catalog/closure")).contents[0].text)
+        names = sorted(r["service"]["name"] for r in closure["revisions"])
+        check(names == ["checkout", "ledger", "legacy-auth", "payments", "search", "shop", "tokens"], f"{names}")
+        rev = next(r for r in closure["revisions"] if r["service"]["name"] == "shop")
+        r = await client.call_tool("pacto_catalog_revision", {"name": "shop", **rev["content"]})
+        check(json.loads(r.content[0].text)["found"] is True, f"revision: {r.content[0].text}")
+        checked.append("catalog mode")
+    # The old sandbox spelling: a directory without a pacto.yaml names the new flag.
+    p = subprocess.run([pacto, "mcp", "--root", work], stdin=subprocess.DEVNULL, capture_output=True,
+                       text=True, timeout=60)
+    check(p.returncode != 0 and "--workspace-root" in p.stderr, f"old --root: {p.stderr}")
+    checked.append("old --root refused")
+
+
 async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--stdio")
@@ -394,6 +530,9 @@ async def main():
         server = a.url
     async with Client(server) as client:
         out = await run(client, fx, a.work, a.registry_ref)
+    if a.stdio:
+        await modes(a.stdio, fx, a.work, out["checked"])
+        out["checked"] = sorted(set(out["checked"]))
     print(json.dumps(out))
 
 
