@@ -126,6 +126,16 @@ fn completion_scripts_for_four_shells() {
         let words = stdout(&out);
         assert!(words.lines().any(|w| w == "login"), "{words}");
         assert!(words.lines().any(|w| w == "logout"), "{words}");
+        // Closed vocabularies complete too: the output formats.
+        let probe = format!(
+            "source '{}'; COMP_WORDS=(pacto validate --output-format ''); COMP_CWORD=3; _pacto pacto '' --output-format; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            file.display()
+        );
+        let out = Command::new("bash")
+            .args(["--norc", "-c", &probe])
+            .output()
+            .unwrap();
+        assert_eq!(stdout(&out), "text\njson\nmarkdown\nsarif\n");
     }
 }
 
