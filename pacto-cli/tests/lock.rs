@@ -172,7 +172,7 @@ fn lock_writes_a_file_check_accepts_and_a_rerun_keeps_its_bytes() {
     copy_dir(&fixtures(), work.path());
     let o = pacto(home.path(), work.path(), &["lock", "missing"]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert!(text(&o.stdout).starts_with("Wrote missing/pacto.lock (2 dependencies, 2 references)"));
+    assert!(text(&o.stdout).starts_with("wrote missing/pacto.lock (2 dependencies, 2 references)"));
     let lock = work.path().join("missing/pacto.lock");
     let first = std::fs::read(&lock).unwrap();
     // What it wrote is the committed lock of the same contract.

@@ -48,34 +48,32 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let mut out = stdout.lock();
     match lock::run(dir, Some(registry), &mode) {
         Ok(o) => {
-            let shown = o.path.display().to_string();
+            // Go's path: filepath.Join(dir, "pacto.lock"), cleaned (`pacto.lock` for `.`).
+            let shown = pacto_core::graph::clean_path(&o.path).display().to_string();
+            let (deps, refs) = (o.lock.dependencies.len(), o.lock.references.len());
             match format {
                 OutputFormat::Json => {
-                    let mut value = serde_json::json!({
-                        "path": shown,
-                        "lock": o.lock,
-                        "dependencies": o.lock.dependencies.len(),
-                        "references": o.lock.references.len(),
-                    });
+                    // Go's LockResult, keys in its order.
+                    let mut m = serde_json::Map::new();
+                    m.insert("path".into(), shown.clone().into());
+                    m.insert("lock".into(), serde_json::to_value(&o.lock)?);
                     if o.written {
-                        value["written"] = true.into();
+                        m.insert("written".into(), true.into());
                     }
                     if o.up_to_date {
-                        value["upToDate"] = true.into();
+                        m.insert("upToDate".into(), true.into());
                     }
-                    serde_json::to_writer_pretty(&mut out, &value)?;
+                    m.insert("dependencies".into(), deps.into());
+                    m.insert("references".into(), refs.into());
+                    serde_json::to_writer_pretty(&mut out, &m)?;
                     writeln!(out)?;
                 }
                 _ => {
-                    let counts = format!(
-                        "{} dependencies, {} references",
-                        o.lock.dependencies.len(),
-                        o.lock.references.len()
-                    );
-                    if o.written {
-                        writeln!(out, "Wrote {shown} ({counts})")?;
+                    let counts = format!("({deps} dependencies, {refs} references)");
+                    if o.up_to_date {
+                        writeln!(out, "pacto.lock is up to date {counts}")?;
                     } else {
-                        writeln!(out, "{shown} is up to date ({counts})")?;
+                        writeln!(out, "wrote {shown} {counts}")?;
                     }
                 }
             }
