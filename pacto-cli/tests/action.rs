@@ -174,6 +174,34 @@ fn action_steps_set_breaking_outputs_summary_and_comment() {
         validate["summary"]
     );
 
+    // values/set and the old-*/new-* pairs reach the CLI's override flags.
+    if report["overrides"] == true {
+        let new_set = run(&report, "diff-new-set");
+        assert_eq!(new_set["outputs"]["has-breaking-changes"], "true");
+        assert!(new_set["summary"]
+            .as_str()
+            .unwrap()
+            .contains("| BREAKING | `state.type` |"));
+        // `set` applies to both sides (and its lines are trimmed): nothing changes.
+        let both = run(&report, "diff-set-both");
+        assert_eq!(
+            both["outputs"]["has-breaking-changes"],
+            "false",
+            "{}",
+            explain(both)
+        );
+        let bad = run(&report, "validate-values");
+        assert_eq!(bad["outcome"], "failure");
+        assert!(
+            bad["summary"].as_str().unwrap().contains("INVALID_SEMVER"),
+            "{}",
+            bad["summary"]
+        );
+        assert_eq!(run(&report, "validate-set")["outcome"], "success");
+    } else {
+        eprintln!("note: this pacto has no --new-set: the override inputs were not exercised");
+    }
+
     // An unknown command stops at the first step.
     let bad = run(&report, "bad-command");
     assert_eq!(bad["steps"][0]["outcome"], "failure");
