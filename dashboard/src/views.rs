@@ -534,6 +534,90 @@ fn channels(doc: &Value) -> Vec<Value> {
         .unwrap_or_default()
 }
 
+/// The agent tools an assistant gets from this contract's OpenAPI operations (Go's
+/// `ServiceDetails.tools`), named as `pacto mcp BUNDLE` names them: the `operationId`, else
+/// `<method>_<path>` with every run of other characters than ASCII letters and digits made
+/// one `_`; a repeated name in one document gets `_2`, `_3`; with several OpenAPI interfaces
+/// each name is prefixed `<interface>_`; names starting `pacto_` are Pacto's own and left out.
+/// `mutating`: POST, PUT, PATCH and DELETE (hidden by `pacto mcp` unless `--allow-writes`).
+fn tools(interfaces: &[Value]) -> Vec<Value> {
+    let apis: Vec<&Value> = interfaces
+        .iter()
+        .filter(|i| matches!(i["type"].as_str(), Some("openapi" | "http")))
+        .filter(|i| i["endpoints"].as_array().is_some_and(|e| !e.is_empty()))
+        .collect();
+    let prefixed = apis.len() > 1;
+    let mut out = Vec::new();
+    for i in apis {
+        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        for e in i["endpoints"].as_array().into_iter().flatten() {
+            let method = e["method"]
+                .as_str()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            let path = e["path"].as_str().unwrap_or_default();
+            let base = e["operationId"]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map_or_else(|| derived_tool_name(&method, path), str::to_string);
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            let name = if *n > 1 { format!("{base}_{n}") } else { base };
+            let name = match i["name"].as_str() {
+                Some(iface) if prefixed => format!("{iface}_{name}"),
+                _ => name,
+            };
+            if name.starts_with("pacto_") || out.len() >= MAX_OPERATIONS {
+                continue;
+            }
+            out.push(json!({
+                "name": name,
+                "interface": i["name"],
+                "method": e["method"],
+                "path": path,
+                "summary": e["summary"],
+                "mutating": matches!(method.as_str(), "post" | "put" | "patch" | "delete"),
+            }));
+        }
+    }
+    out
+}
+
+/// `<method>_<path>` with every run of non-alphanumeric characters collapsed to one `_`
+/// (`GET /health` is `get_health`), as `pacto mcp` derives a tool name.
+fn derived_tool_name(method: &str, path: &str) -> String {
+    let raw = format!("{method}_{path}");
+    let mut out = String::with_capacity(raw.len());
+    let mut gap = false;
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push('_');
+            }
+            gap = false;
+            out.push(c);
+        } else {
+            gap = true;
+        }
+    }
+    out
+}
+
+/// A 2.0 `state` in Go's dashboard shape: `{type, persistenceScope, persistenceDurability,
+/// dataCriticality}` (`null` without one).
+fn state(v: &Value) -> Value {
+    if !v.is_object() {
+        return Value::Null;
+    }
+    let p = &v["persistence"];
+    json!({
+        "type": v["type"],
+        "persistenceScope": p["scope"],
+        "persistenceDurability": p["durability"],
+        "dataCriticality": v["dataCriticality"],
+    })
+}
+
 /// The rpcs of a `.proto` file, `{service, rpc, signature}` in file order of services, bounded.
 fn rpcs(file: &str, text: &str) -> Vec<Value> {
     let doc = pacto_core::diff::grpc::ProtoDoc::parse(file, text);
@@ -692,6 +776,7 @@ pub fn contract_details(l: &Loaded) -> Map<String, Value> {
             })
         })
         .collect();
+    m.insert("tools".into(), Value::Array(tools(&interfaces)));
     m.insert("interfaces".into(), Value::Array(interfaces));
     let configurations: Vec<Value> = c
         .all_configurations()
@@ -782,7 +867,7 @@ pub fn contract_details(l: &Loaded) -> Map<String, Value> {
             .unwrap_or(Value::Null)
     };
     m.insert("workload".into(), top("workload"));
-    m.insert("state".into(), top("state"));
+    m.insert("state".into(), state(&top("state")));
     m.insert("extensions".into(), top("extensions"));
     m.insert(
         "capabilities".into(),
@@ -1231,6 +1316,37 @@ mod tests {
     fn gate(score: i64, min: i64, expired: bool) -> Value {
         json!({"score": score, "minScore": min, "passing": !expired && score >= min, "expired": expired,
             "message": format!("readiness score {score} below minScore {min}")})
+    }
+
+    /// A tool without an operationId is named `<method>_<path>` as `pacto mcp` names it; a
+    /// repeated name is numbered, and with two OpenAPI interfaces each name is prefixed.
+    #[test]
+    fn tool_names_follow_pacto_mcp() {
+        assert_eq!(
+            derived_tool_name("get", "/v1/orders/{orderId}"),
+            "get_v1_orders_orderId"
+        );
+        assert_eq!(derived_tool_name("post", "/"), "post");
+        let op = |m: &str, p: &str, id: Option<&str>| json!({"method": m, "path": p, "summary": "", "operationId": id});
+        let api = |name: &str, ops: Vec<Value>| json!({"name": name, "type": "openapi", "endpoints": ops});
+        let one = tools(&[api(
+            "a",
+            vec![
+                op("GET", "/x", Some("x")),
+                op("PUT", "/x", Some("x")),
+                op("GET", "/pacto", Some("pacto_list")),
+            ],
+        )]);
+        let names: Vec<&str> = one.iter().map(|t| t["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["x", "x_2"]);
+        assert_eq!(one[1]["mutating"], true);
+        let two = tools(&[
+            api("a", vec![op("GET", "/h", None)]),
+            api("b", vec![op("DELETE", "/h", None)]),
+            json!({"name": "c", "type": "asyncapi", "endpoints": [op("GET", "/z", None)]}),
+        ]);
+        let names: Vec<&str> = two.iter().map(|t| t["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["a_get_h", "b_delete_h"]);
     }
 
     /// Issue 15: a service whose readiness is below its gate (56 against 80) showed OK.

@@ -66,7 +66,7 @@ fn a_2_0_service_shows_workload_state_capabilities_and_interface_refs() {
     assert_eq!(d["workload"], "service");
     assert_eq!(
         d["state"],
-        json!({"type": "stateful", "persistence": {"scope": "shared", "durability": "persistent"}, "dataCriticality": "high"})
+        json!({"type": "stateful", "persistenceScope": "shared", "persistenceDurability": "persistent", "dataCriticality": "high"})
     );
     assert_eq!(
         d["capabilities"],
@@ -99,6 +99,33 @@ fn a_2_0_service_shows_workload_state_capabilities_and_interface_refs() {
             .iter()
             .any(|e| e["method"] == "GET" && e["path"] == "/healthz"),
         "{endpoints:?}"
+    );
+    // The agent tools of its OpenAPI operations, named as `pacto mcp BUNDLE` names them.
+    let mut tools: Vec<(String, bool)> = d["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_string(),
+                t["mutating"] == true,
+            )
+        })
+        .collect();
+    tools.sort();
+    assert_eq!(
+        tools,
+        [
+            ("createCharge".to_string(), true),
+            ("health".to_string(), false),
+            ("metrics".to_string(), false),
+            ("refundCharge".to_string(), true),
+        ]
+    );
+    let health = find(&d["tools"], "name", "health");
+    assert_eq!(
+        (&health["method"], &health["path"], &health["interface"]),
+        (&json!("GET"), &json!("/healthz"), &json!("payments-api"))
     );
     assert_eq!(d["sectionMeta"]["capabilities"]["state"], "present");
     assert_eq!(d["sectionMeta"]["runtime"]["state"], "present");

@@ -193,10 +193,9 @@ function capabilitiesView(d) {
 function workloadView(d) {
   if (!d.workload && !d.state) return null;
   const st = d.state || {};
-  const p = st.persistence || {};
   return h('div', { id: 'workload-state' }, h('strong', {}, 'Workload: '), h('code', {}, fmt(d.workload)),
     ' · ', h('strong', {}, 'State: '), h('code', {}, fmt(st.type)),
-    p.scope || p.durability ? ` (${[p.scope, p.durability].filter(Boolean).join(', ')})` : '',
+    st.persistenceScope || st.persistenceDurability ? ` (${[st.persistenceScope, st.persistenceDurability].filter(Boolean).join(', ')})` : '',
     st.dataCriticality ? [' · data criticality ', h('code', {}, st.dataCriticality)] : '');
 }
 
