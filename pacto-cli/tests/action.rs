@@ -202,6 +202,39 @@ fn action_steps_set_breaking_outputs_summary_and_comment() {
         eprintln!("note: this pacto has no --new-set: the override inputs were not exercised");
     }
 
+    // push (when scripts/test-infra's htpasswd registry runs): refused without credentials,
+    // registry/username/password must come together, and with them login then push succeed.
+    if std::env::var("PACTO_TEST_REGISTRY_AUTH").is_ok_and(|v| !v.is_empty()) {
+        let step = |r: &Value, name: &str| -> String {
+            r["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["name"] == name)
+                .map(|s| s["outcome"].as_str().unwrap().to_string())
+                .unwrap_or_default()
+        };
+        let anonymous = run(&report, "push-anonymous");
+        assert_eq!(
+            step(anonymous, "Run pacto push"),
+            "failure",
+            "{}",
+            explain(anonymous)
+        );
+        let half = run(&report, "push-half-credentials");
+        assert_eq!(step(half, "Check inputs"), "failure", "{}", explain(half));
+        let push = run(&report, "push");
+        assert_eq!(
+            step(push, "Log in to the registry"),
+            "success",
+            "{}",
+            explain(push)
+        );
+        assert_eq!(step(push, "Run pacto push"), "success", "{}", explain(push));
+    } else {
+        eprintln!("note: PACTO_TEST_REGISTRY_AUTH is not set: the push command was not exercised");
+    }
+
     // An unknown command stops at the first step.
     let bad = run(&report, "bad-command");
     assert_eq!(bad["steps"][0]["outcome"], "failure");
