@@ -385,3 +385,81 @@ pub fn resolve(
     }
     Ok((c, notes))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+    use super::*;
+
+    fn bindings(text: &str) -> Result<BTreeMap<String, PortSource>, String> {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("pacto.yaml");
+        std::fs::write(&file, text).unwrap();
+        let name = file.display().to_string();
+        read_bindings(&name).map_err(|e| e.to_string().replace(&name, "FILE"))
+    }
+
+    #[test]
+    fn bindings_come_from_a_pacto_resource() {
+        let b = bindings("kind: Pacto\nspec:\n  target:\n    interfaceBindings:\n      - {interface: api, servicePort: 8080}\n      - {interface: rpc, servicePort: \"9090\"}\n      - {interface: web, servicePort: http}\n").unwrap();
+        let ports: Vec<_> = b
+            .iter()
+            .map(|(k, v)| match v {
+                PortSource::Binding { index, port, .. } => (k.as_str(), *index, port.clone()),
+                PortSource::Option(_) => unreachable!(),
+            })
+            .collect();
+        assert_eq!(
+            ports,
+            [
+                ("api", 0, Ok(8080)),
+                ("rpc", 1, Ok(9090)),
+                ("web", 2, Err("http".to_string()))
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_bindings_files_say_what_is_wrong() {
+        assert_eq!(
+            bindings("kind: Deployment\n").unwrap_err(),
+            "option bindings: FILE: expected a Pacto resource (kind: Pacto), found kind \"Deployment\""
+        );
+        assert_eq!(
+            bindings("kind: Pacto\nspec: {target: {serviceName: a}}\n").unwrap_err(),
+            "option bindings: FILE: no spec.target.interfaceBindings list in the Pacto resource"
+        );
+        assert_eq!(
+            bindings("kind: Pacto\nspec: {target: {interfaceBindings: [{interface: a, servicePort: 70000}]}}\n").unwrap_err(),
+            "option bindings: FILE: interfaceBindings[0].servicePort 70000 is not a port"
+        );
+        assert_eq!(
+            bindings("kind: Pacto\nspec: {target: {interfaceBindings: [{servicePort: 80}]}}\n")
+                .unwrap_err(),
+            "option bindings: FILE: interfaceBindings[0] has no interface"
+        );
+        assert!(read_bindings("/nonexistent/pacto.yaml")
+            .unwrap_err()
+            .to_string()
+            .starts_with("option bindings: /nonexistent/pacto.yaml: "));
+    }
+
+    #[test]
+    fn port_and_count_options_are_checked() {
+        let map = |k: &str, v: &str| BTreeMap::from([(k.to_string(), v.to_string())]);
+        assert_eq!(
+            port_options(&map("port.api", "8080")).unwrap(),
+            BTreeMap::from([("api".to_string(), 8080)])
+        );
+        for bad in ["0", "65536", "http", ""] {
+            assert!(port_options(&map("port.api", bad)).is_err(), "{bad}");
+        }
+        assert!(port_options(&map("port.", "80")).is_err());
+        assert_eq!(
+            count_option(&map("replicas", "0"), "replicas", 0).unwrap(),
+            Some(0)
+        );
+        assert!(count_option(&map("maxReplicas", "0"), "maxReplicas", 1).is_err());
+        assert_eq!(count_option(&BTreeMap::new(), "replicas", 0).unwrap(), None);
+    }
+}
