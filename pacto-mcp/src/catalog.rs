@@ -45,13 +45,16 @@ one revision with pacto_catalog_revision using the name, domain, scheme and dige
 revision's service and content objects in the closure. A catalog marked partial does not prove \
 that a revision is absent.";
 
+/// A revision's identity: service name, domain, content scheme, content digest.
+type Identity = (String, Option<String>, String, String);
+
 /// A frozen catalog.
 pub struct Catalog {
     catalog: Value,
     closure: Value,
     completeness: &'static str,
     /// (name, domain, scheme, digest) -> the revision object.
-    revisions: Vec<((String, Option<String>, String, String), Value)>,
+    revisions: Vec<(Identity, Value)>,
     validator: Option<jsonschema::Validator>,
 }
 
@@ -178,14 +181,14 @@ struct Builder {
     /// identity key -> index in `revisions`.
     index: HashMap<(String, String), usize>,
     revisions: Vec<Value>,
-    keys: Vec<(String, Option<String>, String, String)>,
+    keys: Vec<Identity>,
     edges: Vec<Value>,
     unresolved: Vec<Value>,
     partial: bool,
 }
 
 impl Builder {
-    fn identity(&self, node: &Node) -> Option<(String, Option<String>, String, String)> {
+    fn identity(&self, node: &Node) -> Option<Identity> {
         let r = node.resolved.as_ref()?;
         let name = node.name.clone();
         if r.resolved_ref.starts_with("oci://") {
@@ -205,7 +208,7 @@ impl Builder {
         }
     }
 
-    fn ident_json(key: &(String, Option<String>, String, String)) -> Value {
+    fn ident_json(key: &Identity) -> Value {
         let mut service = json!({"name": key.0});
         if let Some(d) = &key.1 {
             service["domain"] = json!(d);

@@ -96,10 +96,13 @@ fn load(dir: &Path, options: Options) -> (Capabilities, String) {
 
 /// A loopback HTTP server that records each request (request line, headers, body) and answers
 /// JSON 200, a 302 on /moved and a 2 MiB body on /big.
-fn server() -> (String, Arc<Mutex<Vec<(String, Vec<String>, String)>>>) {
+/// The requests a test server saw: (request line, headers, body).
+type Seen = Arc<Mutex<Vec<(String, Vec<String>, String)>>>;
+
+fn server() -> (String, Seen) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());
-    let seen: Arc<Mutex<Vec<(String, Vec<String>, String)>>> = Arc::default();
+    let seen: Seen = Arc::default();
     let rec = seen.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming() {

@@ -113,7 +113,7 @@ impl Iface {
     /// `http` and `event` are read as `openapi` and `asyncapi`), `ref` names the spec file
     /// (`interfaces/<name>.yaml`, `.proto` for gRPC, unless `ref` or `contract` is given) and
     /// there is no port (ports are a deployment matter in 2.0).
-    fn to_v2(mut self) -> Result<Iface, ToolError> {
+    fn into_v2(mut self) -> Result<Iface, ToolError> {
         self.kind = match self.kind.as_str() {
             "openapi" | "http" | "rest" => "openapi",
             "asyncapi" | "event" | "events" => "asyncapi",
@@ -599,7 +599,7 @@ pub fn create(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     if args.generation()? == Generation::V2 {
         let ifaces = ifaces
             .into_iter()
-            .map(Iface::to_v2)
+            .map(Iface::into_v2)
             .collect::<Result<Vec<_>, _>>()?;
         return create_v2(ctx, args, &dir, &name, &ifaces, &deps, inferred_state);
     }
@@ -900,7 +900,7 @@ pub fn edit(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     }
     for v in args.list("add_interfaces")? {
         if v2 {
-            let i = iface_of(&v)?.to_v2()?;
+            let i = iface_of(&v)?.into_v2()?;
             let (p, c) = i.v2_stub(&service_name);
             if !pacto_core::bundle::is_valid_path(&p) {
                 return Err(ToolError::msg(format!(
