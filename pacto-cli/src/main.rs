@@ -88,6 +88,10 @@ enum Command {
     Doc(commands::doc::Args),
     /// Run a generator plugin (pacto-plugin-NAME) on a contract.
     Generate(commands::generate::Args),
+    /// Who breaks if this ships: the diff of OLD -> NEW projected onto the fleet's consumers.
+    Impact(commands::impact::Args),
+    /// Query the fleet: snapshot, status, search, get, graph, explain.
+    Fleet(commands::fleet::Args),
     /// Migrate a 1.x contract to Pacto 2.0, keeping its comments (in place, -o OUT, or --dry-run).
     Migrate(commands::migrate::Args),
     /// Run the language server on stdin/stdout (for editors).
@@ -112,6 +116,7 @@ impl Command {
             // The Markdown document itself, or it inside a JSON object.
             Command::Doc(_) => &[Text, Markdown, Json],
             Command::Graph(args) => args.output_formats(),
+            Command::Impact(_) | Command::Fleet(_) => &[Text, Json, Markdown],
             Command::Init(_)
             | Command::Pack(_)
             | Command::Lock(_)
@@ -188,6 +193,8 @@ fn main() -> ExitCode {
         Command::Doc(args) => commands::doc::run(&args, cli.output_format),
         Command::Generate(args) => commands::generate::run(&args, cli.output_format),
         Command::Migrate(args) => commands::migrate::run(&args, cli.output_format),
+        Command::Impact(args) => commands::impact::run(&args, cli.output_format),
+        Command::Fleet(args) => commands::fleet::run(&args, cli.output_format),
         Command::Lsp(args) => commands::lsp::run(&args),
         Command::Mcp(args) => commands::mcp::run(&args),
         Command::Dashboard(args) => commands::dashboard::run(&args, &cli.net),

@@ -1,0 +1,293 @@
+//! `pacto fleet snapshot|status|search|get|graph|explain` end to end on the 2.0 demo fleet
+//! (`fixtures/demo-v2`) and the target-state fixture (`fixtures/fleet/targets.yaml`): every
+//! answer's envelope (`asOf`, `completeness`, `limitations`), bounded lists, subject misses
+//! (exit 1, nothing on stdout) and unsupported sources reported as limitations.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const AS_OF: &str = "2026-12-01T00:00:00Z";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn pacto(args: &[&str]) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+    for k in ["PACTO_OUTPUT_FORMAT", "PACTO_NO_CACHE", "PACTO_PLAIN_HTTP"] {
+        c.env_remove(k);
+    }
+    c.env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("PACTO_OFFLINE", "1")
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `pacto fleet <args> --local fixtures/demo-v2 --as-of … --output-format json`.
+fn fleet_json(args: &[&str]) -> Value {
+    let mut a = vec!["fleet"];
+    a.extend_from_slice(args);
+    a.extend_from_slice(&[
+        "--local",
+        "fixtures/demo-v2",
+        "--as-of",
+        AS_OF,
+        "--output-format",
+        "json",
+    ]);
+    let out = pacto(&a);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn assert_envelope(meta: &Value) {
+    assert_eq!(meta["schemaVersion"], "pacto.dev/fleet/v1");
+    assert_eq!(meta["asOf"], AS_OF);
+    assert_eq!(meta["completeness"], "complete");
+    assert!(meta["snapshotId"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(meta["sources"][0]["id"], "local");
+}
+
+#[test]
+fn search_is_bounded_with_offsets_and_carries_the_envelope() {
+    let v = fleet_json(&["search", "--limit", "3", "--offset", "1"]);
+    assert_envelope(&v["meta"]);
+    assert_eq!(v["total"], 7);
+    assert_eq!(v["count"], 3);
+    let names: Vec<&str> = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["inventory", "menu", "notifications"]);
+    let v = fleet_json(&["search", "ORD"]);
+    assert_eq!(v["services"][0]["name"], "orders");
+    assert_eq!(v["services"][0]["owner"], "commerce");
+    assert_eq!(v["services"][0]["revisionCount"], 2);
+    let v = fleet_json(&["search", "--owner", "web"]);
+    assert_eq!(v["total"], 1);
+    let v = fleet_json(&["search", "--interface", "asyncapi"]);
+    let names: Vec<&str> = v["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["inventory", "orders"]);
+    let v = fleet_json(&["search", "--not-ready"]);
+    assert_eq!(v["services"][0]["name"], "dispatch");
+}
+
+#[test]
+fn graph_of_dependents_with_depth() {
+    let v = fleet_json(&[
+        "graph",
+        "inventory",
+        "--direction",
+        "dependents",
+        "--transitive",
+    ]);
+    assert_envelope(&v["meta"]);
+    assert_eq!(v["root"], "inventory");
+    assert_eq!(v["direction"], "dependents");
+    assert_eq!(v["aggregated"], true);
+    let nodes: Vec<(&str, u64)> = v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["name"].as_str().unwrap(), n["depth"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(nodes, [("orders", 1), ("dispatch", 2), ("storefront", 2)]);
+    assert_eq!(
+        v["nodes"][1]["path"],
+        serde_json::json!(["inventory", "orders", "dispatch"])
+    );
+    let direct = fleet_json(&["graph", "inventory", "--direction", "dependents"]);
+    assert_eq!(direct["nodes"].as_array().unwrap().len(), 1);
+    let deps = fleet_json(&["graph", "payments"]);
+    assert_eq!(
+        deps["unresolved"][0]["to"],
+        "oci://ghcr.io/northwind/payment-gateway"
+    );
+    // Text.
+    let out = pacto(&[
+        "fleet",
+        "--local",
+        "fixtures/demo-v2",
+        "graph",
+        "inventory",
+        "--direction",
+        "dependents",
+        "--transitive",
+    ]);
+    let t = text(&out.stdout);
+    assert!(t.starts_with("dependents of inventory (aggregated across revisions) (3 node(s)):\n    orders (depth 1)\n"), "{t}");
+}
+
+#[test]
+fn status_reports_what_needs_attention() {
+    let v = fleet_json(&["status"]);
+    assert_envelope(&v["meta"]);
+    let codes: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            "INVALID_CONTRACT",
+            "MISSING_READINESS",
+            "MISSING_READINESS",
+            "READINESS_GATE_UNMET",
+            "UNRESOLVED_DEPENDENCY"
+        ]
+    );
+    let v = fleet_json(&["status", "--invalid"]);
+    assert_eq!(v["items"].as_array().unwrap().len(), 1);
+    let v = fleet_json(&["status", "--limit", "2"]);
+    assert_eq!(
+        (v["items"].as_array().unwrap().len(), v["total"].as_u64()),
+        (2, Some(5))
+    );
+    // With targets: a NonCompliant and an Unknown target too.
+    let out = pacto(&[
+        "fleet",
+        "status",
+        "--local",
+        "fixtures/demo-v2",
+        "--target-state",
+        "fixtures/fleet/targets.yaml",
+    ]);
+    let t = text(&out.stdout);
+    assert!(
+        t.contains("[NON_COMPLIANT] target production-eu/kubernetes-workload/commerce%2Forders"),
+        "{t}"
+    );
+    assert!(
+        t.contains("[UNKNOWN] target staging/kubernetes-workload/logistics%2Fdispatch"),
+        "{t}"
+    );
+}
+
+#[test]
+fn get_and_explain_a_service_and_a_target() {
+    let v = fleet_json(&["get", "orders"]);
+    assert_envelope(&v["meta"]);
+    assert_eq!(v["service"]["name"], "orders");
+    assert_eq!(v["revisions"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        v["dependents"],
+        serde_json::json!(["dispatch", "storefront"])
+    );
+    assert_eq!(v["revisions"][1]["version"], "2.0.0");
+    assert_eq!(v["revisions"][1]["contract"]["workload"], "service");
+    let out = pacto(&[
+        "fleet",
+        "--local",
+        "fixtures/demo-v2",
+        "--target-state",
+        "fixtures/fleet/targets.yaml",
+        "--output-format",
+        "json",
+        "explain",
+        "orders",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["status"], "NonCompliant");
+    assert_eq!(v["reasons"][0]["code"], "PERSISTENCE_MISMATCH");
+    let out = pacto(&[
+        "fleet",
+        "--local",
+        "fixtures/demo-v2",
+        "--target-state",
+        "fixtures/fleet/targets.yaml",
+        "get",
+        "--target",
+        "web/storefront",
+    ]);
+    assert!(text(&out.stdout).starts_with("Target: production-eu/kubernetes-workload/web%2Fstorefront\nService: storefront\nCompliance: Compliant\n"), "{}", text(&out.stdout));
+}
+
+#[test]
+fn a_missing_subject_is_exit_1_with_nothing_on_stdout() {
+    for args in [["get", "ghost"], ["graph", "ghost"], ["explain", "ghost"]] {
+        let mut a = vec![
+            "fleet",
+            "--local",
+            "fixtures/demo-v2",
+            "--output-format",
+            "json",
+        ];
+        a.extend_from_slice(&args);
+        let out = pacto(&a);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
+        assert!(
+            text(&out.stderr).contains("\"ghost\" not found in the fleet snapshot"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn unsupported_and_missing_sources_are_limitations_not_empty_answers() {
+    let out = pacto(&[
+        "fleet",
+        "search",
+        "--local",
+        "fixtures/demo-v2",
+        "--k8s",
+        "--output-format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["meta"]["completeness"], "partial");
+    assert_eq!(v["meta"]["limitations"][0]["code"], "SOURCE_UNAVAILABLE");
+    assert_eq!(v["meta"]["limitations"][0]["source"], "k8s");
+    assert_eq!(v["total"], 7, "the local records are still there");
+    let out = pacto(&["fleet", "search", "--local", "fixtures/no-such-dir"]);
+    assert!(
+        text(&out.stderr).contains("warning: answer is partial"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn snapshot_is_deterministic_with_as_of() {
+    let a = fleet_json(&["snapshot"]);
+    let b = fleet_json(&["snapshot"]);
+    assert_eq!(a, b);
+    assert_eq!(a["generatedAt"], AS_OF);
+    assert_eq!(a["services"].as_object().unwrap().len(), 7);
+    let out = pacto(&[
+        "fleet",
+        "snapshot",
+        "--local",
+        "fixtures/demo-v2",
+        "--output-format",
+        "markdown",
+    ]);
+    let md = text(&out.stdout);
+    assert!(
+        md.contains("| orders | commerce | - | 1.0.0, 2.0.0 | 0 |"),
+        "{md}"
+    );
+}
