@@ -198,6 +198,30 @@ fn lock_writes_a_file_check_accepts_and_a_rerun_keeps_its_bytes() {
     assert_eq!(v["dependencies"], 2);
     assert_eq!(v["lock"]["lockVersion"], 3);
     assert_eq!(v["lock"]["dependencies"][1]["dependsOn"][0], "base");
+    // Overrides apply before locking, as in Go: the lock records the overridden contract.
+    let o = pacto(
+        home.path(),
+        work.path(),
+        &[
+            "lock",
+            "--update",
+            "--set",
+            "service.version=1.2.3",
+            "missing",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("overridden: service.version"),
+        "{}",
+        text(&o.stderr)
+    );
+    let overridden = std::fs::read_to_string(&lock).unwrap();
+    assert!(
+        overridden.contains("root:\n    name: orders\n    version: 1.2.3\n"),
+        "{overridden}"
+    );
+    std::fs::write(&lock, &first).unwrap();
     // A stale lock is rewritten by plain `pacto lock`, then checks.
     let stale = work.path().join("stale");
     let o = pacto(home.path(), work.path(), &["lock", "stale"]);

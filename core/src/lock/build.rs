@@ -80,6 +80,17 @@ pub fn build(dir: &Path, oci: Option<Arc<dyn OciPinner>>) -> Result<Built, LockE
     Ok(Built { lock, root })
 }
 
+/// [`build`] for `root`, the contract of `dir` as the command evaluates it (after `--set` and
+/// `--values` overrides, which Go applies before locking); its dependencies and references
+/// still resolve from `dir`.
+pub fn build_with_root(
+    dir: &Path,
+    root: &Resolved,
+    oci: Option<Arc<dyn OciPinner>>,
+) -> Result<Lock, LockError> {
+    build_for(root, &absolute(dir), oci)
+}
+
 fn absolute(dir: &Path) -> PathBuf {
     let joined = if dir.is_absolute() {
         dir.to_path_buf()
@@ -457,6 +468,16 @@ fn resolve_reference(
     }
 }
 
+fn clone_resolved(r: &Resolved) -> Resolved {
+    Resolved {
+        contract: r.contract.clone(),
+        tree: r.tree.clone(),
+        bundle: r.bundle.clone(),
+        file: r.file.clone(),
+        resolved_ref: r.resolved_ref.clone(),
+    }
+}
+
 /// What `pacto lock` is asked to do.
 #[derive(Debug, Clone, Default)]
 pub struct Mode {
@@ -512,8 +533,25 @@ fn locate(err: LockError, root: &Contract) -> LockError {
 
 /// `pacto lock [--check] [--update] [--update-name NAME]...` on the bundle directory `dir`.
 pub fn run(dir: &Path, oci: Option<Arc<dyn OciPinner>>, mode: &Mode) -> Result<Outcome, LockError> {
+    run_with_root(dir, None, oci, mode)
+}
+
+/// [`run`] with the root contract as the command evaluates it (see [`build_with_root`]);
+/// `None` reads it from `dir`.
+pub fn run_with_root(
+    dir: &Path,
+    root: Option<&Resolved>,
+    oci: Option<Arc<dyn OciPinner>>,
+    mode: &Mode,
+) -> Result<Outcome, LockError> {
     let path = dir.join(FILE_NAME);
-    let built = build(dir, oci)?;
+    let built = match root {
+        Some(r) => Built {
+            lock: build_with_root(dir, r, oci)?,
+            root: clone_resolved(r),
+        },
+        None => build(dir, oci)?,
+    };
     let fresh = built.lock;
     let existing = read_lock_file(&path);
     if mode.check {
@@ -603,6 +641,16 @@ pub const MAX_LOCK_BYTES: u64 = 16 << 20;
 /// closure resolved now, and the first divergence is one error diagnostic (path `""`, Go's code
 /// and message), on the offending node of `pacto.yaml`, its help naming the `pacto.lock` line.
 pub fn verify_committed(dir: &str, oci: Option<Arc<dyn OciPinner>>) -> Vec<Diagnostic> {
+    verify_committed_with_root(dir, None, oci)
+}
+
+/// [`verify_committed`] with the root contract as the command evaluates it (after overrides);
+/// `None` reads it from `dir`.
+pub fn verify_committed_with_root(
+    dir: &str,
+    root: Option<&Resolved>,
+    oci: Option<Arc<dyn OciPinner>>,
+) -> Vec<Diagnostic> {
     if dir.starts_with("oci://") || crate::bundle::parse_git_spec(dir).is_some() {
         return Vec::new();
     }
@@ -612,8 +660,19 @@ pub fn verify_committed(dir: &str, oci: Option<Arc<dyn OciPinner>>) -> Vec<Diagn
     };
     let lock_text = std::fs::read_to_string(&path).unwrap_or_default();
     let result = existing.and_then(|existing| {
-        let built = build(Path::new(dir), oci)?;
-        compare(&existing, &built.lock).map_err(|e| locate(e, &built.root.contract))
+        let (fresh, contract) = match root {
+            Some(r) => (build_with_root(Path::new(dir), r, oci)?, None),
+            None => {
+                let b = build(Path::new(dir), oci)?;
+                (b.lock, Some(b.root.contract))
+            }
+        };
+        let contract = match (&contract, root) {
+            (Some(c), _) => c,
+            (None, Some(r)) => &r.contract,
+            (None, None) => return compare(&existing, &fresh),
+        };
+        compare(&existing, &fresh).map_err(|e| locate(e, contract))
     });
     match result {
         Ok(()) => Vec::new(),

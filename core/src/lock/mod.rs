@@ -17,7 +17,10 @@ mod build;
 mod emit;
 pub mod hash;
 
-pub use build::{build, run, verify_committed, Built, Mode, OciPinner, Outcome, Pinned};
+pub use build::{
+    build, build_with_root, run, run_with_root, to_diagnostic, verify_committed,
+    verify_committed_with_root, Built, Mode, OciPinner, Outcome, Pinned,
+};
 
 use crate::syntax::{parse as parse_yaml, ColumnUnit, Limits, LineIndex, NodeRef, Span};
 use serde::Serialize;

@@ -53,10 +53,6 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => return fail(e, &mut out),
     };
-    // A side that is a directory with a committed pacto.lock must match it (as Go).
-    for (arg, which) in [(&args.old, Which::Old), (&args.new, Which::New)] {
-        super::lock::verify_or_fail(arg).map_err(|e| anyhow::anyhow!("{which} contract: {e}"))?;
-    }
     let o = &args.overrides;
     let side = |r, values: &[std::path::PathBuf], set: &[String], which: Which| {
         let overrides = super::overrides::collect(values, set)?;
@@ -74,6 +70,11 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     };
     let old = side(old, &o.old_values, &o.old_set, Which::Old)?;
     let new = side(new, &o.new_values, &o.new_set, Which::New)?;
+    // A side that is a directory with a committed pacto.lock must match it (as Go).
+    for (arg, r, which) in [(&args.old, &old, Which::Old), (&args.new, &new, Which::New)] {
+        super::lock::verify_or_fail(arg, Some(r))
+            .map_err(|e| anyhow::anyhow!("{which} contract: {e}"))?;
+    }
     // Spec §4.6-4.7: both dependency graphs, their diff, and the diffs of the dependency
     // contracts present on both sides (these raise the classification). Both sides resolve the
     // same way: a directory side prefers a sibling directory named after an oci:// dependency,

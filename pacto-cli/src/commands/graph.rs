@@ -79,7 +79,7 @@ pub fn run(args: &Args, output: OutputFormat) -> anyhow::Result<ExitCode> {
         return Ok(code);
     }
     // A committed pacto.lock must match the closure before the graph is shown (as Go).
-    super::lock::verify_or_fail(&args.path)?;
+    super::lock::verify_or_fail(&args.path, Some(&root))?;
     let fetcher = graph::fetcher_for(&args.path, &cwd, Some(registry), false);
     let g = graph::resolve(
         &root.contract,

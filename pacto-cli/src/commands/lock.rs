@@ -31,6 +31,9 @@ pub struct Args {
     /// Re-resolve only this dependency (repeatable), keeping every other pin.
     #[arg(long = "update-name", value_name = "NAME")]
     update_name: Vec<String>,
+
+    #[command(flatten)]
+    overrides: super::overrides::OverrideArgs,
 }
 
 pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
@@ -46,7 +49,18 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let dir = Path::new(&args.dir);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match lock::run(dir, Some(registry), &mode) {
+    // Go locks the contract as the command evaluates it: overrides first.
+    let overrides = args.overrides.read()?;
+    let root = if overrides.is_empty() {
+        None
+    } else {
+        let loaded = pacto_core::graph::load_local(&args.dir).map_err(anyhow::Error::msg)?;
+        let (root, marks) =
+            pacto_core::overrides::resolve(loaded, &overrides).map_err(anyhow::Error::msg)?;
+        super::overrides::announce(&marks);
+        Some(root)
+    };
+    match lock::run_with_root(dir, root.as_ref(), Some(registry), &mode) {
         Ok(o) => {
             // Go's path: filepath.Join(dir, "pacto.lock"), cleaned (`pacto.lock` for `.`).
             let shown = pacto_core::graph::clean_path(&o.path).display().to_string();
@@ -135,6 +149,7 @@ pub fn verify_into(
     report: &mut pacto_core::report::FileReport,
     path: &str,
     registry: &Arc<pacto_core::registry::Registry>,
+    overrides: &pacto_core::overrides::Overrides,
 ) -> bool {
     if path.starts_with("oci://")
         || report.line_index.is_none()
@@ -142,7 +157,16 @@ pub fn verify_into(
     {
         return false;
     }
-    let diagnostics = lock::verify_committed(path, Some(registry.clone() as Arc<dyn OciPinner>));
+    let root = if overrides.is_empty() {
+        None
+    } else {
+        pacto_core::graph::load_local(path)
+            .ok()
+            .and_then(|r| pacto_core::overrides::resolve(r, overrides).ok())
+            .map(|(r, _)| r)
+    };
+    let oci = Some(registry.clone() as Arc<dyn OciPinner>);
+    let diagnostics = lock::verify_committed_with_root(path, root.as_ref(), oci);
     if diagnostics.is_empty() {
         return false;
     }
@@ -151,10 +175,14 @@ pub fn verify_into(
 }
 
 /// For `graph`, `diff` and `push`: the committed `pacto.lock` of the directory `path` as an
-/// error (Go fails these commands with the lock's error), with where it is.
-pub fn verify_or_fail(path: &str) -> anyhow::Result<()> {
+/// error (Go fails these commands with the lock's error), with where it is. `root`: the
+/// contract after the command's overrides, when it has any.
+pub fn verify_or_fail(
+    path: &str,
+    root: Option<&pacto_core::graph::Resolved>,
+) -> anyhow::Result<()> {
     let registry: Arc<dyn OciPinner> = crate::net::registry();
-    let diagnostics = lock::verify_committed(path, Some(registry));
+    let diagnostics = lock::verify_committed_with_root(path, root, Some(registry));
     let Some(d) = diagnostics.into_iter().next() else {
         return Ok(());
     };

@@ -69,7 +69,7 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         .map(|(mut report, p)| {
             // A committed pacto.lock is verified once the contract loads (Go: its LOCK_* error
             // is then the only one, and the readiness gate is not evaluated).
-            if crate::commands::lock::verify_into(&mut report, p, &registry) {
+            if crate::commands::lock::verify_into(&mut report, p, &registry, &overrides) {
                 return report;
             }
             if args.readiness {
