@@ -892,7 +892,13 @@ fn runtime_diff(s: &Service) -> Value {
         return Value::Array(Vec::new());
     };
     // 2.0: `workload` and `state` are top-level; read them as the 1.x runtime.
+    let v2 = pacto_core::doc::v2::is_v2(&cur.resolved.tree);
     let c = &pacto_core::doc::v2::with_runtime(&cur.resolved.contract, &cur.resolved.tree);
+    let (workload_path, state_path) = if v2 {
+        ("workload", "state.type")
+    } else {
+        ("runtime.workload", "runtime.state.type")
+    };
     let declared_kind = match c
         .runtime
         .as_ref()
@@ -948,14 +954,14 @@ fn runtime_diff(s: &Service) -> Value {
     json!([
         row(
             "Workload Type",
-            "runtime.workload",
+            workload_path,
             declared_kind,
             observed_kind,
             declared_kind.eq_ignore_ascii_case(observed_kind)
         ),
         row(
             "State / Storage",
-            "runtime.state.type",
+            state_path,
             state,
             observed_state,
             state_ok

@@ -9,6 +9,7 @@
 #[path = "support/server.rs"]
 mod server;
 
+use pacto_dashboard::k8s::{RuntimeInfo, RuntimeSource};
 use pacto_dashboard::{Config, Dashboard};
 use serde_json::{json, Value};
 use server::{agent, start, Server};
@@ -439,6 +440,66 @@ fn a_mixed_fleet_draws_the_edge_from_a_2_0_service_to_a_1_x_one() {
     assert_eq!(billing["state"], Value::Null);
     assert!(!billing["runtime"].is_null(), "{}", billing["runtime"]);
     assert_eq!(billing["sectionMeta"]["runtime"]["state"], "present");
+}
+
+/// Contract vs runtime for a 2.0 service: the top-level `workload` and `state` are what the
+/// deployment is compared with (before, a 2.0 contract declared "nothing" and every row was
+/// skipped).
+#[test]
+fn a_2_0_contract_is_compared_with_its_runtime() {
+    struct Cluster;
+    impl RuntimeSource for Cluster {
+        fn describe(&self) -> String {
+            "fake cluster".into()
+        }
+        fn snapshot(&self) -> Result<Vec<RuntimeInfo>, String> {
+            Ok(vec![RuntimeInfo {
+                name: "payments".into(),
+                namespace: "shop".into(),
+                resource: "payments".into(),
+                contract_status: "Warning".into(),
+                version: "2.1.0".into(),
+                resolved_ref: String::new(),
+                current_revision: String::new(),
+                last_reconciled_at: String::new(),
+                version_policy: "pinned-tag".into(),
+                summary: json!({"total": 2, "passed": 1, "failed": 1}),
+                conditions: vec![],
+                endpoints: vec![],
+                resources: Value::Null,
+                ports: Value::Null,
+                // A Deployment without a volume claim: right kind, but not stateful.
+                observed_runtime: json!({"workloadKind": "Deployment", "hasPVC": false}),
+                declared_runtime: Value::Null,
+                revisions: vec!["2.1.0".into()],
+            }])
+        }
+    }
+    let d = Dashboard::with_runtime(
+        Config {
+            dir: Some(demo_v2()),
+            no_cache: true,
+            kubernetes: false,
+            refresh: Duration::from_secs(3600),
+            ..Config::default()
+        },
+        None,
+        Some(Arc::new(Cluster)),
+    );
+    let s = start(Arc::new(d));
+    let p = ok_json(&s, "/api/services/payments");
+    assert_eq!(p["sources"], json!(["local", "k8s"]));
+    assert_eq!(
+        p["runtimeDiff"],
+        json!([
+            {"field": "Workload Type", "contractPath": "workload", "declaredValue": "Deployment", "observedValue": "Deployment", "status": "match"},
+            {"field": "State / Storage", "contractPath": "state.type", "declaredValue": "stateful", "observedValue": "stateless", "status": "mismatch"},
+        ])
+    );
+    assert_eq!(
+        p["capabilities"][0]["type"], "health",
+        "content from the local source"
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {
