@@ -90,6 +90,16 @@ fn action_steps_set_breaking_outputs_summary_and_comment() {
         .iter()
         .any(|p| p.as_str().unwrap().ends_with("/pacto/bin")));
 
+    // A binary that does not match checksums.txt is not installed: setup fails on it.
+    let tampered = run(&report, "setup-tampered");
+    assert_eq!(tampered["outcome"], "failure");
+    let log = tampered["steps"][2]["log"].as_str().unwrap();
+    assert!(
+        log.contains("checksum verification failed for pacto_linux_amd64"),
+        "{log}"
+    );
+    assert_eq!(tampered["outputs"]["version"], "");
+
     // orders 1.0.0 -> 2.0.0 is BREAKING: the output says so, the Markdown diff is in the job
     // summary, and with fail-on-breaking false the step still succeeds.
     let diff = run(&report, "diff-breaking");

@@ -358,3 +358,38 @@ fn install_sh_help_and_usage_errors() {
     out.stderr.as_slice().read_to_string(&mut err).unwrap();
     assert!(err.contains("unknown option: --bogus"), "{err}");
 }
+
+/// A target this host cannot build is skipped with the reason, and nothing built is an error.
+#[test]
+fn release_skips_what_it_cannot_build_and_says_why() {
+    if skip() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = Command::new(root().join("scripts/release"))
+        .args(["--target", "riscv64gc-unknown-linux-gnu", "--out"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("nothing was built"), "{err}");
+    assert!(
+        err.contains("riscv64gc-unknown-linux-gnu: no asset name for this target"),
+        "{err}"
+    );
+    // A missing toolchain names the command that installs it.
+    let out = Command::new(root().join("scripts/release"))
+        .args(["--target", "aarch64-pc-windows-msvc", "--out"])
+        .arg(tmp.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !err.contains("building aarch64-pc-windows-msvc") {
+        assert!(
+            err.contains("rustup target add aarch64-pc-windows-msvc") || err.contains("no rustup"),
+            "{err}"
+        );
+    }
+}
