@@ -1,4 +1,4 @@
-//! The directories tools may read and write: the working directory, `--root DIR`s and the roots
+//! The directories tools may read and write: the working directory, `--workspace-root DIR`s and the roots
 //! the client offers. Every path a tool is given is checked here before anything is read.
 //!
 //! A path is inside a root when its canonical form (symlinks resolved) is the root or below it.
@@ -11,7 +11,7 @@ use std::sync::{Arc, RwLock};
 /// Why a path was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RootError {
-    #[error("path {path:?} is outside the allowed roots ({roots}); pass a path inside them, or start `pacto mcp` with --root <DIR>")]
+    #[error("path {path:?} is outside the allowed roots ({roots}); pass a path inside them, or start `pacto mcp` with --workspace-root <DIR>")]
     Outside { path: String, roots: String },
     #[error("path {path:?} cannot be resolved: {reason}")]
     Unresolvable { path: String, reason: String },
@@ -224,6 +224,9 @@ mod tests {
             roots.check(abs.to_str().unwrap()),
             Err(RootError::Outside { .. })
         ));
+        // The fix names the sandbox flag (`--root` is the catalog since Go Pacto 3.x).
+        let e = roots.check("/etc/passwd").unwrap_err().to_string();
+        assert!(e.contains("--workspace-root <DIR>"), "{e}");
     }
 
     #[cfg(unix)]
