@@ -298,3 +298,119 @@ fn oci_entries_are_pinned_by_digest_and_a_republish_is_a_digest_mismatch() {
         "oci://reg.example/acme/auth"
     );
 }
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn contract(name: &str, version: &str, extra: &str) -> String {
+    format!("pactoVersion: \"2.0\"\nservice:\n  name: {name}\n  version: {version}\n{extra}")
+}
+
+#[test]
+fn one_service_at_two_versions_is_lock_conflict() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(&p.join("base/pacto.yaml"), &contract("base", "1.0.0", ""));
+    write(&p.join("base2/pacto.yaml"), &contract("base", "2.0.0", ""));
+    write(
+        &p.join("lib/pacto.yaml"),
+        &contract(
+            "lib",
+            "1.0.0",
+            "dependencies:\n  - name: base\n    ref: ../base\n    required: true\n",
+        ),
+    );
+    write(
+        &p.join("app/pacto.yaml"),
+        &contract("app", "1.0.0", "dependencies:\n  - name: lib\n    ref: ../lib\n    required: true\n  - name: base\n    ref: ../base2\n    required: true\n"),
+    );
+    let e = lock::run(&p.join("app"), None, &Mode::default()).unwrap_err();
+    assert_eq!(e.code, "LOCK_CONFLICT");
+    assert_eq!(
+        e.message,
+        "LOCK_CONFLICT: base required at conflicting versions"
+    );
+    assert!(e.contract_span.is_some());
+    assert!(!p.join("app/pacto.lock").exists());
+}
+
+#[test]
+fn one_declaration_resolving_to_two_bundles_is_lock_ambiguous_reference() {
+    // Two byte-identical config bundles (one content identity) whose relative `../inner`
+    // reaches two different siblings: one declaration, two resolutions.
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    let cfg = contract(
+        "cfg",
+        "1.0.0",
+        "configurations:\n  - name: inner\n    ref: ../inner\n    required: false\n",
+    );
+    write(&p.join("one/cfg/pacto.yaml"), &cfg);
+    write(&p.join("two/cfg/pacto.yaml"), &cfg);
+    write(
+        &p.join("one/inner/pacto.yaml"),
+        &contract("inner", "1.0.0", ""),
+    );
+    write(
+        &p.join("two/inner/pacto.yaml"),
+        &contract("inner", "2.0.0", ""),
+    );
+    write(
+        &p.join("app/pacto.yaml"),
+        &contract("app", "1.0.0", "configurations:\n  - name: a\n    ref: ../one/cfg\n    required: false\n  - name: b\n    ref: ../two/cfg\n    required: false\n"),
+    );
+    let e = lock::run(&p.join("app"), None, &Mode::default()).unwrap_err();
+    assert_eq!(e.code, "LOCK_AMBIGUOUS_REFERENCE");
+    assert!(
+        e.message
+            .starts_with("LOCK_AMBIGUOUS_REFERENCE: config \"inner\" declared by local:sha256:"),
+        "{}",
+        e.message
+    );
+    assert!(
+        e.message
+            .contains(" resolves to both ../inner (local:sha256:"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn transitive_references_are_tagged_with_the_declaring_bundle() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(
+        &p.join("cfg/pacto.yaml"),
+        &contract(
+            "cfg",
+            "1.0.0",
+            "policies:\n  - name: limits\n    ref: ../limits\n",
+        ),
+    );
+    write(
+        &p.join("limits/pacto.yaml"),
+        &contract("limits", "4.0.0", ""),
+    );
+    write(
+        &p.join("app/pacto.yaml"),
+        &contract(
+            "app",
+            "1.0.0",
+            "configurations:\n  - name: settings\n    ref: ../cfg\n    required: false\n",
+        ),
+    );
+    let o = lock::run(&p.join("app"), None, &Mode::default()).unwrap();
+    let refs = &o.lock.references;
+    assert_eq!(refs.len(), 2);
+    let cfg_hash = lock::hash::hash_dir(&p.join("cfg")).unwrap();
+    assert_eq!(refs[1].from, format!("local:{cfg_hash}"));
+    assert_eq!(
+        (refs[1].kind.as_str(), refs[1].name.as_str()),
+        ("policy", "limits")
+    );
+    let text = std::fs::read_to_string(p.join("app/pacto.lock")).unwrap();
+    // Sorted by `from` first: the root's own reference (empty `from`) comes first.
+    assert!(text.contains(&format!("references:\n    - kind: config\n      name: settings\n      source: local\n      path: ../cfg\n      version: 1.0.0\n      contentHash: {cfg_hash}\n    - from: local:{cfg_hash}\n      kind: policy\n      name: limits\n")), "{text}");
+}
