@@ -2,15 +2,22 @@
 //! whose README states what each bundle shows) over a real loopback socket, and a fleet that
 //! mixes it with the 1.x demo (`fixtures/demo`). 2.0 sections (`workload`, `state`,
 //! `capabilities` with bindings, interface `ref`s of every kind, the structured owner,
-//! `readiness.claims`) on the detail pages, 2.0 validation, the readiness gate and 2.0 diffs.
+//! `readiness.claims`) on the detail pages, 2.0 validation, the readiness gate and 2.0 diffs;
+//! bundles of both generations from the real registry of `scripts/test-infra`
+//! (`PACTO_TEST_REGISTRY`; skipped with a reason when it is not set, unless `CI` is set).
 
 #![allow(clippy::unwrap_used)] // test code: a panic is a test failure
 
+#[path = "support/registry.rs"]
+mod registry;
 #[path = "support/server.rs"]
 mod server;
 
+use pacto_core::bundle::archive::pack_dir;
+use pacto_core::registry::BundleMeta;
 use pacto_dashboard::k8s::{RuntimeInfo, RuntimeSource};
 use pacto_dashboard::{Config, Dashboard};
+use registry::{anonymous_registry, registry_or_skip, unique_prefix};
 use serde_json::{json, Value};
 use server::{agent, start, Server};
 use std::path::{Path, PathBuf};
@@ -500,6 +507,89 @@ fn a_2_0_contract_is_compared_with_its_runtime() {
         p["capabilities"][0]["type"], "health",
         "content from the local source"
     );
+}
+
+/// Generations across sources, through the real registry of `scripts/test-infra`: a local
+/// 2.0 `payments` depends on Northwind's 1.x `payment-gateway` pushed as an OCI artifact (the
+/// edge resolves), and the 2.0 `inventory` read from the registry shows its capabilities and
+/// rpcs, and its two versions diff as the README says once the older one is fetched.
+#[test]
+fn a_local_2_0_fleet_with_oci_bundles_of_both_generations() {
+    let Some(reg) = registry_or_skip("a_local_2_0_fleet_with_oci_bundles") else {
+        return;
+    };
+    let prefix = unique_prefix(&reg, "pacto-dashboard-v2");
+    let cache = tempfile::tempdir().unwrap();
+    let registry = anonymous_registry(cache.path());
+    let push = |dir: PathBuf, name: &str, version: &str, pacto_version: &str| {
+        let meta = BundleMeta {
+            name: name.into(),
+            version: version.into(),
+            pacto_version: pacto_version.into(),
+        };
+        registry
+            .push(
+                &format!("{prefix}/{name}:{version}"),
+                &pack_dir(&dir).unwrap(),
+                &meta,
+                false,
+            )
+            .unwrap();
+    };
+    push(
+        repo_root().join("fixtures/demo/payment-gateway/2024.6.0"),
+        "payment-gateway",
+        "2024.6.0",
+        "1.0",
+    );
+    for v in ["3.0.0", "4.0.0"] {
+        push(demo_v2().join("inventory").join(v), "inventory", v, "2.0");
+    }
+    registry.forget();
+    let local = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(local.path().join("payments")).unwrap();
+    copy_dir(&demo_v2().join("payments"), &local.path().join("payments"));
+    let cfg = Config {
+        dir: Some(local.path().to_path_buf()),
+        repos: vec![
+            format!("oci://{prefix}/payment-gateway"),
+            format!("oci://{prefix}/inventory"),
+        ],
+        cache_dir: Some(cache.path().to_path_buf()),
+        kubernetes: false,
+        refresh: Duration::from_secs(3600),
+        ..Config::default()
+    };
+    let s = start(Arc::new(Dashboard::detect(cfg, Some(registry.clone()))));
+    let pay = ok_json(&s, "/api/services/payments");
+    let gw = find(&pay["dependencies"], "targetName", "payment-gateway");
+    assert_eq!(
+        (&gw["resolved"], &gw["resolvedVersion"]),
+        (&json!(true), &json!("2024.6.0")),
+        "{gw}"
+    );
+    let v1 = ok_json(&s, "/api/services/payment-gateway");
+    assert_eq!(
+        (&v1["source"], &v1["pactoVersion"]),
+        (&json!("oci"), &json!("1.0"))
+    );
+    assert_eq!(v1["capabilities"], Value::Null);
+    let inv = ok_json(&s, "/api/services/inventory");
+    assert_eq!(
+        (&inv["source"], &inv["version"]),
+        (&json!("oci"), &json!("4.0.0"))
+    );
+    assert_eq!(inv["capabilities"][0]["type"], "health");
+    assert_eq!(inv["readiness"]["gate"], "Satisfied");
+    assert_eq!(inv["validation"]["valid"], true, "{}", inv["validation"]);
+    let rpcs = &find(&inv["interfaces"], "name", "stock-api")["rpcs"];
+    assert_eq!(rpcs.as_array().unwrap().len(), 2, "{rpcs}");
+    let d = ok_json(
+        &s,
+        "/api/diff?from_name=inventory&from_version=3.0.0&to_version=4.0.0",
+    );
+    assert_eq!(d["classification"], "BREAKING", "{d}");
+    assert_eq!(d["from"]["source"], "oci");
 }
 
 fn copy_dir(from: &Path, to: &Path) {
