@@ -12,7 +12,11 @@ import json
 import re
 import subprocess
 import sys
-import tomllib
+
+try:
+    import tomllib  # Python 3.11+
+except ImportError:  # older Pythons: the SBOM goes without Cargo.lock's checksums
+    tomllib = None
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +50,7 @@ def main():
             capture_output=True,
         ).stdout
     )
-    lock = tomllib.loads((ROOT / "Cargo.lock").read_text())
+    lock = tomllib.loads((ROOT / "Cargo.lock").read_text()) if tomllib else {}
     checksums = {
         (p["name"], p["version"]): p.get("checksum")
         for p in lock.get("package", [])
