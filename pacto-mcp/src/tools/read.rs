@@ -155,16 +155,17 @@ pub fn generate_docs(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
 
 pub fn explain(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     let o = open_documentable(ctx, args, "ref")?;
+    // A 2.0 contract's workload and state are top-level: read them as the 1.x runtime.
     Ok(Output::json(explain::explain_sentences(
-        &o.resolved.contract,
+        &pacto_core::doc::v2::with_runtime(&o.resolved.contract, &o.resolved.tree),
     )))
 }
 
 pub fn suggest_dependencies(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     let o = open_ref(ctx, args, "contract")?;
-    Ok(Output::json(
-        json!({"suggested": explain::suggestions(&o.resolved.contract)}),
-    ))
+    Ok(Output::json(json!({"suggested": explain::suggestions(
+        &pacto_core::doc::v2::with_runtime(&o.resolved.contract, &o.resolved.tree)
+    )})))
 }
 
 /// `pacto_schema`: the contract JSON Schema of the generation asked for (2.0 unless
@@ -258,7 +259,45 @@ pub fn check(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
     let parsed = contract_text
         .as_deref()
         .map(|t| pacto_core::syntax::parse(t, &pacto_core::syntax::Limits::default()));
-    if let Some(tree) = parsed.as_ref().and_then(|p| p.tree.as_ref()) {
+    let v2 = parsed
+        .as_ref()
+        .and_then(|p| p.tree.as_ref())
+        .is_some_and(pacto_core::doc::v2::is_v2);
+    if let Some(tree) = parsed.as_ref().and_then(|p| p.tree.as_ref()).filter(|_| v2) {
+        // 2.0 (Go Pacto 3.x's pacto_check): one suggestion per absent section; no runtime or
+        // scaling advice, which 2.0 has no place for.
+        let root = tree.root();
+        let absent = |k: &str| {
+            root.get(k)
+                .is_none_or(|n| n.items().next().is_none() && !n.is_mapping())
+        };
+        if root.get("service").and_then(|s| s.get("owner")).is_none() {
+            suggestions.push(
+                "set service.owner (team, dri, contacts) so people know who runs the service"
+                    .to_string(),
+            );
+        }
+        if absent("interfaces") {
+            suggestions.push("add an interface (openapi, asyncapi or grpc, with a ref to its spec): pacto_edit add_interfaces".to_string());
+        }
+        if root.get("state").is_none() {
+            suggestions.push("declare state (type, persistence, dataCriticality) so consumers know what a restart loses: pacto_edit stores_data".to_string());
+        }
+        if absent("configurations") {
+            suggestions.push("declare a configuration scope with a JSON Schema: pacto_edit add_config_properties".to_string());
+        }
+        if absent("dependencies") {
+            suggestions.push(
+                "declare the services this one calls as dependencies: pacto_edit add_dependencies"
+                    .to_string(),
+            );
+        }
+    }
+    if let Some(tree) = parsed
+        .as_ref()
+        .and_then(|p| p.tree.as_ref())
+        .filter(|_| !v2)
+    {
         let c = pacto_core::model::Contract::from_tree(tree);
         if c.service.as_ref().is_some_and(|s| s.owner.is_none()) {
             suggestions.push("set service.owner so people know who runs the service".to_string());

@@ -543,6 +543,37 @@ fn check_reads_both_generations() {
         json!({"path": "v2/valid/payments-api"}),
     );
     assert_eq!(c.structured["valid"], true, "{}", c.text);
+    // No 1.x advice (runtime, scaling) for a 2.0 contract.
+    let sug = c.structured["suggestions"].to_string();
+    assert!(
+        !sug.contains("scaling") && !sug.contains("runtime"),
+        "{sug}"
+    );
+    let c = ok(
+        &ctx,
+        "pacto_check",
+        json!({"content": "pactoVersion: \"2.0\"\nservice:\n  name: svc\n  version: 1.0.0\n"}),
+    );
+    let sug = c.structured["suggestions"].to_string();
+    assert!(
+        sug.contains("add an interface") && sug.contains("declare state"),
+        "{sug}"
+    );
+    assert!(!sug.contains("scaling"), "{sug}");
+    // explain reads a 2.0 contract's top-level workload and state.
+    let e = ok(
+        &ctx,
+        "pacto_explain",
+        json!({"ref": "v2/valid/payments-api"}),
+    );
+    assert!(
+        e.structured["summary"]
+            .as_str()
+            .unwrap()
+            .contains("is a stateful service workload (pacto 2.0)"),
+        "{}",
+        e.structured["summary"]
+    );
     let c = ok(
         &ctx,
         "pacto_check",
