@@ -18,8 +18,9 @@ export default tseslint.config(
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
   {
-    // The end-to-end driver: Node (CommonJS) plus the page functions it evaluates in the browser.
-    files: ["test/e2e/*.cjs"],
+    // The end-to-end drivers: Node (CommonJS), plus the page functions the browser driver
+    // evaluates in the page.
+    files: ["test/e2e/*.cjs", "test/yaml/*.cjs"],
     languageOptions: {
       sourceType: "commonjs",
       globals: {

@@ -151,7 +151,7 @@ fn inputs_hash() -> String {
     ] {
         files.push(dir.join(name));
     }
-    for sub in ["src", "test/unit", "scripts"] {
+    for sub in ["src", "test/unit", "test/e2e", "test/yaml", "scripts"] {
         let mut entries: Vec<PathBuf> = std::fs::read_dir(dir.join(sub))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -899,5 +899,191 @@ fn vscode_extension_end_to_end_in_code_server() {
     eprintln!(
         "vscode_extension_end_to_end_in_code_server: {} ms",
         started.elapsed().as_millis()
+    );
+}
+
+/// yaml-language-server, the server inside Red Hat's YAML extension: `npm ci` of the version
+/// pinned in `scripts/bench-lsp.d` into `target/nvim-yamlls` (shared with the Neovim test), once.
+fn yamlls() -> PathBuf {
+    let dest = repo().join("target/nvim-yamlls");
+    let bin = dest.join("node_modules/yaml-language-server/bin/yaml-language-server");
+    std::fs::create_dir_all(&dest).unwrap();
+    let lock = File::create(dest.join(".lock")).unwrap();
+    lock.lock().unwrap();
+    let spec = repo().join("scripts/bench-lsp.d");
+    let pinned = std::fs::read(spec.join("package-lock.json")).unwrap();
+    if bin.exists() && std::fs::read(dest.join("package-lock.json")).ok() == Some(pinned.clone()) {
+        return bin;
+    }
+    std::fs::copy(spec.join("package.json"), dest.join("package.json")).unwrap();
+    std::fs::write(dest.join("package-lock.json"), &pinned).unwrap();
+    let out = run_bounded(
+        Command::new("npm")
+            .args([
+                "ci",
+                "--no-audit",
+                "--no-fund",
+                "--ignore-scripts",
+                "--loglevel=error",
+            ])
+            .current_dir(&dest),
+        Duration::from_secs(300),
+    );
+    assert!(
+        out.status.success() && bin.exists(),
+        "npm ci of yaml-language-server failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    bin
+}
+
+/// The schema contributor the extension registers with Red Hat YAML (`src/schemas.ts`, compiled),
+/// behind the real yaml-language-server, through the messages Red Hat YAML's client exchanges for
+/// `registerContributor` (`test/yaml/contributor.cjs`). In a mixed workspace each contract is
+/// validated and completed with the schema of its pactoVersion, served from the `pacto-schema://`
+/// URIs; other YAML files get nothing from it; an edit of pactoVersion switches the schema; and
+/// every schema error `pacto lsp` reports (the codes the client drops when YAML owns them) is
+/// reported by YAML on the same line, so dropping them loses nothing and shows nothing twice.
+#[test]
+fn vscode_schema_contributor_with_yaml_language_server() {
+    if !has_npm() {
+        return;
+    }
+    let build = build_vsix(true);
+    let yls = yamlls();
+    let tmp = tempfile::tempdir().unwrap();
+    let ws = tmp.path().join("ws");
+    let (v1, v2) = (ws.join("v1"), ws.join("v2"));
+    copy_dir(
+        &repo().join("fixtures/invalid/health-interface-not-found"),
+        &v1,
+    );
+    copy_dir(
+        &repo().join("fixtures/v2/invalid/capability-interface-unknown"),
+        &v2,
+    );
+    let mut v2_text = std::fs::read_to_string(v2.join("pacto.yaml")).unwrap();
+    v2_text.push_str("runtime:\n  workload: service\n");
+    std::fs::write(v2.join("pacto.yaml"), &v2_text).unwrap();
+    let v1_text = std::fs::read_to_string(v1.join("pacto.yaml")).unwrap();
+    assert!(v1_text.starts_with("pactoVersion: \"1.0\"\n"));
+    let uri = |p: &Path| format!("file://{}", p.display());
+    let (v1_uri, v2_uri) = (uri(&v1.join("pacto.yaml")), uri(&v2.join("pacto.yaml")));
+    let other_uri = uri(&ws.join("ci.yaml"));
+
+    let out = tmp.path().join("result.json");
+    let spec = json!({
+        "nodeModules": yls.ancestors().nth(3).unwrap(),
+        "yamlls": yls,
+        "schemasModule": ext_dir().join("out/src/schemas.js"),
+        "schemasDir": ext_dir().join("schemas"),
+        "rootUri": uri(&ws),
+        "documents": [
+            {"uri": v2_uri, "text": v2_text},
+            {"uri": v1_uri, "text": v1_text},
+            {"uri": other_uri, "text": "pactoVersion: \"2.0\"\nruntime: 1\n"},
+        ],
+        "switch": {"uri": v1_uri, "text": v1_text.replacen("pactoVersion: \"1.0\"", "pactoVersion: \"2.0\"", 1)},
+        "out": out,
+        "timeoutMs": WAIT_MS,
+        "totalTimeoutMs": 90_000,
+    });
+    let spec_path = tmp.path().join("spec.json");
+    std::fs::write(&spec_path, spec.to_string()).unwrap();
+    let run = run_bounded(
+        Command::new("node")
+            .arg(ext_dir().join("test/yaml/contributor.cjs"))
+            .arg(&spec_path),
+        Duration::from_secs(120),
+    );
+    drop(build);
+    let raw = std::fs::read_to_string(&out)
+        .unwrap_or_else(|e| panic!("no result ({e}): {}", String::from_utf8_lossy(&run.stderr)));
+    let r: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(r["errors"], json!([]), "{raw}");
+
+    // The schema each file was given.
+    let asked = |u: &str| -> Vec<Value> {
+        r["schemaRequests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|q| q["resource"] == u)
+            .map(|q| q["uri"].clone())
+            .collect()
+    };
+    let v2_schema = json!("pacto-schema://schemas/pacto-v2.0.schema.json");
+    let v1_schema = json!("pacto-schema://schemas/pacto-v1.0.schema.json");
+    assert!(asked(&v2_uri).iter().all(|u| *u == v2_schema), "{raw}");
+    assert!(!asked(&v2_uri).is_empty());
+    assert_eq!(asked(&v1_uri).first(), Some(&v1_schema), "{raw}");
+    assert_eq!(
+        asked(&v1_uri).last(),
+        Some(&v2_schema),
+        "after the switch: {raw}"
+    );
+    assert!(asked(&other_uri).iter().all(Value::is_null), "{raw}");
+    for c in r["contentRequests"].as_array().unwrap() {
+        assert!(c == &v1_schema || c == &v2_schema, "{c}");
+    }
+
+    // Diagnostics: the 2.0 contract against the 2.0 schema (its 1.x `runtime` only), the 1.x
+    // contract clean against the 1.x schema, the other YAML file untouched.
+    let initial = &r["initial"];
+    let v2_diags = initial[&v2_uri].as_array().unwrap();
+    assert!(!v2_diags.is_empty(), "{raw}");
+    for d in v2_diags {
+        assert_eq!(
+            d["source"], "yaml-schema: Pacto Service Contract v2.0",
+            "{raw}"
+        );
+        assert!(d["message"].as_str().unwrap().contains("runtime"), "{raw}");
+    }
+    assert_eq!(initial[&v1_uri], json!([]), "{raw}");
+    assert_eq!(initial[&other_uri], json!([]), "{raw}");
+    // Every structure-layer error of `pacto validate` (what the client drops when YAML owns
+    // schema errors: diagnostics.ts SCHEMA_CODES) has a YAML error on its line.
+    const SCHEMA_CODES: [&str; 3] = [
+        "SCHEMA_VIOLATION",
+        "UNKNOWN_FIELD",
+        "MISSING_REQUIRED_FIELD",
+    ];
+    let cli = pacto(
+        &["validate", "--output-format", "json", v2.to_str().unwrap()],
+        tmp.path(),
+    );
+    let cli: Value = serde_json::from_slice(&cli.stdout).unwrap();
+    let schema_errors: Vec<&Value> = cli["Errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| SCHEMA_CODES.contains(&d["Code"].as_str().unwrap()))
+        .collect();
+    assert!(!schema_errors.is_empty(), "{cli}");
+    for e in schema_errors {
+        let line = e["Line"].as_u64().unwrap() - 1;
+        assert!(
+            v2_diags.iter().any(|d| d["line"] == json!(line)),
+            "pacto's {e} has no YAML counterpart: {v2_diags:?}"
+        );
+    }
+
+    // Completion from YAML follows the generation.
+    let labels = |u: &str| strs(&r["completion"][u]);
+    let v2_keys = labels(&v2_uri);
+    assert!(v2_keys.iter().any(|k| k == "workload"), "{v2_keys:?}");
+    assert!(!v2_keys.iter().any(|k| k == "scaling"), "{v2_keys:?}");
+    let v1_keys = labels(&v1_uri);
+    assert!(v1_keys.iter().any(|k| k == "scaling"), "{v1_keys:?}");
+    assert!(!v1_keys.iter().any(|k| k == "workload"), "{v1_keys:?}");
+
+    // pactoVersion edited to "2.0": the same file is now checked against the 2.0 schema.
+    let switched = r["switched"].as_array().unwrap();
+    assert!(
+        switched.iter().any(
+            |d| d["source"] == "yaml-schema: Pacto Service Contract v2.0"
+                && d["message"].as_str().unwrap().contains("runtime")
+        ),
+        "{switched:?}"
     );
 }
