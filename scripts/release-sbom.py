@@ -138,7 +138,8 @@ def main():
         "dataLicense": "CC0-1.0",
         "SPDXID": "SPDXRef-DOCUMENT",
         "name": f"pacto-{args.version}",
-        "documentNamespace": f"https://github.com/pacto-rs/pacto/releases/{args.version}/pacto.spdx.json#{args.commit}",
+        # A URI without a fragment (SPDX 2.3 §6.5), unique per version and commit.
+        "documentNamespace": f"https://github.com/pacto-rs/pacto/releases/{args.version}/spdx/{args.commit}",
         "creationInfo": {
             "created": created,
             "creators": ["Tool: pacto scripts/release"],

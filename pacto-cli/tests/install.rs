@@ -296,6 +296,18 @@ fn release_assets_have_go_names_checksums_and_an_spdx_sbom() {
     assert_eq!(sbom["spdxVersion"], "SPDX-2.3");
     assert_eq!(sbom["dataLicense"], "CC0-1.0");
     assert_eq!(sbom["SPDXID"], "SPDXRef-DOCUMENT");
+    // What the SPDX validator (spdx-tools' pyspdxtools) checks first: a namespace URI without a
+    // fragment, and an RFC 3339 UTC creation time.
+    let namespace = sbom["documentNamespace"].as_str().unwrap();
+    assert!(
+        namespace.starts_with("https://") && !namespace.contains('#'),
+        "{namespace}"
+    );
+    let created = sbom["creationInfo"]["created"].as_str().unwrap();
+    assert!(
+        created.len() == 20 && created.ends_with('Z') && created.as_bytes()[10] == b'T',
+        "{created}"
+    );
     let packages = sbom["packages"].as_array().unwrap();
     let find = |name: &str| packages.iter().find(|p| p["name"] == name);
     let cli = find("pacto-cli").expect("the root package");
