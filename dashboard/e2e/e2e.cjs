@@ -712,6 +712,8 @@ async function v2(page) {
   check(attention.includes('dispatch') && attention.includes('below its gate'), 'dispatch is below its readiness gate');
   const tile = await page.locator('#readiness-tile').innerText();
   check(tile.includes('1 of 6 below gate'), `readiness tile: ${tile}`);
+  const generations = await page.locator('#generations-tile').innerText();
+  check(generations.includes('7') && generations.includes('on Pacto 2.0 (0 on 1.x)'), `generations tile: ${generations}`);
   await shot(page, 'v2-overview');
 
   // payments: a 2.0 service page.
@@ -781,6 +783,15 @@ async function mixed(page) {
   const edge = titles.find((t) => t.startsWith('payments → payment-gateway'));
   check(edge, `the 2.0 -> 1.x edge is drawn (${titles.length} edges)`);
   check(await page.locator('svg#graph g.node[data-id="payment-gateway"]').getAttribute('class').then((c) => !c.includes('s-external')), 'payment-gateway is a fleet service, not external');
+  // The overview counts each generation; its tile lists the 2.0 services first.
+  await page.goto(`${base}/#/`);
+  await page.waitForSelector('#generations-tile');
+  check((await page.locator('#generations-tile').innerText()).includes('on Pacto 2.0 (14 on 1.x)'), 'generations tile of the mixed fleet');
+  await page.click('#generations-tile');
+  await page.waitForSelector('#services tbody tr');
+  const gens = await page.locator('#services tbody tr').evaluateAll((trs) => trs.map((t) => t.cells[t.cells.length - 1].innerText));
+  check(gens.length === 21 && gens.slice(0, 7).every((g) => g === '2.0') && gens.slice(7).every((g) => g.startsWith('1.')), `Pacto column: ${gens}`);
+  await shot(page, 'mixed-services');
   await page.goto(`${base}/#/services/payment-gateway`);
   await detailShown(page, 'payment-gateway');
   check(await page.locator('#capabilities').count() === 0, 'a 1.x page has no capabilities section');

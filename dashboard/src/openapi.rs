@@ -225,7 +225,7 @@ fn base() -> Value {
             "Sources": {"type": "object", "properties": {"sources": arr(r("Source")), "detected": arr(json!({"type": "object"})), "discovering": {"type": "boolean"}}},
             "Overview": {"type": "object", "required": ["complete", "allClear", "counts", "attention", "sources", "limitations"], "properties": {
                 "snapshotId": {"type": "integer"}, "asOf": {"type": "integer"}, "complete": {"type": "boolean"}, "allClear": {"type": "boolean"},
-                "counts": {"type": "object"}, "attention": arr(r("ServiceListEntry")),
+                "counts": {"type": "object", "description": "services, versions, versionsNotFetched, error, warning, ok, attention, external, runtimeEvaluated, highImpact, and pactoV2 / pactoV1: services whose contract is on Pacto 2.0 / 1.x"}, "attention": arr(r("ServiceListEntry")),
                 "attentionTotal": {"type": "integer", "description": "How many services need attention; `attention` holds the first 10, `/api/services` filtered by health lists them all"},
                 "sources": arr(r("Source")), "limitations": arr(json!({"type": "string"}))}},
             "ServiceListEntry": {"type": "object", "required": ["name", "version", "contractStatus", "health", "source", "sources", "blastRadius"], "properties": {
@@ -239,7 +239,8 @@ fn base() -> Value {
                 "dependentCount": {"type": "integer"}, "complianceStatus": {"enum": ["OK", "WARNING", "ERROR", "REFERENCE", "UNKNOWN"]},
                 "complianceScore": {"type": ["integer", "null"]}, "complianceErrors": {"type": "integer"}, "complianceWarnings": {"type": "integer"},
                 "topInsight": {"type": ["object", "null"]}, "versionCount": {"type": "integer"}, "latestAvailable": {"type": ["string", "null"]},
-                "updateAvailable": {"type": "boolean"}, "runtimeEvaluated": {"type": "boolean"}, "readiness": r("Readiness")}},
+                "updateAvailable": {"type": "boolean"}, "runtimeEvaluated": {"type": "boolean"}, "readiness": r("Readiness"),
+                "pactoVersion": {"type": ["string", "null"], "description": "The current contract's pactoVersion (null without contract content)"}}},
             "ServiceDetails": {"type": "object", "required": ["name", "version", "interfaces", "configurations", "dependencies", "dependents", "validation"], "properties": {
                 "name": {"type": "string"}, "version": {"type": "string"}, "isCurrent": {"type": "boolean"}, "owner": {},
                 "pactoVersion": {"type": ["string", "null"]},

@@ -169,7 +169,21 @@ fn list_entry(s: &Service) -> Value {
         "updateAvailable": update_available(s),
         "runtimeEvaluated": s.runtime.is_some(),
         "readiness": s.readiness,
+        "pactoVersion": pacto_version(s),
     })
+}
+
+/// The `pactoVersion` of the service's current contract (`None` without contract content).
+fn pacto_version(s: &Service) -> Option<&str> {
+    s.current
+        .as_ref()
+        .and_then(|c| c.resolved.contract.pacto_version.as_ref())
+        .map(|v| v.as_str())
+}
+
+/// Whether a `pactoVersion` is of the 2.x generation.
+fn is_v2_version(v: &str) -> bool {
+    v == "2" || v.starts_with("2.")
 }
 
 /// `GET /api/services`.
@@ -393,6 +407,10 @@ pub fn overview(snap: &Snapshot) -> Value {
             "external": snap.externals.len(),
             "runtimeEvaluated": snap.services.values().filter(|s| s.runtime.is_some()).count(),
             "highImpact": snap.services.values().filter(|s| s.blast_radius >= 3).count(),
+            // Generations of a mixed fleet: services on Pacto 2.0 and on 1.x (the rest have
+            // no contract content, or a pactoVersion no generation reads).
+            "pactoV2": snap.services.values().filter(|s| pacto_version(s).is_some_and(is_v2_version)).count(),
+            "pactoV1": snap.services.values().filter(|s| pacto_version(s).is_some_and(|v| v.starts_with("1."))).count(),
         },
         "attention": attention.iter().take(10).map(|s| list_entry(s)).collect::<Vec<_>>(),
         "attentionTotal": attention_total,
@@ -1124,7 +1142,7 @@ pub fn section_meta(
 ) -> Value {
     let entry = |state: &str, reason: &str, source: Option<&str>| json!({"state": state, "reason": reason, "source": source});
     let version = m.get("pactoVersion").and_then(Value::as_str);
-    let v2 = version.is_some_and(|v| v == "2" || v.starts_with("2."));
+    let v2 = version.is_some_and(is_v2_version);
     let mut out = Map::new();
     for id in CONTRACT_SECTIONS {
         let v = match contract {

@@ -435,6 +435,19 @@ fn a_mixed_fleet_draws_the_edge_from_a_2_0_service_to_a_1_x_one() {
         dependents.to_string().contains("\"payments\""),
         "{dependents}"
     );
+    // The overview and the list say which generation each service is on.
+    let counts = &ok_json(&s, "/api/overview")["counts"];
+    assert_eq!(
+        (&counts["pactoV2"], &counts["pactoV1"]),
+        (&json!(7), &json!(14)),
+        "{counts}"
+    );
+    let list = ok_json(&s, "/api/services");
+    assert_eq!(find(&list, "name", "payments")["pactoVersion"], "2.0");
+    assert_eq!(
+        find(&list, "name", "payment-gateway")["pactoVersion"],
+        "1.0"
+    );
     // The 1.x side stays 1.x.
     let v1 = ok_json(&s, "/api/services/payment-gateway");
     assert_ne!(v1["pactoVersion"], "2.0");

@@ -56,7 +56,9 @@ export async function overview() {
       tile(c.versions, `versions (${c.versionsNotFetched} not fetched)`, '#/services'),
       tile(c.runtimeEvaluated, 'evaluated at runtime', '#/services'),
       tile(c.external, 'unresolved dependencies', '#/graph'),
-      readinessTile(list)),
+      readinessTile(list),
+      // A fleet with Pacto 2.0 contracts: how far it has moved (1.x ones still to migrate).
+      c.pactoV2 ? tile(c.pactoV2, `on Pacto 2.0 (${c.pactoV1 || 0} on 1.x)`, '#/services?sort=pactoVersion&desc=1', 'generations-tile') : null),
     h('h2', { id: 'attention-h' }, `Needs attention (${total})`), attention,
     total ? h('p', {}, h('a', { href: all, id: 'attention-all' }, `All ${total} in the services list`)) : null,
     h('h2', {}, 'Sources'),
@@ -102,6 +104,7 @@ function attentionTable(need) {
 const columns = [
   ['name', 'Name'], ['version', 'Version'], ['owner', 'Owner'], ['health', 'Status'],
   ['blastRadius', 'Blast radius'], ['dependencyCount', 'Deps'], ['dependentCount', 'Dependents'], ['versionCount', 'Versions'],
+  ['pactoVersion', 'Pacto'],
 ];
 const rank = { error: 0, warning: 1, ok: 2 };
 
@@ -137,7 +140,7 @@ export async function serviceList(query) {
       h('td', {}, s.version, s.updateAvailable ? h('span', { title: `newer: ${s.latestAvailable}` }, ' ↑') : null),
       h('td', {}, s.owner || ''), h('td', {}, statusBadges(s)),
       h('td', {}, String(s.blastRadius)), h('td', {}, String(s.dependencyCount)), h('td', {}, String(s.dependentCount)),
-      h('td', {}, String(s.versionCount)))));
+      h('td', {}, String(s.versionCount)), h('td', { class: 'mono' }, s.pactoVersion || ''))));
     count.textContent = `${rows.length} of ${list.length} services`;
     head.replaceChildren(...columns.map(([k, label]) => h('th', { scope: 'col', 'aria-sort': state.sort === k ? (state.desc ? 'descending' : 'ascending') : 'none' },
       h('button', { type: 'button', onclick: () => { state.desc = state.sort === k ? !state.desc : k === 'blastRadius'; state.sort = k; remember(); draw(); } },
