@@ -123,6 +123,29 @@ fn validate_and_check_give_go_codes_on_the_fixtures() {
 }
 
 #[test]
+fn validate_verifies_the_lock_of_the_overridden_contract() {
+    // Repointing the dependency at `base` changes the closure the lock must match.
+    let home = tempfile::tempdir().unwrap();
+    let o = pacto(
+        home.path(),
+        &fixtures(),
+        &[
+            "--output-format",
+            "json",
+            "validate",
+            "--set",
+            "dependencies[0].ref=../base",
+            "--set",
+            "dependencies[0].compatibility=^1.0.0",
+            "matching",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["Errors"][0]["Code"], "LOCK_STALE", "{v}");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
 fn check_points_at_both_files() {
     let o = check("drifted");
     let err = text(&o.stderr);

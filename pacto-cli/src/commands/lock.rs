@@ -157,14 +157,7 @@ pub fn verify_into(
     {
         return false;
     }
-    let root = if overrides.is_empty() {
-        None
-    } else {
-        pacto_core::graph::load_local(path)
-            .ok()
-            .and_then(|r| pacto_core::overrides::resolve(r, overrides).ok())
-            .map(|(r, _)| r)
-    };
+    let root = overridden_root(path, overrides);
     let oci = Some(registry.clone() as Arc<dyn OciPinner>);
     let diagnostics = lock::verify_committed_with_root(path, root.as_ref(), oci);
     if diagnostics.is_empty() {
@@ -203,4 +196,19 @@ pub fn verify_or_fail(
         message.push_str(&format!("\n  = {h}"));
     }
     anyhow::bail!(message)
+}
+
+/// The contract of the directory `path` after `overrides` (`None` without overrides, or when
+/// they do not apply: the command has already reported that).
+pub fn overridden_root(
+    path: &str,
+    overrides: &pacto_core::overrides::Overrides,
+) -> Option<pacto_core::graph::Resolved> {
+    if overrides.is_empty() {
+        return None;
+    }
+    pacto_core::graph::load_local(path)
+        .ok()
+        .and_then(|r| pacto_core::overrides::resolve(r, overrides).ok())
+        .map(|(r, _)| r)
 }

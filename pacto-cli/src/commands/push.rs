@@ -72,7 +72,8 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
     let contract = Contract::from_tree(&tree);
     reject_local_refs(&contract)?;
     // A committed pacto.lock must match the closure: a stale lock blocks publishing (as Go).
-    super::lock::verify_or_fail(dir, None)?;
+    let root = super::lock::overridden_root(dir, &overrides);
+    super::lock::verify_or_fail(dir, root.as_ref())?;
     let meta = BundleMeta {
         name: contract.service_name().to_string(),
         version: contract.service_version().to_string(),
