@@ -598,3 +598,152 @@ fn old_root_spelling_names_the_new_flag() {
         "{err}"
     );
 }
+
+/// Send `requests` (after initialize) to `pacto mcp ARGS` over stdio and return the answers by id.
+fn stdio_session(home: &Path, args: &[&str], requests: &[&str]) -> Vec<serde_json::Value> {
+    use std::io::Write;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+    isolate(&mut c, home);
+    let mut child = c
+        .args(args)
+        .current_dir(home)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{INITIALIZE}").unwrap();
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#
+    )
+    .unwrap();
+    for r in requests {
+        writeln!(stdin, "{r}").unwrap();
+    }
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let mut answers = Vec::new();
+    for line in out.lines() {
+        let Ok(line) = line else { break };
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        answers.push(v);
+        if answers.len() == requests.len() + 1 {
+            break;
+        }
+    }
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        answers.len(),
+        requests.len() + 1,
+        "{answers:?}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    answers.sort_by_key(|a| a["id"].as_u64());
+    answers
+}
+
+/// Issue 18: `pacto mcp oci://...` projects a pushed bundle's operations into tools, and
+/// `--root oci://...` catalogs it under its manifest digest (loopback registry).
+#[test]
+fn bundle_and_catalog_modes_from_a_registry() {
+    let Some(registry) = env_or_skip("PACTO_TEST_REGISTRY", "mcp bundle from oci") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("shop");
+    std::fs::create_dir_all(dir.join("interfaces")).unwrap();
+    std::fs::create_dir_all(dir.join("skills")).unwrap();
+    std::fs::write(
+        dir.join("pacto.yaml"),
+        "pactoVersion: \"2.0\"\nservice:\n  name: shop\n  version: 1.0.0\ninterfaces:\n  - name: api\n    type: openapi\n    ref: interfaces/api.yaml\nworkload: service\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("interfaces/api.yaml"),
+        "openapi: 3.0.3\ninfo: {title: shop, version: 1.0.0}\npaths:\n  /items/{id}:\n    get:\n      operationId: getItem\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: string}}\n  /health:\n    get: {}\n  /items:\n    post:\n      operationId: createItem\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("skills/restock.md"), "# Restock\n").unwrap();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let repo = format!(
+        "{registry}/pacto-mcp-test/shop-{}-{}",
+        std::process::id(),
+        nanos % 1_000_000_000
+    );
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+    isolate(&mut c, home.path());
+    let o = c
+        .args(["push", &format!("oci://{repo}"), "-p"])
+        .arg(&dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let pushed =
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr);
+    let manifest = pushed
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Digest: "))
+        .unwrap_or_else(|| panic!("no digest in {pushed}"))
+        .to_string();
+    let reference = format!("oci://{repo}:1.0.0");
+
+    let a = stdio_session(
+        home.path(),
+        &["mcp", &reference, "--allow-writes"],
+        &[
+            r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#,
+            r#"{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"pacto_skill","arguments":{"name":"restock"}}}"#,
+            r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"getItem","arguments":{}}}"#,
+        ],
+    );
+    let names: Vec<&str> = a[1]["result"]["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .filter(|n| !n.starts_with("pacto_") || *n == "pacto_skill")
+        .collect();
+    assert_eq!(
+        names,
+        ["getItem", "get_health", "createItem", "pacto_skill"]
+    );
+    assert_eq!(
+        a[2]["result"]["content"][0]["text"], "# Restock\n",
+        "{}",
+        a[2]
+    );
+    assert_eq!(a[3]["error"]["code"], -32602, "{}", a[3]);
+    assert!(
+        a[3]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("id: is required"),
+        "{}",
+        a[3]
+    );
+
+    let a = stdio_session(
+        home.path(),
+        &["mcp", "--root", &reference],
+        &[
+            r#"{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"pacto://catalog/closure"}}"#,
+        ],
+    );
+    let closure: serde_json::Value =
+        serde_json::from_str(a[1]["result"]["contents"][0]["text"].as_str().unwrap()).unwrap();
+    assert_eq!(closure["completeness"], "complete", "{closure:#}");
+    let rev = &closure["revisions"][0];
+    assert_eq!(rev["content"]["scheme"], "oci");
+    // The content identity of a registry revision is its manifest digest.
+    assert_eq!(rev["content"]["digest"], manifest.as_str());
+    assert_eq!(
+        rev["service"],
+        serde_json::json!({"name": "shop", "domain": format!("{registry}/pacto-mcp-test"), "version": "1.0.0"})
+    );
+}
