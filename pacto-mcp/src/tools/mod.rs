@@ -592,7 +592,7 @@ fn raw_catalog() -> Vec<ToolDef> {
         ToolDef {
             name: "pacto_generate_contract",
             title: "Generate a contract",
-            description: "Generate a starting pacto.yaml for a service from a few answers (Go Pacto's generator). Nothing is written; see pacto_create to write a bundle.",
+            description: "Generate a starting pactoVersion 1.0 pacto.yaml for a service from a few answers (Go Pacto 1.x/2.x's generator). Nothing is written; see pacto_create to write a bundle (Pacto 2.0 by default).",
             input_schema: schema(
                 json!({
                     "service_name": string("Service name"),
