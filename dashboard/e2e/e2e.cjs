@@ -476,6 +476,19 @@ async function hostile(page) {
   await page.waitForSelector('#neighbourhood-svg[data-ready="true"]');
   check((await page.locator(`#neighbourhood-svg g.node text`).allTextContents()).includes(evil.name), 'the neighbourhood label is the name as text');
   await page.waitForSelector('#sources-view[data-ready="true"]');
+  // A 2.0 contract of markup: owner, workload and state, capabilities, claims, extensions,
+  // operationIds and AsyncAPI 3.0 channels are all text.
+  if (services.some((s) => s.name === 'evil-v2')) {
+    await visit('#/services/evil-v2', '#capabilities-table');
+    const caps = await page.locator('#capabilities').innerText();
+    check(caps.includes("/<img src=x onerror=\"window.__pwned='binding'\">") && caps.includes("javascript:window.__pwned='capref'"), `capabilities are text: ${caps}`);
+    check(caps.includes("<img src=x onerror=\"window.__pwned='extkey'\">"), 'extension keys are text');
+    check((await page.locator('#workload-state').innerText()).includes("<svg onload="), 'workload is text');
+    check((await page.locator('#readiness-checks').innerText()).includes("<script>window.__pwned='claim'</script>"), 'claim ids are text');
+    check((await page.locator('#interfaces table.channels').innerText()).includes("<script>window.__pwned='channel'</script>"), 'AsyncAPI 3.0 channels are text');
+    check((await page.locator('#validation').innerText()).includes('CAPABILITY_REF_INVALID'), 'the 2.0 codes are listed');
+    facts.hostileV2 = true;
+  }
   await visit('#/graph', 'svg#graph[data-ready="true"]');
   await visit('#/owners', '#owners');
   await visit('#/readiness', '#readiness-empty, #readiness-services');
