@@ -819,6 +819,22 @@ fn vscode_extension_end_to_end_in_code_server() {
         v2_hover.contains("pacto(CAPABILITY_INTERFACE_UNKNOWN)"),
         "{v2_hover}"
     );
+    // The hover documents the key from the 2.0 schema (the 1.x file's from the 1.x one, above).
+    let v2_schema: Value = serde_json::from_slice(
+        &std::fs::read(repo().join("schemas/pacto-v2.0.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let v2_doc = v2_schema
+        .pointer(
+            "/properties/capabilities/items/properties/binding/properties/interface/description",
+        )
+        .and_then(Value::as_str)
+        .unwrap()
+        .replace('`', "");
+    assert!(
+        v2_hover.replace('\n', " ").contains(&v2_doc),
+        "hover {v2_hover:?} lacks the 2.0 schema's {v2_doc:?}"
+    );
     let rows = v2["problems"].as_array().unwrap();
     let label = |r: &Value| r["label"].as_str().unwrap().to_string();
     let headers: Vec<String> = rows
