@@ -554,6 +554,9 @@ async fn diff(State(s): State<AppState>, Query(q): Query<DiffQuery>) -> Response
                 "classification": d.classification.as_str(),
                 "changes": d.changes,
                 "sbomDiff": d.sbom,
+                // What the comparison says about itself: a 1.x side migrated in memory to be
+                // compared with a 2.0 one, a document that could not be read.
+                "warnings": d.warnings,
             })),
             Err(e) => problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
         }

@@ -288,7 +288,8 @@ fn base() -> Value {
             "DiffResult": {"type": "object", "properties": {"from": {"type": "object"}, "to": {"type": "object"},
                 "classification": {"enum": ["NON_BREAKING", "POTENTIAL_BREAKING", "BREAKING"]},
                 "changes": arr(json!({"type": "object", "properties": {"path": {"type": "string"}, "type": {"enum": ["added", "removed", "modified"]},
-                    "oldValue": {}, "newValue": {}, "classification": {"type": "string"}, "reason": {"type": "string"}}}))}}
+                    "oldValue": {}, "newValue": {}, "classification": {"type": "string"}, "reason": {"type": "string"}}})),
+                "warnings": arr(json!({"type": "string", "description": "What the comparison says about itself: a 1.x side migrated in memory to compare with a 2.0 one, a document that could not be read"}))}}
         }}
     })
 }

@@ -605,6 +605,59 @@ fn a_local_2_0_fleet_with_oci_bundles_of_both_generations() {
     assert_eq!(d["from"]["source"], "oci");
 }
 
+/// A service that moved to Pacto 2.0: its 1.x version and its migrated 2.0 one (`pacto
+/// migrate`, then a version bump) compare as the core compares them (the 1.x side migrated in
+/// memory, so the format change is no change), and the answer says so.
+#[test]
+fn a_migrated_release_diffs_against_its_1_x_predecessor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let old = tmp.path().join("billing/2.0.0");
+    std::fs::create_dir_all(&old).unwrap();
+    copy_dir(&repo_root().join("fixtures/demo/billing/2.0.0"), &old);
+    let new = tmp.path().join("billing/2.1.0");
+    std::fs::create_dir_all(&new).unwrap();
+    copy_dir(&old, &new);
+    let bundle = pacto_core::bundle::load_dir(old.to_str().unwrap()).unwrap();
+    let m = pacto_core::migrate::migrate(&bundle.text, &bundle.bundle).unwrap();
+    let text = m.text.replace("version: \"2.0.0\"", "version: \"2.1.0\"");
+    assert_ne!(text, m.text, "the version was bumped");
+    std::fs::write(new.join("pacto.yaml"), text).unwrap();
+    let s = server_on(tmp.path());
+    let cur = ok_json(&s, "/api/services/billing");
+    assert_eq!(
+        (&cur["version"], &cur["pactoVersion"]),
+        (&json!("2.1.0"), &json!("2.0"))
+    );
+    assert_eq!(cur["validation"]["valid"], true, "{}", cur["validation"]);
+    assert_eq!(cur["capabilities"][0]["type"], "health");
+    let versions = ok_json(&s, "/api/services/billing/versions");
+    assert_eq!(
+        find(&versions, "version", "2.1.0")["classification"],
+        "NON_BREAKING"
+    );
+    let d = ok_json(
+        &s,
+        "/api/diff?from_name=billing&from_version=2.0.0&to_version=2.1.0",
+    );
+    assert_eq!(d["classification"], "NON_BREAKING", "{d}");
+    let paths: Vec<&str> = d["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["service.version"]);
+    assert!(
+        d["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w.as_str().unwrap().contains("migrated in memory")),
+        "{}",
+        d["warnings"]
+    );
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for e in std::fs::read_dir(from).unwrap().flatten() {
         let target = to.join(e.file_name());

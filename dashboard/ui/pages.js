@@ -446,6 +446,7 @@ export async function serviceDetail(name, version) {
 function changesView(r) {
   return h('div', { id: 'diff-result', 'data-key': `${r.from.name}@${r.from.version}..${r.to.name}@${r.to.version}` },
     h('p', {}, `${r.from.name} ${r.from.version} → ${r.to.name} ${r.to.version}: `, h('span', { id: 'classification' }, badge(r.classification, r.classification)), ` ${r.changes.length} changes`),
+    r.warnings && r.warnings.length ? h('ul', { class: 'muted', id: 'diff-warnings' }, r.warnings.map((w) => h('li', {}, w))) : null,
     r.changes.length ? table(['Path', 'Change', 'Old', 'New', 'Classification', 'Reason'], r.changes.map((c) => [
       h('code', {}, c.path), h('span', { class: `chg-${c.type}` }, c.type), h('code', { class: 'val' }, fmt(c.oldValue)), h('code', { class: 'val' }, fmt(c.newValue)),
       badge(c.classification, c.classification), c.explanation ? [c.reason, h('div', { class: 'muted' }, c.explanation)] : c.reason]), { id: 'changes', class: 'changes' }) : h('p', {}, 'No changes.'),
