@@ -597,6 +597,11 @@ pub fn create(ctx: &Ctx, args: &Args<'_>) -> ToolResult {
         deps = given_deps.iter().map(dep_of).collect::<Result<_, _>>()?;
     }
     if args.generation()? == Generation::V2 {
+        // Go Pacto 3.x never infers dependencies from the description: a made-up
+        // `oci://ghcr.io/my-org/...` ref would be a dependency nobody declared.
+        if given_deps.is_empty() {
+            deps.clear();
+        }
         let ifaces = ifaces
             .into_iter()
             .map(Iface::into_v2)

@@ -439,6 +439,16 @@ fn create_writes_a_2_0_bundle_by_default() {
         json!({"name": "web", "interfaces": [{"name": "x", "type": "soap"}]}),
     );
     assert!(e.contains("openapi, asyncapi or grpc"), "{e}");
+    // As in Go 3.x, a description infers interfaces and state, never dependencies.
+    let inferred = ok(
+        &ctx,
+        "pacto_create",
+        json!({"name": "db-api", "description": "REST API on PostgreSQL and Redis", "dry_run": true}),
+    );
+    let v = tree_json(inferred.structured["files"][0]["content"].as_str().unwrap());
+    assert_eq!(v["interfaces"][0]["type"], "openapi");
+    assert_eq!(v["state"]["type"], "stateful");
+    assert!(v.get("dependencies").is_none(), "{v}");
     // 1.x on request.
     let old = ok(
         &ctx,
