@@ -1003,6 +1003,9 @@ fn neovim_mixed_workspace_v2_and_yamlls() {
             schemas.display()
         ))
     );
+    // Without the schema files (the plugin installed apart from the repository): no schema
+    // rather than one yamlls cannot load.
+    assert_eq!(v2_file["yamlls_schema_missing_dir"], Value::Null);
     let seen = raw_yamlls(&v2.join("pacto.yaml"));
     assert!(!seen.is_empty(), "yamlls published nothing: {raw}");
     for d in &seen {

@@ -84,6 +84,7 @@ local function main()
       return
     end
     out.yamlls_schema = require('pacto.yamlls').schema_uri(vim.uri_from_bufnr(buf))
+    out.yamlls_schema_missing_dir = require('pacto.yamlls').schema_uri(vim.uri_from_bufnr(buf), { schemas_dir = spec.workspace .. '/no-schemas' })
     -- Diagnostics from pacto lsp; then time for yamlls to validate (and publish, if it would).
     if not vim.wait(timeout, function()
       return #vim.diagnostic.get(buf) >= f.min_diagnostics

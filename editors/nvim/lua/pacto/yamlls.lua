@@ -94,7 +94,10 @@ local function lines_of(uri)
   return {}
 end
 
---- The schema URI for the document at `uri` (a `file://` URI), or nil.
+local warned_missing = false
+
+--- The schema URI for the document at `uri` (a `file://` URI), or nil (also when the schema file
+--- is missing: then a warning, once).
 function M.schema_uri(uri, opts)
   if type(uri) ~= 'string' or not uri:match('^file:') or not is_contract(vim.uri_to_fname(uri)) then
     return nil
@@ -103,7 +106,22 @@ function M.schema_uri(uri, opts)
   if not file then
     return nil
   end
-  return vim.uri_from_fname(M.schemas_dir(opts) .. '/' .. file)
+  local path = M.schemas_dir(opts) .. '/' .. file
+  if vim.fn.filereadable(path) ~= 1 then
+    if not warned_missing then
+      warned_missing = true
+      vim.schedule(function()
+        vim.notify(
+          ('pacto: no contract schema at %s, so yaml-language-server validates contracts without one. '
+            .. "Install the whole Pacto repository as the plugin, or pass { schemas_dir = '/path/to/schemas' } "
+            .. "to require('pacto.yamlls').config()"):format(path),
+          vim.log.levels.WARN
+        )
+      end)
+    end
+    return nil
+  end
+  return vim.uri_from_fname(path)
 end
 
 local function wrap_diagnostics(inner)
