@@ -84,7 +84,17 @@ function contractText(resource: string): string | undefined {
  * (schemas.ts), when it is installed. Bounded: a YAML extension that does not activate leaves the
  * schema errors to Pacto.
  */
-async function contributeYamlSchemas(context: vscode.ExtensionContext): Promise<void> {
+function contributeYamlSchemas(context: vscode.ExtensionContext): Promise<void> {
+  // One attempt at a time (extensions.onDidChange can fire while activation is pending).
+  contributing ??= tryContributeYamlSchemas(context).finally(() => {
+    contributing = undefined;
+  });
+  return contributing;
+}
+
+let contributing: Promise<void> | undefined;
+
+async function tryContributeYamlSchemas(context: vscode.ExtensionContext): Promise<void> {
   const yaml = vscode.extensions.getExtension(YAML_EXTENSION);
   if (!yaml || yamlContributed) {
     return;
