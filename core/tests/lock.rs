@@ -414,3 +414,72 @@ fn transitive_references_are_tagged_with_the_declaring_bundle() {
     // Sorted by `from` first: the root's own reference (empty `from`) comes first.
     assert!(text.contains(&format!("references:\n    - kind: config\n      name: settings\n      source: local\n      path: ../cfg\n      version: 1.0.0\n      contentHash: {cfg_hash}\n    - from: local:{cfg_hash}\n      kind: policy\n      name: limits\n")), "{text}");
 }
+
+#[test]
+fn a_transitive_local_ref_resolves_against_its_declarer_as_go_3_3_does() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(
+        &p.join("svc/a/pacto.yaml"),
+        &contract(
+            "a",
+            "1.0.0",
+            "dependencies:\n  - name: b\n    ref: ../b\n    required: true\n",
+        ),
+    );
+    write(&p.join("svc/b/pacto.yaml"), &contract("b", "1.0.0", ""));
+    // A decoy where a root-relative reading of `../b` would land.
+    write(&p.join("b/pacto.yaml"), &contract("b", "9.0.0", ""));
+    write(
+        &p.join("app/pacto.yaml"),
+        &contract(
+            "app",
+            "1.0.0",
+            "dependencies:\n  - name: a\n    ref: ../svc/a\n    required: true\n",
+        ),
+    );
+    let o = lock::run(&p.join("app"), None, &Mode::default()).unwrap();
+    let b = o.lock.dependency("b").unwrap();
+    assert_eq!(b.version, "1.0.0");
+    assert_eq!(b.path, "../b");
+    assert_eq!(
+        b.content_hash,
+        lock::hash::hash_dir(&p.join("svc/b")).unwrap()
+    );
+}
+
+#[test]
+fn a_dependency_cycle_is_lock_unresolved() {
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path();
+    write(
+        &p.join("a/pacto.yaml"),
+        &contract(
+            "a",
+            "1.0.0",
+            "dependencies:\n  - name: b\n    ref: ../b\n    required: true\n",
+        ),
+    );
+    write(
+        &p.join("b/pacto.yaml"),
+        &contract(
+            "b",
+            "1.0.0",
+            "dependencies:\n  - name: a\n    ref: ../a\n    required: true\n",
+        ),
+    );
+    write(
+        &p.join("app/pacto.yaml"),
+        &contract(
+            "app",
+            "1.0.0",
+            "dependencies:\n  - name: a\n    ref: ../a\n    required: true\n",
+        ),
+    );
+    let e = lock::run(&p.join("app"), None, &Mode::default()).unwrap_err();
+    assert_eq!(e.code, "LOCK_UNRESOLVED");
+    assert_eq!(
+        e.message,
+        "LOCK_UNRESOLVED: cannot resolve ../a: cycle detected: ../a"
+    );
+}

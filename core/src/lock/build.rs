@@ -1,17 +1,17 @@
 //! Building the lock of a bundle directory (Go's `buildLock`), `pacto lock` itself (Go's
 //! `Service.Lock`) and the check the verifying commands run (Go's `verifyLockIfPresent`).
 
+use super::closure::Closure;
 use super::hash::hash_dir;
 use super::{
     compare, merge_preserving_pins, parse, Entry, Lock, LockError, Occurrence, PactoInfo,
     Reference, RootInfo, CURRENT_LOCK_VERSION, FILE_NAME, LOCK_AMBIGUOUS_REFERENCE, LOCK_CONFLICT,
     LOCK_DUPLICATE_DECLARATION, LOCK_MISSING,
 };
-use crate::graph::{self, Fetched, Fetcher, Node, ResolveOptions, Resolved};
+use crate::graph::{self, Fetched, Resolved};
 use crate::model::Contract;
 use crate::registry::{parse_dependency_ref, RefScheme};
 use crate::syntax::Span;
-use crate::version::Constraint;
 use crate::Diagnostic;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -43,21 +43,6 @@ impl OciPinner for crate::registry::Registry {
                 resolved_ref: format!("oci://{}", p.resolved_ref),
             },
         })
-    }
-}
-
-/// The graph's fetcher over a pinner.
-struct PinFetcher(Arc<dyn OciPinner>);
-
-impl Fetcher for PinFetcher {
-    fn fetch(
-        &self,
-        reference: &str,
-        compatibility: Option<&Constraint>,
-    ) -> Result<Fetched, String> {
-        self.0
-            .pin(reference, compatibility.map(|c| c.as_str()))
-            .map(|p| p.fetched)
     }
 }
 
@@ -105,23 +90,17 @@ fn build_for(
     dir: &Path,
     oci: Option<Arc<dyn OciPinner>>,
 ) -> Result<Lock, LockError> {
-    let oci_fetcher: Option<Arc<dyn Fetcher>> = oci
-        .clone()
-        .map(|p| Arc::new(PinFetcher(p)) as Arc<dyn Fetcher>);
-    let fetcher = graph::fetcher_for(&dir.to_string_lossy(), dir, oci_fetcher, false);
-    let g = graph::resolve(&root.contract, fetcher.as_ref(), &ResolveOptions::default());
-    if let Some(c) = g.conflicts.first() {
+    let closure = Closure::resolve(&root.contract, dir, oci.as_deref());
+    if let Some(name) = closure.conflicts().first() {
         return Err(LockError::new(
             LOCK_CONFLICT,
-            format!(
-                "{LOCK_CONFLICT}: {} required at conflicting versions",
-                c.name
-            ),
+            format!("{LOCK_CONFLICT}: {name} required at conflicting versions"),
         )
-        .at_contract(dependency_span(&root.contract, &c.name, &g.root)));
+        .at_contract(conflict_span(&root.contract, &closure, name)));
     }
-    if let Some(e) = g.edges().into_iter().find(|e| e.error.is_some()) {
-        let reason = e.error.clone().unwrap_or_default();
+    let edges = closure.edges();
+    if let Some(e) = edges.iter().find(|e| e.target.is_err()) {
+        let reason = e.target.as_ref().err().cloned().unwrap_or_default();
         return Err(LockError::unresolved(&e.reference, reason)
             .at_contract(ref_span(&root.contract, &e.reference)));
     }
@@ -137,7 +116,41 @@ fn build_for(
         ..Lock::default()
     };
     let mut seen = HashSet::new();
-    collect_entries(&g.root, &mut seen, &mut lock.dependencies, oci.as_deref())?;
+    for e in edges {
+        let Some(node) = e.target.as_ref().ok().and_then(|&i| closure.nodes.get(i)) else {
+            continue;
+        };
+        if !seen.insert(node.name.clone()) {
+            continue;
+        }
+        let mut entry = Entry {
+            name: node.name.clone(),
+            constraint: e.compatibility.clone(),
+            version: node.version.clone(),
+            depends_on: node
+                .edges
+                .iter()
+                .filter_map(|c| c.target.as_ref().ok().and_then(|&i| closure.nodes.get(i)))
+                .map(|n| n.name.clone())
+                .collect(),
+            ..Entry::default()
+        };
+        let parsed = parse_dependency_ref(&e.reference);
+        match (parsed.scheme, &node.dir) {
+            (RefScheme::Local, Some(d)) => {
+                entry.source = "local".to_string();
+                entry.path = parsed.location.clone();
+                entry.content_hash =
+                    hash_dir(d).map_err(|err| LockError::unresolved(&e.reference, err))?;
+            }
+            _ => {
+                entry.source = "oci".to_string();
+                entry.reference = e.reference.clone();
+                entry.digest = node.digest.clone();
+            }
+        }
+        lock.dependencies.push(entry);
+    }
     lock.references = reference_closure(&root.contract, dir, oci.as_deref())?;
     Ok(lock)
 }
@@ -151,81 +164,27 @@ fn ref_span(contract: &Contract, reference: &str) -> Option<Span> {
         .and_then(|d| d.reference.as_ref().map(|r| r.span).or(Some(d.span)))
 }
 
-/// The span of the root dependency that leads to the service `name` (directly or not).
-fn dependency_span(contract: &Contract, name: &str, root: &Node) -> Option<Span> {
-    fn reaches(n: &Node, name: &str, depth: usize) -> bool {
+/// The span of the last root dependency whose closure holds the service `name`.
+fn conflict_span(contract: &Contract, closure: &Closure, name: &str) -> Option<Span> {
+    fn reaches(c: &Closure, i: usize, name: &str, seen: &mut HashSet<usize>) -> bool {
+        let Some(n) = c.nodes.get(i) else {
+            return false;
+        };
         if n.name == name {
             return true;
         }
-        depth < 64
-            && n.dependencies
-                .iter()
-                .filter_map(|e| e.node.as_ref())
-                .any(|c| reaches(c, name, depth + 1))
+        seen.insert(i)
+            && n.edges.iter().any(|e| match e.target {
+                Ok(j) => reaches(c, j, name, seen),
+                Err(_) => false,
+            })
     }
-    root.dependencies
+    closure
+        .root_edges
         .iter()
         .rev()
-        .find(|e| e.node.as_ref().is_some_and(|n| reaches(n, name, 0)))
+        .find(|e| matches!(e.target, Ok(i) if reaches(closure, i, name, &mut HashSet::new())))
         .and_then(|e| ref_span(contract, &e.reference))
-}
-
-/// One entry per service of the closure, the first occurrence in a depth-first walk.
-fn collect_entries(
-    node: &Node,
-    seen: &mut HashSet<String>,
-    out: &mut Vec<Entry>,
-    oci: Option<&dyn OciPinner>,
-) -> Result<(), LockError> {
-    for edge in &node.dependencies {
-        let Some(child) = &edge.node else { continue };
-        if edge.shared || !seen.insert(child.name.clone()) {
-            continue;
-        }
-        let mut entry = Entry {
-            name: child.name.clone(),
-            constraint: edge.compatibility.clone(),
-            version: child.version.clone(),
-            depends_on: child
-                .dependencies
-                .iter()
-                .filter_map(|e| e.node.as_ref().map(|n| n.name.clone()))
-                .collect(),
-            ..Entry::default()
-        };
-        let parsed = parse_dependency_ref(&edge.reference);
-        match parsed.scheme {
-            RefScheme::Local => {
-                entry.source = "local".to_string();
-                entry.path = parsed.location.clone();
-                let dir = child
-                    .resolved
-                    .as_ref()
-                    .map(|r| r.resolved_ref.clone())
-                    .unwrap_or_default();
-                entry.content_hash = hash_dir(Path::new(&dir))
-                    .map_err(|e| LockError::unresolved(&edge.reference, e))?;
-            }
-            RefScheme::Oci => {
-                entry.source = "oci".to_string();
-                entry.reference = edge.reference.clone();
-                let Some(oci) = oci else {
-                    return Err(LockError::unresolved(
-                        &edge.reference,
-                        "no registry client is configured",
-                    ));
-                };
-                let compat = Some(edge.compatibility.as_str()).filter(|c| !c.trim().is_empty());
-                entry.digest = oci
-                    .pin(&edge.reference, compat)
-                    .map_err(|e| LockError::unresolved(&edge.reference, e))?
-                    .digest;
-            }
-        }
-        out.push(entry);
-        collect_entries(child, seen, out, oci)?;
-    }
-    Ok(())
 }
 
 /// A declared config/policy reference of one contract (Go's `ReferenceRef`).

@@ -14,6 +14,7 @@
 //! \`pacto lock\``), plus where it is in `pacto.yaml` and in `pacto.lock` when we know.
 
 mod build;
+mod closure;
 mod emit;
 pub mod hash;
 
