@@ -8,6 +8,9 @@
 //!   ([`tools::catalog`]).
 //! * Resources: the contract JSON Schema and the `pacto.yaml` files under the roots.
 //! * Prompt: `review-breaking-changes`, which runs the diff and asks for an explanation.
+//! * Modes ([`Mode`]): the default above; a bundle's OpenAPI operations as tools plus
+//!   `pacto_skill` ([`capability`]); Go's read-only contract catalog ([`catalog`]).
+//! * Every call is checked against the tool's input schema first (invalid params, -32602).
 //! * Safety: tools read and write only inside the [`roots::Roots`]; a tool failure is an
 //!   `isError` result; the server never writes to stdout except protocol messages.
 
