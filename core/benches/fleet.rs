@@ -174,9 +174,7 @@ fn main() {
         .collect();
     let (min, med, snap) = time(reps, || {
         let mut b = Builder::new(options.clone());
-        for (bundle, text) in &prepared {
-            b.add_bundle("memory", bundle.clone(), text.clone());
-        }
+        b.add_bundles("memory", prepared.clone());
         b.finish()
     });
     assert_eq!(snap.services.len(), n);

@@ -619,20 +619,7 @@ impl Builder {
                 format!("local source {shown}: more than {MAX_LOCAL_BUNDLES} bundles; the rest were not read"),
             ));
         }
-        for path in bundles {
-            let p = path.display().to_string();
-            match crate::bundle::load_dir(&p) {
-                Ok(loaded) => {
-                    let fetched = Fetched {
-                        bundle: Arc::new(loaded.bundle),
-                        contract_text: loaded.text,
-                        resolved_ref: p.clone(),
-                    };
-                    self.add_fetched(i, fetched, "");
-                }
-                Err(e) => self.invalid_record(i, format!("{p}: {e}")),
-            }
-        }
+        self.add_many(i, bundles.into_iter().map(Loader::Dir).collect());
     }
 
     /// Registry references through `oci` (the caller's registry client).
@@ -683,83 +670,89 @@ impl Builder {
 
     /// Add one fetched bundle as a revision of source `i` (`digest`: the registry's, if any).
     fn add_fetched(&mut self, i: usize, fetched: Fetched, digest: &str) {
-        let source = self.sources[i].id.clone();
-        let shown = fetched.resolved_ref.clone();
-        let text = fetched.contract_text.clone();
-        let resolved = match parse_fetched(fetched) {
+        let prepared = prepare(fetched, digest, self.today, self.options.validate);
+        self.ingest(i, prepared);
+    }
+
+    /// Add a revision prepared (possibly on another thread) by [`prepare`].
+    fn ingest(&mut self, i: usize, prepared: Result<Revision, String>) {
+        let mut rev = match prepared {
             Ok(r) => r,
             Err(e) => return self.invalid_record(i, e),
         };
-        let tree = &resolved.tree;
-        let version_text = tree
-            .root()
-            .get("pactoVersion")
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        if Generation::of(&version_text).is_none() {
-            return self.invalid_record(
-                i,
-                format!("{}: pactoVersion {version_text:?} is not one this build reads (1.0, 1.1, 1.2, 2.0)", resolved.file),
-            );
-        }
-        let name = resolved.contract.service_name().to_string();
-        if name.is_empty() {
-            return self.invalid_record(i, format!("{}: service.name is missing", resolved.file));
-        }
-        let content = format!(
-            "sha256:{}",
-            crate::registry::cache::sha256_hex(text.as_bytes())
-        );
-        let key = format!("{name}@{content}");
+        let source = self.sources[i].id.clone();
+        self.sources[i].revision_count += 1;
+        let (name, key) = (rev.service.clone(), rev.key.clone());
         if let Some(existing) = self.revisions.get_mut(&key) {
             if !existing.sources.contains(&source) {
                 existing.sources.push(source.clone());
                 existing.sources.sort();
             }
-            self.sources[i].revision_count += 1;
             self.touch_service(&name, None, &source, Some(&key));
             return;
         }
-        let owner = owner_of(tree, &resolved.contract);
-        let contract = revision_contract(&resolved.contract, tree);
-        let readiness = crate::readiness::of_tree(tree).map(|r| {
-            let ev = crate::readiness::evaluate(&r, self.today);
-            ReadinessSummary {
-                score: ev.score,
-                min_score: ev.min_score,
-                passing: ev.passing,
-                expires: ev.expires,
-            }
-        });
-        let (validated, validation) = if self.options.validate {
-            (true, validate(&text, resolved.bundle.as_ref()))
-        } else {
-            (false, Vec::new())
-        };
-        let valid = !validation.iter().any(|f| f.severity == "error");
-        self.deps.insert(key.clone(), contract.dependencies.clone());
-        self.revisions.insert(
-            key.clone(),
-            Revision {
-                key: key.clone(),
-                service: name.clone(),
-                service_key: name.clone(),
-                pacto_version: version_text,
-                version: resolved.contract.service_version().to_string(),
-                resolved_ref: shown,
-                digest: digest.to_string(),
-                owner: owner.clone(),
-                contract,
-                readiness,
-                validation,
-                valid,
-                validated,
-                source: source.clone(),
-                sources: vec![source.clone()],
-            },
-        );
-        self.sources[i].revision_count += 1;
+        rev.source = source.clone();
+        rev.sources = vec![source.clone()];
+        let owner = rev.owner.clone();
+        self.deps
+            .insert(key.clone(), rev.contract.dependencies.clone());
+        self.revisions.insert(key.clone(), rev);
         self.touch_service(&name, owner, &source, Some(&key));
+    }
+
+    /// Prepare many bundles on all available cores, then ingest them in order (the result does
+    /// not depend on the number of threads).
+    fn add_many(&mut self, i: usize, items: Vec<Loader>) {
+        let (today, validate) = (self.today, self.options.validate);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let prepared: Vec<Result<Revision, String>> = if threads == 1 || items.len() < 64 {
+            items.into_iter().map(|l| l.run(today, validate)).collect()
+        } else {
+            let chunk = items.len().div_ceil(threads);
+            let mut chunks: Vec<Vec<Loader>> = Vec::new();
+            let mut items = items.into_iter().peekable();
+            while items.peek().is_some() {
+                chunks.push(items.by_ref().take(chunk).collect());
+            }
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = chunks
+                    .into_iter()
+                    .map(|c| {
+                        scope.spawn(move || {
+                            c.into_iter()
+                                .map(|l| l.run(today, validate))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| {
+                        h.join()
+                            .unwrap_or_else(|_| vec![Err("a revision could not be read".into())])
+                    })
+                    .collect()
+            })
+        };
+        for p in prepared {
+            self.ingest(i, p);
+        }
+    }
+
+    /// Add bundles already in memory as revisions from source `source_id` (created on first
+    /// use, kind `memory`), prepared in parallel.
+    pub fn add_bundles(&mut self, source_id: &str, bundles: Vec<(Arc<dyn Bundle>, String)>) {
+        let i = match self.sources.iter().position(|s| s.id == source_id) {
+            Some(i) => i,
+            None => self.state(source_id, "memory"),
+        };
+        let items = bundles
+            .into_iter()
+            .map(|(bundle, text)| Loader::Fetched(bundle, text))
+            .collect();
+        self.add_many(i, items);
     }
 
     fn touch_service(
@@ -894,23 +887,9 @@ impl Builder {
         }
     }
 
-    /// Add a bundle already in memory as a revision from source `source_id` (created on first
-    /// use, kind `memory`).
+    /// Add one bundle already in memory (see [`Builder::add_bundles`]).
     pub fn add_bundle(&mut self, source_id: &str, bundle: Arc<dyn Bundle>, contract_text: String) {
-        let i = match self.sources.iter().position(|s| s.id == source_id) {
-            Some(i) => i,
-            None => self.state(source_id, "memory"),
-        };
-        let resolved_ref = bundle.describe();
-        self.add_fetched(
-            i,
-            Fetched {
-                bundle,
-                contract_text,
-                resolved_ref,
-            },
-            "",
-        );
+        self.add_bundles(source_id, vec![(bundle, contract_text)]);
     }
 
     /// Resolve relationships, derive statuses and indexes, and seal the snapshot.
@@ -1282,4 +1261,95 @@ fn validate(text: &str, bundle: &dyn Bundle) -> Vec<Finding> {
             message: d.message.to_string(),
         })
         .collect()
+}
+
+/// What [`Builder::add_many`] prepares: a bundle directory to load, or a bundle in memory.
+enum Loader {
+    Dir(PathBuf),
+    Fetched(Arc<dyn Bundle>, String),
+}
+
+impl Loader {
+    fn run(self, today: crate::readiness::Date, validate: bool) -> Result<Revision, String> {
+        let fetched = match self {
+            Loader::Dir(path) => {
+                let p = path.display().to_string();
+                let loaded = crate::bundle::load_dir(&p).map_err(|e| format!("{p}: {e}"))?;
+                Fetched {
+                    bundle: Arc::new(loaded.bundle),
+                    contract_text: loaded.text,
+                    resolved_ref: p,
+                }
+            }
+            Loader::Fetched(bundle, contract_text) => Fetched {
+                resolved_ref: bundle.describe(),
+                bundle,
+                contract_text,
+            },
+        };
+        prepare(fetched, "", today, validate)
+    }
+}
+
+/// Parse and summarise one revision (pure; `source`/`sources` are filled when it is ingested).
+fn prepare(
+    fetched: Fetched,
+    digest: &str,
+    today: crate::readiness::Date,
+    run_validation: bool,
+) -> Result<Revision, String> {
+    let shown = fetched.resolved_ref.clone();
+    let text = fetched.contract_text.clone();
+    let resolved = parse_fetched(fetched)?;
+    let tree = &resolved.tree;
+    let version_text = tree
+        .root()
+        .get("pactoVersion")
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    if Generation::of(&version_text).is_none() {
+        return Err(format!(
+            "{}: pactoVersion {version_text:?} is not one this build reads (1.0, 1.1, 1.2, 2.0)",
+            resolved.file
+        ));
+    }
+    let name = resolved.contract.service_name().to_string();
+    if name.is_empty() {
+        return Err(format!("{}: service.name is missing", resolved.file));
+    }
+    let content = format!(
+        "sha256:{}",
+        crate::registry::cache::sha256_hex(text.as_bytes())
+    );
+    let readiness = crate::readiness::of_tree(tree).map(|r| {
+        let ev = crate::readiness::evaluate(&r, today);
+        ReadinessSummary {
+            score: ev.score,
+            min_score: ev.min_score,
+            passing: ev.passing,
+            expires: ev.expires,
+        }
+    });
+    let validation = if run_validation {
+        validate(&text, resolved.bundle.as_ref())
+    } else {
+        Vec::new()
+    };
+    Ok(Revision {
+        key: format!("{name}@{content}"),
+        service: name.clone(),
+        service_key: name,
+        pacto_version: version_text,
+        version: resolved.contract.service_version().to_string(),
+        resolved_ref: shown,
+        digest: digest.to_string(),
+        owner: owner_of(tree, &resolved.contract),
+        contract: revision_contract(&resolved.contract, tree),
+        readiness,
+        valid: !validation.iter().any(|f| f.severity == "error"),
+        validation,
+        validated: run_validation,
+        source: String::new(),
+        sources: Vec::new(),
+    })
 }
