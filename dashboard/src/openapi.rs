@@ -261,6 +261,8 @@ fn base() -> Value {
                         "binding": {"type": "object", "properties": {"type": {"type": "string"}, "interface": {"type": "string"}, "path": {"type": "string"}}},
                         "bindingResolved": {"type": ["boolean", "null"]}}}},
                 "extensions": {"type": ["object", "null"], "description": "2.0 free-form extensions block as written"},
+                "skills": arr(json!({"type": "object", "description": "The bundle's skills/*.md (what pacto mcp BUNDLE serves as pacto_skill), at most 64 KiB of each",
+                    "properties": {"name": {"type": "string"}, "content": {"type": "string"}, "truncated": {"type": "boolean"}}})),
                 "tools": arr(json!({"type": "object", "description": "Agent tools from the OpenAPI operations, named as `pacto mcp BUNDLE` names them",
                     "properties": {"name": {"type": "string"}, "interface": {"type": "string"}, "method": {"type": "string"}, "path": {"type": "string"},
                         "summary": {"type": "string"}, "mutating": {"type": "boolean"}}})),

@@ -675,6 +675,39 @@ fn capabilities(
     )
 }
 
+/// Bytes of one skill's Markdown shown; a longer one is cut there (`truncated`).
+const MAX_SKILL_BYTES: usize = 64 * 1024;
+/// Most skills listed.
+const MAX_SKILLS: usize = 100;
+
+/// The bundle's `skills/*.md` (Go Pacto 3.x's domain skills, what `pacto mcp BUNDLE` serves
+/// as `pacto_skill`): `{name, content, truncated}`, sorted by name, bounded.
+fn skills(bundle: &dyn Bundle) -> Vec<Value> {
+    let mut names: Vec<String> = bundle
+        .list("skills")
+        .into_iter()
+        .filter(|n| n.ends_with(".md") && !n.starts_with('.'))
+        .collect();
+    names.sort();
+    names
+        .into_iter()
+        .take(MAX_SKILLS)
+        .filter_map(|name| {
+            let bytes = bundle.read(&format!("skills/{name}")).ok()?;
+            let truncated = bytes.len() > MAX_SKILL_BYTES;
+            let end = bytes.len().min(MAX_SKILL_BYTES);
+            let mut content = String::from_utf8_lossy(&bytes[..end]).into_owned();
+            if truncated {
+                // A character cut in two at the limit is dropped, not shown as U+FFFD.
+                while content.ends_with('\u{FFFD}') {
+                    content.pop();
+                }
+            }
+            Some(json!({"name": name, "content": content, "truncated": truncated}))
+        })
+        .collect()
+}
+
 fn docs_list(bundle: &dyn Bundle) -> Vec<Value> {
     let mut out = Vec::new();
     let mut stack = vec![("docs".to_string(), 0usize)];
@@ -901,6 +934,7 @@ pub fn contract_details(l: &Loaded) -> Map<String, Value> {
     );
     m.insert("validation".into(), diagnostics(l));
     m.insert("docs".into(), Value::Array(docs_list(bundle)));
+    m.insert("skills".into(), Value::Array(skills(bundle)));
     m.insert("sbom".into(), sbom(bundle));
     m
 }

@@ -658,6 +658,41 @@ fn a_migrated_release_diffs_against_its_1_x_predecessor() {
     );
 }
 
+/// A bundle's `skills/*.md` (Go 3.x, served by `pacto mcp BUNDLE` as `pacto_skill`) are on
+/// its page, sorted, bounded; a bundle without any has an empty list.
+#[test]
+fn skills_of_a_bundle_are_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("payments/2.1.0");
+    std::fs::create_dir_all(&dir).unwrap();
+    copy_dir(&demo_v2().join("payments/2.1.0"), &dir);
+    std::fs::create_dir_all(dir.join("skills")).unwrap();
+    std::fs::write(
+        dir.join("skills/refund_customer.md"),
+        "# Refund\nCall refundCharge.\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("skills/notes.txt"), "not a skill").unwrap();
+    let big = format!("# Big\n{}é", "x".repeat(64 * 1024 - 7));
+    std::fs::write(dir.join("skills/big.md"), &big).unwrap();
+    let s = server_on(tmp.path());
+    let d = ok_json(&s, "/api/services/payments");
+    let skills = d["skills"].as_array().unwrap();
+    let names: Vec<&str> = skills.iter().map(|k| k["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["big.md", "refund_customer.md"]);
+    assert_eq!(skills[1]["content"], "# Refund\nCall refundCharge.\n");
+    assert_eq!(skills[1]["truncated"], false);
+    assert_eq!(skills[0]["truncated"], true);
+    let cut = skills[0]["content"].as_str().unwrap();
+    assert!(
+        cut.len() <= 64 * 1024 && !cut.ends_with('\u{FFFD}'),
+        "{}",
+        cut.len()
+    );
+    let other = server_on(&demo_v2());
+    assert_eq!(ok_json(&other, "/api/services/menu")["skills"], json!([]));
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     for e in std::fs::read_dir(from).unwrap().flatten() {
         let target = to.join(e.file_name());

@@ -344,6 +344,13 @@ function docsView(d) {
   } };
 }
 
+// The bundle's skills/*.md (what `pacto mcp BUNDLE` serves as pacto_skill), as plain text.
+function skillsView(skills) {
+  return h('div', { id: 'skills-list' }, h('p', { class: 'muted' }, 'Domain skills an assistant reads through pacto_skill.'),
+    skills.map((s) => h('details', {}, h('summary', {}, h('code', {}, s.name), s.truncated ? ' (truncated)' : ''),
+      h('pre', { class: 'mono' }, s.content))));
+}
+
 function sbomView(s) {
   if (!s) return h('p', { class: 'muted' }, 'No SBOM in the bundle.');
   if (s.error) return h('p', {}, badge('error', 'error'), ` ${s.file}: ${s.error}`);
@@ -409,6 +416,7 @@ export async function serviceDetail(name, version) {
   // Pacto 2.0 contracts (capabilities is an array, null for 1.x) get a Capabilities section.
   const v2 = Array.isArray(d.capabilities);
   if (v2) toc.splice(2, 0, ['capabilities', 'Capabilities']);
+  if (d.skills && d.skills.length) toc.splice(toc.findIndex(([id]) => id === 'docs') + 1, 0, ['skills', 'Skills']);
   const docs = docsView(d);
   const meta = d.sectionMeta || {};
   const docPaths = new Set(d.docs.map((x) => x.path));
@@ -437,6 +445,7 @@ export async function serviceDetail(name, version) {
     section('Readiness', 'readiness', metaLine(meta.readiness), readinessView(d.readiness, docs.open ? (path) => docPaths.has(path) && docs.open(path) : null, docPaths)),
     section('Validation', 'validation-s', metaLine(meta.validation), noContract ? h('p', { class: 'muted' }, 'No contract content: only Kubernetes knows this service.') : validationView(d.validation)),
     section('Documentation', 'docs', metaLine(meta.docs), docs.view),
+    d.skills && d.skills.length ? section('Skills', 'skills', skillsView(d.skills)) : null,
     section('SBOM', 'sbom-s', metaLine(meta.sbom), sbomView(d.sbom)),
     section('Contract vs runtime', 'runtime', metaLine(meta.runtimeDiff), runtimeView(d)),
     section('Versions', 'versions-s', versionsView(d)));
