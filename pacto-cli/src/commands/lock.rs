@@ -98,7 +98,7 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
             let places = places(&e, dir);
             if format == OutputFormat::Json {
                 let value = serde_json::json!({
-                    "path": dir.join(lock::FILE_NAME).display().to_string(),
+                    "path": pacto_core::graph::clean_path(&dir.join(lock::FILE_NAME)).display().to_string(),
                     "error": {
                         "code": e.code,
                         "message": e.message,
@@ -129,7 +129,7 @@ fn places(e: &LockError, dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut at = |file: &str, span: Option<pacto_core::Span>| {
         let Some(span) = span else { return };
-        let path = dir.join(file);
+        let path = pacto_core::graph::clean_path(&dir.join(file));
         let Ok(text) = std::fs::read_to_string(&path) else {
             return;
         };
