@@ -120,7 +120,13 @@ fn build_for(
         let Some(node) = e.target.as_ref().ok().and_then(|&i| closure.nodes.get(i)) else {
             continue;
         };
-        if !seen.insert(node.name.clone()) {
+        // Go's walkClosure: each node once, keyed by the ref as written (the name without one).
+        let key = if e.reference.is_empty() {
+            node.name.clone()
+        } else {
+            e.reference.clone()
+        };
+        if !seen.insert(key) {
             continue;
         }
         let mut entry = Entry {
