@@ -60,7 +60,11 @@ fn deps_of(i: usize, rng: &mut Rng) -> Vec<usize> {
 
 fn contract(i: usize, version: &str, deps: &[usize], stateful: bool) -> String {
     let mut s = String::new();
-    let kind = if i % 7 == 0 { "grpc" } else { "openapi" };
+    let kind = if i.is_multiple_of(7) {
+        "grpc"
+    } else {
+        "openapi"
+    };
     let file = if kind == "grpc" {
         "interfaces/api.proto"
     } else {
@@ -92,7 +96,7 @@ fn contract(i: usize, version: &str, deps: &[usize], stateful: bool) -> String {
 }
 
 fn bundle(i: usize, text: &str) -> MemBundle {
-    MemBundle::new(format!("{}", name(i)))
+    MemBundle::new(name(i))
         .with("pacto.yaml", text.as_bytes().to_vec())
         .with("interfaces/openapi.yaml", OPENAPI.as_bytes().to_vec())
         .with(
@@ -112,7 +116,7 @@ fn generate(n: usize) -> Fleet {
     for i in 0..n {
         let deps = deps_of(i, &mut rng);
         revisions.push((i, "1.0.0".to_string(), contract(i, "1.0.0", &deps, false)));
-        if i % 10 == 0 {
+        if i.is_multiple_of(10) {
             revisions.push((i, "1.1.0".to_string(), contract(i, "1.1.0", &deps, false)));
         }
     }
