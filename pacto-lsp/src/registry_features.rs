@@ -298,8 +298,9 @@ pub const DIFF_SOURCE: &str = "pacto diff";
 
 /// Each BREAKING (severity Information) and POTENTIAL_BREAKING (Hint) change of the buffer
 /// against the published contract, on the line of the buffer that made it (the change's
-/// `new_source`); a change with no place in this file (a removal, a change inside a referenced
-/// spec file) sits on `service.version`, where the lens is. Code: the change's rule path;
+/// `new_source`); a change with no place in this file sits on the entry it is about (a change
+/// inside an interface's spec file: on that interface), else (a removed entry) on
+/// `service.version`, where the lens is. Code: the change's rule path;
 /// message: `<classification>: <reason> (was <old value>)`. Nothing when the sides cannot be
 /// compared (the lens says why).
 pub fn diff_diagnostics(
@@ -334,7 +335,9 @@ pub fn diff_diagnostics(
                 .new_source
                 .as_ref()
                 .filter(|s| s.file == file && !(s.span.start == 0 && s.span.end == 0))
-                .map_or(fallback, |s| s.span);
+                .map(|s| s.span)
+                .or_else(|| c.item.as_deref().and_then(|i| item_span(&p.tree, i)))
+                .unwrap_or(fallback);
             let was = match &c.old_value {
                 None | Some(Value::Null) => String::new(),
                 Some(Value::String(v)) => format!(" (was {v})"),
@@ -350,6 +353,26 @@ pub fn diff_diagnostics(
             })
         })
         .collect()
+}
+
+/// The entry a change's `item` names (`interfaces[rest-api]`, `dependencies[auth]`,
+/// `capabilities[health]`) in the buffer: its `name` (`ref`, `id`, `type`) value. A change inside
+/// an interface's spec file, for one, is shown on the interface it belongs to.
+fn item_span(tree: &Tree, item: &str) -> Option<Span> {
+    let (section, key) = item.strip_suffix(']')?.split_once('[')?;
+    let list = tree.root().get(section)?;
+    let fields: &[&str] = match section {
+        "capabilities" => &["type", "ref"],
+        _ => &["name", "ref", "id"],
+    };
+    list.items().find_map(|entry| {
+        fields.iter().find_map(|f| {
+            entry
+                .get(f)
+                .filter(|v| v.as_str() == Some(key))
+                .map(|v| v.span())
+        })
+    })
 }
 
 /// `N breaking · M potential` for a list of changes.

@@ -767,9 +767,26 @@ fn registry_or_skip(test: &str) -> Option<String> {
 
 /// Publish `text` (a bundle of that `pacto.yaml` alone) as `oci://{registry}/{repo}:{version}`.
 fn publish(registry: &str, repo: &str, text: &str, version: &str, pacto_version: &str) {
+    publish_with(registry, repo, text, &[], version, pacto_version);
+}
+
+/// [`publish`] with more files in the bundle (`(path, content)`).
+fn publish_with(
+    registry: &str,
+    repo: &str,
+    text: &str,
+    files: &[(&str, &str)],
+    version: &str,
+    pacto_version: &str,
+) {
     use pacto_core::registry::{BundleMeta, Registry, RegistryOptions};
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pacto.yaml"), text).unwrap();
+    for (f, content) in files {
+        let p = dir.path().join(f);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
     let cache = tempfile::tempdir().unwrap();
     let r = Registry::from_env(RegistryOptions {
         no_cache: true,
@@ -1047,4 +1064,65 @@ async fn no_repository_no_diff_diagnostics() {
         )
         .await;
     assert_eq!(lenses, json!([]));
+}
+
+#[tokio::test]
+async fn a_breaking_change_in_an_interface_spec_shows_on_that_interface() {
+    let Some(registry) = registry_or_skip("v2_spec_change") else {
+        return;
+    };
+    let repo = unique("spec");
+    let contract = "pactoVersion: \"2.0\"
+service:
+  name: svc
+  version: 1.0.0
+interfaces:
+  - name: other-api
+    type: openapi
+    ref: interfaces/other.yaml
+  - name: rest-api
+    type: openapi
+    ref: interfaces/openapi.yaml
+";
+    let spec = |paths: &str| {
+        format!("openapi: 3.0.3\ninfo:\n  title: svc\n  version: 1.0.0\npaths:\n{paths}")
+    };
+    let op = |p: &str| {
+        format!("  {p}:\n    get:\n      responses:\n        \"200\":\n          description: ok\n")
+    };
+    let both = spec(&format!("{}{}", op("/a"), op("/b")));
+    let other = spec(&op("/x"));
+    publish_with(
+        &registry,
+        &repo,
+        contract,
+        &[
+            ("interfaces/openapi.yaml", &both),
+            ("interfaces/other.yaml", &other),
+        ],
+        "1.0.0",
+        "2.0",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let text = contract.replace("version: 1.0.0", "version: 1.1.0");
+    std::fs::write(dir.path().join("pacto.yaml"), &text).unwrap();
+    std::fs::create_dir_all(dir.path().join("interfaces")).unwrap();
+    // `/b` is gone from rest-api's spec.
+    std::fs::write(dir.path().join("interfaces/openapi.yaml"), spec(&op("/a"))).unwrap();
+    std::fs::write(dir.path().join("interfaces/other.yaml"), &other).unwrap();
+    let uri = file_uri(&dir.path().join("pacto.yaml"));
+    let cache = tempfile::tempdir().unwrap();
+    let options = json!({"pacto": {"repository": format!("oci://{registry}/{repo}"),
+        "plainHttp": true, "registryTimeoutMs": 5000, "cacheDir": cache.path()}});
+    let (mut c, _) = Client::initialized_with(json!({}), Some(options)).await;
+    c.open(&uri, &text).await;
+    let diags = diagnostics_until(&mut c, &uri, |d| !from_diff(d).is_empty()).await;
+    let found = from_diff(&diags);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["severity"], 3, "{found:?}");
+    assert_eq!(
+        found[0]["range"]["start"]["line"],
+        line_of(&text, "- name: rest-api", 0),
+        "{found:?}"
+    );
 }
