@@ -267,7 +267,7 @@ fn base() -> Value {
                     "properties": {"name": {"type": "string"}, "interface": {"type": "string"}, "method": {"type": "string"}, "path": {"type": "string"},
                         "summary": {"type": "string"}, "mutating": {"type": "boolean"}}})),
                 "configurations": arr(json!({"type": "object"})), "policies": arr(json!({"type": "object"})),
-                "dependencies": arr(json!({"type": "object"})), "dependents": arr(r("Dependent")),
+                "dependencies": arr(json!({"type": "object", "description": "targetId, targetName (the service the ref resolves to), name (the declared dependency name, 2.0), ref, required, compatibility, resolved, resolvedVersion, problem, type"})), "dependents": arr(r("Dependent")),
                 "validation": {"type": "object", "properties": {"valid": {"type": "boolean"}, "errors": arr(json!({"type": "object"})), "warnings": arr(json!({"type": "object"}))}},
                 "docs": arr(json!({"type": "object"})), "sbom": {"type": ["object", "null"]}, "versions": arr(r("Version")),
                 "runtimeState": {"type": ["object", "null"]}, "runtimeDiff": arr(json!({"type": "object"})), "insights": arr(json!({"type": "object"})),

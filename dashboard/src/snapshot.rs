@@ -51,6 +51,9 @@ pub struct DepEdge {
     /// The target node id: a service name, or `external:<name>`.
     pub target_id: String,
     pub target_name: String,
+    /// The dependency's declared `name` (Pacto 2.0 keys dependencies by it), when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     #[serde(rename = "ref")]
     pub reference: String,
     pub required: bool,
@@ -557,6 +560,7 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
             edges.push(DepEdge {
                 target_id,
                 target_name: target,
+                name: d.name.as_ref().map(|n| n.as_str().to_string()),
                 reference,
                 required: d.is_required(),
                 compatibility: compat,
@@ -576,6 +580,7 @@ pub fn build(id: u64, inputs: Inputs, source_meta: Vec<(SourceKind, String, Stri
                 edges.push(DepEdge {
                     target_id: target.clone(),
                     target_name: target,
+                    name: None,
                     reference: r,
                     required: false,
                     compatibility: String::new(),

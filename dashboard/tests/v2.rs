@@ -137,6 +137,13 @@ fn a_2_0_service_shows_workload_state_capabilities_and_interface_refs() {
     );
     assert_eq!(d["sectionMeta"]["capabilities"]["state"], "present");
     assert_eq!(d["sectionMeta"]["runtime"]["state"], "present");
+    // Dependencies carry their declared 2.0 name next to the service they resolve to.
+    let gw = find(&d["dependencies"], "name", "payment-gateway");
+    assert_eq!(gw["ref"], "oci://ghcr.io/northwind/payment-gateway");
+    assert_eq!(
+        find(&d["dependencies"], "name", "notifications")["targetName"],
+        "notifications"
+    );
     assert_eq!(d["validation"]["valid"], true, "{}", d["validation"]);
     // The current version (2.1.0) dropped the extension capability and its block.
     let cur = ok_json(&s, "/api/services/payments");

@@ -216,7 +216,8 @@ function depsView(d) {
   const refs = d.dependencies.filter((e) => e.type === 'reference');
   return [
     deps.length ? table(['Service', 'Ref', 'Required', 'Compatibility', 'Resolves to', 'Problem'], deps.map((e) => [
-      e.resolved ? h('a', { href: svcHref(e.targetName) }, e.targetName) : h('span', {}, e.targetName, ' ', badge('external', 'external')),
+      [e.resolved ? h('a', { href: svcHref(e.targetName) }, e.targetName) : h('span', {}, e.targetName, ' ', badge('external', 'external')),
+        e.name && e.name !== e.targetName ? h('span', { class: 'muted' }, ` as ${e.name}`) : null],
       h('code', {}, e.ref), e.required ? 'required' : 'optional', h('code', {}, e.compatibility), e.resolvedVersion || '', e.problem || '']), { id: 'dependencies' })
       : h('p', { class: 'muted', id: 'dependencies' }, 'No dependencies.'),
     refs.length ? [h('h3', {}, 'References'), table(['Service', 'Ref'], refs.map((e) => [h('a', { href: svcHref(e.targetName) }, e.targetName), h('code', {}, e.ref)]))] : null,
