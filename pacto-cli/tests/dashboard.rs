@@ -400,7 +400,10 @@ fn browser_hostile_fixture_stays_inert() {
         hostile.join("traces.json").to_str().unwrap(),
     ]);
     let facts = e2e(&b, &r.url, "hostile");
-    assert_eq!(facts["hostileV2"], true, "the 2.0 contract of markup was visited");
+    assert_eq!(
+        facts["hostileV2"], true,
+        "the 2.0 contract of markup was visited"
+    );
     assert_eq!(facts["dialogs"], 0);
     assert_eq!(facts["pageErrors"], serde_json::json!([]));
 }
