@@ -291,3 +291,107 @@ fn snapshot_is_deterministic_with_as_of() {
         "{md}"
     );
 }
+
+/// `PACTO_TEST_REGISTRY` from `scripts/test-infra start`; skipped without it unless `CI`.
+fn registry_or_skip(test: &str) -> Option<String> {
+    match std::env::var("PACTO_TEST_REGISTRY") {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ => {
+            if std::env::var_os("CI").is_some() {
+                panic!("PACTO_TEST_REGISTRY is not set: run `eval \"$(scripts/test-infra start)\"` first");
+            }
+            eprintln!("skipping {test}: PACTO_TEST_REGISTRY is not set");
+            None
+        }
+    }
+}
+
+#[test]
+fn oci_sources_join_the_snapshot_and_a_missing_ref_is_partial() {
+    let Some(reg) = registry_or_skip("fleet --oci") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let repo = format!("{reg}/pacto-cli-test/fleet-{}-{nanos}", std::process::id());
+    let run = |args: &[&str]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+        for k in [
+            "PACTO_OUTPUT_FORMAT",
+            "PACTO_OFFLINE",
+            "PACTO_NO_CACHE",
+            "PACTO_PLAIN_HTTP",
+        ] {
+            c.env_remove(k);
+        }
+        c.env("HOME", home.path())
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .env("DOCKER_CONFIG", home.path().join("docker"))
+            .args(args)
+            .current_dir(root())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    for b in ["orders/2.0.0", "storefront/1.1.0"] {
+        let service = b.split('/').next().unwrap();
+        let o = run(&[
+            "push",
+            &format!("oci://{repo}/{service}"),
+            "-p",
+            &format!("fixtures/demo-v2/{b}"),
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let local = empty.path().display().to_string();
+    let o = run(&[
+        "fleet",
+        "--local",
+        &local,
+        "--oci",
+        &format!("oci://{repo}/orders:2.0.0"),
+        "--oci",
+        &format!("oci://{repo}/storefront:1.1.0"),
+        "--oci",
+        &format!("oci://{repo}/nope:1.0.0"),
+        "--output-format",
+        "json",
+        "get",
+        "orders",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["revisions"][0]["version"], "2.0.0");
+    assert_eq!(v["revisions"][0]["source"], "oci");
+    assert_eq!(v["dependents"], serde_json::json!(["storefront"]));
+    assert_eq!(v["meta"]["completeness"], "partial");
+    assert_eq!(v["meta"]["limitations"][0]["code"], "SOURCE_PARTIAL");
+    assert!(v["meta"]["limitations"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("nope:1.0.0"));
+}
+
+#[test]
+fn a_text_warning_lists_at_most_20_limitations() {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..25 {
+        let d = dir.path().join(format!("svc-{i:02}"));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("pacto.yaml"), "service:\n  name: x\n").unwrap();
+    }
+    let out = pacto(&[
+        "fleet",
+        "search",
+        "--local",
+        &dir.path().display().to_string(),
+    ]);
+    let err = text(&out.stderr);
+    assert_eq!(err.matches("[SOURCE_RECORD_INVALID]").count(), 20, "{err}");
+    assert!(err.contains("pactoVersion is missing"), "{err}");
+    assert!(err.contains("… and 5 more limitation(s)"), "{err}");
+}

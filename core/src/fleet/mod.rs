@@ -1307,6 +1307,12 @@ fn prepare(
         .get("pactoVersion")
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
+    if version_text.is_empty() {
+        return Err(format!(
+            "{}: pactoVersion is missing (add pactoVersion: \"2.0\")",
+            resolved.file
+        ));
+    }
     if Generation::of(&version_text).is_none() {
         return Err(format!(
             "{}: pactoVersion {version_text:?} is not one this build reads (1.0, 1.1, 1.2, 2.0)",

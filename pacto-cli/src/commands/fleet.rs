@@ -424,6 +424,9 @@ fn emit<T>(
     Ok(ExitCode::SUCCESS)
 }
 
+/// Most limitations a text warning lists.
+const MAX_WARNED: usize = 20;
+
 /// Go's `warnPartial`: a partial answer is never silently presented as complete.
 pub fn warn_partial(m: &Meta) {
     warn_partial_of(m.completeness, &m.as_of, &m.limitations);
@@ -434,8 +437,14 @@ pub fn warn_partial_of(c: fleet::Completeness, as_of: &str, limitations: &[fleet
         return;
     }
     eprintln!("warning: answer is {} (as of {as_of})", c.as_str());
-    for l in limitations {
+    for l in limitations.iter().take(MAX_WARNED) {
         eprintln!("  - [{}] {}", l.code, l.message);
+    }
+    if limitations.len() > MAX_WARNED {
+        eprintln!(
+            "  … and {} more limitation(s) (--output-format json lists them all)",
+            limitations.len() - MAX_WARNED
+        );
     }
 }
 
