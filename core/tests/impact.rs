@@ -61,6 +61,8 @@ fn snapshot_of_the_demo_v2_fleet() {
     assert_eq!(s.revisions.len(), 12);
     let orders = &s.services["orders"];
     assert_eq!(orders.owner_display(), "commerce");
+    // Nothing runs it: NotEvaluated (Go's service roll-up), not an empty status.
+    assert_eq!(orders.status, "NotEvaluated");
     let versions: Vec<&str> = orders
         .revisions
         .iter()

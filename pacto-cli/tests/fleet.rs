@@ -287,7 +287,7 @@ fn snapshot_is_deterministic_with_as_of() {
     ]);
     let md = text(&out.stdout);
     assert!(
-        md.contains("| orders | commerce | - | 1.0.0, 2.0.0 | 0 |"),
+        md.contains("| orders | commerce | NotEvaluated | 1.0.0, 2.0.0 | 0 |"),
         "{md}"
     );
 }

@@ -148,7 +148,7 @@ pub struct ServiceRecord {
     pub targets: Vec<String>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
-    /// The most severe compliance of its targets; empty without targets.
+    /// The most severe compliance of its targets; `NotEvaluated` when nothing runs it.
     #[serde(skip_serializing_if = "is_empty_str")]
     pub status: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -922,7 +922,7 @@ impl Builder {
                 .filter_map(|t| status_rank(&t.compliance).map(|r| (r, t.compliance.clone())))
                 .min()
                 .map(|(_, c)| c)
-                .unwrap_or_default();
+                .unwrap_or_else(|| "NotEvaluated".into());
         }
         // Targets link to a revision when their digest names one exactly.
         for t in self.targets.values_mut() {
