@@ -27,6 +27,7 @@ pub mod scaffold;
 pub mod schema;
 pub mod syntax;
 pub mod textdiff;
+pub mod tool_names;
 pub mod validate;
 pub mod version;
 

@@ -567,25 +567,18 @@ fn tools(interfaces: &[Value]) -> Vec<Value> {
     let prefixed = apis.len() > 1;
     let mut out = Vec::new();
     for i in apis {
-        let mut seen: std::collections::HashMap<String, usize> = Default::default();
+        let mut namer =
+            pacto_core::tool_names::Namer::new(i["name"].as_str().unwrap_or_default(), prefixed);
         for e in i["endpoints"].as_array().into_iter().flatten() {
             let method = e["method"]
                 .as_str()
                 .unwrap_or_default()
                 .to_ascii_lowercase();
             let path = e["path"].as_str().unwrap_or_default();
-            let base = e["operationId"]
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .map_or_else(|| derived_tool_name(&method, path), str::to_string);
-            let n = seen.entry(base.clone()).or_insert(0);
-            *n += 1;
-            let name = if *n > 1 { format!("{base}_{n}") } else { base };
-            let name = match i["name"].as_str() {
-                Some(iface) if prefixed => format!("{iface}_{name}"),
-                _ => name,
+            let Ok(name) = namer.name(e["operationId"].as_str(), &method, path) else {
+                continue;
             };
-            if name.starts_with("pacto_") || out.len() >= MAX_OPERATIONS {
+            if out.len() >= MAX_OPERATIONS {
                 continue;
             }
             out.push(json!({
@@ -594,28 +587,8 @@ fn tools(interfaces: &[Value]) -> Vec<Value> {
                 "method": e["method"],
                 "path": path,
                 "summary": e["summary"],
-                "mutating": matches!(method.as_str(), "post" | "put" | "patch" | "delete"),
+                "mutating": pacto_core::tool_names::is_mutating(&method),
             }));
-        }
-    }
-    out
-}
-
-/// `<method>_<path>` with every run of non-alphanumeric characters collapsed to one `_`
-/// (`GET /health` is `get_health`), as `pacto mcp` derives a tool name.
-fn derived_tool_name(method: &str, path: &str) -> String {
-    let raw = format!("{method}_{path}");
-    let mut out = String::with_capacity(raw.len());
-    let mut gap = false;
-    for c in raw.chars() {
-        if c.is_ascii_alphanumeric() {
-            if gap && !out.is_empty() {
-                out.push('_');
-            }
-            gap = false;
-            out.push(c);
-        } else {
-            gap = true;
         }
     }
     out
@@ -1381,10 +1354,10 @@ mod tests {
     #[test]
     fn tool_names_follow_pacto_mcp() {
         assert_eq!(
-            derived_tool_name("get", "/v1/orders/{orderId}"),
+            pacto_core::tool_names::derived("get", "/v1/orders/{orderId}"),
             "get_v1_orders_orderId"
         );
-        assert_eq!(derived_tool_name("post", "/"), "post");
+        assert_eq!(pacto_core::tool_names::derived("post", "/"), "post");
         let op = |m: &str, p: &str, id: Option<&str>| json!({"method": m, "path": p, "summary": "", "operationId": id});
         let api = |name: &str, ops: Vec<Value>| json!({"name": name, "type": "openapi", "endpoints": ops});
         let one = tools(&[api(

@@ -102,26 +102,12 @@ const METHODS: [&str; 8] = [
 ];
 
 fn is_mutating(method: &str) -> bool {
-    matches!(method, "post" | "put" | "patch" | "delete")
+    pacto_core::tool_names::is_mutating(method)
 }
 
 /// `<method>_<path>` with every run of non-alphanumeric characters collapsed to one `_`.
 pub fn derived_name(method: &str, path: &str) -> String {
-    let raw = format!("{}_{}", method.to_ascii_lowercase(), path);
-    let mut out = String::with_capacity(raw.len());
-    let mut gap = false;
-    for c in raw.chars() {
-        if c.is_ascii_alphanumeric() {
-            if gap && !out.is_empty() {
-                out.push('_');
-            }
-            gap = false;
-            out.push(c);
-        } else {
-            gap = true;
-        }
-    }
-    out
+    pacto_core::tool_names::derived(method, path)
 }
 
 /// Resolve a local `$ref` (`#/a/b`) in `doc`, once per level, at most 16 deep.
@@ -239,7 +225,7 @@ impl Capabilities {
         let mut ifaces = Vec::new();
         for (idx, (iface, path)) in specs.iter().enumerate() {
             // Repeated names are numbered per document, as Go's BuildTools does.
-            let mut seen: std::collections::HashMap<String, usize> = Default::default();
+            let mut namer = pacto_core::tool_names::Namer::new(iface, prefixed);
             let err = |message: String| LoadError::Interface {
                 interface: iface.clone(),
                 message,
@@ -268,25 +254,16 @@ impl Capabilities {
                     let Some(op) = item.get(m).filter(|o| o.is_object()) else {
                         continue;
                     };
-                    let base = op["operationId"]
-                        .as_str()
-                        .filter(|s| !s.is_empty())
-                        .map_or_else(|| derived_name(m, p), str::to_string);
-                    let n = seen.entry(base.clone()).or_insert(0);
-                    *n += 1;
-                    let name = if *n > 1 { format!("{base}_{n}") } else { base };
-                    let name = if prefixed {
-                        format!("{iface}_{name}")
-                    } else {
-                        name
+                    let name = match namer.name(op["operationId"].as_str(), m, p) {
+                        Ok(name) => name,
+                        Err(name) => {
+                            let _ = writeln!(
+                                log,
+                                "pacto mcp: skipped operation {name:?} in interface {iface:?} (that name belongs to a Pacto tool)"
+                            );
+                            continue;
+                        }
                     };
-                    if name.starts_with("pacto_") {
-                        let _ = writeln!(
-                            log,
-                            "pacto mcp: skipped operation {name:?} in interface {iface:?} (that name belongs to a Pacto tool)"
-                        );
-                        continue;
-                    }
                     if is_mutating(m) && !options.allow_writes {
                         mutating += 1;
                         hidden.push(name);
