@@ -96,6 +96,8 @@ struct State {
     /// Repositories whose published version is being fetched for the per-line diff
     /// diagnostics (a re-check of the open contracts follows when it lands).
     awaiting_published: std::collections::HashSet<String>,
+    /// The last published contract known per repository (see [`published_for_diff`]).
+    last_published: HashMap<String, Arc<remote::Published>>,
 }
 
 pub struct Backend {
@@ -144,7 +146,8 @@ fn recheck_open(client: &Client, state: &Arc<Mutex<State>>, worker: &Arc<worker:
 /// The published contract the per-line breaking-change diagnostics of a run compare against:
 /// `Some` when `diffDiagnostics` is on, a repository is configured and its published version is
 /// known. A version not known yet is fetched in the background, and every open contract is
-/// checked again when it lands (once per repository at a time).
+/// checked again when it lands (once per repository at a time); meanwhile the last one known for
+/// the repository, if any, is used.
 fn published_for_diff(
     client: &Client,
     state: &Arc<Mutex<State>>,
@@ -162,12 +165,24 @@ fn published_for_diff(
     };
     let remote = registry_handlers::remote_for(client, state);
     match remote.published(&repo) {
-        remote::Lookup::Ready(p) => Some(p),
-        remote::Lookup::Failed(_) => None,
+        remote::Lookup::Ready(p) => {
+            lock(state)
+                .last_published
+                .insert(repo, std::sync::Arc::clone(&p));
+            Some(p)
+        }
+        remote::Lookup::Failed(_) => {
+            lock(state).last_published.remove(&repo);
+            None
+        }
         remote::Lookup::Pending => {
             if lock(state).awaiting_published.insert(repo.clone()) {
-                let (client, state, worker) =
-                    (client.clone(), Arc::clone(state), Arc::clone(worker));
+                let (client, state, worker, repo) = (
+                    client.clone(),
+                    Arc::clone(state),
+                    Arc::clone(worker),
+                    repo.clone(),
+                );
                 tokio::spawn(async move {
                     // Bounded: the fetch itself is bounded by the same timeout.
                     let landed = remote.settle(wait + wait, || remote.published(&repo)).await;
@@ -177,7 +192,9 @@ fn published_for_diff(
                     }
                 });
             }
-            None
+            // While an answer older than the registry cache keeps is fetched again, the last
+            // one stands in: the diagnostics do not blink off and on every few minutes.
+            lock(state).last_published.get(&repo).cloned()
         }
     }
 }

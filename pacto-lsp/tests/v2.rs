@@ -1050,6 +1050,20 @@ async fn a_v1_buffer_against_a_published_v1_gets_its_breaking_changes_too() {
             && port["message"].as_str().unwrap().ends_with("(was 8080)"),
         "{port}"
     );
+    // A registry setting changes: the published version is fetched again, and meanwhile the
+    // last one known stands in, so the changes never blink off.
+    c.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"pacto": {"registryTimeoutMs": 4000}}}),
+    )
+    .await;
+    let n = loop {
+        let n = c.notification("textDocument/publishDiagnostics").await;
+        if n["uri"] == uri.as_str() {
+            break n;
+        }
+    };
+    assert_eq!(from_diff(&n["diagnostics"]).len(), found.len(), "{n}");
 }
 
 #[tokio::test]
