@@ -83,14 +83,17 @@ mod tests {
         assert_eq!(derived("get", "/users/{id}/orders"), "get_users_id_orders");
         assert_eq!(derived("post", "/"), "post");
         let mut n = Namer::new("api", false);
-        assert_eq!(n.name(Some("list"), "get", "/a").as_deref(), Some("list"));
-        assert_eq!(n.name(Some("list"), "get", "/b").as_deref(), Some("list_2"));
-        assert_eq!(n.name(None, "get", "/c").as_deref(), Some("get_c"));
-        assert_eq!(n.name(Some("pacto_validate"), "get", "/d"), None);
+        assert_eq!(n.name(Some("list"), "get", "/a"), Ok("list".into()));
+        assert_eq!(n.name(Some("list"), "get", "/b"), Ok("list_2".into()));
+        assert_eq!(n.name(None, "get", "/c"), Ok("get_c".into()));
+        assert_eq!(
+            n.name(Some("pacto_validate"), "get", "/d"),
+            Err("pacto_validate".into())
+        );
         let mut p = Namer::new("admin", true);
         assert_eq!(
-            p.name(Some(""), "delete", "/x").as_deref(),
-            Some("admin_delete_x")
+            p.name(Some(""), "delete", "/x"),
+            Ok("admin_delete_x".into())
         );
         assert!(is_mutating("patch") && !is_mutating("get"));
     }
