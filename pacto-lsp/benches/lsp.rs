@@ -118,7 +118,7 @@ fn run() -> Result<(), String> {
             "PACTO_BENCH_LSP_NODE, PACTO_BENCH_LSP_YAML_LS, PACTO_BENCH_LSP_SCHEMA and PACTO_BENCH_LSP_SCHEMA_V2 must be set: run scripts/bench-lsp".into(),
         );
     }
-    let mut cases = Vec::new();
+    let mut prepared = Vec::new();
     for (g, schema) in [Gen::V1, Gen::V2].into_iter().zip(schemas) {
         // The bundle in `<root>/<gen>/bundle`, the servers' stderr in
         // `<root>/<gen>/<server>.stderr.log`.
@@ -175,18 +175,28 @@ fn run() -> Result<(), String> {
         }
 
         let plan = edit_plan(&gen, edits);
-        let mut runs = Vec::new();
-        for spec in &servers {
+        prepared.push((g, dir, gen, plan, servers));
+    }
+    // Server by server, each on both contracts back to back, so the two figures of one server
+    // are taken under the same load of the machine.
+    let mut runs: Vec<Vec<Run>> = prepared.iter().map(|_| Vec::new()).collect();
+    let most = prepared.iter().map(|p| p.4.len()).max().unwrap_or(0);
+    for s in 0..most {
+        for (i, (g, dir, gen, plan, servers)) in prepared.iter().enumerate() {
+            let Some(spec) = servers.get(s) else {
+                continue;
+            };
             eprintln!(
                 "running {} on {} ({} edits)",
                 spec.name,
                 g.label(),
                 plan.len()
             );
-            let run = run_server(spec, &dir, &gen.text, &plan)?;
-            runs.push(run);
+            runs[i].push(run_server(spec, dir, &gen.text, plan)?);
         }
-
+    }
+    let mut cases = Vec::new();
+    for ((g, dir, gen, plan, _), runs) in prepared.into_iter().zip(runs) {
         let floor = measure_floor(&dir, &gen.text);
         println!("=== {}", g.label());
         print_report(&gen, &plan, &runs, &floor);
