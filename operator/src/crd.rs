@@ -102,6 +102,76 @@ pub struct TargetRef {
     /// The workload; defaults to the Deployment named like the Service.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload_ref: Option<WorkloadRef>,
+    /// Pacto 2.0: which Service port serves each contract interface (the contract itself
+    /// carries no ports).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interface_bindings: Vec<InterfaceBinding>,
+    /// Pacto 2.0: which ConfigMap or Secret backs each contract configuration.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_bindings: Vec<ConfigBinding>,
+}
+
+/// Maps a contract interface to the Service port that serves it.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InterfaceBinding {
+    /// The contract's `interfaces[].name` (2.0: the interface's key).
+    pub interface: String,
+    /// The Service port name or number that serves the interface.
+    #[schemars(schema_with = "int_or_string")]
+    pub service_port: ServicePort,
+}
+
+/// A Service port by number or by name (`IntOrString`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum ServicePort {
+    Number(i32),
+    Name(String),
+}
+
+impl Default for ServicePort {
+    fn default() -> Self {
+        ServicePort::Name(String::new())
+    }
+}
+
+fn int_or_string(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "anyOf": [{"type": "integer"}, {"type": "string"}],
+        "x-kubernetes-int-or-string": true
+    })
+}
+
+/// Maps a contract configuration to the ConfigMap or Secret that backs it.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigBinding {
+    /// The contract's `configurations[].name` this binding backs.
+    pub configuration: String,
+    pub kind: ConfigBindingKind,
+    /// The ConfigMap or Secret in the Pacto's namespace.
+    pub name: String,
+    /// The single key to decode and validate; omitted: existence only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Format of the value at `key` (needed with `key` for conformance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<ConfigFormat>,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub enum ConfigBindingKind {
+    #[default]
+    ConfigMap,
+    Secret,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfigFormat {
+    Yaml,
+    Json,
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
@@ -231,6 +301,15 @@ pub struct PactoStatus {
     /// The contract's readiness assessment evaluated today; absent when it declares none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readiness: Option<ReadinessStatus>,
+    /// Pacto 2.0: the typed conclusions of the evaluation (contract x evidence).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<FindingStatus>,
+    /// Pacto 2.0: how many required assertions were evaluated; never changes `contractStatus`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_coverage: Option<EvaluationCoverage>,
+    /// Pacto 2.0: per-assertion negative-observation streaks (the stabilization window).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub observation_windows: Vec<ObservationWindow>,
     /// One condition per check, keyed by type.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(extend("x-kubernetes-list-type" = "map", "x-kubernetes-list-map-keys" = ["type"]))]
@@ -244,6 +323,53 @@ pub struct PactoStatus {
     pub observed_generation: Option<i64>,
 }
 
+/// A typed conclusion of the evaluation (Go's `FindingStatus`).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FindingStatus {
+    /// Stable identifier, e.g. `INTERFACE_ABSENT`, `EVIDENCE_MISSING`.
+    pub code: String,
+    pub severity: FindingSeverity,
+    /// `RuntimeDrift` (a contradiction) or `Inconclusive` (could not tell).
+    pub category: String,
+    /// What the finding is about, `<kind>/<name>`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub subject: String,
+    /// Path of the contract field, e.g. `interfaces[name=api]`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub contract_path: String,
+    pub message: String,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum FindingSeverity {
+    #[default]
+    Error,
+    Warning,
+    Info,
+    Unknown,
+}
+
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub struct EvaluationCoverage {
+    /// Required assertions with a conclusive (Observed) observation.
+    pub evaluated: i32,
+    /// Required assertions the contract declares.
+    pub required: i32,
+}
+
+/// The first sustained negative observation of one assertion.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ObservationWindow {
+    /// `interface`, `dependency`, `configuration` or `capability`.
+    pub kind: String,
+    pub subject: String,
+    #[schemars(extend("format" = "date-time"))]
+    pub first_observed_negative_at: String,
+}
+
 /// The compliance verdict (not runtime health).
 #[derive(
     Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, JsonSchema,
@@ -255,18 +381,22 @@ pub enum ContractStatus {
     Reference,
     /// The contract does not parse or does not validate.
     Invalid,
-    /// The operator could not tell (registry or cluster unreachable).
+    /// The operator could not tell (registry or cluster unreachable, or a required assertion
+    /// could not be observed).
     Unknown,
+    /// Nothing was evaluated (Go's roll-up for a service nothing runs).
+    NotEvaluated,
 }
 
 impl ContractStatus {
-    pub const ALL: [ContractStatus; 6] = [
+    pub const ALL: [ContractStatus; 7] = [
         ContractStatus::Compliant,
         ContractStatus::Warning,
         ContractStatus::NonCompliant,
         ContractStatus::Reference,
         ContractStatus::Invalid,
         ContractStatus::Unknown,
+        ContractStatus::NotEvaluated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -277,6 +407,7 @@ impl ContractStatus {
             ContractStatus::Reference => "Reference",
             ContractStatus::Invalid => "Invalid",
             ContractStatus::Unknown => "Unknown",
+            ContractStatus::NotEvaluated => "NotEvaluated",
         }
     }
 }

@@ -77,3 +77,72 @@ fn crds_keep_the_go_operator_api() {
         .collect();
     assert_eq!(cols, ["Version", "Pacto", "Resolved", "Age"]);
 }
+
+/// Pacto 2.0 fields with the Go operator's names and shapes (its CRD
+/// `config/crd/bases/pacto.trianalab.io_pactos.yaml`): bindings on the target, findings with
+/// coverage and observation windows in the status, and the seven `contractStatus` values.
+#[test]
+fn crds_carry_the_pacto_2_fields_of_the_go_operator() {
+    let p = serde_json::to_value(Pacto::crd()).unwrap();
+    let root = &p["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"];
+    let target = &root["spec"]["properties"]["target"]["properties"];
+    let ib = &target["interfaceBindings"]["items"];
+    assert_eq!(
+        ib["required"],
+        serde_json::json!(["interface", "servicePort"])
+    );
+    assert_eq!(
+        ib["properties"]["servicePort"]["x-kubernetes-int-or-string"],
+        true
+    );
+    let cb = &target["configBindings"]["items"];
+    assert_eq!(
+        cb["required"],
+        serde_json::json!(["configuration", "kind", "name"])
+    );
+    assert_eq!(
+        cb["properties"]["kind"]["enum"],
+        serde_json::json!(["ConfigMap", "Secret"])
+    );
+    let formats = cb["properties"]["format"]["enum"].as_array().unwrap();
+    assert!(formats.contains(&"yaml".into()) && formats.contains(&"json".into()));
+    assert!(cb["properties"]["key"]["type"] == "string");
+
+    let status = &root["status"]["properties"];
+    let f = &status["findings"]["items"];
+    for k in ["code", "severity", "category", "subject", "message"] {
+        assert!(f["properties"][k].is_object(), "findings[].{k}");
+    }
+    assert_eq!(
+        f["properties"]["severity"]["enum"],
+        serde_json::json!(["error", "warning", "info", "unknown"])
+    );
+    assert_eq!(
+        status["evaluationCoverage"]["required"],
+        serde_json::json!(["evaluated", "required"])
+    );
+    let w = &status["observationWindows"]["items"];
+    assert_eq!(
+        w["properties"]["firstObservedNegativeAt"]["format"],
+        "date-time"
+    );
+    let mut values: Vec<&str> = status["contractStatus"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    values.sort_unstable();
+    assert_eq!(
+        values,
+        [
+            "Compliant",
+            "Invalid",
+            "NonCompliant",
+            "NotEvaluated",
+            "Reference",
+            "Unknown",
+            "Warning"
+        ]
+    );
+}
