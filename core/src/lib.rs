@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod doc;
 pub mod edit;
+pub mod evaluate;
 pub mod fleet;
 pub mod graph;
 pub mod impact;
