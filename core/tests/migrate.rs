@@ -347,6 +347,12 @@ fn unnamed_dependencies_get_readable_names() {
         .filter(|e| e.path.ends_with(".name"))
         .map(|e| e.note.as_str())
         .collect();
-    assert!(notes[0].contains("would name an untagged oci:// reference \"oci\""), "{notes:?}");
-    assert!(notes[2].contains("as Go Pacto's loader names it"), "{notes:?}");
+    assert!(
+        notes[0].contains("would name an untagged oci:// reference \"oci\""),
+        "{notes:?}"
+    );
+    assert!(
+        notes[2].contains("as Go Pacto's loader names it"),
+        "{notes:?}"
+    );
 }
