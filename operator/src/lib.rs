@@ -6,6 +6,7 @@
 //! - [`contract`]: overrides, validation with the core, contract-derived status fields;
 //! - [`source`]: inline and OCI contracts, pull secrets;
 //! - [`reconcile`]: the reconcile function and its context;
+//! - [`runtime_v2`]: Pacto 2.0: observer -> evidence -> findings and coverage (Go 5.x's model);
 //! - [`controller`]: watches, leader election, the metrics and health server;
 //! - [`watches`]: each watch's health, backoff and WARN logs, kept apart from the others;
 //! - [`apierror`]: API errors as HTTP status, verb and resource;
@@ -21,5 +22,6 @@ pub mod dashboard;
 pub mod metrics;
 pub mod metrics_auth;
 pub mod reconcile;
+pub mod runtime_v2;
 pub mod source;
 pub mod watches;

@@ -90,6 +90,8 @@ pub struct Context {
     pub hpas: std::sync::OnceLock<Store<HorizontalPodAutoscaler>>,
     /// The state of each watch of the controller (a failing one is logged once per change).
     pub watch_health: Arc<WatchHealth>,
+    /// The Pacto 2.0 evaluation flags (`-stabilization-window`, `-enable-probing`, …).
+    pub v2: crate::runtime_v2::Options,
 }
 
 impl Context {
@@ -109,6 +111,7 @@ impl Context {
             today: None,
             hpas: std::sync::OnceLock::new(),
             watch_health: Arc::new(WatchHealth::default()),
+            v2: crate::runtime_v2::Options::default(),
         }
     }
 
@@ -357,8 +360,10 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
         c.resolved_ref = resolved.clone();
     }
     // Readiness: for every valid contract, reference-only ones included.
-    let readiness =
-        Readiness::from_contract(&prepared.contract).map(|r| readiness::evaluate(&r, ctx.today()));
+    // (2.0 declares `readiness.claims`, which the 1.x model does not read.)
+    let readiness = Readiness::from_contract(&prepared.contract)
+        .or_else(|| readiness::of_tree(&prepared.tree))
+        .map(|r| readiness::evaluate(&r, ctx.today()));
     status.readiness = readiness.as_ref().map(ReadinessStatus::from_evaluation);
     let mut events = Vec::new();
 
@@ -437,8 +442,34 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
     };
     let outcome = checks::run(&prepared.contract, &observed);
     status.resources = outcome.resources;
-    status.ports = outcome.ports;
     status.observed_runtime = outcome.observed_runtime;
+    // 2.0: evidence -> findings and coverage (Go's model) instead of the 1.x checks.
+    if pacto_core::doc::v2::is_v2(&prepared.tree) {
+        let v2 = crate::runtime_v2::run(
+            &ctx.client,
+            ns,
+            spec,
+            &prepared.tree,
+            &observed,
+            &prepared.validation.warnings,
+            &prev.observation_windows,
+            Timestamp::now(),
+            ctx.v2,
+            ctx.prober.as_ref(),
+        )
+        .await;
+        status.findings = v2.findings;
+        status.evaluation_coverage = Some(v2.coverage);
+        status.observation_windows = v2.windows;
+        return Run {
+            status,
+            checks: v2.checks,
+            verdict: v2.verdict,
+            events,
+            readiness,
+        };
+    }
+    status.ports = outcome.ports;
     all.extend(outcome.checks);
 
     // 6. Live endpoint probes, through the Service.

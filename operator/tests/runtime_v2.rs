@@ -1,0 +1,327 @@
+//! Pacto 2.0 Pactos reconciled against the scripted API: bindings -> evidence -> findings,
+//! coverage and `contractStatus` as Go's operator 5.x gives them (Go's docs:
+//! `integrations/kubernetes/docs/generated/contract-bindings.md` "Example",
+//! `runtime-observations.md` outcomes and precedence).
+
+#![allow(clippy::unwrap_used)]
+
+mod fake;
+
+use fake::{FakeApi, MemSource, PACTOS};
+use pacto_operator::crd::{ObservationWindow, Pacto};
+use pacto_operator::metrics::Metrics;
+use pacto_operator::reconcile::{self, Context};
+use pacto_operator::runtime_v2::{self, Options};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+
+const NS: &str = "shop";
+
+/// The contract of Go's contract-bindings example (`orders-api`, interface `http`,
+/// configuration `default`), in Pacto 2.0.
+const ORDERS: &str = r#"pactoVersion: "2.0"
+service: {name: orders-api, version: 1.2.0, owner: {team: orders}}
+interfaces:
+  - {name: http, type: openapi, ref: interfaces/openapi.yaml}
+configurations:
+  - {name: default, schema: configuration/schema.json, required: true}
+workload: service
+"#;
+
+/// Go's example `spec.target`: interface `http` on the Service port named `http`,
+/// configuration `default` in ConfigMap `orders-api-config`, key `app.yaml`, YAML.
+fn orders_pacto(contract: &str) -> Pacto {
+    serde_json::from_value(json!({
+        "apiVersion": "pacto.trianalab.io/v1alpha1",
+        "kind": "Pacto",
+        "metadata": {"name": "orders-api", "namespace": NS, "uid": "uid-orders", "generation": 1},
+        "spec": {
+            "contractRef": {"inline": contract},
+            "target": {
+                "serviceName": "orders-api",
+                "interfaceBindings": [{"interface": "http", "servicePort": "http"}],
+                "configBindings": [{"configuration": "default", "kind": "ConfigMap",
+                    "name": "orders-api-config", "key": "app.yaml", "format": "yaml"}]
+            }
+        }
+    }))
+    .unwrap()
+}
+
+fn harness(opts: Options) -> (FakeApi, Arc<Context>) {
+    let api = FakeApi::new();
+    let mut ctx = Context::new(
+        api.client(),
+        Arc::new(MemSource::default()),
+        Arc::new(Metrics::default()),
+    );
+    ctx.v2 = opts;
+    (api, Arc::new(ctx))
+}
+
+fn cluster(api: &FakeApi, ready: i32, config: Option<&str>) {
+    api.put(
+        &format!("/api/v1/namespaces/{NS}/services/orders-api"),
+        json!({"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "orders-api", "namespace": NS},
+               "spec": {"ports": [{"name": "http", "port": 80, "targetPort": 8080}]}}),
+    );
+    api.put(
+        &format!("/apis/apps/v1/namespaces/{NS}/deployments/orders-api"),
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+               "metadata": {"name": "orders-api", "namespace": NS},
+               "spec": {"replicas": 1, "selector": {}, "template": {"spec": {"containers": [
+                   {"name": "app", "image": "orders:1.2.0", "ports": [{"containerPort": 8080}]}]}}},
+               "status": {"readyReplicas": ready}}),
+    );
+    if let Some(text) = config {
+        api.put(
+            &format!("/api/v1/namespaces/{NS}/configmaps/orders-api-config"),
+            json!({"apiVersion": "v1", "kind": "ConfigMap",
+                   "metadata": {"name": "orders-api-config", "namespace": NS},
+                   "data": {"app.yaml": text}}),
+        );
+    }
+}
+
+async fn reconcile(api: &FakeApi, ctx: &Arc<Context>, p: &Pacto) -> Value {
+    let path = format!("{PACTOS}/{NS}/pactos/orders-api");
+    if api.get(&path).is_none() {
+        api.put(&path, serde_json::to_value(p).unwrap());
+    }
+    reconcile::reconcile(Arc::new(p.clone()), ctx.clone())
+        .await
+        .unwrap();
+    api.get(&path).unwrap()["status"].clone()
+}
+
+fn codes(st: &Value) -> Vec<(String, String)> {
+    st["findings"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| {
+                    (
+                        f["code"].as_str().unwrap().to_string(),
+                        f["severity"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn condition<'a>(st: &'a Value, t: &str) -> &'a Value {
+    st["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == t)
+        .unwrap_or_else(|| panic!("no {t} in {st:#}"))
+}
+
+/// Go's contract-bindings example, everything in place: the bound port serves ready replicas,
+/// the ConfigMap key decodes as YAML, the Deployment is a `service`: Compliant, no findings,
+/// every required assertion evaluated.
+#[tokio::test]
+async fn go_bindings_example_all_bound_and_present_is_compliant() {
+    let (api, ctx) = harness(Options::default());
+    cluster(&api, 1, Some("port: 8080\n"));
+    let st = reconcile(&api, &ctx, &orders_pacto(ORDERS)).await;
+    assert_eq!(st["contractStatus"], "Compliant", "{st:#}");
+    assert_eq!(codes(&st), Vec::<(String, String)>::new());
+    assert_eq!(
+        st["evaluationCoverage"],
+        json!({"required": 3, "evaluated": 3})
+    );
+    assert_eq!(condition(&st, "ContractValid")["status"], "True");
+    assert_eq!(condition(&st, "RuntimeObserved")["status"], "True");
+    // 2.0 has no ports in the contract: no 1.x port check.
+    assert!(st.get("ports").is_none(), "{st:#}");
+    assert!(api.requests().iter().any(|r| r.method == "GET"
+        && r.path == format!("/api/v1/namespaces/{NS}/configmaps/orders-api-config")));
+}
+
+/// runtime-observations.md: "Insufficient: … includes within-stabilization-window negatives";
+/// a sustained negative becomes a confirmed violation. A missing ConfigMap reads Unknown
+/// (EVIDENCE_INSUFFICIENT) first, with its window recorded; once the window has passed it is
+/// CONFIGURATION_ABSENT, an error: NonCompliant.
+#[tokio::test]
+async fn a_missing_configmap_is_unknown_inside_the_window_then_non_compliant() {
+    let (api, ctx) = harness(Options::default());
+    cluster(&api, 1, None);
+    let p = orders_pacto(ORDERS);
+    let st = reconcile(&api, &ctx, &p).await;
+    assert_eq!(st["contractStatus"], "Unknown", "{st:#}");
+    assert_eq!(
+        codes(&st),
+        [("EVIDENCE_INSUFFICIENT".into(), "unknown".into())]
+    );
+    assert_eq!(st["findings"][0]["subject"], "configuration/default");
+    assert_eq!(
+        st["evaluationCoverage"],
+        json!({"required": 3, "evaluated": 2})
+    );
+    assert_eq!(condition(&st, "RuntimeObserved")["status"], "Unknown");
+    let w = &st["observationWindows"][0];
+    assert_eq!(
+        (&w["kind"], &w["subject"]),
+        (&json!("configuration"), &json!("default"))
+    );
+    // The streak began three minutes ago (longer than the default 2m window).
+    let mut aged = p.clone();
+    let started = (k8s_openapi::jiff::Timestamp::now()
+        - k8s_openapi::jiff::SignedDuration::from_secs(180))
+    .to_string();
+    aged.status = Some(pacto_operator::crd::PactoStatus {
+        observation_windows: vec![ObservationWindow {
+            kind: "configuration".into(),
+            subject: "default".into(),
+            first_observed_negative_at: started.clone(),
+        }],
+        ..Default::default()
+    });
+    let st = reconcile(&api, &ctx, &aged).await;
+    assert_eq!(st["contractStatus"], "NonCompliant", "{st:#}");
+    assert_eq!(
+        codes(&st),
+        [("CONFIGURATION_ABSENT".into(), "error".into())]
+    );
+    assert_eq!(st["findings"][0]["category"], "RuntimeDrift");
+    assert_eq!(
+        st["observationWindows"][0]["firstObservedNegativeAt"],
+        json!(started)
+    );
+    // Present again: the window is gone and the Pacto is Compliant.
+    cluster(&api, 1, Some("port: 8080\n"));
+    let st = reconcile(&api, &ctx, &aged).await;
+    assert_eq!(st["contractStatus"], "Compliant", "{st:#}");
+    assert!(st.get("observationWindows").is_none(), "{st:#}");
+}
+
+/// With no window, an unready interface and an undecodable config value are errors at once;
+/// NonCompliant outranks everything (Go's precedence).
+#[tokio::test]
+async fn zero_window_contradictions_are_errors_with_go_codes() {
+    let (api, ctx) = harness(Options {
+        stabilization_window: Duration::ZERO,
+        ..Options::default()
+    });
+    cluster(&api, 0, Some("port: [8080\n"));
+    let st = reconcile(&api, &ctx, &orders_pacto(ORDERS)).await;
+    assert_eq!(st["contractStatus"], "NonCompliant", "{st:#}");
+    assert_eq!(
+        codes(&st),
+        [
+            ("INTERFACE_ABSENT".into(), "error".into()),
+            ("CONFIGURATION_MISMATCH".into(), "error".into())
+        ]
+    );
+}
+
+/// What cannot be observed is never a pass: an unbound interface is EVIDENCE_MISSING, a
+/// health capability without probing or a container probe is EVIDENCE_INSUFFICIENT, metrics
+/// without `-enable-metrics-observation` OBSERVATION_UNSUPPORTED, a required dependency
+/// OBSERVATION_UNSUPPORTED, an extension EXTENSION_EVALUATOR_UNAVAILABLE: Unknown.
+#[tokio::test]
+async fn what_cannot_be_observed_is_unknown_never_a_pass() {
+    let (api, ctx) = harness(Options::default());
+    cluster(&api, 1, Some("port: 8080\n"));
+    let contract = r#"pactoVersion: "2.0"
+service: {name: orders-api, version: 1.2.0, owner: {team: orders}}
+interfaces:
+  - {name: http, type: openapi, ref: interfaces/openapi.yaml}
+  - {name: admin, type: openapi, ref: interfaces/admin.yaml}
+capabilities:
+  - {type: health, binding: {type: http, interface: http, path: /healthz}}
+  - {type: metrics, binding: {type: http, interface: http, path: /metrics}}
+  - {type: extension, ref: example.com/tracing}
+dependencies:
+  - {name: auth, ref: "oci://ghcr.io/acme/auth-pacto:1.0.0", required: true, compatibility: "^1.0.0"}
+configurations:
+  - {name: default, schema: configuration/schema.json, required: true}
+workload: service
+extensions:
+  example.com/tracing: {}
+"#;
+    let st = reconcile(&api, &ctx, &orders_pacto(contract)).await;
+    assert_eq!(st["contractStatus"], "Unknown", "{st:#}");
+    let got = codes(&st);
+    for want in [
+        "EVIDENCE_MISSING",
+        "EVIDENCE_INSUFFICIENT",
+        "OBSERVATION_UNSUPPORTED",
+        "EXTENSION_EVALUATOR_UNAVAILABLE",
+    ] {
+        assert!(
+            got.iter().any(|(c, s)| c == want && s == "unknown"),
+            "{want} in {got:?}"
+        );
+    }
+    // The structural warning (a tag, not a digest) is passed along, as Go does; Unknown
+    // outranks it.
+    assert_eq!(got[0], ("TAG_NOT_DIGEST".into(), "warning".into()));
+    assert!(got[1..].iter().all(|(_, s)| s == "unknown"), "{got:?}");
+    let cov = &st["evaluationCoverage"];
+    assert!(
+        cov["evaluated"].as_i64() < cov["required"].as_i64(),
+        "{cov}"
+    );
+}
+
+/// Precedence below NonCompliant: a validation warning alone is Warning; Go passes the
+/// structural findings with the runtime ones.
+#[test]
+fn verdict_precedence_is_gos() {
+    use pacto_core::evaluate::Coverage;
+    use pacto_operator::crd::{ContractStatus, FindingSeverity, FindingStatus};
+    let f = |s| FindingStatus {
+        code: "X".into(),
+        severity: s,
+        category: "c".into(),
+        subject: String::new(),
+        contract_path: String::new(),
+        message: String::new(),
+    };
+    let full = Coverage {
+        required: 1,
+        evaluated: 1,
+    };
+    let short = Coverage {
+        required: 2,
+        evaluated: 1,
+    };
+    use FindingSeverity::*;
+    assert_eq!(runtime_v2::verdict(&[], full), ContractStatus::Compliant);
+    assert_eq!(runtime_v2::verdict(&[], short), ContractStatus::Unknown);
+    assert_eq!(
+        runtime_v2::verdict(&[f(Warning)], full),
+        ContractStatus::Warning
+    );
+    assert_eq!(
+        runtime_v2::verdict(&[f(Warning), f(Unknown)], full),
+        ContractStatus::Unknown
+    );
+    assert_eq!(
+        runtime_v2::verdict(&[f(Unknown), f(Error), f(Warning)], full),
+        ContractStatus::NonCompliant
+    );
+}
+
+/// A 1.x Pacto next to a 2.0 one keeps today's checks (ports, per-check conditions) and gets
+/// no findings.
+#[tokio::test]
+async fn a_1_x_pacto_beside_keeps_the_1_x_checks() {
+    let (api, ctx) = harness(Options::default());
+    cluster(&api, 1, Some("port: 8080\n"));
+    let v1 = "pactoVersion: \"1.0\"\nservice: {name: orders-api, version: 1.0.0}\ninterfaces:\n  - {name: api, type: http, port: 80}\n";
+    let st = reconcile(&api, &ctx, &orders_pacto(v1)).await;
+    assert!(st["ports"].is_object(), "{st:#}");
+    assert!(st.get("findings").is_none() && st.get("evaluationCoverage").is_none());
+    assert!(st["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["type"] == "ServiceExists"));
+}
