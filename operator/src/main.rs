@@ -81,6 +81,23 @@ struct RunArgs {
     /// Probe the live health and metrics endpoints of targeted Services.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = go_bool)]
     probe_endpoints: bool,
+    /// Pacto 2.0: how long a negative observation (interface, dependency, configuration,
+    /// capability) must last before it is a violation; until then it reads Unknown. A Go
+    /// duration (2m0s, 90s, 0 for none).
+    #[arg(long, default_value = "2m0s", value_parser = pacto_operator::runtime_v2::parse_go_duration)]
+    stabilization_window: std::time::Duration,
+    /// Pacto 2.0: actively GET the `health` capability through the Service (Tier A); without
+    /// it a container probe on the capability's path is the (passive) evidence.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = go_bool)]
+    enable_probing: bool,
+    /// Pacto 2.0: GET the `metrics` capability through the Service; without it metrics are
+    /// not observed (OBSERVATION_UNSUPPORTED).
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = go_bool)]
+    enable_metrics_observation: bool,
+    /// Pacto 2.0: an interface without an interfaceBinding is served by the Service port
+    /// named like it.
+    #[arg(long, default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = go_bool)]
+    interface_name_match_discovery: bool,
     /// Keep one PactoRevision per published semver tag of unpinned references.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", value_parser = go_bool)]
     sync_all_tags: bool,
@@ -369,9 +386,15 @@ async fn run(args: RunArgs) -> anyhow::Result<()> {
     }
     let source = Arc::new(RegistrySource::new(options, Duration::from_secs(300)));
     let mut ctx = Context::new(client.clone(), source, metrics);
-    if args.probe_endpoints {
+    if args.probe_endpoints || args.enable_probing || args.enable_metrics_observation {
         ctx.prober = Some(Arc::new(HttpProber));
     }
+    ctx.v2 = pacto_operator::runtime_v2::Options {
+        stabilization_window: args.stabilization_window,
+        enable_probing: args.enable_probing,
+        enable_metrics_observation: args.enable_metrics_observation,
+        interface_name_match_discovery: args.interface_name_match_discovery,
+    };
     ctx.sync_all_tags = args.sync_all_tags;
     let ctx = Arc::new(ctx);
     let namespace = Some(args.watch_namespace).filter(|s| !s.is_empty());
@@ -456,6 +479,33 @@ mod tests {
             let flag = bad.split('=').next().unwrap();
             assert!(err.contains(flag), "{bad}: {err}");
         }
+    }
+
+    /// Go operator 5.x's evaluation flags, with Go's duration and boolean spellings.
+    #[test]
+    fn go_evaluation_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "manager",
+            "--stabilization-window=1m30s",
+            "--enable-probing",
+            "--enable-metrics-observation=true",
+            "--interface-name-match-discovery=t",
+            "--watch-namespace=shop",
+        ])
+        .unwrap();
+        let run = cli.run;
+        assert_eq!(run.stabilization_window, std::time::Duration::from_secs(90));
+        assert!(run.enable_probing && run.enable_metrics_observation);
+        assert!(run.interface_name_match_discovery);
+        assert_eq!(run.watch_namespace, "shop");
+        let d = Cli::try_parse_from(["manager"]).unwrap().run;
+        assert_eq!(d.stabilization_window, std::time::Duration::from_secs(120));
+        assert!(!d.enable_probing && !d.enable_metrics_observation);
+        let err = Cli::try_parse_from(["manager", "--stabilization-window=soon"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("--stabilization-window"), "{err}");
     }
 
     #[test]

@@ -63,6 +63,43 @@ impl Default for Options {
     }
 }
 
+/// A Go `time.Duration` string as `-stabilization-window` takes it: `2m0s`, `90s`, `1h30m`,
+/// `500ms`, `0` (units `h`, `m`, `s`, `ms`, `us`/`µs`, `ns`; decimals allowed).
+pub fn parse_go_duration(text: &str) -> Result<Duration, String> {
+    let bad = || format!("invalid duration {text:?} (e.g. 2m0s, 90s, 1h30m)");
+    let t = text.trim();
+    if t == "0" {
+        return Ok(Duration::ZERO);
+    }
+    if t.is_empty() || t.starts_with('-') {
+        return Err(bad());
+    }
+    let mut total = 0f64;
+    let mut rest = t.strip_prefix('+').unwrap_or(t);
+    while !rest.is_empty() {
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let value: f64 = rest[..n].parse().map_err(|_| bad())?;
+        rest = &rest[n..];
+        let u = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..u] {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 1e-3,
+            "us" | "µs" | "μs" => 1e-6,
+            "ns" => 1e-9,
+            _ => return Err(bad()),
+        };
+        total += value * scale;
+        rest = &rest[u..];
+    }
+    Duration::try_from_secs_f64(total).map_err(|_| bad())
+}
+
 /// The 2.0 part of a status.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome2 {

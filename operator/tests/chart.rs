@@ -134,6 +134,8 @@ fn operator_rbac_is_least_privilege() {
     // Secrets: get by name, plus the metadata-only watch of pull secrets.
     assert_eq!(verbs_of("", "secrets"), ["get", "list", "watch"]);
     assert_eq!(verbs_of("apps", "deployments"), ["get", "list", "watch"]);
+    // Pacto 2.0 configBindings name one ConfigMap each: get by name only.
+    assert_eq!(verbs_of("", "configmaps"), ["get"]);
     assert_eq!(verbs_of("events.k8s.io", "events"), ["create", "patch"]);
     assert_eq!(
         verbs_of("autoscaling", "horizontalpodautoscalers"),
@@ -278,6 +280,17 @@ fn the_binary_accepts_every_flag_the_chart_passes() {
         "--enable-http2",
     ] {
         assert!(help.contains(flag), "{flag} missing from\n{help}");
+    }
+    // Go operator 5.x's evaluation flags: in the binary, and passed by the chart.
+    for flag in [
+        "--stabilization-window",
+        "--enable-probing",
+        "--enable-metrics-observation",
+        "--interface-name-match-discovery",
+        "--watch-namespace",
+    ] {
+        assert!(help.contains(flag), "{flag} missing from\n{help}");
+        assert!(deployment.contains(flag), "{flag} not passed by the chart");
     }
 }
 

@@ -325,3 +325,17 @@ async fn a_1_x_pacto_beside_keeps_the_1_x_checks() {
         .iter()
         .any(|c| c["type"] == "ServiceExists"));
 }
+
+#[test]
+fn go_durations_parse() {
+    use runtime_v2::parse_go_duration as d;
+    assert_eq!(d("2m0s"), Ok(Duration::from_secs(120)));
+    assert_eq!(d("90s"), Ok(Duration::from_secs(90)));
+    assert_eq!(d("1h30m"), Ok(Duration::from_secs(5400)));
+    assert_eq!(d("500ms"), Ok(Duration::from_millis(500)));
+    assert_eq!(d("0"), Ok(Duration::ZERO));
+    assert_eq!(d("1.5m"), Ok(Duration::from_secs(90)));
+    for bad in ["", "2", "soon", "-1s", "1x"] {
+        assert!(d(bad).is_err(), "{bad}");
+    }
+}
