@@ -1298,6 +1298,26 @@ fn print_report(gen: &Generated, plan: &[Edit], runs: &[Run], floor: &Floor) {
     } else {
         print_table(runs);
     }
+    // Each server's figures by kind of edit (a value typed, or a type error made and fixed).
+    for r in runs {
+        let of = |kinds: &[EditKind]| {
+            let lat: Vec<Duration> = plan
+                .iter()
+                .zip(&r.latencies)
+                .filter(|(e, _)| kinds.contains(&e.kind))
+                .map(|(_, l)| *l)
+                .collect();
+            let s = stats(&lat);
+            format!("p50 {}, p95 {}", ms(s.p50), ms(s.p95))
+        };
+        println!(
+            "{} by edit: description {}; compatibility {}; required broken/fixed {}",
+            r.name,
+            of(&[EditKind::Description]),
+            of(&[EditKind::Version]),
+            of(&[EditKind::Break, EditKind::Fix])
+        );
+    }
     let pacto = runs.iter().find(|r| r.name.starts_with("pacto"));
     let yls = runs
         .iter()
