@@ -7,6 +7,7 @@ export interface ServerSettings {
   offline?: boolean;
   plainHttp?: boolean;
   registryTimeoutMs?: number;
+  diffDiagnostics?: boolean;
 }
 
 /** Reads a configuration key (`repository`, `offline`, ...) under `pacto.`. */
@@ -30,6 +31,10 @@ export function serverSettings(get: Get): ServerSettings {
   const timeout = get("registryTimeoutMs");
   if (typeof timeout === "number" && Number.isInteger(timeout) && timeout >= 1 && timeout <= 600000) {
     out.registryTimeoutMs = timeout;
+  }
+  const diff = get("diffDiagnostics");
+  if (typeof diff === "boolean") {
+    out.diffDiagnostics = diff;
   }
   return out;
 }

@@ -17,6 +17,8 @@ test("wrong types, blank repository and out-of-range timeouts are dropped", () =
   assert.deepEqual(from({ repository: "", offline: "yes", plainHttp: 1, registryTimeoutMs: 0 }), {});
   assert.deepEqual(from({ registryTimeoutMs: 600001 }), {});
   assert.deepEqual(from({ registryTimeoutMs: 2.5 }), {});
+  assert.deepEqual(from({ diffDiagnostics: false }), { diffDiagnostics: false });
+  assert.deepEqual(from({ diffDiagnostics: "no" }), {});
 });
 
 test("CLI flags follow offline and plainHttp", () => {
