@@ -232,3 +232,28 @@ fn half_written_v2_contracts_get_a_verdict() {
     }
     assert!(runs > 1_000, "{runs}");
 }
+
+/// Spec verdicts are kept across runs by content: a spec edited between two runs (an editor
+/// validates on every keystroke) is judged again, never by its old verdict.
+#[test]
+fn an_edited_spec_is_judged_again() {
+    use pacto_core::bundle::MemBundle;
+    let text = "pactoVersion: \"2.0\"\nservice:\n  name: a\n  version: 1.0.0\ninterfaces:\n  - name: api\n    type: openapi\n    ref: api.yaml\n";
+    let codes = |spec: &str| -> Vec<&'static str> {
+        let b = MemBundle::new("mem")
+            .with("pacto.yaml", text)
+            .with("api.yaml", spec);
+        validate(text, Some(&b), &NoResolver, &Options::default())
+            .diagnostics
+            .iter()
+            .map(|d| d.code)
+            .filter(|c| *c == "INVALID_INTERFACE_SPEC")
+            .collect()
+    };
+    let broken = "openapi: 3.0.3\npaths: [\n";
+    let fixed = "openapi: 3.0.3\ninfo: {title: a, version: '1'}\npaths: {}\n";
+    assert_eq!(codes(broken), ["INVALID_INTERFACE_SPEC"]);
+    assert!(codes(fixed).is_empty());
+    assert_eq!(codes(broken), ["INVALID_INTERFACE_SPEC"]);
+    assert!(codes(fixed).is_empty());
+}

@@ -48,6 +48,45 @@ pub fn check(tree: &Tree, bundle: Option<&dyn Bundle>) -> Vec<Diagnostic> {
     c.out
 }
 
+/// Why a spec's bytes do not parse, if they do not. An editor validates on every keystroke while
+/// the specs stay the same, so verdicts are kept across runs by content (kind, length and hash of
+/// the bytes; at most [`MAX_KEPT_VERDICTS`], then forgotten all at once).
+fn spec_verdict(kind: SpecKind, bytes: &[u8]) -> Option<String> {
+    use std::hash::{Hash, Hasher};
+    use std::sync::{Mutex, OnceLock};
+    type Key = (u8, usize, u64);
+    static KEPT: OnceLock<Mutex<HashMap<Key, Option<String>>>> = OnceLock::new();
+    let tag = match kind {
+        SpecKind::Yaml => 1,
+        SpecKind::Json => 2,
+        SpecKind::Other => return None,
+    };
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    let key = (tag, bytes.len(), h.finish());
+    let kept = KEPT.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(v) = kept.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return v;
+    }
+    let verdict = match kind {
+        SpecKind::Yaml => yaml_problem(bytes),
+        SpecKind::Json => serde_json::from_slice::<serde_json::Value>(bytes)
+            .err()
+            .map(|e| e.to_string()),
+        SpecKind::Other => None,
+    };
+    if let Ok(mut m) = kept.lock() {
+        if m.len() >= MAX_KEPT_VERDICTS {
+            m.clear();
+        }
+        m.insert(key, verdict.clone());
+    }
+    verdict
+}
+
+/// How many spec verdicts [`spec_verdict`] keeps.
+const MAX_KEPT_VERDICTS: usize = 512;
+
 /// A bundle file's bytes, or why it could not be read (the message after "<what> file", a help).
 type FileOutcome = Result<Rc<Vec<u8>>, (String, String)>;
 
@@ -217,13 +256,7 @@ impl<'t> Checker<'t> {
             let problem = match self.specs.get(reference) {
                 Some(known) => known.clone(),
                 None => {
-                    let problem = match spec_kind(reference) {
-                        SpecKind::Yaml => yaml_problem(&bytes),
-                        SpecKind::Json => serde_json::from_slice::<serde_json::Value>(&bytes)
-                            .err()
-                            .map(|e| e.to_string()),
-                        SpecKind::Other => None,
-                    };
+                    let problem = spec_verdict(spec_kind(reference), &bytes);
                     self.specs.insert(reference.to_string(), problem.clone());
                     problem
                 }
