@@ -904,15 +904,16 @@ impl Builder {
         // Revisions of a service, oldest version first (then by key).
         let revisions = &self.revisions;
         for s in self.services.values_mut() {
-            s.revisions.sort_by(|a, b| {
-                let v = |k: &String| Version::parse(&revisions[k].version).ok();
-                match (v(a), v(b)) {
-                    (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.cmp(b)),
-                    (Some(_), None) => std::cmp::Ordering::Greater,
-                    (None, Some(_)) => std::cmp::Ordering::Less,
-                    (None, None) => a.cmp(b),
-                }
-            });
+            if s.revisions.len() > 1 {
+                // Unparseable versions first, then by version, then by key.
+                let mut keyed: Vec<(Option<Version>, String)> = s
+                    .revisions
+                    .drain(..)
+                    .map(|k| (Version::parse(&revisions[&k].version).ok(), k))
+                    .collect();
+                keyed.sort_by(|(va, a), (vb, b)| va.cmp(vb).then_with(|| a.cmp(b)));
+                s.revisions = keyed.into_iter().map(|(_, k)| k).collect();
+            }
             s.targets.sort();
             // Aggregate status: the most severe compliance of its targets.
             s.status = s
@@ -1081,13 +1082,44 @@ impl Index {
 impl Snapshot {
     /// `sha256:` over the content, excluding the time it was built.
     fn content_id(&self) -> String {
-        let content = json!({
-            "services": self.services, "revisions": self.revisions, "targets": self.targets,
-            "relationships": self.relationships, "sources": self.sources,
-            "limitations": self.limitations,
-        });
-        let bytes = serde_json::to_vec(&content).unwrap_or_default();
-        format!("sha256:{}", crate::registry::cache::sha256_hex(&bytes))
+        use sha2::{Digest, Sha256};
+        /// Streams the serialization into the hash (no intermediate JSON value or buffer).
+        struct HashWriter(Sha256);
+        impl std::io::Write for HashWriter {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.update(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        #[derive(Serialize)]
+        struct Content<'a> {
+            services: &'a BTreeMap<String, ServiceRecord>,
+            revisions: &'a BTreeMap<String, Revision>,
+            targets: &'a BTreeMap<String, TargetRecord>,
+            relationships: &'a [Relationship],
+            sources: &'a [SourceState],
+            limitations: &'a [Limitation],
+        }
+        let mut w = HashWriter(Sha256::new());
+        // Serializing plain data into a hasher cannot fail.
+        let _ = serde_json::to_writer(
+            &mut w,
+            &Content {
+                services: &self.services,
+                revisions: &self.revisions,
+                targets: &self.targets,
+                relationships: &self.relationships,
+                sources: &self.sources,
+                limitations: &self.limitations,
+            },
+        );
+        format!(
+            "sha256:{}",
+            crate::registry::cache::lower_hex(&w.0.finalize())
+        )
     }
 
     /// The services that declare a resolved dependency on `service`.
