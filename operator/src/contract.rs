@@ -3,9 +3,9 @@
 //! `dependencies`, `policies`, `runtime`, `scaling`, `metadata`).
 
 use crate::crd::{
-    ConfigurationOverride, ConfigurationStatus, ContactInfo, ContractInfo, DependencyStatus,
-    InterfaceStatus, OwnerInfo, PactoStatus, PolicyStatus, PropertyStatus, RuntimeStatus,
-    ScalingStatus, ValidationIssue, ValidationStatus,
+    CapabilityInfo, ConfigurationOverride, ConfigurationStatus, ContactInfo, ContractInfo,
+    DependencyStatus, InterfaceStatus, OwnerInfo, PactoStatus, PolicyStatus, PropertyStatus,
+    RuntimeStatus, ScalingStatus, ValidationIssue, ValidationStatus,
 };
 use pacto_core::bundle::Bundle;
 use pacto_core::model::{Contract, Owner, Spanned};
@@ -208,7 +208,17 @@ fn type_name(v: &Value) -> &'static str {
 
 /// Fill the contract-derived status fields.
 pub fn fill_status(p: &Prepared, status: &mut PactoStatus) {
-    let c = &p.contract;
+    // 2.0: `runtime` from the top-level workload/state and the health/metrics capabilities,
+    // interface contract files from their `ref`s (a 1.x contract is unchanged).
+    let with = pacto_core::doc::v2::with_runtime(&p.contract, &p.tree);
+    let c = &with;
+    status.capabilities = pacto_core::doc::v2::capabilities(&p.tree)
+        .into_iter()
+        .map(|cap| CapabilityInfo {
+            kind: cap.kind,
+            reference: cap.reference,
+        })
+        .collect();
     let version = c.service_version().to_string();
     status.contract_version = Some(version.clone()).filter(|v| !v.is_empty());
     let service = c.service.as_ref();

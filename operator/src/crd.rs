@@ -301,6 +301,9 @@ pub struct PactoStatus {
     /// The contract's readiness assessment evaluated today; absent when it declares none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readiness: Option<ReadinessStatus>,
+    /// Pacto 2.0: the contract's declared capabilities.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capabilities: Vec<CapabilityInfo>,
     /// Pacto 2.0: the typed conclusions of the evaluation (contract x evidence).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<FindingStatus>,
@@ -321,6 +324,17 @@ pub struct PactoStatus {
     pub last_reconciled_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub observed_generation: Option<i64>,
+}
+
+/// A declared capability (Go's `CapabilityInfo`).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq, JsonSchema)]
+pub struct CapabilityInfo {
+    /// `health`, `metrics` or `extension`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The extension's namespaced reference.
+    #[serde(rename = "ref", default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 /// A typed conclusion of the evaluation (Go's `FindingStatus`).

@@ -339,3 +339,33 @@ fn go_durations_parse() {
         assert!(d(bad).is_err(), "{bad}");
     }
 }
+
+/// A reference-only 2.0 Pacto (Go: "Reference-only contracts short-circuit to Reference"):
+/// its status carries the 2.0 runtime (top-level workload/state, capability bindings), the
+/// capabilities, and the readiness of its `claims` with the `ReadinessSatisfied` condition.
+#[tokio::test]
+async fn a_reference_2_0_pacto_reads_runtime_capabilities_and_readiness_claims() {
+    let (api, ctx) = harness(Options::default());
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/v2/valid/payments-api/pacto.yaml"
+    ))
+    .unwrap();
+    let mut p = orders_pacto(&text);
+    p.spec.target = None;
+    let st = reconcile(&api, &ctx, &p).await;
+    assert_eq!(st["contractStatus"], "Reference", "{st:#}");
+    assert_eq!(st["runtime"]["workload"], "service");
+    assert_eq!(st["runtime"]["persistenceDurability"], "persistent");
+    assert_eq!(st["runtime"]["healthPath"], "/health");
+    assert_eq!(
+        st["capabilities"],
+        json!([{"type": "health"}, {"type": "metrics"},
+               {"type": "extension", "ref": "example.com/tracing"}])
+    );
+    assert_eq!(st["readiness"]["minScore"], 80, "{st:#}");
+    assert_eq!(st["readiness"]["checks"].as_array().unwrap().len(), 3);
+    let cond = condition(&st, "ReadinessSatisfied");
+    assert!(cond["status"] == "True" || cond["status"] == "False");
+    assert!(st.get("findings").is_none());
+}
