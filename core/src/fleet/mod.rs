@@ -862,7 +862,6 @@ impl Builder {
             }
             Ok(edges) => self.add_observed(id, &edges),
         }
-        let _ = i;
     }
 
     /// Observed edges already parsed (from [`traces`]).
