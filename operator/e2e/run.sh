@@ -80,6 +80,9 @@ cond   unreachable ContractValid RegistryUnreachable
 expect readiness   '{.status.contractStatus}' Reference
 expect readiness   '{.status.readiness.score}' 60
 cond   readiness   ReadinessSatisfied BelowMinScore
+expect v2-bound    '{.status.contractStatus}' Compliant
+expect v2-bound    '{.status.evaluationCoverage.evaluated}/{.status.evaluationCoverage.required}' 3/3
+cond   v2-bound    RuntimeObserved Observed
 
 # Rotating a pull secret re-reconciles the Pactos that use it (metadata-only Secret watch).
 $K -n pacto-e2e create secret generic rotate --from-literal=token=a >/dev/null

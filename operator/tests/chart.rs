@@ -161,7 +161,7 @@ fn e2e_scenarios_are_valid_objects_for_the_types() {
             pactos += 1;
         }
     }
-    assert_eq!(pactos, 9);
+    assert_eq!(pactos, 10);
 }
 
 /// The lines of a template without template actions, parsed per YAML document.
