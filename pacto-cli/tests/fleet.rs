@@ -395,3 +395,41 @@ fn a_text_warning_lists_at_most_20_limitations() {
     assert!(err.contains("pactoVersion is missing"), "{err}");
     assert!(err.contains("… and 5 more limitation(s)"), "{err}");
 }
+
+#[test]
+fn get_and_explain_render_markdown() {
+    let out = pacto(&[
+        "fleet",
+        "--local",
+        "fixtures/demo-v2",
+        "--target-state",
+        "fixtures/fleet/targets.yaml",
+        "--output-format",
+        "markdown",
+        "get",
+        "orders",
+    ]);
+    let md = text(&out.stdout);
+    assert!(
+        md.starts_with("# orders\n\nOwner: commerce · Status: NonCompliant"),
+        "{md}"
+    );
+    assert!(md.contains("**Dependents:** dispatch, storefront"), "{md}");
+    let out = pacto(&[
+        "fleet",
+        "--local",
+        "fixtures/demo-v2",
+        "--target-state",
+        "fixtures/fleet/targets.yaml",
+        "--output-format",
+        "markdown",
+        "explain",
+        "orders",
+    ]);
+    let md = text(&out.stdout);
+    assert!(md.starts_with("# service orders: NonCompliant\n"), "{md}");
+    assert!(
+        md.contains("- `PERSISTENCE_MISMATCH` declared stateless"),
+        "{md}"
+    );
+}

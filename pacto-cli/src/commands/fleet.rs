@@ -343,7 +343,7 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
                         serde_json::to_string_pretty,
                         Some(&v.meta),
                         target_text,
-                        target_text,
+                        target_md,
                     ),
                     Err(e) => not_found(e),
                 };
@@ -358,7 +358,7 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
                     serde_json::to_string_pretty,
                     Some(&v.meta),
                     service_text,
-                    service_text,
+                    service_md,
                 ),
                 Err(e) => not_found(e),
             }
@@ -389,7 +389,7 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
                 serde_json::to_string_pretty,
                 Some(&r.meta),
                 explain_text,
-                explain_text,
+                explain_md,
             ),
             Err(e) => not_found(e),
         },
@@ -762,4 +762,84 @@ fn footer_md(o: &mut String, m: &Meta) {
         m.snapshot_id
     );
     limitations_md(o, &m.limitations);
+}
+
+fn service_md(v: &fleet::ServiceView) -> String {
+    let mut o = String::new();
+    let s = &v.service;
+    let _ = writeln!(o, "# {}\n", md(&s.name));
+    let _ = writeln!(
+        o,
+        "Owner: {} · Status: {} · Sources: {}\n",
+        md(or_dash(&s.owner_display())),
+        or_dash(&s.status),
+        md(&s.sources.join(", "))
+    );
+    let _ = writeln!(o, "| Revision | Version | Valid |\n|---|---|---|");
+    for r in &v.revisions {
+        let _ = writeln!(o, "| `{}` | {} | {} |", r.key, or_dash(&r.version), r.valid);
+    }
+    if !v.dependencies.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n## Dependencies\n\n| To | Resolved | Compatibility |\n|---|---|---|"
+        );
+        for d in &v.dependencies {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                md(&d.to),
+                d.resolved,
+                md(or_dash(&d.compatibility))
+            );
+        }
+    }
+    if !v.dependents.is_empty() {
+        let _ = writeln!(o, "\n**Dependents:** {}", md(&v.dependents.join(", ")));
+    }
+    footer_md(&mut o, &v.meta);
+    o
+}
+
+fn target_md(v: &fleet::TargetView) -> String {
+    let mut o = String::new();
+    let t = &v.target;
+    let _ = writeln!(o, "# Target {}\n", md(&t.key));
+    let _ = writeln!(
+        o,
+        "Service: {} · Compliance: {} · Stale: {}\n",
+        md(&t.service),
+        t.compliance,
+        t.stale
+    );
+    for f in &t.findings {
+        let _ = writeln!(
+            o,
+            "- `{}` ({}) {}",
+            f.code,
+            or_dash(&f.severity),
+            md(&f.message)
+        );
+    }
+    footer_md(&mut o, &v.meta);
+    o
+}
+
+fn explain_md(r: &fleet::ExplainResult) -> String {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "# {} {}: {}\n",
+        r.kind,
+        md(&r.subject),
+        or_dash(&r.status)
+    );
+    if r.reasons.is_empty() {
+        let _ = writeln!(o, "No reasons recorded.");
+    }
+    for x in &r.reasons {
+        let _ = writeln!(o, "- `{}` {}", x.code, md(&x.message));
+    }
+    footer_md(&mut o, &r.meta);
+    o
 }
