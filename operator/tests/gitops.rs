@@ -327,3 +327,68 @@ async fn flux_health_check_exprs_map_recorded_statuses() {
         assert!(d > Duration::from_secs(120), "{t}");
     }
 }
+
+/// The keys of `v` that a structural CRD schema would prune (not declared in `schema`).
+fn pruned(v: &Value, schema: &Value, at: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if schema.get("x-kubernetes-preserve-unknown-fields") == Some(&json!(true)) {
+                return;
+            }
+            let props = schema.get("properties");
+            let extra = schema.get("additionalProperties");
+            for (k, val) in m {
+                match props.and_then(|p| p.get(k)).or(extra) {
+                    Some(s) => pruned(val, s, &format!("{at}.{k}"), out),
+                    None => out.push(format!("{at}.{k}")),
+                }
+            }
+        }
+        Value::Array(a) => {
+            if let Some(items) = schema.get("items") {
+                for (i, x) in a.iter().enumerate() {
+                    pruned(x, items, &format!("{at}[{i}]"), out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The API server prunes what the CRD's structural schema does not declare: every field the
+/// operator writes (1.x and 2.0 statuses) and every binding of the spec is declared, so none
+/// is silently dropped on a real cluster.
+#[tokio::test]
+async fn recorded_specs_and_statuses_survive_the_crd_pruning() {
+    use kube::CustomResourceExt;
+    let crd = serde_json::to_value(Pacto::crd()).unwrap();
+    let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
+    let mut objects: Vec<Value> = recorded().await.into_iter().map(|(_, o)| o).collect();
+    let v1 = "pactoVersion: \"1.0\"\nservice: {name: orders-api, version: 1.0.0}\ninterfaces:\n  - {name: api, type: http, port: 80}\n";
+    objects.push(record(pacto(v1, true), Duration::ZERO, 1, None).await);
+    for obj in &objects {
+        let mut out = Vec::new();
+        pruned(
+            &obj["spec"],
+            &schema["properties"]["spec"],
+            "spec",
+            &mut out,
+        );
+        pruned(
+            &obj["status"],
+            &schema["properties"]["status"],
+            "status",
+            &mut out,
+        );
+        assert!(out.is_empty(), "pruned by the CRD: {out:?}");
+    }
+    // A field the CRD does not know is pruned (the walker sees it).
+    let mut out = Vec::new();
+    pruned(
+        &json!({"target": {"interfaceBinding": []}}),
+        &schema["properties"]["spec"],
+        "spec",
+        &mut out,
+    );
+    assert_eq!(out, ["spec.target.interfaceBinding"]);
+}
