@@ -369,3 +369,185 @@ async fn a_reference_2_0_pacto_reads_runtime_capabilities_and_readiness_claims()
     assert!(cond["status"] == "True" || cond["status"] == "False");
     assert!(st.get("findings").is_none());
 }
+
+/// A prober that answers each URL from a script and records what it was asked.
+struct Scripted(
+    std::sync::Mutex<Vec<String>>,
+    fn(&str) -> pacto_operator::checks::ProbeResult,
+);
+
+impl pacto_operator::reconcile::Prober for Scripted {
+    fn get(&self, url: &str) -> pacto_operator::checks::ProbeResult {
+        self.0.lock().unwrap().push(url.to_string());
+        (self.1)(url)
+    }
+}
+
+const WITH_CAPS: &str = r#"pactoVersion: "2.0"
+service: {name: orders-api, version: 1.2.0, owner: {team: orders}}
+interfaces:
+  - {name: http, type: openapi, ref: interfaces/openapi.yaml}
+capabilities:
+  - {type: health, binding: {type: http, interface: http, path: /healthz}}
+  - {type: metrics, binding: {type: http, interface: http, path: /metrics}}
+"#;
+
+async fn with_prober(
+    answer: fn(&str) -> pacto_operator::checks::ProbeResult,
+) -> (Value, Vec<String>) {
+    let api = FakeApi::new();
+    let prober = Arc::new(Scripted(Default::default(), answer));
+    let mut ctx = Context::new(
+        api.client(),
+        Arc::new(MemSource::default()),
+        Arc::new(Metrics::default()),
+    );
+    ctx.prober = Some(prober.clone());
+    ctx.v2 = Options {
+        stabilization_window: Duration::ZERO,
+        enable_probing: true,
+        enable_metrics_observation: true,
+        ..Options::default()
+    };
+    let ctx = Arc::new(ctx);
+    cluster(&api, 1, Some("a: 1\n"));
+    let st = reconcile(&api, &ctx, &orders_pacto(WITH_CAPS)).await;
+    let asked = prober.0.lock().unwrap().clone();
+    (st, asked)
+}
+
+/// `-enable-probing` / `-enable-metrics-observation`: the capabilities are GET through the
+/// Service on the bound interface's port and the binding's path; 2xx is present, another
+/// status a CAPABILITY_ABSENT error, no answer COLLECTION_FAILED (unknown).
+#[tokio::test]
+async fn probing_flags_get_the_capabilities_through_the_bound_service_port() {
+    use pacto_operator::checks::ProbeResult;
+    let (st, asked) = with_prober(|_| ProbeResult::Response {
+        status: 200,
+        non_empty_body: true,
+    })
+    .await;
+    assert_eq!(
+        asked,
+        [
+            "http://orders-api.shop.svc:80/healthz",
+            "http://orders-api.shop.svc:80/metrics"
+        ]
+    );
+    assert_eq!(st["contractStatus"], "Compliant", "{st:#}");
+    assert_eq!(
+        st["evaluationCoverage"],
+        json!({"required": 3, "evaluated": 3})
+    );
+
+    let (st, _) = with_prober(|u| {
+        if u.ends_with("/healthz") {
+            ProbeResult::Response {
+                status: 503,
+                non_empty_body: false,
+            }
+        } else {
+            ProbeResult::ConnectionFailed("refused".into())
+        }
+    })
+    .await;
+    assert_eq!(st["contractStatus"], "NonCompliant", "{st:#}");
+    assert_eq!(
+        codes(&st),
+        [
+            ("CAPABILITY_ABSENT".into(), "error".into()),
+            ("COLLECTION_FAILED".into(), "unknown".into())
+        ]
+    );
+    assert_eq!(st["findings"][0]["subject"], "capability/health");
+}
+
+/// Without the flags: health is read passively from a container probe on its path (none
+/// here: EVIDENCE_INSUFFICIENT), metrics are not observed (OBSERVATION_UNSUPPORTED).
+#[tokio::test]
+async fn without_probing_health_is_passive_and_metrics_unsupported() {
+    let (api, ctx) = harness(Options::default());
+    cluster(&api, 1, None);
+    let st = reconcile(&api, &ctx, &orders_pacto(WITH_CAPS)).await;
+    assert_eq!(
+        codes(&st),
+        [
+            ("EVIDENCE_INSUFFICIENT".into(), "unknown".into()),
+            ("OBSERVATION_UNSUPPORTED".into(), "unknown".into())
+        ]
+    );
+    // A readiness probe on /healthz is the passive evidence.
+    api.put(
+        &format!("/apis/apps/v1/namespaces/{NS}/deployments/orders-api"),
+        json!({"apiVersion": "apps/v1", "kind": "Deployment",
+               "metadata": {"name": "orders-api", "namespace": NS},
+               "spec": {"selector": {}, "template": {"spec": {"containers": [
+                   {"name": "app", "image": "o:1",
+                    "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}}}]}}},
+               "status": {"readyReplicas": 1}}),
+    );
+    let st = reconcile(&api, &ctx, &orders_pacto(WITH_CAPS)).await;
+    assert_eq!(
+        codes(&st),
+        [("OBSERVATION_UNSUPPORTED".into(), "unknown".into())]
+    );
+}
+
+/// Go's AR7: with `workloadRef.kind` written, a workload of another type is WORKLOAD_MISMATCH
+/// at the first reconcile (a mismatch waits for no window); with the kind defaulted it is
+/// only EVIDENCE_INSUFFICIENT.
+#[tokio::test]
+async fn workload_mismatch_needs_an_explicit_kind() {
+    let (api, ctx) = harness(Options::default());
+    cluster(&api, 1, Some("a: 1\n"));
+    let job = ORDERS.replace("workload: service", "workload: job");
+    let mut p = orders_pacto(&job);
+    let st = reconcile(&api, &ctx, &p).await;
+    assert_eq!(
+        codes(&st),
+        [("EVIDENCE_INSUFFICIENT".into(), "unknown".into())]
+    );
+    p.spec.target.as_mut().unwrap().workload_ref = Some(pacto_operator::crd::WorkloadRef {
+        name: "orders-api".into(),
+        kind: Some(pacto_operator::crd::WorkloadKind::Deployment),
+    });
+    let st = reconcile(&api, &ctx, &p).await;
+    assert_eq!(st["contractStatus"], "NonCompliant", "{st:#}");
+    assert_eq!(codes(&st), [("WORKLOAD_MISMATCH".into(), "error".into())]);
+    assert_eq!(st["findings"][0]["subject"], "service/orders-api");
+}
+
+/// A ConfigMap the operator may not read is COLLECTION_FAILED (unknown), not absent.
+#[tokio::test]
+async fn a_forbidden_configmap_is_collection_failed() {
+    let (api, ctx) = harness(Options {
+        stabilization_window: Duration::ZERO,
+        ..Options::default()
+    });
+    cluster(&api, 1, Some("a: 1\n"));
+    api.fail(|m, p| m == "GET" && p.contains("/configmaps/"), 403);
+    let st = reconcile(&api, &ctx, &orders_pacto(ORDERS)).await;
+    assert_eq!(st["contractStatus"], "Unknown", "{st:#}");
+    assert_eq!(codes(&st), [("COLLECTION_FAILED".into(), "unknown".into())]);
+}
+
+/// A conflicting status apply (HTTP 409) of a 2.0 Pacto is an error for backoff, naming it.
+#[tokio::test]
+async fn a_conflicting_status_apply_is_an_error_for_backoff() {
+    let (api, ctx) = harness(Options::default());
+    cluster(&api, 1, Some("a: 1\n"));
+    api.fail(
+        |m, p| m == "PATCH" && p.ends_with("/pactos/orders-api/status"),
+        409,
+    );
+    let p = orders_pacto(ORDERS);
+    api.put(
+        &format!("{PACTOS}/{NS}/pactos/orders-api"),
+        serde_json::to_value(&p).unwrap(),
+    );
+    let err = reconcile::reconcile(Arc::new(p), ctx.clone())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, reconcile::Error::Status(..)));
+    assert!(err.to_string().contains("HTTP 409"), "{err}");
+}
