@@ -276,9 +276,35 @@ fn compiled_files() -> Vec<(PathBuf, Vec<Tok>)> {
 }
 
 /// Every code the non-test code of `core/src` can emit.
+/// The modules whose codes are not contract diagnostics but fleet limitations, impact and
+/// runtime findings and attention reasons: documented in their own section.
+const FLEET_MODULES: [&str; 3] = ["src/fleet", "src/impact", "src/evaluate.rs"];
+
+fn is_fleet_module(file: &std::path::Path) -> bool {
+    let rel = file.strip_prefix(core_dir()).unwrap_or(file);
+    FLEET_MODULES.iter().any(|m| rel.starts_with(m))
+}
+
+/// Codes a contract diagnostic can carry (every module but [`FLEET_MODULES`]).
 fn emitted_codes() -> BTreeSet<String> {
+    codes_in(|f| !is_fleet_module(f))
+}
+
+/// Codes of the fleet, impact and runtime evaluation answers.
+fn fleet_codes() -> BTreeSet<String> {
+    codes_in(is_fleet_module)
+        .into_iter()
+        // OTLP span kinds the trace reader matches, not codes.
+        .filter(|c| !c.starts_with("SPAN_KIND_"))
+        .collect()
+}
+
+fn codes_in(keep: impl Fn(&std::path::Path) -> bool) -> BTreeSet<String> {
     let mut literals = BTreeSet::new();
-    for (_, toks) in compiled_files() {
+    for (file, toks) in compiled_files() {
+        if !keep(&file) {
+            continue;
+        }
         for t in toks {
             if let Tok::Str(s) = t {
                 if code_shaped(&s) {
@@ -422,4 +448,21 @@ fn the_index_lists_only_emitted_codes_with_every_column() {
             cells[1]
         );
     }
+}
+
+#[test]
+fn every_fleet_and_runtime_code_is_documented() {
+    let doc = doc_text();
+    let start = doc
+        .find("## Fleet, impact and runtime codes")
+        .expect("docs/diagnostics.md has a fleet section");
+    let documented = documented_codes(&doc[start..]);
+    let missing: Vec<String> = fleet_codes()
+        .into_iter()
+        .filter(|c| !documented.contains(c))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "fleet, impact or runtime codes docs/diagnostics.md does not list in its \"Fleet, impact and runtime codes\" section: {missing:?}"
+    );
 }
