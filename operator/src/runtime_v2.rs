@@ -231,6 +231,8 @@ fn window_kind(k: ObservationKind) -> Option<&'static str> {
     }
 }
 
+/// An absence (Go's gitops.md "Timing": an absence waits out the window; a mismatch, such as
+/// a configuration that does not conform, counts at the first reconcile).
 fn negative(p: &Payload) -> bool {
     matches!(
         p,
@@ -238,14 +240,10 @@ fn negative(p: &Payload) -> bool {
             | Payload::Capability { present: false }
             | Payload::Dependency { reachable: false }
             | Payload::Configuration { present: false, .. }
-            | Payload::Configuration {
-                conformant: false,
-                ..
-            }
     )
 }
 
-/// The stabilization window: a negative observation whose streak began less than `window` ago
+/// The stabilization window: an absence whose streak began less than `window` ago
 /// becomes `Insufficient` (Unknown, "stabilizing"); the streak's start is kept in
 /// `status.observationWindows` and dropped once the observation is no longer negative.
 pub fn stabilize(

@@ -551,3 +551,18 @@ async fn a_conflicting_status_apply_is_an_error_for_backoff() {
     assert!(matches!(err, reconcile::Error::Status(..)));
     assert!(err.to_string().contains("HTTP 409"), "{err}");
 }
+
+/// Go's gitops.md "Timing": a mismatch (configuration conformance) is NonCompliant at the
+/// first reconcile; only an absence waits out the stabilization window.
+#[tokio::test]
+async fn a_config_mismatch_does_not_wait_for_the_window() {
+    let (api, ctx) = harness(Options::default());
+    cluster(&api, 1, Some("port: [8080\n"));
+    let st = reconcile(&api, &ctx, &orders_pacto(ORDERS)).await;
+    assert_eq!(st["contractStatus"], "NonCompliant", "{st:#}");
+    assert_eq!(
+        codes(&st),
+        [("CONFIGURATION_MISMATCH".into(), "error".into())]
+    );
+    assert!(st.get("observationWindows").is_none(), "{st:#}");
+}
