@@ -9,7 +9,8 @@
 //! * Resources: the contract JSON Schema and the `pacto.yaml` files under the roots.
 //! * Prompt: `review-breaking-changes`, which runs the diff and asks for an explanation.
 //! * Modes ([`Mode`]): the default above; a bundle's OpenAPI operations as tools plus
-//!   `pacto_skill` ([`capability`]); Go's read-only contract catalog ([`catalog`]).
+//!   `pacto_skill` ([`capability`]); Go's read-only contract catalog ([`catalog`]); the
+//!   default tools plus the read-only fleet queries and `pacto_impact` ([`fleet`]).
 //! * Every call is checked against the tool's input schema first (invalid params, -32602).
 //! * Safety: tools read and write only inside the [`roots::Roots`]; a tool failure is an
 //!   `isError` result; the server never writes to stdout except protocol messages.
@@ -25,6 +26,7 @@ macro_rules! log {
 
 pub mod capability;
 pub mod catalog;
+pub mod fleet;
 pub mod roots;
 pub mod tools;
 pub mod transport;
@@ -76,6 +78,9 @@ pub enum Mode {
     /// `pacto mcp --root REF...`: the read-only contract catalog (resources `pacto://catalog`
     /// and `pacto://catalog/closure`, tool `pacto_catalog_revision`) and nothing else.
     Catalog(catalog::Catalog),
+    /// `pacto mcp --fleet`: the authoring tools plus the read-only fleet tools
+    /// (`pacto_fleet_search|get|graph|status|explain`, `pacto_impact`) over one snapshot.
+    Fleet(fleet::Fleet),
 }
 
 /// The MCP server: the tool context plus the server's identity.
@@ -146,6 +151,11 @@ impl PactoServer {
                 list
             }
             Mode::Catalog(_) => catalog::tools(),
+            Mode::Fleet(_) => {
+                let mut list = Self::authoring_tools();
+                list.extend(fleet::tools());
+                list
+            }
         }
     }
 
@@ -189,6 +199,7 @@ impl PactoServer {
         let outcome = tokio::task::spawn_blocking(move || match mode.as_ref() {
             Mode::Bundle(caps) if caps.handles(&name) => caps.call(&name, &args),
             Mode::Catalog(cat) => cat.call(&name, &args),
+            Mode::Fleet(f) if fleet::Fleet::handles(&name) => f.call(&ctx, &name, &args),
             _ => tools::call(&ctx, &name, &args),
         })
         .await;
@@ -368,6 +379,7 @@ impl ServerHandler for PactoServer {
             Mode::Authoring => INSTRUCTIONS.to_string(),
             Mode::Bundle(caps) => format!("{INSTRUCTIONS}\n\n{}", caps.instructions()),
             Mode::Catalog(_) => catalog::INSTRUCTIONS.to_string(),
+            Mode::Fleet(_) => format!("{INSTRUCTIONS}\n\n{}", fleet::INSTRUCTIONS),
         })
     }
 

@@ -8,6 +8,12 @@
 //! * `--root REF` (repeatable): Go's read-only contract catalog (`pacto://catalog`,
 //!   `pacto://catalog/closure`, `pacto_catalog_revision`).
 //!
+//! * `--fleet` with `pacto fleet`'s source flags (`--local`, `--oci`, `--target-state`,
+//!   `--traces`, `--k8s`, `--namespace`, `--cache`, `--evidence-url`, `--freshness`, `--as-of`):
+//!   those tools plus the read-only fleet tools (`pacto_fleet_search|get|graph|status|explain`,
+//!   `pacto_impact`) over one snapshot built at startup, answering what `pacto fleet` and
+//!   `pacto impact` print as JSON for the same sources.
+//!
 //! `--workspace-root DIR` is the filesystem sandbox of the tools (it was `--root` before Go Pacto
 //! 3.x gave that flag to the catalog; a directory without a `pacto.yaml` given to `--root` is
 //! refused with a message naming the new flag). Stdio is the default; any transport other than
@@ -63,6 +69,86 @@ pub struct Args {
     /// ones; repeatable. Requests with any other Origin header are refused (403).
     #[arg(long = "allowed-origin", value_name = "ORIGIN")]
     allowed_origins: Vec<String>,
+    /// Also serve the read-only fleet tools (pacto_fleet_search, pacto_fleet_get,
+    /// pacto_fleet_graph, pacto_fleet_status, pacto_fleet_explain, pacto_impact) over a snapshot
+    /// of the fleet sources below, built once at startup.
+    #[arg(long)]
+    fleet: bool,
+    /// --fleet: a local bundle root (a bundle, or a directory of `<service>/<version>/` bundles; repeatable; default .).
+    #[arg(long, value_name = "DIR", requires = "fleet")]
+    local: Vec<PathBuf>,
+    /// --fleet: a registry reference to include as a published revision (repeatable).
+    #[arg(long, value_name = "REF", requires = "fleet")]
+    oci: Vec<String>,
+    /// --fleet: an offline target-state file (`schemaVersion: pacto.dev/fleet-targets/v1`; repeatable).
+    #[arg(long = "target-state", value_name = "FILE", requires = "fleet")]
+    target_state: Vec<PathBuf>,
+    /// --fleet: an OTLP/JSON trace file of observed dependency edges (repeatable).
+    #[arg(long, value_name = "FILE", requires = "fleet")]
+    traces: Vec<PathBuf>,
+    /// --fleet: live Pacto resources from the cluster (not supported here: a limitation says so).
+    #[arg(long, requires = "fleet")]
+    k8s: bool,
+    /// --fleet: the namespace for --k8s (empty: all).
+    #[arg(long, value_name = "NS", requires = "fleet")]
+    namespace: Option<String>,
+    /// --fleet: every bundle of the local OCI cache (not supported here: a limitation says so).
+    #[arg(long, requires = "fleet")]
+    cache: bool,
+    /// --fleet: an Evidence Server URL (not supported here: a limitation says so; repeatable).
+    #[arg(long = "evidence-url", value_name = "URL", requires = "fleet")]
+    evidence_url: Vec<String>,
+    /// --fleet: mark target evidence older than this as stale (`24h`, `90m`; 0 disables).
+    #[arg(long, value_name = "DURATION", requires = "fleet")]
+    freshness: Option<String>,
+    /// --fleet: the snapshot's `asOf` (RFC 3339) instead of the clock: deterministic answers.
+    #[arg(long = "as-of", value_name = "TIME", requires = "fleet")]
+    as_of: Option<String>,
+}
+
+/// `--fleet`: the query snapshot (as `pacto fleet` builds it) and the impact snapshot (as
+/// `pacto impact` builds it: local bundles and target states, contracts not validated).
+fn fleet_mode(args: &Args) -> anyhow::Result<pacto_mcp::fleet::Fleet> {
+    let sources = super::fleet::SourceArgs {
+        local: if args.local.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.local.clone()
+        },
+        oci: args.oci.clone(),
+        target_state: args.target_state.clone(),
+        traces: args.traces.clone(),
+        k8s: args.k8s,
+        namespace: args.namespace.clone(),
+        cache: args.cache,
+        root: Vec::new(),
+        evidence_url: args.evidence_url.clone(),
+        freshness: args.freshness.clone(),
+        as_of: args.as_of.clone(),
+    };
+    let snapshot = sources.snapshot(true)?;
+    let mut specs: Vec<pacto_core::fleet::SourceSpec> = sources
+        .local
+        .iter()
+        .cloned()
+        .map(pacto_core::fleet::SourceSpec::Local)
+        .collect();
+    specs.extend(
+        sources
+            .target_state
+            .iter()
+            .cloned()
+            .map(pacto_core::fleet::SourceSpec::TargetState),
+    );
+    let impact_snapshot = pacto_core::fleet::build(
+        &specs,
+        None,
+        &pacto_core::fleet::BuildOptions {
+            validate: false,
+            ..sources.options()?
+        },
+    );
+    Ok(pacto_mcp::fleet::Fleet::new(snapshot, impact_snapshot))
 }
 
 /// `--root DIR` where DIR is a directory without a `pacto.yaml`: the sandbox spelling from
@@ -103,6 +189,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         registry: Some(registry.clone()),
     };
     let bundle_flags = args.base_url.is_some() || !args.auth.is_empty() || args.allow_writes;
+    if args.fleet && (args.bundle.is_some() || !args.catalog_roots.is_empty()) {
+        bail!("--fleet cannot be combined with a bundle or --root (the contract catalog): start one server per mode");
+    }
     let mode = if !args.catalog_roots.is_empty() {
         for r in &args.catalog_roots {
             if let Some(msg) = old_root_spelling(r) {
@@ -138,6 +227,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             caps.tools.len()
         );
         Mode::Bundle(caps)
+    } else if args.fleet {
+        if bundle_flags {
+            bail!("--base-url, --auth and --allow-writes apply to bundle mode, not --fleet: start one server per mode");
+        }
+        let fleet = fleet_mode(args)?;
+        let snap = fleet.snapshot();
+        eprintln!(
+            "pacto mcp: fleet of {} service(s), {} revision(s), {} target(s), {}",
+            snap.services.len(),
+            snap.revisions.len(),
+            snap.targets.len(),
+            snap.completeness.as_str()
+        );
+        Mode::Fleet(fleet)
     } else {
         if bundle_flags {
             bail!("--base-url, --auth and --allow-writes apply to bundle mode: pass the bundle (a directory or oci:// reference) as `pacto mcp BUNDLE_OR_REF`");

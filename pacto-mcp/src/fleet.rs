@@ -1,0 +1,341 @@
+//! Fleet mode, `pacto mcp --fleet` (Go Pacto 3.2+'s fleet tools): the authoring tools plus the
+//! read-only fleet queries over one snapshot built at startup (`pacto_core::fleet`, the engine
+//! `pacto fleet` and the dashboard use) and `pacto_impact` (`pacto_core::impact`, as
+//! `pacto impact`).
+//!
+//! * `pacto_fleet_search`, `pacto_fleet_get`, `pacto_fleet_graph`, `pacto_fleet_status`,
+//!   `pacto_fleet_explain`: the JSON `pacto fleet search|get|graph|status|explain
+//!   --output-format json` prints for the same snapshot (`meta` with `asOf`, `completeness`,
+//!   `limitations`).
+//! * `pacto_impact` (`old_ref`, `new_ref`, `include_observed`, `traces`): the JSON
+//!   `pacto impact OLD NEW --output-format json` prints with the same fleet sources.
+//!
+//! Every call is checked against the tool's input schema first; nothing here writes.
+
+use crate::tools::{check_arguments, check_size, compile_input, Ctx, Output, ToolError};
+use pacto_core::diff::Which;
+use pacto_core::fleet::{self, Direction, GraphQuery, SearchFilter, Snapshot, StatusQuery};
+use pacto_core::graph;
+use pacto_core::impact;
+use rmcp::model::{Tool, ToolAnnotations};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+pub const SEARCH_TOOL: &str = "pacto_fleet_search";
+pub const GET_TOOL: &str = "pacto_fleet_get";
+pub const GRAPH_TOOL: &str = "pacto_fleet_graph";
+pub const STATUS_TOOL: &str = "pacto_fleet_status";
+pub const EXPLAIN_TOOL: &str = "pacto_fleet_explain";
+pub const IMPACT_TOOL: &str = "pacto_impact";
+
+/// Go Pacto's fleet instructions, appended to the authoring ones.
+pub const INSTRUCTIONS: &str = "Pacto also exposes READ-ONLY fleet tools over the operational \
+graph: pacto_fleet_search, pacto_fleet_get, pacto_fleet_graph, pacto_fleet_status and \
+pacto_fleet_explain, plus pacto_impact, which projects a contract diff (old to new revision) onto \
+the graph to report the blast radius of a change: breaking changes, affected consumers with \
+confidence and compatibility, active targets and owners to review. Authoring tools \
+(pacto_create/edit/check/schema) create and check contracts; fleet tools only OBSERVE: they never \
+modify contracts, deploy or invoke services. Every fleet answer includes asOf and completeness \
+(in meta for the fleet queries). Treat a partial or stale answer as incomplete knowledge: a \
+missing result does not prove absence when source coverage is incomplete.";
+
+/// The snapshot the queries read and the one `pacto_impact` reads (built as `pacto impact`
+/// builds it: local bundles and target states, no traces), frozen at startup.
+pub struct Fleet {
+    snapshot: Snapshot,
+    impact_snapshot: Snapshot,
+    validators: HashMap<&'static str, jsonschema::Validator>,
+}
+
+impl Fleet {
+    pub fn new(snapshot: Snapshot, impact_snapshot: Snapshot) -> Fleet {
+        let validators = schemas()
+            .into_iter()
+            .filter_map(|(name, _, schema)| compile_input(&schema).map(|v| (name, v)))
+            .collect();
+        Fleet {
+            snapshot,
+            impact_snapshot,
+            validators,
+        }
+    }
+
+    pub fn snapshot(&self) -> &Snapshot {
+        &self.snapshot
+    }
+
+    /// Whether `name` is one of the fleet tools.
+    pub fn handles(name: &str) -> bool {
+        matches!(
+            name,
+            SEARCH_TOOL | GET_TOOL | GRAPH_TOOL | STATUS_TOOL | EXPLAIN_TOOL | IMPACT_TOOL
+        )
+    }
+
+    /// Run fleet tool `name` (schema-checked first).
+    pub fn call(
+        &self,
+        ctx: &Ctx,
+        name: &str,
+        args: &Map<String, Value>,
+    ) -> Result<Output, ToolError> {
+        check_size(args)?;
+        let Some(v) = self.validators.get(name) else {
+            return Err(ToolError::msg(format!("unknown fleet tool {name:?}")));
+        };
+        check_arguments(name, v, args)?;
+        let s = |k: &str| {
+            args.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let b = |k: &str| args.get(k).and_then(Value::as_bool).unwrap_or(false);
+        let n = |k: &str| {
+            args.get(k)
+                .and_then(Value::as_u64)
+                .and_then(|x| usize::try_from(x).ok())
+                .unwrap_or(0)
+        };
+        let snap = &self.snapshot;
+        let fail = |e: fleet::QueryError| ToolError::msg(e.to_string());
+        match name {
+            SEARCH_TOOL => {
+                let mut labels = BTreeMap::new();
+                if let Some(Value::Object(m)) = args.get("labels") {
+                    for (k, v) in m {
+                        labels.insert(k.clone(), v.as_str().unwrap_or("").to_string());
+                    }
+                }
+                let filter = SearchFilter {
+                    text: s("text"),
+                    owner: s("owner"),
+                    interface: s("interface"),
+                    status: s("status"),
+                    compliance: s("compliance"),
+                    source: s("source"),
+                    workload: s("workload"),
+                    scope: s("scope"),
+                    labels,
+                    has_capability: b("has_capability"),
+                    has_dependency: b("has_dependency"),
+                    ready: b("ready"),
+                    not_ready: b("not_ready"),
+                    limit: n("limit"),
+                    offset: n("offset"),
+                };
+                to_output(&snap.search(&filter).map_err(fail)?)
+            }
+            GET_TOOL => {
+                let (service, target) = (s("service"), s("target"));
+                if !target.is_empty() {
+                    to_output(&snap.get_target(&target).map_err(fail)?)
+                } else if !service.is_empty() {
+                    to_output(&snap.get_service(&service).map_err(fail)?)
+                } else {
+                    Err(ToolError::InvalidParams {
+                        message: "provide either 'service' or 'target'".into(),
+                        fields: vec!["service".into(), "target".into()],
+                    })
+                }
+            }
+            GRAPH_TOOL => {
+                let direction = Direction::parse(&s("direction")).map_err(fail)?;
+                to_output(
+                    &snap
+                        .graph(&GraphQuery {
+                            service: s("service"),
+                            direction,
+                            transitive: b("transitive"),
+                            max_depth: n("max_depth"),
+                        })
+                        .map_err(fail)?,
+                )
+            }
+            STATUS_TOOL => to_output(&snap.status(&StatusQuery {
+                needs_attention: b("needs_attention"),
+                non_compliant: b("non_compliant"),
+                unknown: b("unknown"),
+                invalid: b("invalid"),
+                stale: b("stale"),
+                missing_readiness: b("missing_readiness"),
+                unresolved_deps: b("unresolved_deps"),
+                not_ready: b("not_ready"),
+                limit: n("limit"),
+            })),
+            EXPLAIN_TOOL => to_output(&snap.explain(&s("subject")).map_err(fail)?),
+            IMPACT_TOOL => self.impact(
+                ctx,
+                &s("old_ref"),
+                &s("new_ref"),
+                b("include_observed"),
+                &s("traces"),
+            ),
+            _ => Err(ToolError::msg(format!("unknown fleet tool {name:?}"))),
+        }
+    }
+
+    /// `pacto impact OLD NEW [--include-observed] [--traces FILE]` over the impact snapshot.
+    /// Local revisions and the trace file must lie inside the workspace roots.
+    fn impact(
+        &self,
+        ctx: &Ctx,
+        old_ref: &str,
+        new_ref: &str,
+        include_observed: bool,
+        traces: &str,
+    ) -> Result<Output, ToolError> {
+        let base = ctx.roots.base().to_path_buf();
+        let local = |r: &str| -> Result<(), ToolError> {
+            if r.starts_with("oci://") || r.starts_with("git:") {
+                return Ok(());
+            }
+            ctx.roots.check(r)?;
+            Ok(())
+        };
+        local(old_ref)?;
+        local(new_ref)?;
+        let fetcher = ctx
+            .registry
+            .as_ref()
+            .map(|r| r.as_ref() as &dyn graph::Fetcher);
+        let open = |arg: &str, which| {
+            graph::open_side(arg, &base, fetcher, which).map_err(|e| ToolError::msg(e.to_string()))
+        };
+        let old = open(old_ref, Which::Old)?;
+        let new = open(new_ref, Which::New)?;
+        let observed = if traces.is_empty() {
+            None
+        } else {
+            let path = ctx.roots.check(traces)?;
+            Some(
+                fleet::traces::read_file(&path)
+                    .map_err(|e| ToolError::msg(format!("parse traces: {e}")))?,
+            )
+        };
+        let options = impact::Options {
+            include_observed: include_observed || observed.is_some(),
+            observed,
+        };
+        let result = impact::analyze(&old.side(), &new.side(), &self.impact_snapshot, &options)
+            .map_err(|e| ToolError::msg(e.to_string()))?;
+        to_output(&result)
+    }
+}
+
+/// The value as structured content; its text block is the same JSON, pretty-printed as the CLI
+/// prints it.
+fn to_output<T: serde::Serialize>(value: &T) -> Result<Output, ToolError> {
+    let v = serde_json::to_value(value)
+        .map_err(|e| ToolError::msg(format!("cannot serialize the answer: {e}")))?;
+    Ok(Output::json(v))
+}
+
+/// (name, description, input schema) of every fleet tool.
+fn schemas() -> Vec<(&'static str, &'static str, Value)> {
+    let statuses: Vec<&str> = fleet::STATUSES.to_vec();
+    let str_ = |d: &str| json!({"type": "string", "description": d});
+    let bool_ = |d: &str| json!({"type": "boolean", "description": d});
+    let int_ = |d: &str, max: Option<u64>| {
+        let mut v = json!({"type": "integer", "minimum": 0, "description": d});
+        if let Some(m) = max {
+            v["maximum"] = json!(m);
+        }
+        v
+    };
+    vec![
+        (
+            SEARCH_TOOL,
+            "Search logical services in the operational graph. Read-only. Returns a bounded, deterministically ordered list (total, count, offset, limit) with meta.asOf and meta.completeness.",
+            json!({"type": "object", "additionalProperties": false, "properties": {
+                "text": str_("Case-insensitive substring of the service name or owner"),
+                "owner": str_("Owner team, DRI or contact (substring)"),
+                "interface": str_("An interface name or type some revision declares"),
+                "status": {"type": "string", "enum": statuses, "description": "Aggregate status"},
+                "compliance": {"type": "string", "enum": statuses, "description": "A target of the service has this compliance"},
+                "source": str_("Seen by this source id"),
+                "workload": {"type": "string", "enum": ["service", "job", "scheduled"], "description": "Some revision declares this workload"},
+                "scope": str_("A target of the service has this scope"),
+                "labels": {"type": "object", "additionalProperties": {"type": "string"}, "description": "Target labels key: value, all holding for one target"},
+                "has_capability": bool_("Only services declaring a capability"),
+                "has_dependency": bool_("Only services declaring a dependency"),
+                "ready": bool_("Only services with a revision passing its readiness gate"),
+                "not_ready": bool_("Only services with a revision below its readiness gate"),
+                "limit": int_("Most results (0: 100)", Some(fleet::query::MAX_SEARCH_LIMIT as u64)),
+                "offset": int_("Results to skip", None),
+            }}),
+        ),
+        (
+            GET_TOOL,
+            "Inspect a logical service (revisions, targets, dependencies, dependents) or an operational target (compliance, findings, coverage, freshness). Give service or target. Read-only.",
+            json!({"type": "object", "additionalProperties": false, "properties": {
+                "service": {"type": "string", "minLength": 1, "description": "Logical service name"},
+                "target": {"type": "string", "minLength": 1, "description": "Operational target key or name (instead of service)"},
+            }, "anyOf": [{"required": ["service"]}, {"required": ["target"]}]}),
+        ),
+        (
+            GRAPH_TOOL,
+            "Traverse fleet dependencies or dependents from a service, aggregated across its revisions. Cycle-safe. Reports reached nodes with depth and path, cycles and unresolved dependencies. Read-only.",
+            json!({"type": "object", "additionalProperties": false, "properties": {
+                "service": {"type": "string", "minLength": 1, "description": "Root logical service name"},
+                "direction": {"type": "string", "enum": ["dependencies", "dependents"], "description": "Traversal direction (default dependencies)"},
+                "transitive": bool_("Traverse transitively"),
+                "max_depth": int_("Deepest level with transitive (0: unlimited)", None),
+            }, "required": ["service"]}),
+        ),
+        (
+            STATUS_TOOL,
+            "Report services, revisions and targets needing attention: non-compliant, unknown, invalid, stale evidence, missing readiness, unresolved dependencies, below the readiness gate (every category when none is chosen). Read-only.",
+            json!({"type": "object", "additionalProperties": false, "properties": {
+                "needs_attention": bool_("Every attention category"),
+                "non_compliant": bool_("Non-compliant targets"),
+                "unknown": bool_("Targets with unknown compliance"),
+                "invalid": bool_("Invalid contracts"),
+                "stale": bool_("Targets with stale evidence"),
+                "missing_readiness": bool_("Revisions without a readiness assessment"),
+                "unresolved_deps": bool_("Unresolved declared dependencies"),
+                "not_ready": bool_("Revisions below their readiness gate"),
+                "limit": int_("Most items (0: 200)", None),
+            }}),
+        ),
+        (
+            EXPLAIN_TOOL,
+            "Explain the deterministic reasons for a service's or target's state (findings, missing evidence, staleness, unresolved dependencies). Structured reasons, not prose. Read-only.",
+            json!({"type": "object", "additionalProperties": false, "properties": {
+                "subject": {"type": "string", "minLength": 1, "description": "A service name, or a target key or name"},
+            }, "required": ["subject"]}),
+        ),
+        (
+            IMPACT_TOOL,
+            "Analyze the blast radius of a change from an old to a new contract revision, projected onto the fleet: classification, breaking and potentially breaking changes, affected consumers (depth, path, compatibility verdict, confidence), active targets and owners to review, with asOf, completeness and limitations. Read-only: it lists review targets, never acts.",
+            json!({"type": "object", "additionalProperties": false, "properties": {
+                "old_ref": {"type": "string", "minLength": 1, "description": "Old revision: a bundle directory inside the workspace roots, git:REV[:DIR] or oci://REF"},
+                "new_ref": {"type": "string", "minLength": 1, "description": "New revision: a bundle directory inside the workspace roots, git:REV[:DIR] or oci://REF"},
+                "include_observed": bool_("Let observed (runtime) relationships raise consumer confidence"),
+                "traces": {"type": "string", "minLength": 1, "description": "An OTLP/JSON trace file inside the workspace roots; its observed edges corroborate and surface consumers (implies include_observed)"},
+            }, "required": ["old_ref", "new_ref"]}),
+        ),
+    ]
+}
+
+/// The fleet tools, read-only, as `tools/list` shows them.
+pub fn tools() -> Vec<Tool> {
+    schemas()
+        .into_iter()
+        .filter_map(|(name, description, schema)| {
+            let Value::Object(input) = schema else {
+                return None;
+            };
+            let network = name == IMPACT_TOOL;
+            Some(
+                Tool::new(name, description, Arc::new(input)).with_annotations(
+                    ToolAnnotations::new()
+                        .read_only(true)
+                        .destructive(false)
+                        .open_world(network),
+                ),
+            )
+        })
+        .collect()
+}
