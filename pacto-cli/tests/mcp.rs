@@ -747,3 +747,244 @@ fn bundle_and_catalog_modes_from_a_registry() {
         serde_json::json!({"name": "shop", "domain": format!("{registry}/pacto-mcp-test"), "version": "1.0.0"})
     );
 }
+
+/// Issue 20: `pacto mcp --fleet` answers each fleet tool and `pacto_impact` with the very JSON
+/// `pacto fleet ...`/`pacto impact ... --output-format json` prints for the same sources (one
+/// engine), every answer with its asOf and completeness; bad arguments are invalid params.
+#[test]
+fn fleet_tools_answer_what_the_cli_prints() {
+    let home = tempfile::tempdir().unwrap();
+    let fx = fixtures();
+    let fx_s = fx.to_string_lossy().into_owned();
+    let sources = [
+        "--local",
+        "demo-v2",
+        "--target-state",
+        "fleet/targets.yaml",
+        "--as-of",
+        "2026-01-01T00:00:00Z",
+    ];
+    let cli = |args: &[&str]| -> serde_json::Value {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+        isolate(&mut c, home.path());
+        let o = c
+            .args(args)
+            .args(["--output-format", "json"])
+            .current_dir(&fx)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+            panic!(
+                "pacto {args:?}: {e}\n{}",
+                String::from_utf8_lossy(&o.stderr)
+            )
+        })
+    };
+    let fleet_cli = |sub: &[&str]| {
+        let mut a = vec!["fleet"];
+        a.extend(sources);
+        a.extend(["--traces", "fleet/traces.json"]);
+        a.extend(sub);
+        cli(&a)
+    };
+    let expected = [
+        fleet_cli(&["search", "--owner", "team"]),
+        fleet_cli(&["get", "orders"]),
+        fleet_cli(&["get", "--target", "production-eu/kubernetes-workload/commerce%2Forders"]),
+        fleet_cli(&["graph", "orders", "--direction", "dependents", "--transitive"]),
+        fleet_cli(&["status"]),
+        fleet_cli(&["explain", "orders"]),
+        {
+            let mut a = vec![
+                "impact",
+                "demo-v2/orders/1.0.0",
+                "demo-v2/orders/2.0.0",
+                "--traces",
+                "fleet/traces.json",
+            ];
+            a.extend(sources);
+            cli(&a)
+        },
+    ];
+    let call = |id: u32, name: &str, args: serde_json::Value| {
+        serde_json::json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+                           "params": {"name": name, "arguments": args}})
+        .to_string()
+    };
+    let requests = [
+        call(1, "pacto_fleet_search", serde_json::json!({"owner": "team"})),
+        call(2, "pacto_fleet_get", serde_json::json!({"service": "orders"})),
+        call(
+            3,
+            "pacto_fleet_get",
+            serde_json::json!({"target": "production-eu/kubernetes-workload/commerce%2Forders"}),
+        ),
+        call(
+            4,
+            "pacto_fleet_graph",
+            serde_json::json!({"service": "orders", "direction": "dependents", "transitive": true}),
+        ),
+        call(5, "pacto_fleet_status", serde_json::json!({})),
+        call(6, "pacto_fleet_explain", serde_json::json!({"subject": "orders"})),
+        call(
+            7,
+            "pacto_impact",
+            serde_json::json!({"old_ref": "demo-v2/orders/1.0.0", "new_ref": "demo-v2/orders/2.0.0",
+                               "traces": "fleet/traces.json"}),
+        ),
+        call(8, "pacto_fleet_graph", serde_json::json!({"direction": "up"})),
+        call(9, "pacto_fleet_explain", serde_json::json!({"subject": "nope"})),
+        call(
+            10,
+            "pacto_impact",
+            serde_json::json!({"old_ref": "/etc", "new_ref": "demo-v2/orders/2.0.0"}),
+        ),
+        r#"{"jsonrpc":"2.0","id":11,"method":"tools/list"}"#.to_string(),
+    ];
+    let requests: Vec<&str> = requests.iter().map(String::as_str).collect();
+    let mut args = vec!["mcp", "--workspace-root", &fx_s, "--fleet"];
+    args.extend(sources);
+    args.extend(["--traces", "fleet/traces.json"]);
+    // The session runs in the fixtures so relative sources resolve as for the CLI.
+    let answers = stdio_session_in(home.path(), &fx, &args, &requests);
+    for (i, want) in expected.iter().enumerate() {
+        let a = &answers[i + 1];
+        assert_eq!(a["result"]["isError"], false, "call {}: {a}", i + 1);
+        let got = &a["result"]["structuredContent"];
+        assert_eq!(got, want, "call {} differs from the CLI", i + 1);
+        let text: serde_json::Value =
+            serde_json::from_str(a["result"]["content"][0]["text"].as_str().unwrap()).unwrap();
+        assert_eq!(&text, want, "call {}: text block", i + 1);
+        let envelope = if got.get("meta").is_some() {
+            &got["meta"]
+        } else {
+            got
+        };
+        assert_eq!(envelope["asOf"], "2026-01-01T00:00:00Z", "call {}", i + 1);
+        assert_eq!(envelope["completeness"], "complete", "call {}", i + 1);
+        assert!(envelope["limitations"].is_array() || envelope.get("limitations").is_none());
+    }
+    // The impact answer really is the interesting one: storefront incompatible and active,
+    // corroborated by the traces, notifications an observed consumer.
+    let impact = &answers[7]["result"]["structuredContent"];
+    assert_eq!(impact["classification"], "BREAKING");
+    let consumers: Vec<(String, String)> = impact["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["service"].as_str().unwrap().to_string(),
+                c["confidence"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        consumers.contains(&("storefront".into(), "corroborated".into())),
+        "{consumers:?}"
+    );
+    assert!(
+        consumers.contains(&("notifications".into(), "observed".into())),
+        "{consumers:?}"
+    );
+    // Bad arguments: invalid params naming the field, before the query runs.
+    assert_eq!(answers[8]["error"]["code"], -32602, "{}", answers[8]);
+    let fields = answers[8]["error"]["data"]["fields"].to_string();
+    assert!(
+        fields.contains("service") && fields.contains("direction"),
+        "{fields}"
+    );
+    // Unknown subject: a tool error, not a crash.
+    assert_eq!(answers[9]["result"]["isError"], true, "{}", answers[9]);
+    assert!(answers[9]["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("not found"));
+    // A revision outside the workspace roots is refused.
+    assert_eq!(answers[10]["result"]["isError"], true, "{}", answers[10]);
+    // tools/list: the authoring tools plus the six fleet tools, all read-only.
+    let tools = answers[11]["result"]["tools"].as_array().unwrap();
+    for name in [
+        "pacto_fleet_search",
+        "pacto_fleet_get",
+        "pacto_fleet_graph",
+        "pacto_fleet_status",
+        "pacto_fleet_explain",
+        "pacto_impact",
+    ] {
+        let t = tools.iter().find(|t| t["name"] == name).expect(name);
+        assert_eq!(t["annotations"]["readOnlyHint"], true, "{name}");
+        assert_eq!(t["inputSchema"]["type"], "object", "{name}");
+    }
+    assert!(tools.iter().any(|t| t["name"] == "pacto_create"));
+}
+
+/// `stdio_session` with the server started in `cwd`.
+fn stdio_session_in(
+    home: &Path,
+    cwd: &Path,
+    args: &[&str],
+    requests: &[&str],
+) -> Vec<serde_json::Value> {
+    use std::io::Write;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
+    isolate(&mut c, home);
+    let mut child = c
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{INITIALIZE}").unwrap();
+    writeln!(
+        stdin,
+        r#"{{"jsonrpc":"2.0","method":"notifications/initialized"}}"#
+    )
+    .unwrap();
+    for r in requests {
+        writeln!(stdin, "{r}").unwrap();
+    }
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let mut answers = Vec::new();
+    for line in out.lines() {
+        let Ok(line) = line else { break };
+        answers.push(serde_json::from_str::<serde_json::Value>(&line).unwrap());
+        if answers.len() == requests.len() + 1 {
+            break;
+        }
+    }
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(
+        answers.len(),
+        requests.len() + 1,
+        "{answers:?}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    answers.sort_by_key(|a| a["id"].as_u64());
+    answers
+}
+
+/// `--fleet` and its source flags stay in their mode: a source flag without --fleet, or
+/// --fleet with a catalog root, is a usage error naming the flags.
+#[test]
+fn fleet_flags_need_fleet_mode() {
+    let o = Command::new(env!("CARGO_BIN_EXE_pacto"))
+        .args(["mcp", "--target-state", "x.yaml"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("--fleet"), "{err}");
+    let o = Command::new(env!("CARGO_BIN_EXE_pacto"))
+        .args(["mcp", "--fleet", "--root", "oci://x/y"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("--fleet cannot"), "{err}");
+}
