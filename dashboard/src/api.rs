@@ -38,11 +38,17 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub(crate) struct AppState {
     pub(crate) dashboard: Arc<Dashboard>,
     bound: SocketAddr,
+    /// The core fleet snapshot the product endpoints answer from.
+    pub(crate) product: Arc<crate::fleet_product::Cache>,
 }
 
 /// The router for `dashboard`, bound at `bound` (for the Host and Origin checks).
 pub fn router(dashboard: Arc<Dashboard>, bound: SocketAddr) -> Router {
-    let state = AppState { dashboard, bound };
+    let state = AppState {
+        dashboard,
+        bound,
+        product: Arc::default(),
+    };
     Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))
@@ -71,6 +77,7 @@ pub fn router(dashboard: Arc<Dashboard>, bound: SocketAddr) -> Router {
         .route("/api/debug/sources", get(debug_sources))
         .route("/api/debug/services", get(debug_services))
         .merge(crate::fleet::routes())
+        .merge(crate::fleet_product::routes())
         .route("/", get(crate::ui::index))
         .route("/ui/{file}", get(crate::ui::asset))
         .fallback(not_found)
@@ -622,7 +629,8 @@ async fn capabilities(State(s): State<AppState>) -> Response {
         .as_ref()
         .is_some_and(|o| o.available);
     json_value(&json!({"fleet": true, "impact": true, "observed": observed,
-        "resolve": s.dashboard.has_resolver(), "diagnostics": s.dashboard.config.diagnostics}))
+        "resolve": s.dashboard.has_resolver(), "diagnostics": s.dashboard.config.diagnostics,
+        "fleetProduct": true, "changeAnalysis": true}))
 }
 
 fn diagnostics_off() -> Response {

@@ -34,7 +34,10 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/fleet/service", get(service))
         .route("/api/fleet/target", get(target))
         .route("/api/fleet/services/{name}/graph", get(graph))
-        .route("/api/fleet/impact", get(impact))
+        .route(
+            "/api/fleet/impact",
+            get(impact).post(crate::fleet_product::impact_post),
+        )
 }
 
 /// The common head of every answer.

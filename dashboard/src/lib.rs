@@ -16,6 +16,7 @@
 
 pub mod api;
 pub mod fleet;
+pub mod fleet_product;
 pub mod k8s;
 pub mod openapi;
 pub mod server;

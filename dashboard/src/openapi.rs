@@ -39,6 +39,7 @@ fn more_paths() -> Value {
             "/api/services/{name}/refs": get("Configuration and policy cross-references", vec![name_param()], r("CrossReferences")),
             "/api/capabilities": get("Optional features of this server", vec![], json!({"type": "object", "properties": {
                 "fleet": {"type": "boolean"}, "impact": {"type": "boolean"}, "observed": {"type": "boolean"},
+                "fleetProduct": {"type": "boolean"}, "changeAnalysis": {"type": "boolean"},
                 "resolve": {"type": "boolean"}, "diagnostics": {"type": "boolean"}}})),
             "/api/debug/sources": get("Source detection and Kubernetes diagnostics (only with --diagnostics; 404 otherwise)", vec![], json!({"type": "object", "properties": {
                 "detected": arr(json!({"type": "object"})), "sources": arr(r("Source")), "kubernetes": {"type": ["object", "null"], "properties": {
@@ -57,7 +58,64 @@ fn more_paths() -> Value {
     if let (Some(m), Value::Object(f)) = (m.as_object_mut(), fleet_paths()) {
         m.extend(f);
     }
+    if let (Some(m), Value::Object(f)) = (m.as_object_mut(), product_paths()) {
+        m.extend(f);
+    }
+    if let Some(Value::Object(i)) = m.get_mut("/api/fleet/impact") {
+        i.insert("post".into(), impact_post());
+    }
     m
+}
+
+/// The core fleet envelope (`pacto fleet ... --output-format json`'s `meta`).
+fn meta() -> Value {
+    json!({"type": "object", "required": ["schemaVersion", "snapshotId", "asOf", "completeness"], "properties": {
+        "schemaVersion": {"type": "string"}, "snapshotId": {"type": "string"}, "asOf": {"type": "string"},
+        "completeness": {"enum": ["complete", "partial", "unknown"]}, "limitations": arr(json!({"type": "object"})),
+        "sources": arr(json!({"type": "object"}))}})
+}
+
+fn entity_ref() -> Value {
+    json!({"type": "object", "required": ["kind", "key", "label", "route"], "properties": {
+        "kind": {"enum": ["service", "revision", "target", "owner", "source"]}, "key": {"type": "string"},
+        "label": {"type": "string"}, "route": {"type": "string"}}})
+}
+
+/// Go's fleet product endpoints, answered by `pacto_core::fleet` (the CLI's engine).
+fn product_paths() -> Value {
+    let q = |n: &str, required: bool| json!({"name": n, "in": "query", "required": required, "schema": {"type": "string"}});
+    let qi = |n: &str| json!({"name": n, "in": "query", "required": false, "schema": {"type": "integer", "minimum": 0}});
+    let obj = |props: Value| json!({"type": "object", "properties": props});
+    json!({
+        "/api/fleet/overview": get("Operational overview: counts, what needs attention (the count is the attention list's total), incomplete sources, entry points", vec![],
+            obj(json!({"meta": meta(), "counts": obj(json!({"services": {"type": "integer"}, "revisions": {"type": "integer"}, "targets": {"type": "integer"},
+                "owners": {"type": "integer"}, "relationships": {"type": "integer"}, "needsAttention": {"type": "integer"}, "byStatus": {"type": "object"}})),
+                "attention": arr(json!({"type": "object"})), "incompleteSources": arr(json!({"type": "object"})), "entryPoints": arr(entity_ref())}))),
+        "/api/fleet/attention": get("What needs attention (pacto fleet status --needs-attention), each item navigable", vec![qi("limit"), q("service", false)],
+            obj(json!({"meta": meta(), "total": {"type": "integer"}, "count": {"type": "integer"}, "items": arr(obj(json!({
+                "kind": {"type": "string"}, "name": {"type": "string"}, "code": {"type": "string"}, "reason": {"type": "string"}, "entity": entity_ref()})))}))),
+        "/api/fleet/entities": get("Search services (pacto fleet search), revisions, targets, owners and sources", vec![q("text", false), q("kinds", false), q("owner", false), q("status", false), qi("limit"), qi("offset")],
+            obj(json!({"meta": meta(), "total": {"type": "integer"}, "count": {"type": "integer"}, "offset": {"type": "integer"}, "limit": {"type": "integer"}, "entities": arr(entity_ref())}))),
+        "/api/fleet/entities/{kind}": get("One entity's detail (service and target as pacto fleet get)", vec![
+                json!({"name": "kind", "in": "path", "required": true, "schema": {"enum": ["service", "revision", "target", "owner", "source"]}}), q("key", true)],
+            obj(json!({"kind": {"type": "string"}, "ref": entity_ref(), "detail": {"type": "object"}}))),
+        "/api/fleet/neighborhood": get("A service's neighbourhood (pacto fleet graph; depth > 1 is transitive)", vec![q("kind", false), q("key", true), q("direction", false), qi("depth")],
+            obj(json!({"meta": meta(), "root": {"type": "string"}, "direction": {"type": "string"}, "nodes": arr(json!({"type": "object"})), "edges": arr(json!({"type": "object"}))}))),
+        "/api/fleet/revisions/document": get("The contract document (pacto.yaml) of a revision", vec![q("key", true)],
+            obj(json!({"meta": meta(), "revision": entity_ref(), "service": {"type": "string"}, "version": {"type": "string"},
+                "pactoVersion": {"type": "string"}, "mediaType": {"type": "string"}, "document": {"type": "string"}})))
+    })
+}
+
+fn impact_post() -> Value {
+    json!({"summary": "Impact of two revisions of the snapshot (pacto impact): 409 when snapshotId is stale, 422 for an unknown revision",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["fromRevisionKey", "toRevisionKey"], "properties": {
+            "snapshotId": {"type": "string"}, "fromRevisionKey": {"type": "string", "description": "A revision key or name@version"},
+            "toRevisionKey": {"type": "string"}, "includeObserved": {"type": "boolean"}}}}}},
+        "responses": ok(json!({"type": "object", "properties": {"meta": meta(), "snapshotId": {"type": "string"}, "service": entity_ref(),
+            "oldRevision": entity_ref(), "newRevision": entity_ref(), "classification": {"type": "string"},
+            "consumers": arr(json!({"type": "object"})), "owners": arr(entity_ref()), "activeTargets": arr(entity_ref()),
+            "result": {"type": "object", "description": "pacto impact --output-format json"}}}), "Impact")})
 }
 
 fn fleet_paths() -> Value {

@@ -432,6 +432,19 @@ fn openapi_document_describes_every_route() {
                 "/api/fleet/impact" => {
                     "/api/fleet/impact?old=billing@1.1.0&new=billing@2.0.0".to_string()
                 }
+                "/api/fleet/entities/{kind}" => {
+                    "/api/fleet/entities/service?key=billing".to_string()
+                }
+                "/api/fleet/neighborhood" => "/api/fleet/neighborhood?key=billing".to_string(),
+                "/api/fleet/revisions/document" => {
+                    let e = ok_json(&s, "/api/fleet/entities?kinds=revision&text=billing@1.1.0");
+                    let key = e["entities"][0]["key"]
+                        .as_str()
+                        .unwrap()
+                        .replace('@', "%40")
+                        .replace(':', "%3A");
+                    format!("/api/fleet/revisions/document?key={key}")
+                }
                 "/api/fleet/target" => {
                     // No runtime source here: a well-formed key is simply not found.
                     let g = get(&s, "/api/fleet/target?key=shop/Pacto/billing");

@@ -699,3 +699,188 @@ fn load_one_thousand_services() {
         );
     }
 }
+
+fn http_post_json(url: &str, body: &str) -> (u16, String) {
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_once('/').unwrap();
+    let mut c = std::net::TcpStream::connect(host).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    write!(
+        c,
+        "POST /{path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut s = String::new();
+    c.read_to_string(&mut s).unwrap();
+    let status = s[9..12].parse().unwrap();
+    let body = s
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
+    (status, body)
+}
+
+fn json_of(status_body: (u16, String), what: &str) -> serde_json::Value {
+    assert_eq!(status_body.0, 200, "{what}: {}", status_body.1);
+    serde_json::from_str(&status_body.1).unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+/// `pacto ... --output-format json` run in `cwd`.
+fn cli_json(cwd: &Path, args: &[&str]) -> serde_json::Value {
+    let home = tempfile::tempdir().unwrap();
+    let out = pacto(home.path(), args)
+        .args(["--output-format", "json"])
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "{args:?}: {e}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// The answer without what depends on the moment it was built (`asOf`).
+fn timeless(mut v: serde_json::Value) -> serde_json::Value {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                m.remove("asOf");
+                m.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut v);
+    v
+}
+
+/// Go's fleet product endpoints answer from the CLI's engine: for the same `--local` fleet the
+/// dashboard's `/api/fleet/neighborhood`, `/api/fleet/entities/service`, `/api/fleet/entities`,
+/// `/api/fleet/attention` and `POST /api/fleet/impact` give what `pacto fleet graph|get|search|
+/// status` and `pacto impact` print with `--output-format json` (only `asOf` differs), and the
+/// overview's count of what needs attention is the attention list's total.
+#[test]
+fn fleet_product_endpoints_answer_as_pacto_fleet_json() {
+    let v2 = repo_root().join("fixtures/demo-v2");
+    let d = v2.to_str().unwrap();
+    let r = start(&["dashboard", d, "--port", "0", "--no-kubernetes"]);
+    let api = |p: &str| json_of(http_get(&format!("{}{p}", r.url)), p);
+
+    // pacto fleet graph orders --direction dependents --transitive --max-depth 3
+    let dash = api("/api/fleet/neighborhood?kind=service&key=orders&direction=dependents&depth=3");
+    let cli = cli_json(
+        &v2,
+        &[
+            "fleet",
+            "graph",
+            "orders",
+            "--direction",
+            "dependents",
+            "--transitive",
+            "--max-depth",
+            "3",
+            "--local",
+            d,
+        ],
+    );
+    assert_eq!(timeless(dash.clone()), timeless(cli));
+    assert!(!dash["nodes"].as_array().unwrap().is_empty(), "{dash}");
+
+    // pacto fleet get orders
+    let dash = api("/api/fleet/entities/service?key=orders");
+    let cli = cli_json(&v2, &["fleet", "get", "orders", "--local", d]);
+    assert_eq!(timeless(dash["detail"].clone()), timeless(cli));
+    assert_eq!(dash["ref"]["route"], "#/services/orders");
+
+    // pacto fleet search --text or
+    let dash = api("/api/fleet/entities?kinds=service&text=or&limit=500");
+    let cli = cli_json(
+        &v2,
+        &["fleet", "search", "or", "--limit", "500", "--local", d],
+    );
+    let names = |v: &serde_json::Value, list: &str, key: &str| -> Vec<String> {
+        v[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x[key].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        names(&dash, "entities", "key"),
+        names(&cli, "services", "name")
+    );
+    assert_eq!(dash["total"], cli["total"]);
+    assert_eq!(dash["meta"]["snapshotId"], cli["meta"]["snapshotId"]);
+
+    // pacto fleet status --needs-attention; the overview agrees with its list
+    let attention = api("/api/fleet/attention?limit=500");
+    let cli = cli_json(&v2, &["fleet", "status", "--needs-attention", "--local", d]);
+    assert_eq!(attention["total"], cli["total"]);
+    assert_eq!(
+        names(&attention, "items", "name"),
+        names(&cli, "items", "name")
+    );
+    let overview = api("/api/fleet/overview");
+    assert_eq!(overview["counts"]["needsAttention"], attention["total"]);
+    let shown = overview["attention"].as_array().unwrap().len();
+    assert_eq!(shown as u64, attention["total"].as_u64().unwrap().min(10));
+    assert_eq!(overview["counts"]["services"], 7);
+
+    // pacto impact orders/1.0.0 orders/2.0.0 --local DIR
+    let (status, body) = http_post_json(
+        &format!("{}/api/fleet/impact", r.url),
+        r#"{"fromRevisionKey":"orders@1.0.0","toRevisionKey":"orders@2.0.0"}"#,
+    );
+    let dash = json_of((status, body), "POST /api/fleet/impact");
+    let old = v2.join("orders/1.0.0");
+    let new = v2.join("orders/2.0.0");
+    let cli = cli_json(
+        &v2,
+        &[
+            "impact",
+            old.to_str().unwrap(),
+            new.to_str().unwrap(),
+            "--local",
+            d,
+        ],
+    );
+    let mut result = timeless(dash["result"].clone());
+    let mut cli = timeless(cli);
+    // `pacto impact` builds its snapshot without validating (a different id); the rest is one answer.
+    result.as_object_mut().unwrap().remove("snapshotId");
+    cli.as_object_mut().unwrap().remove("snapshotId");
+    assert_eq!(result, cli);
+    assert_eq!(dash["classification"], "BREAKING");
+    assert!(dash["consumers"].as_array().unwrap().iter().any(|c| c["service"]["key"] == "dispatch"
+        && c["compatibilityVerdict"] == "compatible"), "{dash}");
+    // A stale snapshot id is refused; an unknown revision is a located 422.
+    let (status, _) = http_post_json(
+        &format!("{}/api/fleet/impact", r.url),
+        r#"{"snapshotId":"sha256:0","fromRevisionKey":"orders@1.0.0","toRevisionKey":"orders@2.0.0"}"#,
+    );
+    assert_eq!(status, 409);
+    let (status, body) = http_post_json(
+        &format!("{}/api/fleet/impact", r.url),
+        r#"{"fromRevisionKey":"orders@9.9.9","toRevisionKey":"orders@2.0.0"}"#,
+    );
+    assert_eq!(status, 422);
+    assert!(body.contains("fromRevisionKey"), "{body}");
+
+    // The revision document is the bundle's pacto.yaml.
+    let key = dash["oldRevision"]["key"]
+        .as_str()
+        .unwrap()
+        .replace('@', "%40")
+        .replace(':', "%3A");
+    let doc = api(&format!("/api/fleet/revisions/document?key={key}"));
+    assert_eq!(
+        doc["document"],
+        std::fs::read_to_string(v2.join("orders/1.0.0/pacto.yaml")).unwrap()
+    );
+}
