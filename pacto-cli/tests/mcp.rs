@@ -791,8 +791,18 @@ fn fleet_tools_answer_what_the_cli_prints() {
     let expected = [
         fleet_cli(&["search", "--owner", "team"]),
         fleet_cli(&["get", "orders"]),
-        fleet_cli(&["get", "--target", "production-eu/kubernetes-workload/commerce%2Forders"]),
-        fleet_cli(&["graph", "orders", "--direction", "dependents", "--transitive"]),
+        fleet_cli(&[
+            "get",
+            "--target",
+            "production-eu/kubernetes-workload/commerce%2Forders",
+        ]),
+        fleet_cli(&[
+            "graph",
+            "orders",
+            "--direction",
+            "dependents",
+            "--transitive",
+        ]),
         fleet_cli(&["status"]),
         fleet_cli(&["explain", "orders"]),
         {
@@ -813,8 +823,16 @@ fn fleet_tools_answer_what_the_cli_prints() {
         .to_string()
     };
     let requests = [
-        call(1, "pacto_fleet_search", serde_json::json!({"owner": "team"})),
-        call(2, "pacto_fleet_get", serde_json::json!({"service": "orders"})),
+        call(
+            1,
+            "pacto_fleet_search",
+            serde_json::json!({"owner": "team"}),
+        ),
+        call(
+            2,
+            "pacto_fleet_get",
+            serde_json::json!({"service": "orders"}),
+        ),
         call(
             3,
             "pacto_fleet_get",
@@ -826,15 +844,27 @@ fn fleet_tools_answer_what_the_cli_prints() {
             serde_json::json!({"service": "orders", "direction": "dependents", "transitive": true}),
         ),
         call(5, "pacto_fleet_status", serde_json::json!({})),
-        call(6, "pacto_fleet_explain", serde_json::json!({"subject": "orders"})),
+        call(
+            6,
+            "pacto_fleet_explain",
+            serde_json::json!({"subject": "orders"}),
+        ),
         call(
             7,
             "pacto_impact",
             serde_json::json!({"old_ref": "demo-v2/orders/1.0.0", "new_ref": "demo-v2/orders/2.0.0",
                                "traces": "fleet/traces.json"}),
         ),
-        call(8, "pacto_fleet_graph", serde_json::json!({"direction": "up"})),
-        call(9, "pacto_fleet_explain", serde_json::json!({"subject": "nope"})),
+        call(
+            8,
+            "pacto_fleet_graph",
+            serde_json::json!({"direction": "up"}),
+        ),
+        call(
+            9,
+            "pacto_fleet_explain",
+            serde_json::json!({"subject": "nope"}),
+        ),
         call(
             10,
             "pacto_impact",
@@ -986,5 +1016,8 @@ fn fleet_flags_need_fleet_mode() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success() && err.contains("--fleet cannot"), "{err}");
+    assert!(
+        !o.status.success() && err.contains("--fleet cannot"),
+        "{err}"
+    );
 }

@@ -272,7 +272,7 @@ fn schemas() -> Vec<(&'static str, &'static str, Value)> {
             json!({"type": "object", "additionalProperties": false, "properties": {
                 "service": {"type": "string", "minLength": 1, "description": "Logical service name"},
                 "target": {"type": "string", "minLength": 1, "description": "Operational target key or name (instead of service)"},
-            }, "anyOf": [{"required": ["service"]}, {"required": ["target"]}]}),
+            }}),
         ),
         (
             GRAPH_TOOL,
@@ -338,4 +338,230 @@ pub fn tools() -> Vec<Tool> {
             )
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::roots::Roots;
+    use crate::{Mode, PactoServer};
+    use pacto_core::fleet::{BuildOptions, SourceSpec};
+    use std::path::{Path, PathBuf};
+
+    fn fixtures() -> PathBuf {
+        std::fs::canonicalize(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")).unwrap()
+    }
+
+    fn options() -> BuildOptions {
+        BuildOptions {
+            as_of: Some("2026-01-01T00:00:00Z".into()),
+            freshness_secs: None,
+            validate: true,
+        }
+    }
+
+    /// demo-v2 with its targets and traces, as `pacto mcp --fleet` builds it.
+    fn server() -> (PactoServer, Snapshot) {
+        let fx = fixtures();
+        let specs = vec![
+            SourceSpec::Local(fx.join("demo-v2")),
+            SourceSpec::TargetState(fx.join("fleet/targets.yaml")),
+            SourceSpec::Traces(fx.join("fleet/traces.json")),
+        ];
+        let snap = fleet::build(&specs, None, &options());
+        let again = fleet::build(&specs, None, &options());
+        let impact_snap = fleet::build(
+            &specs[..2],
+            None,
+            &BuildOptions {
+                validate: false,
+                ..options()
+            },
+        );
+        let ctx = Ctx {
+            roots: Roots::new(&[fx]).unwrap(),
+            registry: None,
+        };
+        let server = PactoServer::new(ctx, "test")
+            .with_mode(Mode::Fleet(Box::new(Fleet::new(again, impact_snap))));
+        (server, snap)
+    }
+
+    fn args(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => panic!("args"),
+        }
+    }
+
+    async fn call(s: &PactoServer, name: &str, a: Value) -> Value {
+        let r = s.run_tool(name.to_string(), args(a)).await.unwrap();
+        assert_ne!(r.is_error, Some(true), "{name}: {r:?}");
+        r.structured_content.unwrap()
+    }
+
+    /// Each query tool answers what the engine answers for the same snapshot (what the CLI
+    /// serializes), with the envelope.
+    #[tokio::test]
+    async fn the_query_tools_answer_the_engine() {
+        let (s, snap) = server();
+        let search = call(
+            &s,
+            SEARCH_TOOL,
+            json!({"text": "or", "limit": 2, "offset": 1}),
+        )
+        .await;
+        let want = snap
+            .search(&SearchFilter {
+                text: "or".into(),
+                limit: 2,
+                offset: 1,
+                ..SearchFilter::default()
+            })
+            .unwrap();
+        assert_eq!(search, serde_json::to_value(&want).unwrap());
+        assert_eq!(search["meta"]["asOf"], "2026-01-01T00:00:00Z");
+        assert_eq!(search["meta"]["completeness"], "complete");
+        assert_eq!(search["limit"], 2);
+
+        let graph = call(
+            &s,
+            GRAPH_TOOL,
+            json!({"service": "inventory", "direction": "dependents", "transitive": true}),
+        )
+        .await;
+        let want = snap
+            .graph(&GraphQuery {
+                service: "inventory".into(),
+                direction: Direction::Dependents,
+                transitive: true,
+                max_depth: 0,
+            })
+            .unwrap();
+        assert_eq!(graph, serde_json::to_value(&want).unwrap());
+        assert!(!graph["nodes"].as_array().unwrap().is_empty(), "{graph}");
+
+        let status = call(&s, STATUS_TOOL, json!({"not_ready": true})).await;
+        let want = snap.status(&StatusQuery {
+            not_ready: true,
+            ..StatusQuery::default()
+        });
+        assert_eq!(status, serde_json::to_value(&want).unwrap());
+
+        let get = call(&s, GET_TOOL, json!({"service": "orders"})).await;
+        assert_eq!(
+            get,
+            serde_json::to_value(snap.get_service("orders").unwrap()).unwrap()
+        );
+        let explain = call(&s, EXPLAIN_TOOL, json!({"subject": "dispatch"})).await;
+        assert_eq!(
+            explain,
+            serde_json::to_value(snap.explain("dispatch").unwrap()).unwrap()
+        );
+    }
+
+    /// Arguments off the schema are invalid params (-32602) naming the field; `get` needs one
+    /// of service/target; a subject absent from the snapshot is a tool error.
+    #[tokio::test]
+    async fn arguments_are_checked_against_the_schemas() {
+        let (s, _) = server();
+        for (tool, a, field) in [
+            (SEARCH_TOOL, json!({"status": "Broken"}), "status"),
+            (SEARCH_TOOL, json!({"limit": -1}), "limit"),
+            (SEARCH_TOOL, json!({"colour": "red"}), "colour"),
+            (GET_TOOL, json!({}), "service"),
+            (
+                GRAPH_TOOL,
+                json!({"service": "orders", "direction": "sideways"}),
+                "direction",
+            ),
+            (EXPLAIN_TOOL, json!({}), "subject"),
+            (
+                IMPACT_TOOL,
+                json!({"old_ref": "demo-v2/orders/1.0.0"}),
+                "new_ref",
+            ),
+        ] {
+            let e = s
+                .run_tool(tool.to_string(), args(a.clone()))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code.0, -32602, "{tool} {a}: {e:?}");
+            assert!(format!("{e:?}").contains(field), "{tool} {a}: {e:?}");
+        }
+        let r = s
+            .run_tool(EXPLAIN_TOOL.into(), args(json!({"subject": "nobody"})))
+            .await
+            .unwrap();
+        assert_eq!(r.is_error, Some(true));
+    }
+
+    /// `pacto_impact` over demo-v2: BREAKING, storefront an incompatible consumer, the
+    /// envelope; a revision outside the workspace roots is refused.
+    #[tokio::test]
+    async fn impact_projects_the_diff_onto_the_fleet() {
+        let (s, _) = server();
+        let fx = fixtures();
+        let side = |v: &str| {
+            fx.join("demo-v2/orders")
+                .join(v)
+                .to_string_lossy()
+                .into_owned()
+        };
+        let r = call(
+            &s,
+            IMPACT_TOOL,
+            json!({"old_ref": side("1.0.0"), "new_ref": side("2.0.0")}),
+        )
+        .await;
+        assert_eq!(r["schemaVersion"], "pacto.dev/impact/v1");
+        assert_eq!(r["classification"], "BREAKING");
+        assert_eq!(r["asOf"], "2026-01-01T00:00:00Z");
+        assert_eq!(r["completeness"], "complete");
+        let storefront = r["consumers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["service"] == "storefront")
+            .unwrap();
+        assert_eq!(
+            storefront["compatibilityVerdict"], "incompatible",
+            "{storefront}"
+        );
+        let out = s
+            .run_tool(
+                IMPACT_TOOL.into(),
+                args(json!({"old_ref": "/", "new_ref": side("2.0.0")})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(out.is_error, Some(true));
+    }
+
+    /// Fleet mode lists the authoring tools plus the six fleet tools, all read-only.
+    #[test]
+    fn fleet_mode_lists_read_only_tools() {
+        let (s, _) = server();
+        let tools = s.tools();
+        for name in [
+            SEARCH_TOOL,
+            GET_TOOL,
+            GRAPH_TOOL,
+            STATUS_TOOL,
+            EXPLAIN_TOOL,
+            IMPACT_TOOL,
+        ] {
+            let t = tools.iter().find(|t| t.name == name).unwrap();
+            assert_eq!(
+                t.annotations.as_ref().unwrap().read_only_hint,
+                Some(true),
+                "{name}"
+            );
+        }
+        assert!(tools.iter().any(|t| t.name == "pacto_create"));
+        assert!(!PactoServer::authoring_tools()
+            .iter()
+            .any(|t| t.name == SEARCH_TOOL));
+    }
 }

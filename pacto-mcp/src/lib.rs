@@ -80,7 +80,7 @@ pub enum Mode {
     Catalog(catalog::Catalog),
     /// `pacto mcp --fleet`: the authoring tools plus the read-only fleet tools
     /// (`pacto_fleet_search|get|graph|status|explain`, `pacto_impact`) over one snapshot.
-    Fleet(fleet::Fleet),
+    Fleet(Box<fleet::Fleet>),
 }
 
 /// The MCP server: the tool context plus the server's identity.

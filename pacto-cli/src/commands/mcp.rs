@@ -240,7 +240,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             snap.targets.len(),
             snap.completeness.as_str()
         );
-        Mode::Fleet(fleet)
+        Mode::Fleet(Box::new(fleet))
     } else {
         if bundle_flags {
             bail!("--base-url, --auth and --allow-writes apply to bundle mode: pass the bundle (a directory or oci:// reference) as `pacto mcp BUNDLE_OR_REF`");
