@@ -122,7 +122,7 @@ fn run_driver(python: &str, args: &[String], home: &Path) -> serde_json::Value {
 }
 
 /// `modes`: the stdio run also drives bundle mode, catalog mode and the old `--root` spelling
-/// (issue 18).
+/// (issue 18), and fleet mode (issue 20).
 fn check_summary(summary: &serde_json::Value, with_registry: bool, modes: bool) {
     assert_eq!(summary["tools"], 16);
     assert_eq!(summary["server"], "pacto");
@@ -132,10 +132,15 @@ fn check_summary(summary: &serde_json::Value, with_registry: bool, modes: bool) 
         .iter()
         .map(|v| v.as_str().unwrap())
         .collect();
-    let expected = if with_registry { 16 } else { 15 } + if modes { 3 } else { 0 };
+    let expected = if with_registry { 16 } else { 15 } + if modes { 4 } else { 0 };
     assert_eq!(checked.len(), expected, "{checked:?}");
     if modes {
-        for m in ["bundle mode", "catalog mode", "old --root refused"] {
+        for m in [
+            "bundle mode",
+            "catalog mode",
+            "fleet mode",
+            "old --root refused",
+        ] {
             assert!(checked.contains(&m), "{m}: {checked:?}");
         }
     }

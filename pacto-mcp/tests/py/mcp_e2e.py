@@ -13,6 +13,8 @@ may change them), and messages larger than the server reads (a JSON-RPC error, t
 With --stdio, issue 18's modes are driven too: a Pacto 2.0 bundle created with pacto_create is
 served as `pacto mcp BUNDLE --base-url URL` (one tool per OpenAPI operation, calls reaching a
 loopback HTTP server started here, pacto_skill), and as a catalog root (`--root`).
+Issue 20's fleet mode too: `pacto mcp --fleet` over fixtures/demo-v2 with its targets and traces,
+each fleet tool and pacto_impact answering exactly what the CLI prints as JSON.
 Prints one JSON line with what was checked; exits 1 with the failed assertion otherwise.
 """
 
@@ -506,6 +508,46 @@ async def modes(pacto, fx, work, checked):
         r = await client.call_tool("pacto_catalog_revision", {"name": "shop", **rev["content"]})
         check(json.loads(r.content[0].text)["found"] is True, f"revision: {r.content[0].text}")
         checked.append("catalog mode")
+    # Issue 20: fleet mode answers what `pacto fleet`/`pacto impact --output-format json` print.
+    sources = ["--local", "demo-v2", "--target-state", "fleet/targets.yaml", "--as-of", "2026-01-01T00:00:00Z"]
+
+    def cli(*args):
+        p = subprocess.run([pacto, *args, "--output-format", "json"], cwd=fx, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=120)
+        return json.loads(p.stdout)
+
+    params = StdioServerParameters(command=pacto, args=["mcp", "--workspace-root", fx, "--fleet", *sources,
+                                                        "--traces", "fleet/traces.json"],
+                                   cwd=fx, env=dict(os.environ))
+    async with Client(params) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+        fleet_tools = {"pacto_fleet_search", "pacto_fleet_get", "pacto_fleet_graph", "pacto_fleet_status",
+                       "pacto_fleet_explain", "pacto_impact"}
+        check(fleet_tools <= set(tools) and "pacto_create" in tools, f"fleet tools: {sorted(tools)}")
+        check(all(tools[n].annotations.read_only_hint for n in fleet_tools), "fleet tools are read-only")
+        fleet_cli = ["fleet", *sources, "--traces", "fleet/traces.json"]
+        for name, args, want in [
+            ("pacto_fleet_search", {"owner": "team"}, cli(*fleet_cli, "search", "--owner", "team")),
+            ("pacto_fleet_get", {"service": "orders"}, cli(*fleet_cli, "get", "orders")),
+            ("pacto_fleet_graph", {"service": "orders", "direction": "dependents", "transitive": True},
+             cli(*fleet_cli, "graph", "orders", "--direction", "dependents", "--transitive")),
+            ("pacto_fleet_status", {}, cli(*fleet_cli, "status")),
+            ("pacto_fleet_explain", {"subject": "dispatch"}, cli(*fleet_cli, "explain", "dispatch")),
+            ("pacto_impact", {"old_ref": "demo-v2/orders/1.0.0", "new_ref": "demo-v2/orders/2.0.0",
+                              "traces": "fleet/traces.json"},
+             cli("impact", "demo-v2/orders/1.0.0", "demo-v2/orders/2.0.0", *sources, "--traces", "fleet/traces.json")),
+        ]:
+            r = await client.call_tool(name, args)
+            check(not r.is_error, f"{name}: {r.content[0].text if r.content else r}")
+            check(r.structured_content == want, f"{name} differs from the CLI:\n{r.structured_content}\n{want}")
+            env = r.structured_content.get("meta", r.structured_content)
+            check(env["asOf"] == "2026-01-01T00:00:00Z" and env["completeness"] == "complete", f"{name}: {env}")
+        try:
+            await client.call_tool("pacto_fleet_graph", {"service": "orders", "direction": "up"})
+            check(False, "pacto_fleet_graph with a bad direction ran")
+        except MCPError as e:
+            check(e.error.code == -32602 and "direction" in str(e), f"graph args: {e}")
+        checked.append("fleet mode")
     # The old sandbox spelling: a directory without a pacto.yaml names the new flag.
     p = subprocess.run([pacto, "mcp", "--root", work], stdin=subprocess.DEVNULL, capture_output=True,
                        text=True, timeout=60)
