@@ -27,6 +27,12 @@ async function getJson(p) {
   return r.json();
 }
 
+async function postJson(p, body) {
+  const r = await fetch(base + p, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  check(r.ok, `POST ${p} answered ${r.status}`);
+  return r.json();
+}
+
 // The detail page of `name` is the one shown (not the previous page, still there while the
 // next one loads).
 async function detailShown(page, name) {
@@ -813,6 +819,35 @@ async function mixed(page) {
   facts.mixed = { nodes: got.nodes, edge };
 }
 
+// Change analysis: entered from a service's versions, the pair in the URL, the diff and the
+// impact (POST /api/fleet/impact, `pacto impact`'s engine) on one screen.
+async function change(page) {
+  await page.goto(`${base}/#/services/orders`);
+  await detailShown(page, 'orders');
+  await page.locator('#versions a.change-link').first().click();
+  await page.waitForSelector('#diff-result');
+  await page.waitForSelector('#impact-result, #impact-error');
+  const url = new URL(page.url());
+  const q = new URLSearchParams(url.hash.split('?')[1] || '');
+  check(url.hash.startsWith('#/change?') && q.get('service') === 'orders' && q.get('from') === '1.0.0' && q.get('to') === '2.0.0', `the pair is in the URL: ${url.hash}`);
+  check(await page.locator('#impact-error').count() === 0, 'the impact is analysed');
+  const api = await postJson('/api/fleet/impact', { fromRevisionKey: 'orders@1.0.0', toRevisionKey: 'orders@2.0.0' });
+  const rows = await page.locator('#impact-consumers tbody tr').evaluateAll((trs) => trs.map((t) => t.innerText.replace(/\s+/g, ' ').trim()));
+  check(rows.length === api.consumers.length && rows.length > 0, `one row per affected consumer: ${JSON.stringify(rows)}`);
+  api.consumers.forEach((c, i) => check(rows[i].startsWith(c.service.label) && rows[i].includes(c.compatibilityVerdict) && rows[i].includes(c.confidence), `consumer row ${i}: ${rows[i]}`));
+  const cls = await page.locator('#classification').innerText();
+  check(cls === api.classification, `the diff's classification is the impact's: ${cls} vs ${api.classification}`);
+  const diffBox = await page.locator('#diff-result').boundingBox();
+  const impactBox = await page.locator('#impact-result').boundingBox();
+  check(diffBox && impactBox && diffBox.y < 900 && impactBox.y < 900, 'diff and impact are on one screen');
+  await shot(page, 'change-analysis');
+  // Reloading the URL shows the same pair (the URL is the state).
+  await page.reload();
+  await page.waitForSelector('#impact-result');
+  check((await page.locator('h1').innerText()).includes('orders 1.0.0 → 2.0.0'), 'the URL restores the pair');
+  facts.change = { consumers: rows.length, classification: cls, summary: await page.locator('#impact-summary').innerText() };
+}
+
 (async () => {
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, headless: true });
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
@@ -839,6 +874,7 @@ async function mixed(page) {
     else if (mode === 'partial') await partial(page);
     else if (mode === 'v2') await v2(page);
     else if (mode === 'mixed') await mixed(page);
+    else if (mode === 'change') await change(page);
     else await load(page);
     check(dialogs.length === 0, `dialogs opened: ${JSON.stringify(dialogs)}`);
     check(errors.length === 0, `page errors: ${JSON.stringify(errors)}`);

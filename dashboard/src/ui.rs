@@ -34,6 +34,11 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../ui/graph.js"),
     ),
     (
+        "change.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/change.js"),
+    ),
+    (
         "readiness.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../ui/readiness.js"),

@@ -3,6 +3,7 @@ import { h, add, api, post, badge, runMounts } from './dom.js';
 import * as pages from './pages.js';
 import { graphPage } from './graph.js';
 import { readinessPage } from './readiness.js';
+import { changePage } from './change.js';
 
 const main = document.getElementById('main');
 
@@ -20,6 +21,7 @@ const routes = [
   [['services', ':name', 'versions', ':version'], (p) => pages.serviceDetail(p.name, p.version), 'services'],
   [['services', ':name', 'diff'], (p, q) => pages.diffPage(p.name, q), 'services'],
   [['diff'], (p, q) => pages.comparePage(q), 'diff'],
+  [['change'], (p, q) => changePage(q), 'diff'],
   [['graph'], (p, q) => graphPage(q), 'graph'],
   [['readiness'], () => readinessPage(), 'readiness'],
   [['owners'], () => pages.ownersPage(), 'owners'],
@@ -54,6 +56,7 @@ function attach(view) {
 
 let generation = 0;
 let shown = null;
+let shownPath = null;
 // `soft`: an auto-reload. It keeps the current view when loading fails or nothing changed,
 // gives up when the user navigated meanwhile, and puts focus, caret and scroll back.
 async function render(soft) {
@@ -93,6 +96,10 @@ async function render(soft) {
     }
   } else {
     attach(view);
+    // A different page starts at its top (not at the scroll position of the page left).
+    const path = hash.split('?')[0];
+    if (path !== shownPath) window.scrollTo(0, 0);
+    shownPath = path;
   }
   shown = sig;
   return true;

@@ -393,7 +393,8 @@ function versionsView(d) {
     table(['Version', 'Change from previous', 'Source', 'Hash', ''], d.versions.map((v) => [
       h('a', { href: `${svcHref(d.name)}/versions/${enc(v.version)}` }, v.version), v.classification ? badge(v.classification, v.classification) : (v.fetched ? '' : h('span', { class: 'muted' }, 'not fetched')),
       v.source, h('code', {}, (v.contractHash || '').slice(0, 12)),
-      [v.isCurrent ? badge('current', 'ok') : h('a', { href: `${svcHref(d.name)}/diff?from=${enc(v.version)}&to=${enc(d.currentVersion)}` }, 'diff with current')]]), { id: 'versions' })];
+      [v.isCurrent ? badge('current', 'ok') : [h('a', { href: `${svcHref(d.name)}/diff?from=${enc(v.version)}&to=${enc(d.currentVersion)}` }, 'diff with current'), ' · ',
+        h('a', { class: 'change-link', href: `#/change?${new URLSearchParams({ service: d.name, from: v.version, to: d.currentVersion })}` }, 'change analysis')]]]), { id: 'versions' })];
 }
 
 // A section's `sectionMeta`: present, empty, not applicable or unavailable, why, and from where.
@@ -453,7 +454,7 @@ export async function serviceDetail(name, version) {
 }
 
 // ---------------------------------------------------------------- diffs
-function changesView(r) {
+export function changesView(r) {
   return h('div', { id: 'diff-result', 'data-key': `${r.from.name}@${r.from.version}..${r.to.name}@${r.to.version}` },
     h('p', {}, `${r.from.name} ${r.from.version} → ${r.to.name} ${r.to.version}: `, h('span', { id: 'classification' }, badge(r.classification, r.classification)), ` ${r.changes.length} changes`),
     r.warnings && r.warnings.length ? h('ul', { class: 'muted', id: 'diff-warnings' }, r.warnings.map((w) => h('li', {}, w))) : null,
@@ -463,7 +464,7 @@ function changesView(r) {
     r.sbomDiff && r.sbomDiff.changes.length ? [h('h3', {}, 'SBOM changes'), table(['Package', 'Change', 'Field', 'Old', 'New'], r.sbomDiff.changes.map((c) => [c.package, c.type, c.field || '', h('span', { class: 'val' }, c.oldValue || ''), h('span', { class: 'val' }, c.newValue || '')]), { class: 'changes sbom-changes' })] : null);
 }
 
-function versionSelect(label, versions, value, onchange) {
+export function versionSelect(label, versions, value, onchange) {
   return h('label', {}, `${label} `, h('select', { onchange: (e) => onchange(e.target.value) }, versions.map((v) => h('option', { value: v.version, selected: v.version === value }, v.version))));
 }
 

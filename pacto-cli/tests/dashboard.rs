@@ -884,3 +884,28 @@ fn fleet_product_endpoints_answer_as_pacto_fleet_json() {
         std::fs::read_to_string(v2.join("orders/1.0.0/pacto.yaml")).unwrap()
     );
 }
+
+/// Change analysis in Chromium: from `orders`' versions, `#/change?service=orders&from=1.0.0&to=2.0.0`
+/// shows the 2.0 diff (BREAKING) and its impact on the fleet (one row per affected consumer of
+/// `POST /api/fleet/impact`) on one screen; reloading the URL restores the pair.
+#[test]
+fn browser_change_analysis_diff_and_impact_on_one_screen() {
+    let Some(b) = browser_or_skip("browser_change_analysis") else {
+        return;
+    };
+    let v2 = repo_root().join("fixtures/demo-v2");
+    let r = start(&[
+        "dashboard",
+        v2.to_str().unwrap(),
+        "--port",
+        "0",
+        "--no-kubernetes",
+    ]);
+    let facts = e2e(&b, &r.url, "change");
+    assert_eq!(facts["change"]["classification"], "BREAKING");
+    assert!(
+        facts["change"]["consumers"].as_u64().unwrap() >= 1,
+        "{facts}"
+    );
+    assert_eq!(facts["dialogs"], 0);
+}
