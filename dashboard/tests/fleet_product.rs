@@ -1,0 +1,169 @@
+//! Go's fleet product endpoints (`/api/fleet/overview|attention|entities|entities/{kind}|
+//! neighborhood|revisions/document`, `POST /api/fleet/impact`) over the 2.0 demo fleet
+//! (`fixtures/demo-v2`) on a real loopback socket: the overview's counts agree with the lists
+//! they count, and bad input is a located problem, never a 500. That they answer as
+//! `pacto fleet ... --output-format json` is checked in `pacto-cli/tests/dashboard.rs`.
+
+#![allow(clippy::unwrap_used)] // test code: a panic is a test failure
+
+#[path = "support/server.rs"]
+mod server;
+
+use pacto_dashboard::{Config, Dashboard};
+use serde_json::Value;
+use server::{agent, start, Server};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn demo_v2_server() -> Server {
+    start(Arc::new(Dashboard::detect(
+        Config {
+            dir: Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/demo-v2")),
+            no_cache: true,
+            kubernetes: false,
+            refresh: Duration::from_secs(3600),
+            ..Config::default()
+        },
+        None,
+    )))
+}
+
+fn get(s: &Server, path: &str) -> (u16, String) {
+    let mut r = agent().get(format!("{}{path}", s.base)).call().unwrap();
+    (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+}
+
+fn post(s: &Server, path: &str, body: &str) -> (u16, String) {
+    let mut r = agent()
+        .post(format!("{}{path}", s.base))
+        .header("content-type", "application/json")
+        .send(body.as_bytes())
+        .unwrap();
+    (r.status().as_u16(), r.body_mut().read_to_string().unwrap())
+}
+
+fn ok_json(s: &Server, path: &str) -> Value {
+    let (status, body) = get(s, path);
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+#[test]
+fn overview_counts_agree_with_the_lists_they_count() {
+    let s = demo_v2_server();
+    let o = ok_json(&s, "/api/fleet/overview");
+    let c = &o["counts"];
+    let total =
+        |kinds: &str| ok_json(&s, &format!("/api/fleet/entities?kinds={kinds}"))["total"].clone();
+    assert_eq!(c["services"], 7);
+    assert_eq!(c["services"], total("service"));
+    assert_eq!(c["revisions"], total("revision"));
+    assert_eq!(c["owners"], total("owner"));
+    assert_eq!(c["targets"], total("target"));
+    let attention = ok_json(&s, "/api/fleet/attention?limit=500");
+    assert_eq!(c["needsAttention"], attention["total"]);
+    assert_eq!(
+        attention["items"].as_array().unwrap().len() as u64,
+        attention["total"].as_u64().unwrap()
+    );
+    // The overview shows the head of the same list, in the same order.
+    let head: Vec<&Value> = attention["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(10)
+        .collect();
+    let shown: Vec<&Value> = o["attention"].as_array().unwrap().iter().collect();
+    assert_eq!(head, shown);
+    // The invalid notifications 1.1.0 is there, linked to its revision.
+    let invalid = shown
+        .iter()
+        .find(|i| i["code"] == "INVALID_CONTRACT")
+        .unwrap();
+    assert_eq!(invalid["entity"]["kind"], "revision");
+    let key = invalid["entity"]["key"].as_str().unwrap();
+    let enc = key.replace('@', "%40").replace(':', "%3A");
+    let rev = ok_json(&s, &format!("/api/fleet/entities/revision?key={enc}"));
+    assert_eq!(rev["detail"]["version"], "1.1.0");
+    assert_eq!(rev["detail"]["valid"], false);
+    // Every count in byStatus adds up to the services.
+    let by: u64 = c["byStatus"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(Some(by), c["services"].as_u64());
+    // Every entry point is a service with a route of this app.
+    for e in o["entryPoints"].as_array().unwrap() {
+        assert!(
+            e["route"].as_str().unwrap().starts_with("#/services/"),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn entities_pages_and_details_are_navigable() {
+    let s = demo_v2_server();
+    let page1 = ok_json(&s, "/api/fleet/entities?limit=3");
+    let page2 = ok_json(&s, "/api/fleet/entities?limit=3&offset=3");
+    assert_eq!(page1["count"], 3);
+    assert_eq!(page1["total"], page2["total"]);
+    assert_ne!(page1["entities"][0], page2["entities"][0]);
+    let owner = ok_json(&s, "/api/fleet/entities/owner?key=commerce");
+    assert_eq!(owner["services"][0]["key"], "orders");
+    let n = ok_json(
+        &s,
+        "/api/fleet/neighborhood?kind=service&key=orders&direction=dependents",
+    );
+    let names: Vec<&str> = n["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["dispatch", "storefront"]);
+}
+
+#[test]
+fn bad_input_is_a_located_problem() {
+    let s = demo_v2_server();
+    for (path, status, needle) in [
+        ("/api/fleet/entities?kinds=service,bogus", 422, "bogus"),
+        ("/api/fleet/entities/bogus?key=x", 422, "bogus"),
+        ("/api/fleet/entities/service", 422, "key"),
+        ("/api/fleet/entities/service?key=nope", 404, "nope"),
+        ("/api/fleet/neighborhood", 422, "key"),
+        (
+            "/api/fleet/neighborhood?key=orders&direction=sideways",
+            422,
+            "direction",
+        ),
+        ("/api/fleet/neighborhood?key=nope", 404, "nope"),
+        ("/api/fleet/revisions/document?key=nope", 404, "nope"),
+    ] {
+        let (got, body) = get(&s, path);
+        assert_eq!(got, status, "{path}: {body}");
+        assert!(body.contains(needle), "{path}: {body}");
+    }
+    let (got, body) = post(&s, "/api/fleet/impact", "not json");
+    assert_eq!(got, 422, "{body}");
+    let (got, body) = post(
+        &s,
+        "/api/fleet/impact",
+        r#"{"fromRevisionKey":"orders@1.0.0"}"#,
+    );
+    assert_eq!(got, 422, "{body}");
+    assert!(body.contains("toRevisionKey"), "{body}");
+    let snap = ok_json(&s, "/api/fleet/overview")["meta"]["snapshotId"].clone();
+    let body = format!(
+        r#"{{"snapshotId":{snap},"fromRevisionKey":"payments@2.0.0","toRevisionKey":"payments@2.1.0"}}"#
+    );
+    let (got, out) = post(&s, "/api/fleet/impact", &body);
+    assert_eq!(got, 200, "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["classification"], "POTENTIAL_BREAKING");
+    assert_eq!(v["result"]["schemaVersion"], "pacto.dev/impact/v1");
+}
