@@ -40,23 +40,29 @@ modify contracts, deploy or invoke services. Every fleet answer includes asOf an
 (in meta for the fleet queries). Treat a partial or stale answer as incomplete knowledge: a \
 missing result does not prove absence when source coverage is incomplete.";
 
-/// The snapshot the queries read and the one `pacto_impact` reads (built as `pacto impact`
-/// builds it: local bundles and target states, no traces), frozen at startup.
+/// Builds the snapshot `pacto_impact` reads, on its first call.
+pub type ImpactSnapshot = Box<dyn Fn() -> Snapshot + Send + Sync>;
+
+/// The snapshot the queries read (frozen at startup) and the one `pacto_impact` reads (built
+/// as `pacto impact` builds it: local bundles and target states, no traces; on the first
+/// `pacto_impact` call, so a server that is only queried does not build it).
 pub struct Fleet {
     snapshot: Snapshot,
-    impact_snapshot: Snapshot,
+    build_impact: ImpactSnapshot,
+    impact_snapshot: std::sync::OnceLock<Snapshot>,
     validators: HashMap<&'static str, jsonschema::Validator>,
 }
 
 impl Fleet {
-    pub fn new(snapshot: Snapshot, impact_snapshot: Snapshot) -> Fleet {
+    pub fn new(snapshot: Snapshot, build_impact: ImpactSnapshot) -> Fleet {
         let validators = schemas()
             .into_iter()
             .filter_map(|(name, _, schema)| compile_input(&schema).map(|v| (name, v)))
             .collect();
         Fleet {
             snapshot,
-            impact_snapshot,
+            build_impact,
+            impact_snapshot: std::sync::OnceLock::new(),
             validators,
         }
     }
@@ -218,7 +224,8 @@ impl Fleet {
             include_observed: include_observed || observed.is_some(),
             observed,
         };
-        let result = impact::analyze(&old.side(), &new.side(), &self.impact_snapshot, &options)
+        let snap = self.impact_snapshot.get_or_init(|| (self.build_impact)());
+        let result = impact::analyze(&old.side(), &new.side(), snap, &options)
             .map_err(|e| ToolError::msg(e.to_string()))?;
         to_output(&result)
     }
@@ -371,14 +378,17 @@ mod tests {
         ];
         let snap = fleet::build(&specs, None, &options());
         let again = fleet::build(&specs, None, &options());
-        let impact_snap = fleet::build(
-            &specs[..2],
-            None,
-            &BuildOptions {
-                validate: false,
-                ..options()
-            },
-        );
+        let impact_specs = specs[..2].to_vec();
+        let impact_snap: ImpactSnapshot = Box::new(move || {
+            fleet::build(
+                &impact_specs,
+                None,
+                &BuildOptions {
+                    validate: false,
+                    ..options()
+                },
+            )
+        });
         let ctx = Ctx {
             roots: Roots::new(&[fx]).unwrap(),
             registry: None,

@@ -106,8 +106,9 @@ pub struct Args {
     as_of: Option<String>,
 }
 
-/// `--fleet`: the query snapshot (as `pacto fleet` builds it) and the impact snapshot (as
-/// `pacto impact` builds it: local bundles and target states, contracts not validated).
+/// `--fleet`: the query snapshot (as `pacto fleet` builds it) and how to build the impact
+/// snapshot (as `pacto impact` builds it: local bundles and target states, contracts not
+/// validated) on the first `pacto_impact` call.
 fn fleet_mode(args: &Args) -> anyhow::Result<pacto_mcp::fleet::Fleet> {
     let sources = super::fleet::SourceArgs {
         local: if args.local.is_empty() {
@@ -140,15 +141,14 @@ fn fleet_mode(args: &Args) -> anyhow::Result<pacto_mcp::fleet::Fleet> {
             .cloned()
             .map(pacto_core::fleet::SourceSpec::TargetState),
     );
-    let impact_snapshot = pacto_core::fleet::build(
-        &specs,
-        None,
-        &pacto_core::fleet::BuildOptions {
-            validate: false,
-            ..sources.options()?
-        },
-    );
-    Ok(pacto_mcp::fleet::Fleet::new(snapshot, impact_snapshot))
+    let options = pacto_core::fleet::BuildOptions {
+        validate: false,
+        ..sources.options()?
+    };
+    Ok(pacto_mcp::fleet::Fleet::new(
+        snapshot,
+        Box::new(move || pacto_core::fleet::build(&specs, None, &options)),
+    ))
 }
 
 /// `--root DIR` where DIR is a directory without a `pacto.yaml`: the sandbox spelling from
