@@ -848,6 +848,30 @@ async function change(page) {
   await page.waitForSelector('#impact-result');
   check((await page.locator('h1').innerText()).includes('orders 1.0.0 → 2.0.0'), 'the URL restores the pair');
   facts.change = { consumers: rows.length, classification: cls, summary: await page.locator('#impact-summary').innerText() };
+
+  // The command palette (Ctrl+K): a service, an owner and a page, by keyboard only.
+  const jump = async (text, wantHash, shotName) => {
+    await page.keyboard.press('Control+k');
+    await page.waitForSelector('#palette[open] #palette-input');
+    await page.keyboard.type(text);
+    await page.waitForFunction((t) => {
+      const first = document.querySelector('#palette-list li.active');
+      return first && first.textContent.toLowerCase().includes(t.toLowerCase());
+    }, text);
+    if (shotName) await shot(page, shotName);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((h) => location.hash === h, wantHash);
+    check(await page.locator('#palette').count() === 0, 'the palette closes on Enter');
+  };
+  await jump('orders', '#/services/orders', 'palette');
+  await detailShown(page, 'orders');
+  await jump('commerce', '#/owners/commerce');
+  await jump('Readiness', '#/readiness');
+  await page.keyboard.press('Control+k');
+  await page.waitForSelector('#palette[open]');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => !document.getElementById('palette'));
+  facts.palette = true;
 }
 
 (async () => {

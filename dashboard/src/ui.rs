@@ -39,6 +39,11 @@ pub const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../ui/change.js"),
     ),
     (
+        "palette.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../ui/palette.js"),
+    ),
+    (
         "readiness.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../ui/readiness.js"),

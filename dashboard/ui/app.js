@@ -4,6 +4,7 @@ import * as pages from './pages.js';
 import { graphPage } from './graph.js';
 import { readinessPage } from './readiness.js';
 import { changePage } from './change.js';
+import './palette.js';
 
 const main = document.getElementById('main');
 

@@ -887,7 +887,8 @@ fn fleet_product_endpoints_answer_as_pacto_fleet_json() {
 
 /// Change analysis in Chromium: from `orders`' versions, `#/change?service=orders&from=1.0.0&to=2.0.0`
 /// shows the 2.0 diff (BREAKING) and its impact on the fleet (one row per affected consumer of
-/// `POST /api/fleet/impact`) on one screen; reloading the URL restores the pair.
+/// `POST /api/fleet/impact`) on one screen; reloading the URL restores the pair. Then the command
+/// palette (Ctrl+K) jumps to a service, an owner and a page by keyboard.
 #[test]
 fn browser_change_analysis_diff_and_impact_on_one_screen() {
     let Some(b) = browser_or_skip("browser_change_analysis") else {
