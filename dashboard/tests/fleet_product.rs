@@ -167,3 +167,31 @@ fn bad_input_is_a_located_problem() {
     assert_eq!(v["classification"], "POTENTIAL_BREAKING");
     assert_eq!(v["result"]["schemaVersion"], "pacto.dev/impact/v1");
 }
+
+/// The dashboard's own overview (`/api/overview`) and the fleet product overview count the
+/// same fleet, and the classic overview's count of what needs attention is its list's length.
+#[test]
+fn both_overviews_agree_with_their_lists_and_each_other() {
+    let s = demo_v2_server();
+    let o = ok_json(&s, "/api/overview");
+    let services = ok_json(&s, "/api/services");
+    let need: Vec<&Value> = services
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["health"] != "ok")
+        .collect();
+    assert_eq!(o["attentionTotal"].as_u64(), Some(need.len() as u64));
+    assert_eq!(o["counts"]["attention"], o["attentionTotal"]);
+    let listed = o["attention"].as_array().unwrap();
+    assert_eq!(listed.len(), need.len().min(10));
+    for x in listed {
+        assert!(need.iter().any(|n| n["name"] == x["name"]), "{x}");
+    }
+    let p = ok_json(&s, "/api/fleet/overview");
+    assert_eq!(p["counts"]["services"], o["counts"]["services"]);
+    assert_eq!(
+        p["counts"]["services"].as_u64(),
+        Some(services.as_array().unwrap().len() as u64)
+    );
+}
