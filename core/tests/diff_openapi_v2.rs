@@ -2,9 +2,7 @@
 //! `fixtures/diff/v2/openapi/<case>/` holds `old.yaml`, `new.yaml` and an `expected.json` naming
 //! the Go test (or rule) it comes from and the exact changes in Go's order: path, type,
 //! classification, reason and values, and for some the line of each side. Adding a case adds no
-//! code. A case marked `pending` is one where a shared piece (named in the mark) still differs
-//! from Go: it is left out of the main test and asserted by an ignored one, so the gap stays
-//! visible (`cargo test --test diff_openapi_v2 -- --ignored`).
+//! code.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a test failure
 
@@ -76,21 +74,8 @@ fn expected(dir: &Path) -> Value {
 
 #[test]
 fn every_case_gives_gos_changes_in_gos_order() {
-    let dirs: Vec<PathBuf> = cases()
-        .into_iter()
-        .filter(|d| expected(d).get("pending").is_none())
-        .collect();
+    let dirs: Vec<PathBuf> = cases().into_iter().collect();
     assert!(dirs.len() >= 50, "only {} cases", dirs.len());
-    check(&dirs);
-}
-
-#[test]
-#[ignore = "shared pieces that still differ from Go: see each case's `pending`"]
-fn pending_cases_give_gos_changes() {
-    let dirs: Vec<PathBuf> = cases()
-        .into_iter()
-        .filter(|d| expected(d).get("pending").is_some())
-        .collect();
     check(&dirs);
 }
 

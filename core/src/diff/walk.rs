@@ -139,8 +139,8 @@ fn walk(dir: Direction, prefix: &str, old: At<'_>, new: At<'_>, out: &mut Vec<Ch
                 prefix,
                 prefix,
                 ChangeType::Modified,
-                Some(old.node.to_json()),
-                Some(new.node.to_json()),
+                Some(json(old.node)),
+                Some(json(new.node)),
                 format!("{prefix} changed"),
             )
             .with_sources(Some(old.source()), Some(new.source())),
@@ -172,7 +172,7 @@ fn objects(dir: Direction, prefix: &str, old: At<'_>, new: At<'_>, out: &mut Vec
                     &path,
                     ChangeType::Added,
                     None,
-                    Some(nv.to_json()),
+                    Some(json(nv)),
                     format!("{path} added"),
                 )
                 .with_sources(Some(old.source()), Some(new.with(nv).source())),
@@ -183,7 +183,7 @@ fn objects(dir: Direction, prefix: &str, old: At<'_>, new: At<'_>, out: &mut Vec
                     &path,
                     &path,
                     ChangeType::Removed,
-                    Some(ov.to_json()),
+                    Some(json(ov)),
                     None,
                     format!("{path} removed"),
                 )
@@ -254,7 +254,7 @@ fn arrays(dir: Direction, prefix: &str, old: At<'_>, new: At<'_>, out: &mut Vec<
                     &path,
                     ChangeType::Added,
                     None,
-                    Some(nv.to_json()),
+                    Some(json(*nv)),
                     format!("{path} added"),
                 )
                 .with_sources(Some(old.source()), Some(new.with(*nv).source())),
@@ -265,7 +265,7 @@ fn arrays(dir: Direction, prefix: &str, old: At<'_>, new: At<'_>, out: &mut Vec<
                     prefix,
                     &path,
                     ChangeType::Removed,
-                    Some(ov.to_json()),
+                    Some(json(*ov)),
                     None,
                     format!("{path} removed"),
                 )
@@ -274,6 +274,25 @@ fn arrays(dir: Direction, prefix: &str, old: At<'_>, new: At<'_>, out: &mut Vec<
             (Some(ov), Some(nv)) => walk(dir, &path, old.with(*ov), new.with(*nv), out),
             (None, None) => {}
         }
+    }
+}
+
+/// A node's value as Go's `jsonSafe` leaves it: a NaN or an infinity (legal YAML, no JSON form)
+/// is its Go text (`+Inf`, `-Inf`, `NaN`), never null.
+pub fn json(node: NodeRef<'_>) -> Value {
+    match node.kind() {
+        NodeKind::Scalar(s) => match s.resolved {
+            Resolved::Float(f) if f.is_nan() => Value::String("NaN".into()),
+            Resolved::Float(f) if f.is_infinite() => {
+                Value::String(if f > 0.0 { "+Inf" } else { "-Inf" }.into())
+            }
+            _ => node.to_json(),
+        },
+        NodeKind::Sequence(_) => Value::Array(node.items().map(json).collect()),
+        NodeKind::Mapping(_) => {
+            Value::Object(keyed(node).into_iter().map(|(k, v)| (k, json(v))).collect())
+        }
+        NodeKind::Alias(_) => node.to_json(),
     }
 }
 
