@@ -6,7 +6,8 @@
 //! builds it, and [`pacto_core::impact::analyze`]. For the same snapshot the answers are those
 //! of `pacto fleet ... --output-format json` (only `asOf` differs: it is the build time).
 //!
-//! The core snapshot is rebuilt when the dashboard's own snapshot changes (a refresh).
+//! The core snapshot is rebuilt when what the dashboard read changes (a contract edited, added
+//! or removed), not on every background refresh.
 
 use crate::api::{blocking, json_value, problem, AppState};
 use axum::extract::{Path, Query, State};
@@ -32,7 +33,7 @@ pub const DEFAULT_LIMIT: usize = 50;
 /// Largest contract document served by `/api/fleet/revisions/document`.
 pub const MAX_DOCUMENT_BYTES: usize = 4 << 20;
 
-/// The core snapshot of the current dashboard snapshot (keyed by its id).
+/// The core snapshot of the current dashboard snapshot (keyed by its [`fingerprint`]).
 #[derive(Default)]
 pub(crate) struct Cache(Mutex<Option<(u64, Arc<Snapshot>)>>);
 
@@ -62,9 +63,31 @@ fn specs(s: &AppState) -> Vec<SourceSpec> {
     specs
 }
 
-/// The core snapshot for the dashboard's current snapshot, built once per refresh.
+/// What the dashboard's snapshot holds that the core snapshot is built from: every service's
+/// versions with the references and contract hashes they were loaded from. A background
+/// refresh that changed nothing keeps the same fingerprint, so the core snapshot (and its
+/// `asOf`) stays; an edited contract changes it.
+fn fingerprint(snap: &crate::snapshot::Snapshot) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for (name, svc) in &snap.services {
+        name.hash(&mut h);
+        svc.version.hash(&mut h);
+        svc.current.as_ref().map(|c| &c.contract_hash).hash(&mut h);
+        for v in &svc.versions {
+            v.version.hash(&mut h);
+            v.reference.hash(&mut h);
+            v.loaded.as_ref().map(|l| &l.contract_hash).hash(&mut h);
+        }
+    }
+    snap.externals.len().hash(&mut h);
+    h.finish()
+}
+
+/// The core snapshot for the dashboard's current snapshot, built again only when what it is
+/// built from changed.
 pub(crate) fn core_snapshot(s: &AppState) -> Arc<Snapshot> {
-    let id = s.dashboard.snapshot().id;
+    let id = fingerprint(&s.dashboard.snapshot());
     let mut cache = s.product.0.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((cached, snap)) = cache.as_ref() {
         if *cached == id {

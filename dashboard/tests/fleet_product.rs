@@ -195,3 +195,54 @@ fn both_overviews_agree_with_their_lists_and_each_other() {
         Some(services.as_array().unwrap().len() as u64)
     );
 }
+
+/// A refresh that changed nothing keeps the core snapshot (its `asOf` stays: nothing is
+/// rebuilt on every background refresh); an edited contract is a new snapshot.
+#[test]
+fn a_refresh_rebuilds_the_core_snapshot_only_when_a_contract_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/demo-v2/menu/1.0.0");
+    let dst = dir.path().join("menu/1.0.0");
+    copy_dir(&src, &dst);
+    let s = start(Arc::new(Dashboard::detect(
+        Config {
+            dir: Some(dir.path().to_path_buf()),
+            no_cache: true,
+            kubernetes: false,
+            refresh: Duration::from_secs(3600),
+            ..Config::default()
+        },
+        None,
+    )));
+    let before = ok_json(&s, "/api/fleet/overview")["meta"].clone();
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(post(&s, "/api/refresh", "").0, 200);
+    let same = ok_json(&s, "/api/fleet/overview")["meta"].clone();
+    assert_eq!(
+        same["asOf"], before["asOf"],
+        "rebuilt although nothing changed"
+    );
+    assert_eq!(same["snapshotId"], before["snapshotId"]);
+    let file = dst.join("pacto.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}\n# edited\n")).unwrap();
+    assert_eq!(post(&s, "/api/refresh", "").0, 200);
+    let after = ok_json(&s, "/api/fleet/overview")["meta"].clone();
+    assert_ne!(
+        after["snapshotId"], before["snapshotId"],
+        "an edited contract is a new snapshot"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &p);
+        } else {
+            std::fs::copy(e.path(), p).unwrap();
+        }
+    }
+}
