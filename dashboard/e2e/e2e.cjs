@@ -872,6 +872,13 @@ async function change(page) {
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => !document.getElementById('palette'));
   facts.palette = true;
+
+  // The version diff leads to the change analysis of the same pair.
+  await page.goto(`${base}/#/services/orders/diff?from=1.0.0&to=2.0.0`);
+  await page.waitForSelector('#to-change-analysis');
+  await page.click('#to-change-analysis');
+  await page.waitForSelector('#impact-result');
+  check(page.url().endsWith('#/change?service=orders&from=1.0.0&to=2.0.0'), `from the diff page: ${page.url()}`);
 }
 
 (async () => {

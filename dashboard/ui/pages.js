@@ -479,7 +479,8 @@ export async function diffPage(name, query) {
   } catch (e) { result = h('div', { class: 'banner err', role: 'alert' }, `Cannot diff: ${e.message}`); }
   return page(`${name} diff`, h('p', { class: 'muted' }, h('a', { href: svcHref(name) }, name), ' / diff'),
     h('h1', {}, `${name}: version diff`), failures,
-    h('div', { class: 'row' }, versionSelect('From', versions, from, (v) => go(v, to)), versionSelect('To', versions, to, (v) => go(from, v))),
+    h('div', { class: 'row' }, versionSelect('From', versions, from, (v) => go(v, to)), versionSelect('To', versions, to, (v) => go(from, v)),
+      h('a', { id: 'to-change-analysis', href: `#/change?${new URLSearchParams({ service: name, from: from || '', to: to || '' })}` }, 'Who does this affect? Change analysis')),
     result);
 }
 
