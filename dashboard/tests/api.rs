@@ -628,7 +628,14 @@ fn hostile_contract_text_stays_text() {
     assert!(body.contains("&lt;script&gt;"), "shown as text: {body}");
     assert!(page.headers["content-security-policy"].contains("sandbox"));
     // The UI builds its DOM from text only.
-    for f in ["app.js", "dom.js", "pages.js", "graph.js", "change.js", "palette.js"] {
+    for f in [
+        "app.js",
+        "dom.js",
+        "pages.js",
+        "graph.js",
+        "change.js",
+        "palette.js",
+    ] {
         let js = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ui").join(f))
             .unwrap();
         for sink in [
