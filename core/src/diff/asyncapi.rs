@@ -24,7 +24,7 @@
 use super::openapi::MAX_DOCUMENT_BYTES;
 use super::walk::{self, At, Direction};
 use super::{Change, ChangeType, Source};
-use crate::syntax::{self, ColumnUnit, Limits, NodeRef, Resolved, Tree};
+use crate::syntax::{ColumnUnit, NodeRef, Resolved, Tree};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -110,56 +110,39 @@ impl AsyncApiDoc {
                 limit: MAX_DOCUMENT_BYTES,
             });
         }
-        let defaults = Limits::default();
-        let limits = Limits {
-            max_bytes: MAX_DOCUMENT_BYTES,
-            max_nodes: defaults.max_nodes * 2,
-            max_expanded_nodes: defaults.max_expanded_nodes * 2,
-            ..defaults
-        };
-        let parsed = syntax::parse(text, &limits);
-        let first = parsed
-            .errors
-            .iter()
-            .find(|e| e.fatal)
-            .or_else(|| parsed.errors.first());
-        if let Some(e) = first {
+        let tree = match super::openapi::parse_spec(text) {
+            Ok(Some(tree)) => tree,
             // yaml.v3 decodes an empty document into an empty struct: no channels, no operations.
-            if parsed.tree.is_none() && e.message.starts_with("the document is empty") {
+            Ok(None) => {
                 return Ok(AsyncApiDoc {
                     file: file.to_string(),
                     tree: None,
+                })
+            }
+            Err(e) => {
+                let file = file.to_string();
+                let super::openapi::SpecSyntax {
+                    line,
+                    column,
+                    message,
+                    ..
+                } = e;
+                return Err(if e.limit {
+                    AsyncApiError::LimitExceeded {
+                        file,
+                        line,
+                        column,
+                        message,
+                    }
+                } else {
+                    AsyncApiError::Syntax {
+                        file,
+                        line,
+                        column,
+                        message,
+                    }
                 });
             }
-            let at = parsed.line_index.line_col(e.span.start, ColumnUnit::Char);
-            let (line, column) = (at.line + 1, at.col + 1);
-            let message = e
-                .message
-                .strip_prefix("invalid YAML: ")
-                .unwrap_or(&e.message)
-                .to_string();
-            let file = file.to_string();
-            return Err(if e.code == "YAML_LIMIT_EXCEEDED" {
-                AsyncApiError::LimitExceeded {
-                    file,
-                    line,
-                    column,
-                    message,
-                }
-            } else {
-                AsyncApiError::Syntax {
-                    file,
-                    line,
-                    column,
-                    message,
-                }
-            });
-        }
-        let Some(tree) = parsed.tree else {
-            return Ok(AsyncApiDoc {
-                file: file.to_string(),
-                tree: None,
-            });
         };
         let root = tree.root();
         let not_mapping = |what: &str, n: NodeRef<'_>| {

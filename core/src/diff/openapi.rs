@@ -122,49 +122,33 @@ impl OpenApiDoc {
                 limit: MAX_DOCUMENT_BYTES,
             });
         }
-        let defaults = Limits::default();
-        let limits = Limits {
-            max_bytes: MAX_DOCUMENT_BYTES,
-            max_nodes: defaults.max_nodes * 2,
-            max_expanded_nodes: defaults.max_expanded_nodes * 2,
-            ..defaults
-        };
-        let parsed = syntax::parse(text, &limits);
-        let first = parsed
-            .errors
-            .iter()
-            .find(|e| e.fatal)
-            .or_else(|| parsed.errors.first());
-        if let Some(e) = first {
-            if parsed.tree.is_none() && e.message.starts_with("the document is empty") {
-                return Err(not_openapi(file, "the document is empty"));
+        let tree = match parse_spec(text) {
+            Ok(Some(tree)) => tree,
+            Ok(None) => return Err(not_openapi(file, "the document is empty")),
+            Err(e) => {
+                let file = file.to_string();
+                let SpecSyntax {
+                    line,
+                    column,
+                    message,
+                    ..
+                } = e;
+                return Err(if e.limit {
+                    OpenApiError::LimitExceeded {
+                        file,
+                        line,
+                        column,
+                        message,
+                    }
+                } else {
+                    OpenApiError::Syntax {
+                        file,
+                        line,
+                        column,
+                        message,
+                    }
+                });
             }
-            let at = parsed.line_index.line_col(e.span.start, ColumnUnit::Char);
-            let (line, column) = (at.line + 1, at.col + 1);
-            let message = e
-                .message
-                .strip_prefix("invalid YAML: ")
-                .unwrap_or(&e.message)
-                .to_string();
-            let file = file.to_string();
-            return Err(if e.code == "YAML_LIMIT_EXCEEDED" {
-                OpenApiError::LimitExceeded {
-                    file,
-                    line,
-                    column,
-                    message,
-                }
-            } else {
-                OpenApiError::Syntax {
-                    file,
-                    line,
-                    column,
-                    message,
-                }
-            });
-        }
-        let Some(tree) = parsed.tree else {
-            return Err(not_openapi(file, "the document is empty"));
         };
         let root = tree.root();
         if !root.is_mapping() {
@@ -222,6 +206,52 @@ impl OpenApiDoc {
             line,
         })
     }
+}
+
+/// Why a spec document did not parse: where, what, and whether a parse limit refused it.
+pub(super) struct SpecSyntax {
+    pub limit: bool,
+    /// 1-based.
+    pub line: u32,
+    /// 1-based, in characters.
+    pub column: u32,
+    pub message: String,
+}
+
+/// Parse a spec document (OpenAPI, AsyncAPI; YAML or JSON) with the bounds every spec differ
+/// uses (twice the node limits of a contract, at most [`MAX_DOCUMENT_BYTES`]): its tree, `None`
+/// for an empty document, or where it fails. The caller checks the size first.
+pub(super) fn parse_spec(text: &str) -> Result<Option<Tree>, SpecSyntax> {
+    let defaults = Limits::default();
+    let limits = Limits {
+        max_bytes: MAX_DOCUMENT_BYTES,
+        max_nodes: defaults.max_nodes * 2,
+        max_expanded_nodes: defaults.max_expanded_nodes * 2,
+        ..defaults
+    };
+    let parsed = syntax::parse(text, &limits);
+    let first = parsed
+        .errors
+        .iter()
+        .find(|e| e.fatal)
+        .or_else(|| parsed.errors.first());
+    if let Some(e) = first {
+        if parsed.tree.is_none() && e.message.starts_with("the document is empty") {
+            return Ok(None);
+        }
+        let at = parsed.line_index.line_col(e.span.start, ColumnUnit::Char);
+        return Err(SpecSyntax {
+            limit: e.code == "YAML_LIMIT_EXCEEDED",
+            line: at.line + 1,
+            column: at.col + 1,
+            message: e
+                .message
+                .strip_prefix("invalid YAML: ")
+                .unwrap_or(&e.message)
+                .to_string(),
+        });
+    }
+    Ok(parsed.tree)
 }
 
 fn not_openapi(file: &str, reason: &str) -> OpenApiError {
