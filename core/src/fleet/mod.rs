@@ -10,6 +10,7 @@
 //! server and the dashboard all ask this one engine, so they give the identical answer for the
 //! same snapshot. [`crate::impact`] composes it with the contract diff.
 
+pub mod k8s;
 pub mod query;
 pub mod targets;
 pub mod time;
@@ -315,7 +316,7 @@ pub struct TargetFinding {
 }
 
 /// A concrete operational target: `scope/kind/name`, each part percent-escaped.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetRecord {
     pub key: String,
@@ -446,7 +447,16 @@ pub enum SourceSpec {
     TargetState(PathBuf),
     /// An OTLP/JSON trace export: observed dependency edges.
     Traces(PathBuf),
-    /// A source kind this build cannot read (`--k8s` from the CLI): reported, never silent.
+    /// Targets a face already read (`--k8s`: the `Pacto` resources of a cluster, mapped by
+    /// [`k8s::targets_from_list`]); `invalid` holds one message per record that was skipped.
+    Targets {
+        id: String,
+        kind: String,
+        targets: Vec<TargetRecord>,
+        invalid: Vec<String>,
+    },
+    /// A source that could not be read (or a kind this build cannot read): reported as
+    /// `SOURCE_UNAVAILABLE`, never silent.
     Unsupported {
         id: String,
         kind: String,
@@ -498,6 +508,12 @@ pub fn build(specs: &[SourceSpec], oci: Option<&dyn Fetcher>, options: &BuildOpt
                 b.add_traces(&id, path);
             }
             SourceSpec::Oci(_) => {}
+            SourceSpec::Targets {
+                id,
+                kind,
+                targets,
+                invalid,
+            } => b.add_targets(id, kind, targets.clone(), invalid.clone()),
             SourceSpec::Unsupported { id, kind, reason } => b.add_unavailable(id, kind, reason),
         }
     }
@@ -820,30 +836,53 @@ impl Builder {
                         ));
                     }
                 }
-                for problem in file.invalid {
-                    self.invalid_record(i, problem);
-                }
-                for mut t in file.targets {
-                    t.source = id.to_string();
-                    if let (Some(window), Some(at)) = (
-                        self.options.freshness_secs.filter(|w| *w > 0),
-                        time::parse_rfc3339(&t.evidence_at),
-                    ) {
-                        let now = time::parse_rfc3339(&self.as_of).unwrap_or(i64::MAX);
-                        t.stale = now.saturating_sub(at) > window;
-                    }
-                    self.sources[i].target_count += 1;
-                    let key = t.key.clone();
-                    let service = t.service.clone();
-                    self.touch_service(&service, None, id, None);
-                    if let Some(s) = self.services.get_mut(&service) {
-                        if !s.targets.contains(&key) {
-                            s.targets.push(key.clone());
-                        }
-                    }
-                    self.targets.insert(key, t);
+                self.add_target_records(i, id, file.targets, file.invalid);
+            }
+        }
+    }
+
+    /// Targets already read by a face (a live cluster's `Pacto` resources): source `id` of
+    /// `kind`, each target linked to its service and, through its digest, to a revision.
+    pub fn add_targets(
+        &mut self,
+        id: &str,
+        kind: &str,
+        targets: Vec<TargetRecord>,
+        invalid: Vec<String>,
+    ) {
+        let i = self.state(id, kind);
+        self.add_target_records(i, id, targets, invalid);
+    }
+
+    fn add_target_records(
+        &mut self,
+        i: usize,
+        id: &str,
+        targets: Vec<TargetRecord>,
+        invalid: Vec<String>,
+    ) {
+        for problem in invalid {
+            self.invalid_record(i, problem);
+        }
+        for mut t in targets {
+            t.source = id.to_string();
+            if let (Some(window), Some(at)) = (
+                self.options.freshness_secs.filter(|w| *w > 0),
+                time::parse_rfc3339(&t.evidence_at),
+            ) {
+                let now = time::parse_rfc3339(&self.as_of).unwrap_or(i64::MAX);
+                t.stale = now.saturating_sub(at) > window;
+            }
+            self.sources[i].target_count += 1;
+            let key = t.key.clone();
+            let service = t.service.clone();
+            self.touch_service(&service, None, id, None);
+            if let Some(s) = self.services.get_mut(&service) {
+                if !s.targets.contains(&key) {
+                    s.targets.push(key.clone());
                 }
             }
+            self.targets.insert(key, t);
         }
     }
 

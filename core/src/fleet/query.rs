@@ -166,6 +166,17 @@ pub struct GraphQuery {
     pub max_depth: usize,
 }
 
+/// Where a traversal starts (Go's `GraphQuery` perspective). A service aggregates the edges of
+/// all its revisions; a revision (its exact key, or `service@version` when one revision of the
+/// service has that version) uses only that revision's declared dependencies at the root; a
+/// target (key, or unique name) uses the revision it runs, when the snapshot links one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GraphRoot {
+    Service(String),
+    Revision(String),
+    Target(String),
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct GraphNode {
     pub name: String,
@@ -178,6 +189,9 @@ pub struct GraphNode {
 pub struct GraphResult {
     pub meta: Meta,
     pub root: String,
+    /// The revision the root's edges come from (a revision or target root).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub revision: String,
     pub aggregated: bool,
     pub direction: Direction,
     pub nodes: Vec<GraphNode>,
@@ -436,15 +450,88 @@ impl Snapshot {
 
     /// Breadth-first traversal from a service (shortest depth first, cycle-safe, bounded).
     pub fn graph(&self, q: &GraphQuery) -> Result<GraphResult, QueryError> {
-        let root = self
+        self.graph_from(&GraphRoot::Service(q.service.clone()), q)
+    }
+
+    /// The revision a `--revision` root names: its exact key, else `service@version` when
+    /// exactly one revision of that service has that version.
+    pub fn resolve_revision(&self, id: &str) -> Result<&Revision, QueryError> {
+        if let Some(r) = self.revisions.get(id) {
+            return Ok(r);
+        }
+        let not_found = || QueryError::NotFound {
+            kind: "revision".into(),
+            id: id.into(),
+        };
+        let (service, version) = id.rsplit_once('@').ok_or_else(not_found)?;
+        let matches: Vec<&Revision> = self
             .services
-            .get(&q.service)
-            .ok_or_else(|| QueryError::NotFound {
+            .get(service)
+            .map(|s| {
+                s.revisions
+                    .iter()
+                    .filter_map(|k| self.revisions.get(k))
+                    .filter(|r| r.version == version)
+                    .collect()
+            })
+            .unwrap_or_default();
+        match matches.as_slice() {
+            [] => Err(not_found()),
+            [one] => Ok(one),
+            many => Err(QueryError::Ambiguous {
+                kind: "revision".into(),
+                id: id.into(),
+                matches: many.iter().map(|r| r.key.clone()).collect(),
+            }),
+        }
+    }
+
+    /// [`Snapshot::graph`] from an explicit root: a service (aggregated across its
+    /// revisions), an exact revision, or the revision a target runs (Go's precedence is the
+    /// caller's: target, then revision, then service).
+    pub fn graph_from(&self, from: &GraphRoot, q: &GraphQuery) -> Result<GraphResult, QueryError> {
+        let service_named = |name: &str| {
+            self.services.get(name).ok_or_else(|| QueryError::NotFound {
                 kind: "service".into(),
-                id: q.service.clone(),
-            })?;
+                id: name.into(),
+            })
+        };
+        let (root, scope) = match from {
+            GraphRoot::Service(name) => (service_named(name)?, None),
+            GraphRoot::Revision(id) => {
+                let rev = self.resolve_revision(id)?;
+                (service_named(&rev.service)?, Some(rev.key.clone()))
+            }
+            GraphRoot::Target(id) => {
+                let t = self.get_target(id)?.target;
+                let scope = (!t.contract_revision.is_empty()).then_some(t.contract_revision);
+                (service_named(&t.service)?, scope)
+            }
+        };
+        let aggregated = matches!(from, GraphRoot::Service(_)) && root.revisions.len() > 1;
+        // The root's own dependencies come from the scoping revision only.
+        let root_deps: Vec<String> = match &scope {
+            None => Vec::new(),
+            Some(rev) => {
+                let mut v: Vec<String> = self
+                    .relationships
+                    .iter()
+                    .filter(|r| {
+                        r.kind == RELATIONSHIP_DEPENDENCY
+                            && r.provenance == super::PROVENANCE_DECLARED
+                            && &r.from_revision == rev
+                            && !r.to_service.is_empty()
+                    })
+                    .map(|r| r.to_service.clone())
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            }
+        };
         let neighbours = |n: &str| -> &[String] {
             match q.direction {
+                Direction::Dependencies if scope.is_some() && n == root.name => &root_deps,
                 Direction::Dependencies => self.dependencies(n),
                 Direction::Dependents => self.dependents(n),
             }
@@ -499,7 +586,11 @@ impl Snapshot {
                         && in_set.contains(r.to_service.as_str())
                         && in_set.contains(r.from_service.as_str())
                 }
-                Direction::Dependencies => in_set.contains(r.from_service.as_str()),
+                Direction::Dependencies => {
+                    in_set.contains(r.from_service.as_str())
+                        && (r.from_service != root.name
+                            || scope.as_ref().is_none_or(|rev| &r.from_revision == rev))
+                }
             };
             if !keep {
                 continue;
@@ -512,7 +603,8 @@ impl Snapshot {
         Ok(GraphResult {
             meta: self.meta(),
             root: root.name.clone(),
-            aggregated: root.revisions.len() > 1,
+            revision: scope.clone().unwrap_or_default(),
+            aggregated,
             direction: q.direction,
             nodes,
             edges,
