@@ -18,6 +18,7 @@ pub mod api;
 pub mod fleet;
 pub mod fleet_product;
 pub mod k8s;
+pub mod k8s_fleet;
 pub mod openapi;
 pub mod server;
 pub mod snapshot;
