@@ -2,7 +2,7 @@
 //! HTTP server for `/metrics`, `/healthz` and `/readyz`.
 
 use crate::apierror::{resource_of, scope};
-use crate::crd::{Pacto, PactoRevision};
+use crate::crd::{ConfigBindingKind, Pacto, PactoRevision};
 use crate::metrics::Metrics;
 use crate::reconcile::{error_policy, reconcile, Context};
 use crate::watches::{guarded, WatchHealth};
@@ -11,7 +11,7 @@ use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet}
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
-use k8s_openapi::api::core::v1::{Secret, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::api::{Api, ObjectMeta, PostParams};
@@ -62,6 +62,44 @@ pub fn pactos_using_secret<'a>(
         p.namespace().as_deref() == Some(namespace)
             && p.spec.contract_ref.pull_secret_ref.as_deref() == Some(secret)
     }))
+}
+
+/// The Pactos of `namespace` whose `spec.target.configBindings` name the `kind` object `name`:
+/// an edited bound ConfigMap or Secret re-evaluates their configuration at once (a value that
+/// no longer conforms is NonCompliant without waiting for the periodic resync).
+pub fn pactos_binding<'a>(
+    pactos: impl IntoIterator<Item = &'a Pacto>,
+    namespace: &str,
+    kind: ConfigBindingKind,
+    name: &str,
+) -> Vec<ObjectRef<Pacto>> {
+    sorted_refs(pactos.into_iter().filter(|p| {
+        p.namespace().as_deref() == Some(namespace)
+            && p.spec.target.as_ref().is_some_and(|t| {
+                t.config_bindings
+                    .iter()
+                    .any(|b| b.kind == kind && b.name == name)
+            })
+    }))
+}
+
+/// The Pactos a changed Secret concerns: those pulling with it (`pullSecretRef`) and those
+/// whose configuration it backs (`configBindings`), each once.
+pub fn pactos_using_secret_or_binding<'a>(
+    pactos: impl IntoIterator<Item = &'a Pacto> + Clone,
+    namespace: &str,
+    secret: &str,
+) -> Vec<ObjectRef<Pacto>> {
+    let mut out = pactos_using_secret(pactos.clone(), namespace, secret);
+    out.extend(pactos_binding(
+        pactos,
+        namespace,
+        ConfigBindingKind::Secret,
+        secret,
+    ));
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out.dedup();
+    out
 }
 
 /// The Pactos whose workload `hpa` scales (same namespace, `scaleTargetRef` name and kind equal
@@ -189,13 +227,29 @@ pub async fn run(ctx: Arc<Context>, namespace: Option<String>) {
             metrics.retain(&live);
         }
     });
-    // Pull secrets: metadata only (a data change bumps the resourceVersion, so it is seen), so
-    // the operator never holds the contents of the cluster's Secrets in memory.
+    // Pull secrets and bound Secrets: metadata only (a data change bumps the resourceVersion,
+    // so it is seen), so the operator never holds the contents of the cluster's Secrets in
+    // memory.
     let secrets = {
         let store = store.clone();
         move |s: PartialObjectMeta<Secret>| {
             let ns = s.namespace().unwrap_or_default();
-            pactos_using_secret(store.state().iter().map(|p| p.as_ref()), &ns, &s.name_any())
+            let state = store.state();
+            pactos_using_secret_or_binding(state.iter().map(|p| p.as_ref()), &ns, &s.name_any())
+        }
+    };
+    // Bound ConfigMaps (Pacto 2.0 `configBindings`): metadata only too; the reconcile reads
+    // the one it needs by name.
+    let configmaps = {
+        let store = store.clone();
+        move |c: PartialObjectMeta<ConfigMap>| {
+            let ns = c.namespace().unwrap_or_default();
+            pactos_binding(
+                store.state().iter().map(|p| p.as_ref()),
+                &ns,
+                ConfigBindingKind::ConfigMap,
+                &c.name_any(),
+            )
         }
     };
     // HPAs: one cache, read by `observe` (no list per reconcile) and mapped to the Pactos whose
@@ -224,6 +278,10 @@ pub async fn run(ctx: Arc<Context>, namespace: Option<String>) {
         .watches_stream(
             trigger::<PartialObjectMeta<Secret>>(&client, ns, &health),
             secrets,
+        )
+        .watches_stream(
+            trigger::<PartialObjectMeta<ConfigMap>>(&client, ns, &health),
+            configmaps,
         )
         .watches_stream(hpas.0, hpas.1)
         .watches_stream(trigger::<Service>(&client, ns, &health), mapper!(Service))

@@ -450,6 +450,9 @@ async fn evaluate(pacto: &Pacto, ns: &str, name: &str, ctx: &Context) -> Run {
             ns,
             spec,
             &prepared.tree,
+            bundle
+                .as_ref()
+                .map(|b| b as &dyn pacto_core::bundle::Bundle),
             &observed,
             &prepared.validation.warnings,
             &prev.observation_windows,

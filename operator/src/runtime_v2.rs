@@ -15,8 +15,11 @@
 //! - capability `metrics`: only with `--enable-metrics-observation` (the same GET), otherwise
 //!   `Unsupported`;
 //! - dependency: reachability is not observed in the cluster (`Unsupported`);
-//! - configuration: needs a `spec.target.configBindings` entry: the object (and `key`) exists,
-//!   and with `format` the value decodes as YAML/JSON (conformant); no binding: no observation;
+//! - configuration (Go's `observeConfigurationsDim`): a required one without a
+//!   `spec.target.configBindings` entry is `Unsupported`; a bound object that does not exist is
+//!   absent; a Secret shows existence only (`Insufficient`: its data is never read); a
+//!   ConfigMap's `key`, decoded per `format`, is validated against the configuration's JSON
+//!   Schema (from the bundle, or inline), anything short of that is `Insufficient`;
 //! - workload: the workload's type (`service` for Deployment/StatefulSet/DaemonSet/ReplicaSet,
 //!   `job`, `scheduled` for a CronJob); a different type is a mismatch only when
 //!   `workloadRef.kind` was written (Go's AR7), otherwise `Insufficient`;
@@ -24,13 +27,14 @@
 
 use crate::checks::{observe_runtime, Check, Observed, ProbeResult, Severity, Workload};
 use crate::crd::{
-    ConfigBindingKind, ConfigFormat, ContractStatus, EvaluationCoverage, FindingSeverity,
-    FindingStatus, ObservationWindow, PactoSpec, ServicePort, ValidationIssue,
+    ConfigBinding, ConfigBindingKind, ConfigFormat, ContractStatus, EvaluationCoverage,
+    FindingSeverity, FindingStatus, ObservationWindow, PactoSpec, ServicePort, ValidationIssue,
 };
 use crate::reconcile::Prober;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret, Service};
 use k8s_openapi::jiff::Timestamp;
 use kube::{Api, Client};
+use pacto_core::bundle::Bundle;
 use pacto_core::evaluate::{
     self, Assertions, Observation, ObservationKind, Outcome, Payload, Severity as Sev,
 };
@@ -119,6 +123,7 @@ pub async fn run(
     ns: &str,
     spec: &PactoSpec,
     tree: &Tree,
+    bundle: Option<&dyn Bundle>,
     observed: &Observed,
     warnings: &[ValidationIssue],
     prev_windows: &[ObservationWindow],
@@ -128,7 +133,7 @@ pub async fn run(
 ) -> Outcome2 {
     let a = Assertions::of_tree(tree);
     let mut evidence = collect(&a, tree, spec, observed, opts, prober, ns).await;
-    evidence.extend(configurations(client, ns, spec, &a).await);
+    evidence.extend(configurations(client, ns, spec, &a, tree, bundle).await);
     let windows = stabilize(&mut evidence, prev_windows, now, opts.stabilization_window);
     let (found, cov) = evaluate::evaluate(&a, &evidence);
     let mut findings: Vec<FindingStatus> = warnings
@@ -507,109 +512,132 @@ fn has_probe_on(w: &Workload, path: &str) -> bool {
     })
 }
 
-/// One observation per configuration that has a binding: the ConfigMap/Secret (and `key`)
-/// exists; with `format`, the value decodes (conformant).
+/// One observation per configuration, as Go's collector makes it (`observeConfigurationsDim`):
+/// - a required configuration without a `configBindings` entry is `Unsupported` (an optional
+///   one is not observed at all);
+/// - the bound object cannot be read (403, 5xx): `Failed`;
+/// - it does not exist: absent (a negative: it waits out the stabilization window);
+/// - a Secret is read as metadata only (the operator never holds Secret data): existence is
+///   all it shows, `Insufficient`;
+/// - a ConfigMap without `key` and `format`, without that key, with a value that does not
+///   decode, or whose configuration has no schema the operator can read (no bundle file, a
+///   remote `ref`, a malformed schema): `Insufficient`;
+/// - otherwise the decoded value is validated against the configuration's JSON Schema:
+///   conformant, or present but not conformant (`CONFIGURATION_MISMATCH`).
 async fn configurations(
     client: &Client,
     ns: &str,
     spec: &PactoSpec,
     a: &Assertions,
+    tree: &Tree,
+    bundle: Option<&dyn Bundle>,
 ) -> Vec<Observation> {
     let mut ev = Vec::new();
-    let Some(target) = spec.target.as_ref() else {
-        return ev;
-    };
-    for (name, _) in &a.configurations {
-        let Some(b) = target
-            .config_bindings
-            .iter()
-            .find(|b| &b.configuration == name)
-        else {
+    let bindings = spec
+        .target
+        .as_ref()
+        .map(|t| t.config_bindings.as_slice())
+        .unwrap_or(&[]);
+    let kind = ObservationKind::ConfigurationPresent;
+    for (name, required) in &a.configurations {
+        let Some(b) = bindings.iter().find(|b| &b.configuration == name) else {
+            if *required {
+                ev.push(Observation::not_observed(kind, name, Outcome::Unsupported));
+            }
             continue;
         };
-        // key -> value bytes, or None when the object does not exist.
-        let read: Result<Option<std::collections::BTreeMap<String, Vec<u8>>>, ()> = match b.kind {
-            ConfigBindingKind::ConfigMap => {
-                match Api::<ConfigMap>::namespaced(client.clone(), ns)
-                    .get_opt(&b.name)
-                    .await
-                {
-                    Ok(Some(cm)) => Ok(Some(
-                        cm.data
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|(k, v)| (k, v.into_bytes()))
-                            .chain(
-                                cm.binary_data
-                                    .unwrap_or_default()
-                                    .into_iter()
-                                    .map(|(k, v)| (k, v.0)),
-                            )
-                            .collect(),
-                    )),
-                    Ok(None) => Ok(None),
-                    Err(_) => Err(()),
-                }
-            }
-            ConfigBindingKind::Secret => {
-                match Api::<Secret>::namespaced(client.clone(), ns)
-                    .get_opt(&b.name)
-                    .await
-                {
-                    Ok(Some(s)) => Ok(Some(
-                        s.data
-                            .unwrap_or_default()
-                            .into_iter()
-                            .map(|(k, v)| (k, v.0))
-                            .chain(
-                                s.string_data
-                                    .unwrap_or_default()
-                                    .into_iter()
-                                    .map(|(k, v)| (k, v.into_bytes())),
-                            )
-                            .collect(),
-                    )),
-                    Ok(None) => Ok(None),
-                    Err(_) => Err(()),
-                }
-            }
-        };
-        let kind = ObservationKind::ConfigurationPresent;
-        ev.push(match read {
-            Err(()) => Observation::not_observed(kind, name, Outcome::Failed),
-            Ok(None) => Observation::observed(
+        let absent = || {
+            Observation::observed(
                 kind,
                 name,
                 Payload::Configuration {
                     present: false,
                     conformant: false,
                 },
-            ),
-            Ok(Some(data)) => {
-                let value = b.key.as_ref().map(|k| data.get(k));
-                let (present, conformant) = match (value, b.format) {
-                    (None, _) => (true, true),
-                    (Some(None), _) => (false, false),
-                    (Some(Some(_)), None) => (true, true),
-                    (Some(Some(bytes)), Some(ConfigFormat::Json)) => (
-                        true,
-                        serde_json::from_slice::<serde_json::Value>(bytes).is_ok(),
-                    ),
-                    (Some(Some(bytes)), Some(ConfigFormat::Yaml)) => (
-                        true,
-                        serde_norway::from_slice::<serde_norway::Value>(bytes).is_ok(),
-                    ),
-                };
-                Observation::observed(
-                    kind,
-                    name,
-                    Payload::Configuration {
-                        present,
-                        conformant,
-                    },
-                )
+            )
+        };
+        let insufficient = || Observation::not_observed(kind, name, Outcome::Insufficient);
+        let obs = match b.kind {
+            ConfigBindingKind::Secret => {
+                match Api::<Secret>::namespaced(client.clone(), ns)
+                    .get_metadata_opt(&b.name)
+                    .await
+                {
+                    Ok(Some(_)) => insufficient(),
+                    Ok(None) => absent(),
+                    Err(_) => Observation::not_observed(kind, name, Outcome::Failed),
+                }
             }
-        });
+            ConfigBindingKind::ConfigMap => {
+                match Api::<ConfigMap>::namespaced(client.clone(), ns)
+                    .get_opt(&b.name)
+                    .await
+                {
+                    Err(_) => Observation::not_observed(kind, name, Outcome::Failed),
+                    Ok(None) => absent(),
+                    Ok(Some(cm)) => match conformance(&cm, b, config_schema(tree, name, bundle)) {
+                        Some(conformant) => Observation::observed(
+                            kind,
+                            name,
+                            Payload::Configuration {
+                                present: true,
+                                conformant,
+                            },
+                        ),
+                        None => insufficient(),
+                    },
+                }
+            }
+        };
+        ev.push(obs);
     }
     ev
+}
+
+/// Whether the bound key of `cm` conforms to `schema`; `None` when that cannot be told (no
+/// key or format, no such key, a value that does not decode, no usable schema).
+fn conformance(
+    cm: &ConfigMap,
+    b: &ConfigBinding,
+    schema: Option<serde_json::Value>,
+) -> Option<bool> {
+    let (key, format) = (b.key.as_deref()?, b.format?);
+    let bytes: Vec<u8> = match cm.data.as_ref().and_then(|d| d.get(key)) {
+        Some(text) => text.clone().into_bytes(),
+        None => cm.binary_data.as_ref()?.get(key)?.0.clone(),
+    };
+    let value: serde_json::Value = match format {
+        ConfigFormat::Json => serde_json::from_slice(&bytes).ok()?,
+        ConfigFormat::Yaml => serde_norway::from_slice(&bytes).ok()?,
+    };
+    let validator = pacto_core::schema::compile(&schema?).ok()?;
+    Some(validator.is_valid(&value))
+}
+
+/// The JSON Schema of configuration `name`: its `schema` file in the bundle, or the `schema`
+/// itself when it is inline JSON (a mapping, or JSON text); `None` for a remote `ref`, a file
+/// the bundle does not have (an inline contract has no bundle), or a malformed schema.
+fn config_schema(
+    tree: &Tree,
+    name: &str,
+    bundle: Option<&dyn Bundle>,
+) -> Option<serde_json::Value> {
+    let root = tree.root().to_json();
+    let entry = root
+        .get("configurations")?
+        .as_array()?
+        .iter()
+        .find(|c| c.get("name").and_then(serde_json::Value::as_str) == Some(name))?;
+    match entry.get("schema")? {
+        serde_json::Value::String(s) if s.trim().is_empty() => None,
+        serde_json::Value::String(s) => {
+            let path = s.trim_start_matches("./");
+            match bundle.and_then(|b| b.read(path).ok()) {
+                Some(bytes) => serde_json::from_slice(&bytes).ok(),
+                None => serde_json::from_str(s).ok(),
+            }
+        }
+        v @ serde_json::Value::Object(_) => Some(v.clone()),
+        _ => None,
+    }
 }

@@ -134,8 +134,8 @@ fn operator_rbac_is_least_privilege() {
     // Secrets: get by name, plus the metadata-only watch of pull secrets.
     assert_eq!(verbs_of("", "secrets"), ["get", "list", "watch"]);
     assert_eq!(verbs_of("apps", "deployments"), ["get", "list", "watch"]);
-    // Pacto 2.0 configBindings name one ConfigMap each: get by name only.
-    assert_eq!(verbs_of("", "configmaps"), ["get"]);
+    // Pacto 2.0 configBindings: get by name, plus the metadata-only watch of bound ConfigMaps.
+    assert_eq!(verbs_of("", "configmaps"), ["get", "list", "watch"]);
     assert_eq!(verbs_of("events.k8s.io", "events"), ["create", "patch"]);
     assert_eq!(
         verbs_of("autoscaling", "horizontalpodautoscalers"),

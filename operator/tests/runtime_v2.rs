@@ -29,9 +29,41 @@ configurations:
 workload: service
 "#;
 
+/// The configuration schema of the `orders-api` bundle: an object with a numeric `port`.
+const SCHEMA: &str =
+    r#"{"type": "object", "properties": {"port": {"type": "number"}}, "required": ["port"]}"#;
+
+/// Go's example: `contractRef.oci: ghcr.io/acme/orders-api-pacto:1.2.0`.
+const OCI: &str = "ghcr.io/acme/orders-api-pacto:1.2.0";
+
 /// Go's example `spec.target`: interface `http` on the Service port named `http`,
-/// configuration `default` in ConfigMap `orders-api-config`, key `app.yaml`, YAML.
-fn orders_pacto(contract: &str) -> Pacto {
+/// configuration `default` in ConfigMap `orders-api-config`, key `app.yaml`, YAML; the
+/// contract is published (with its bundle: the configuration schema, the interface files) at
+/// Go's example reference.
+fn orders_pacto(src: &MemSource, contract: &str) -> Pacto {
+    let openapi = "openapi: 3.0.3\ninfo: {title: orders, version: 1.2.0}\npaths: {}\n";
+    let bundle = pacto_core::bundle::MemBundle::new(OCI)
+        .with("pacto.yaml", contract)
+        .with("configuration/schema.json", SCHEMA)
+        .with("interfaces/openapi.yaml", openapi)
+        .with("interfaces/admin.yaml", openapi);
+    src.publish_bundle(
+        "ghcr.io/acme/orders-api-pacto",
+        "1.2.0",
+        contract,
+        &fake::digest_of(contract),
+        bundle,
+    );
+    let mut p = inline_pacto(contract);
+    p.spec.contract_ref = pacto_operator::crd::ContractRef {
+        oci: Some(OCI.to_string()),
+        ..Default::default()
+    };
+    p
+}
+
+/// The same Pacto with the contract inline (no bundle).
+fn inline_pacto(contract: &str) -> Pacto {
     serde_json::from_value(json!({
         "apiVersion": "pacto.trianalab.io/v1alpha1",
         "kind": "Pacto",
@@ -49,15 +81,12 @@ fn orders_pacto(contract: &str) -> Pacto {
     .unwrap()
 }
 
-fn harness(opts: Options) -> (FakeApi, Arc<Context>) {
+fn harness(opts: Options) -> (FakeApi, Arc<Context>, Arc<MemSource>) {
     let api = FakeApi::new();
-    let mut ctx = Context::new(
-        api.client(),
-        Arc::new(MemSource::default()),
-        Arc::new(Metrics::default()),
-    );
+    let src = Arc::new(MemSource::default());
+    let mut ctx = Context::new(api.client(), src.clone(), Arc::new(Metrics::default()));
     ctx.v2 = opts;
-    (api, Arc::new(ctx))
+    (api, Arc::new(ctx), src)
 }
 
 fn cluster(api: &FakeApi, ready: i32, config: Option<&str>) {
@@ -126,9 +155,9 @@ fn condition<'a>(st: &'a Value, t: &str) -> &'a Value {
 /// every required assertion evaluated.
 #[tokio::test]
 async fn go_bindings_example_all_bound_and_present_is_compliant() {
-    let (api, ctx) = harness(Options::default());
+    let (api, ctx, src) = harness(Options::default());
     cluster(&api, 1, Some("port: 8080\n"));
-    let st = reconcile(&api, &ctx, &orders_pacto(ORDERS)).await;
+    let st = reconcile(&api, &ctx, &orders_pacto(&src, ORDERS)).await;
     assert_eq!(st["contractStatus"], "Compliant", "{st:#}");
     assert_eq!(codes(&st), Vec::<(String, String)>::new());
     assert_eq!(
@@ -149,9 +178,9 @@ async fn go_bindings_example_all_bound_and_present_is_compliant() {
 /// CONFIGURATION_ABSENT, an error: NonCompliant.
 #[tokio::test]
 async fn a_missing_configmap_is_unknown_inside_the_window_then_non_compliant() {
-    let (api, ctx) = harness(Options::default());
+    let (api, ctx, src) = harness(Options::default());
     cluster(&api, 1, None);
-    let p = orders_pacto(ORDERS);
+    let p = orders_pacto(&src, ORDERS);
     let st = reconcile(&api, &ctx, &p).await;
     assert_eq!(st["contractStatus"], "Unknown", "{st:#}");
     assert_eq!(
@@ -200,16 +229,16 @@ async fn a_missing_configmap_is_unknown_inside_the_window_then_non_compliant() {
     assert!(st.get("observationWindows").is_none(), "{st:#}");
 }
 
-/// With no window, an unready interface and an undecodable config value are errors at once;
-/// NonCompliant outranks everything (Go's precedence).
+/// With no window, an unready interface and a config value that breaks the configuration's
+/// schema are errors at once; NonCompliant outranks everything (Go's precedence).
 #[tokio::test]
 async fn zero_window_contradictions_are_errors_with_go_codes() {
-    let (api, ctx) = harness(Options {
+    let (api, ctx, src) = harness(Options {
         stabilization_window: Duration::ZERO,
         ..Options::default()
     });
-    cluster(&api, 0, Some("port: [8080\n"));
-    let st = reconcile(&api, &ctx, &orders_pacto(ORDERS)).await;
+    cluster(&api, 0, Some("port: eighty\n"));
+    let st = reconcile(&api, &ctx, &orders_pacto(&src, ORDERS)).await;
     assert_eq!(st["contractStatus"], "NonCompliant", "{st:#}");
     assert_eq!(
         codes(&st),
@@ -226,7 +255,7 @@ async fn zero_window_contradictions_are_errors_with_go_codes() {
 /// OBSERVATION_UNSUPPORTED, an extension EXTENSION_EVALUATOR_UNAVAILABLE: Unknown.
 #[tokio::test]
 async fn what_cannot_be_observed_is_unknown_never_a_pass() {
-    let (api, ctx) = harness(Options::default());
+    let (api, ctx, src) = harness(Options::default());
     cluster(&api, 1, Some("port: 8080\n"));
     let contract = r#"pactoVersion: "2.0"
 service: {name: orders-api, version: 1.2.0, owner: {team: orders}}
@@ -245,7 +274,7 @@ workload: service
 extensions:
   example.com/tracing: {}
 "#;
-    let st = reconcile(&api, &ctx, &orders_pacto(contract)).await;
+    let st = reconcile(&api, &ctx, &orders_pacto(&src, contract)).await;
     assert_eq!(st["contractStatus"], "Unknown", "{st:#}");
     let got = codes(&st);
     for want in [
@@ -313,10 +342,10 @@ fn verdict_precedence_is_gos() {
 /// no findings.
 #[tokio::test]
 async fn a_1_x_pacto_beside_keeps_the_1_x_checks() {
-    let (api, ctx) = harness(Options::default());
+    let (api, ctx, src) = harness(Options::default());
     cluster(&api, 1, Some("port: 8080\n"));
     let v1 = "pactoVersion: \"1.0\"\nservice: {name: orders-api, version: 1.0.0}\ninterfaces:\n  - {name: api, type: http, port: 80}\n";
-    let st = reconcile(&api, &ctx, &orders_pacto(v1)).await;
+    let st = reconcile(&api, &ctx, &orders_pacto(&src, v1)).await;
     assert!(st["ports"].is_object(), "{st:#}");
     assert!(st.get("findings").is_none() && st.get("evaluationCoverage").is_none());
     assert!(st["conditions"]
@@ -345,13 +374,13 @@ fn go_durations_parse() {
 /// capabilities, and the readiness of its `claims` with the `ReadinessSatisfied` condition.
 #[tokio::test]
 async fn a_reference_2_0_pacto_reads_runtime_capabilities_and_readiness_claims() {
-    let (api, ctx) = harness(Options::default());
+    let (api, ctx, _src) = harness(Options::default());
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../fixtures/v2/valid/payments-api/pacto.yaml"
     ))
     .unwrap();
-    let mut p = orders_pacto(&text);
+    let mut p = inline_pacto(&text);
     p.spec.target = None;
     let st = reconcile(&api, &ctx, &p).await;
     assert_eq!(st["contractStatus"], "Reference", "{st:#}");
@@ -397,11 +426,8 @@ async fn with_prober(
 ) -> (Value, Vec<String>) {
     let api = FakeApi::new();
     let prober = Arc::new(Scripted(Default::default(), answer));
-    let mut ctx = Context::new(
-        api.client(),
-        Arc::new(MemSource::default()),
-        Arc::new(Metrics::default()),
-    );
+    let src = Arc::new(MemSource::default());
+    let mut ctx = Context::new(api.client(), src.clone(), Arc::new(Metrics::default()));
     ctx.prober = Some(prober.clone());
     ctx.v2 = Options {
         stabilization_window: Duration::ZERO,
@@ -411,7 +437,7 @@ async fn with_prober(
     };
     let ctx = Arc::new(ctx);
     cluster(&api, 1, Some("a: 1\n"));
-    let st = reconcile(&api, &ctx, &orders_pacto(WITH_CAPS)).await;
+    let st = reconcile(&api, &ctx, &orders_pacto(&src, WITH_CAPS)).await;
     let asked = prober.0.lock().unwrap().clone();
     (st, asked)
 }
@@ -466,9 +492,9 @@ async fn probing_flags_get_the_capabilities_through_the_bound_service_port() {
 /// here: EVIDENCE_INSUFFICIENT), metrics are not observed (OBSERVATION_UNSUPPORTED).
 #[tokio::test]
 async fn without_probing_health_is_passive_and_metrics_unsupported() {
-    let (api, ctx) = harness(Options::default());
+    let (api, ctx, src) = harness(Options::default());
     cluster(&api, 1, None);
-    let st = reconcile(&api, &ctx, &orders_pacto(WITH_CAPS)).await;
+    let st = reconcile(&api, &ctx, &orders_pacto(&src, WITH_CAPS)).await;
     assert_eq!(
         codes(&st),
         [
@@ -486,7 +512,7 @@ async fn without_probing_health_is_passive_and_metrics_unsupported() {
                     "readinessProbe": {"httpGet": {"path": "/healthz", "port": 8080}}}]}}},
                "status": {"readyReplicas": 1}}),
     );
-    let st = reconcile(&api, &ctx, &orders_pacto(WITH_CAPS)).await;
+    let st = reconcile(&api, &ctx, &orders_pacto(&src, WITH_CAPS)).await;
     assert_eq!(
         codes(&st),
         [("OBSERVATION_UNSUPPORTED".into(), "unknown".into())]
@@ -498,10 +524,10 @@ async fn without_probing_health_is_passive_and_metrics_unsupported() {
 /// only EVIDENCE_INSUFFICIENT.
 #[tokio::test]
 async fn workload_mismatch_needs_an_explicit_kind() {
-    let (api, ctx) = harness(Options::default());
-    cluster(&api, 1, Some("a: 1\n"));
+    let (api, ctx, src) = harness(Options::default());
+    cluster(&api, 1, Some("port: 8080\n"));
     let job = ORDERS.replace("workload: service", "workload: job");
-    let mut p = orders_pacto(&job);
+    let mut p = orders_pacto(&src, &job);
     let st = reconcile(&api, &ctx, &p).await;
     assert_eq!(
         codes(&st),
@@ -520,13 +546,13 @@ async fn workload_mismatch_needs_an_explicit_kind() {
 /// A ConfigMap the operator may not read is COLLECTION_FAILED (unknown), not absent.
 #[tokio::test]
 async fn a_forbidden_configmap_is_collection_failed() {
-    let (api, ctx) = harness(Options {
+    let (api, ctx, src) = harness(Options {
         stabilization_window: Duration::ZERO,
         ..Options::default()
     });
     cluster(&api, 1, Some("a: 1\n"));
     api.fail(|m, p| m == "GET" && p.contains("/configmaps/"), 403);
-    let st = reconcile(&api, &ctx, &orders_pacto(ORDERS)).await;
+    let st = reconcile(&api, &ctx, &orders_pacto(&src, ORDERS)).await;
     assert_eq!(st["contractStatus"], "Unknown", "{st:#}");
     assert_eq!(codes(&st), [("COLLECTION_FAILED".into(), "unknown".into())]);
 }
@@ -534,13 +560,13 @@ async fn a_forbidden_configmap_is_collection_failed() {
 /// A conflicting status apply (HTTP 409) of a 2.0 Pacto is an error for backoff, naming it.
 #[tokio::test]
 async fn a_conflicting_status_apply_is_an_error_for_backoff() {
-    let (api, ctx) = harness(Options::default());
+    let (api, ctx, src) = harness(Options::default());
     cluster(&api, 1, Some("a: 1\n"));
     api.fail(
         |m, p| m == "PATCH" && p.ends_with("/pactos/orders-api/status"),
         409,
     );
-    let p = orders_pacto(ORDERS);
+    let p = orders_pacto(&src, ORDERS);
     api.put(
         &format!("{PACTOS}/{NS}/pactos/orders-api"),
         serde_json::to_value(&p).unwrap(),
@@ -553,16 +579,126 @@ async fn a_conflicting_status_apply_is_an_error_for_backoff() {
 }
 
 /// Go's gitops.md "Timing": a mismatch (configuration conformance) is NonCompliant at the
-/// first reconcile; only an absence waits out the stabilization window.
+/// first reconcile; only an absence waits out the stabilization window. The value decodes but
+/// breaks the schema (`port` is required), as Go's `TestConfigurationsDim_ConfigMapNotConform`.
 #[tokio::test]
 async fn a_config_mismatch_does_not_wait_for_the_window() {
-    let (api, ctx) = harness(Options::default());
-    cluster(&api, 1, Some("port: [8080\n"));
-    let st = reconcile(&api, &ctx, &orders_pacto(ORDERS)).await;
+    let (api, ctx, src) = harness(Options::default());
+    cluster(&api, 1, Some("host: localhost\n"));
+    let st = reconcile(&api, &ctx, &orders_pacto(&src, ORDERS)).await;
     assert_eq!(st["contractStatus"], "NonCompliant", "{st:#}");
     assert_eq!(
         codes(&st),
         [("CONFIGURATION_MISMATCH".into(), "error".into())]
     );
     assert!(st.get("observationWindows").is_none(), "{st:#}");
+}
+
+/// Go's collector (`observeConfigurationsDim`, its tests `TestConfigurationsDim_*`): only a
+/// ConfigMap value that decodes per `format` and is validated against the configuration's
+/// schema is a conclusive observation; everything short of that is EVIDENCE_INSUFFICIENT
+/// (unknown), never a pass and never a violation: a Secret (existence only, its data is never
+/// read), a binding without `key`/`format`, a missing key, a value that does not decode, a
+/// contract whose schema the operator cannot read (inline: no bundle). A required
+/// configuration without a binding is OBSERVATION_UNSUPPORTED.
+#[tokio::test]
+async fn configuration_outcomes_are_gos() {
+    let (api, ctx, src) = harness(Options {
+        stabilization_window: Duration::ZERO,
+        ..Options::default()
+    });
+    let bind = |p: &mut Pacto, b: Value| {
+        p.spec.target.as_mut().unwrap().config_bindings = vec![serde_json::from_value(b).unwrap()];
+    };
+    let config_code = |st: &Value| -> Vec<(String, String)> {
+        let findings = st["findings"].as_array().cloned().unwrap_or_default();
+        codes(st)
+            .into_iter()
+            .zip(findings)
+            .filter(|(_, f)| f["subject"] == "configuration/default")
+            .map(|(c, _)| c)
+            .collect()
+    };
+    let insufficient = vec![("EVIDENCE_INSUFFICIENT".to_string(), "unknown".to_string())];
+
+    // A Secret: existence only, and its data is never read (a metadata GET).
+    cluster(&api, 1, None);
+    api.put(
+        &format!("/api/v1/namespaces/{NS}/secrets/orders-api-secret"),
+        json!({"apiVersion": "v1", "kind": "Secret",
+               "metadata": {"name": "orders-api-secret", "namespace": NS},
+               "data": {"app.yaml": "cG9ydDogODA4MAo="}}),
+    );
+    let mut p = orders_pacto(&src, ORDERS);
+    bind(
+        &mut p,
+        json!({"configuration": "default", "kind": "Secret",
+                        "name": "orders-api-secret", "key": "app.yaml", "format": "yaml"}),
+    );
+    api.clear_requests();
+    let st = reconcile(&api, &ctx, &p).await;
+    assert_eq!(config_code(&st), insufficient, "{st:#}");
+    assert_eq!(st["contractStatus"], "Unknown");
+    let secret_get = api
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/secrets/orders-api-secret"))
+        .unwrap();
+    assert!(secret_get.query.is_empty(), "{secret_get:?}");
+    // A deleted Secret is absent (no window here): CONFIGURATION_ABSENT.
+    bind(
+        &mut p,
+        json!({"configuration": "default", "kind": "Secret", "name": "gone"}),
+    );
+    let st = reconcile(&api, &ctx, &p).await;
+    assert_eq!(
+        config_code(&st),
+        [("CONFIGURATION_ABSENT".into(), "error".into())]
+    );
+
+    // A ConfigMap without key and format: existence only.
+    cluster(&api, 1, Some("port: 8080\n"));
+    bind(
+        &mut p,
+        json!({"configuration": "default", "kind": "ConfigMap",
+                        "name": "orders-api-config"}),
+    );
+    let st = reconcile(&api, &ctx, &p).await;
+    assert_eq!(config_code(&st), insufficient, "{st:#}");
+    // The key is not there.
+    bind(
+        &mut p,
+        json!({"configuration": "default", "kind": "ConfigMap",
+                        "name": "orders-api-config", "key": "other.yaml", "format": "yaml"}),
+    );
+    let st = reconcile(&api, &ctx, &p).await;
+    assert_eq!(config_code(&st), insufficient, "{st:#}");
+    // The value does not decode as the format says.
+    bind(
+        &mut p,
+        json!({"configuration": "default", "kind": "ConfigMap",
+                        "name": "orders-api-config", "key": "app.yaml", "format": "json"}),
+    );
+    let st = reconcile(&api, &ctx, &p).await;
+    assert_eq!(config_code(&st), insufficient, "{st:#}");
+
+    // An inline contract has no bundle, so no schema to validate against.
+    let st = reconcile(&api, &ctx, &inline_pacto(ORDERS)).await;
+    assert_eq!(config_code(&st), insufficient, "{st:#}");
+
+    // A required configuration nobody bound.
+    let mut p = orders_pacto(&src, ORDERS);
+    p.spec.target.as_mut().unwrap().config_bindings.clear();
+    let st = reconcile(&api, &ctx, &p).await;
+    assert_eq!(
+        config_code(&st),
+        [("OBSERVATION_UNSUPPORTED".into(), "unknown".into())]
+    );
+    // An optional one is not asserted at all.
+    let optional = ORDERS.replace("required: true", "required: false");
+    let mut p = orders_pacto(&src, &optional);
+    p.spec.target.as_mut().unwrap().config_bindings.clear();
+    let st = reconcile(&api, &ctx, &p).await;
+    assert_eq!(config_code(&st), Vec::<(String, String)>::new(), "{st:#}");
+    assert_eq!(st["contractStatus"], "Compliant", "{st:#}");
 }

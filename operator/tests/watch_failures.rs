@@ -75,6 +75,7 @@ fn pacto(generation: i64, rv: &str, contract: &str) -> Value {
 const SECONDARY: &[&str] = &[
     "/api/v1/namespaces/shop/services",
     "/api/v1/namespaces/shop/secrets",
+    "/api/v1/namespaces/shop/configmaps",
     "/apis/apps/v1/namespaces/shop/deployments",
     "/apis/apps/v1/namespaces/shop/statefulsets",
     "/apis/apps/v1/namespaces/shop/daemonsets",
@@ -88,6 +89,7 @@ const SECONDARY: &[&str] = &[
 const KINDS: &[&str] = &[
     "Service",
     "Secret",
+    "ConfigMap",
     "Deployment",
     "StatefulSet",
     "DaemonSet",

@@ -72,6 +72,11 @@ impl FakeApi {
         self.lock().objects.insert(path.to_string(), obj);
     }
 
+    /// Remove the object at `path` (as a deletion by someone else would).
+    pub fn remove(&self, path: &str) -> Option<Value> {
+        self.lock().objects.remove(path)
+    }
+
     pub fn get(&self, path: &str) -> Option<Value> {
         self.lock().objects.get(path).cloned()
     }
@@ -393,6 +398,14 @@ fn status(code: u16, msg: &str) -> Response<Body> {
         .unwrap()
 }
 
+/// A manifest digest for `text` (`sha256:` and 64 hex digits), as a registry gives one.
+pub fn digest_of(text: &str) -> String {
+    use sha2::Digest;
+    let sum = sha2::Sha256::digest(text.as_bytes());
+    let hex: String = sum.iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
 /// Tag → (contract text, digest).
 pub type Tags = BTreeMap<String, (String, String)>;
 
@@ -400,6 +413,9 @@ pub type Tags = BTreeMap<String, (String, String)>;
 #[derive(Default)]
 pub struct MemSource {
     pub repos: Mutex<BTreeMap<String, Tags>>,
+    /// `repo:tag` → the bundle fetched with the contract (none: an OCI artifact of the contract
+    /// alone).
+    pub bundles: Mutex<BTreeMap<String, pacto_core::bundle::MemBundle>>,
     pub unreachable: Mutex<Vec<String>>,
     pub credentials: Mutex<Vec<Option<Credential>>>,
 }
@@ -412,6 +428,22 @@ impl MemSource {
             .entry(repo.to_string())
             .or_default()
             .insert(tag.to_string(), (text.to_string(), digest.to_string()));
+    }
+
+    /// Publish `text` at `repo:tag` with its bundle (schemas, interface files).
+    pub fn publish_bundle(
+        &self,
+        repo: &str,
+        tag: &str,
+        text: &str,
+        digest: &str,
+        bundle: pacto_core::bundle::MemBundle,
+    ) {
+        self.publish(repo, tag, text, digest);
+        self.bundles
+            .lock()
+            .unwrap()
+            .insert(format!("{repo}:{tag}"), bundle);
     }
 
     pub fn make_unreachable(&self, repo: &str) {
@@ -453,7 +485,12 @@ impl Source for MemSource {
         })?;
         Ok(Fetched {
             text: text.clone(),
-            bundle: None,
+            bundle: self
+                .bundles
+                .lock()
+                .unwrap()
+                .get(&format!("{repo}:{tag}"))
+                .cloned(),
             resolved_ref: format!("{repo}:{tag}"),
             digest: digest.clone(),
         })
