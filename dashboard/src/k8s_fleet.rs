@@ -79,13 +79,9 @@ async fn read(
                 .await
                 .map_err(|e| format!("loading kubeconfig: {}", clip(&e.to_string())))?
         }
-        Err(kerr) => kube::Config::incluster().map_err(|_| {
-            format!(
-                "loading kubeconfig: {} (and not running in a cluster)",
-                clip(&kerr.to_string())
-            )
-        })?,
+        Err(_) => kube::Config::incluster().map_err(|_| no_kubeconfig())?,
     };
+    let server = config.cluster_url.to_string();
     config.connect_timeout = Some(Duration::from_secs(5));
     config.read_timeout = Some(Duration::from_secs(15));
     let client = kube::Client::try_from(config).map_err(|e| format!("kubernetes client: {e}"))?;
@@ -94,7 +90,7 @@ async fn read(
     let groups = client.list_api_groups().await.map_err(|e| {
         format!(
             "discovering pacto crd: listing API groups: {}",
-            api_error(&e)
+            api_error(&e, &server)
         )
     })?;
     let Some(group) = groups.groups.into_iter().find(|g| g.name == GROUP) else {
@@ -110,7 +106,7 @@ async fn read(
     let resources = client.list_api_group_resources(&gv).await.map_err(|e| {
         format!(
             "discovering pacto crd: listing resources for {gv}: {}",
-            api_error(&e)
+            api_error(&e, &server)
         )
     })?;
     let plural = resources
@@ -138,7 +134,7 @@ async fn read(
         let page = api
             .list(&params)
             .await
-            .map_err(|e| format!("listing {plural}: {}", api_error(&e)))?;
+            .map_err(|e| format!("listing {plural}: {}", api_error(&e, &server)))?;
         for o in page.items {
             if items.len() >= MAX_OBJECTS {
                 return Err(format!(
@@ -154,7 +150,20 @@ async fn read(
     }
 }
 
-fn api_error(e: &kube::Error) -> String {
+/// Why there is no configuration, naming where it was looked for and what to do.
+fn no_kubeconfig() -> String {
+    match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        Some(p) => format!(
+            "loading kubeconfig: KUBECONFIG={} cannot be read and pacto is not running in a cluster; point KUBECONFIG at a kubeconfig file",
+            p.to_string_lossy()
+        ),
+        None => "loading kubeconfig: no kubeconfig (KUBECONFIG is unset, ~/.kube/config is absent) and pacto is not running in a cluster; set KUBECONFIG or create ~/.kube/config".into(),
+    }
+}
+
+/// An API answer with its status, or a transport failure with the server and its cause chain
+/// (kube's own text, `client error (Connect)`, alone says nothing).
+fn api_error(e: &kube::Error, server: &str) -> String {
     match e {
         kube::Error::Api(s) => format!(
             "the API server answered {} {}: {}",
@@ -162,7 +171,18 @@ fn api_error(e: &kube::Error) -> String {
             s.reason,
             clip(&s.message)
         ),
-        other => clip(&other.to_string()),
+        other => {
+            let mut parts = vec![other.to_string()];
+            let mut cur = std::error::Error::source(other);
+            while let Some(c) = cur {
+                let t = c.to_string();
+                if !parts.iter().any(|p| p.contains(&t)) {
+                    parts.push(t);
+                }
+                cur = c.source();
+            }
+            clip(&format!("cannot reach {server}: {}", parts.join(": ")))
+        }
     }
 }
 

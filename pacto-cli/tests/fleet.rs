@@ -18,7 +18,13 @@ fn root() -> PathBuf {
 fn pacto(args: &[&str]) -> Output {
     let home = tempfile::tempdir().unwrap();
     let mut c = Command::new(env!("CARGO_BIN_EXE_pacto"));
-    for k in ["PACTO_OUTPUT_FORMAT", "PACTO_NO_CACHE", "PACTO_PLAIN_HTTP"] {
+    for k in [
+        "PACTO_OUTPUT_FORMAT",
+        "PACTO_NO_CACHE",
+        "PACTO_PLAIN_HTTP",
+        "KUBECONFIG",
+        "KUBERNETES_SERVICE_HOST",
+    ] {
         c.env_remove(k);
     }
     c.env("HOME", home.path())
@@ -135,6 +141,131 @@ fn graph_of_dependents_with_depth() {
     ]);
     let t = text(&out.stdout);
     assert!(t.starts_with("dependents of inventory (aggregated across revisions) (3 node(s)):\n    orders (depth 1)\n"), "{t}");
+}
+
+fn node_names(v: &Value) -> Vec<&str> {
+    v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["name"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn graph_roots_by_revision_and_by_target() {
+    // A service aggregates its revisions: storefront 1.1.0 added an optional dispatch.
+    let svc = fleet_json(&["graph", "storefront"]);
+    assert_eq!(svc["aggregated"], true);
+    assert!(svc.get("revision").is_none());
+    assert_eq!(node_names(&svc), ["dispatch", "menu", "orders"]);
+    // A revision by service@version: only that revision's edges at the root.
+    let old = fleet_json(&["graph", "--revision", "storefront@1.0.0"]);
+    assert_eq!(old["root"], "storefront");
+    assert_eq!(old["aggregated"], false);
+    let key = old["revision"].as_str().unwrap().to_string();
+    assert!(key.starts_with("storefront@sha256:"), "{key}");
+    assert_eq!(node_names(&old), ["menu", "orders"]);
+    assert!(old["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["fromService"] == "storefront")
+        .all(|e| e["fromRevision"] == key.as_str()));
+    let new = fleet_json(&["graph", "--revision", "storefront@1.1.0"]);
+    assert_eq!(node_names(&new), ["dispatch", "menu", "orders"]);
+    // The exact key (Go's form), transitive with depth: beyond the root, service-level edges.
+    let exact = fleet_json(&[
+        "graph",
+        "--revision",
+        &key,
+        "--transitive",
+        "--max-depth",
+        "2",
+    ]);
+    assert_eq!(exact["revision"], key.as_str());
+    let deep: Vec<(&str, u64)> = exact["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["name"].as_str().unwrap(), n["depth"].as_u64().unwrap()))
+        .collect();
+    assert!(deep.contains(&("orders", 1)), "{deep:?}");
+    assert!(deep.iter().all(|(_, d)| *d <= 2), "{deep:?}");
+    assert!(deep.iter().any(|(_, d)| *d == 2), "{deep:?}");
+    // A target the snapshot links to no revision roots its service, not aggregated.
+    let mut a = vec!["fleet", "graph", "--target", "web/storefront"];
+    a.extend_from_slice(&[
+        "--local",
+        "fixtures/demo-v2",
+        "--target-state",
+        "fixtures/fleet/targets.yaml",
+        "--as-of",
+        AS_OF,
+        "--output-format",
+        "json",
+    ]);
+    let out = pacto(&a);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let t: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(t["root"], "storefront");
+    assert_eq!(t["aggregated"], false);
+    assert_eq!(node_names(&t), ["dispatch", "menu", "orders"]);
+    // Text names the revision.
+    let out = pacto(&[
+        "fleet",
+        "--local",
+        "fixtures/demo-v2",
+        "graph",
+        "--revision",
+        "storefront@1.0.0",
+    ]);
+    let t = text(&out.stdout);
+    assert!(
+        t.starts_with(&format!(
+            "dependencies of storefront (revision {key}) (2 node(s)):\n"
+        )),
+        "{t}"
+    );
+}
+
+#[test]
+fn an_unknown_graph_root_is_a_located_error() {
+    for (args, want) in [
+        (
+            vec!["graph", "--revision", "storefront@9.9.9"],
+            "revision \"storefront@9.9.9\" not found in the fleet snapshot",
+        ),
+        (
+            vec!["graph", "--revision", "nope"],
+            "revision \"nope\" not found in the fleet snapshot",
+        ),
+        (
+            vec!["graph", "--target", "ghost"],
+            "target \"ghost\" not found in the fleet snapshot",
+        ),
+        (
+            vec!["graph"],
+            "provide a root: a service name, --revision or --target",
+        ),
+    ] {
+        let mut a = vec![
+            "fleet",
+            "--local",
+            "fixtures/demo-v2",
+            "--output-format",
+            "json",
+        ];
+        a.extend_from_slice(&args);
+        let out = pacto(&a);
+        assert_ne!(out.status.code(), Some(0), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: {}", text(&out.stdout));
+        assert!(
+            text(&out.stderr).contains(want),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]

@@ -3,8 +3,8 @@
 //! answer carries `asOf`, `completeness` and `limitations`; a partial answer says so on stderr.
 
 use pacto_core::fleet::{
-    self, time, BuildOptions, Direction, GraphQuery, Meta, QueryError, SearchFilter, Snapshot,
-    SourceSpec, StatusQuery,
+    self, time, BuildOptions, Direction, GraphQuery, GraphRoot, Meta, QueryError, SearchFilter,
+    Snapshot, SourceSpec, StatusQuery,
 };
 use pacto_core::report::OutputFormat;
 use std::collections::BTreeMap;
@@ -28,10 +28,12 @@ pub struct SourceArgs {
     /// An OTLP/JSON trace file: observed dependency edges (repeatable).
     #[arg(long, value_name = "FILE", global = true)]
     pub traces: Vec<PathBuf>,
-    /// Include live Pacto resources from the current cluster (not supported here: a limitation says so).
+    /// Include the live Pacto resources of the current Kubernetes cluster as targets (kubeconfig:
+    /// KUBECONFIG or ~/.kube/config, its current context; else the in-cluster account). Read-only,
+    /// at most 20s; an unreachable cluster or a refused list is a SOURCE_UNAVAILABLE limitation.
     #[arg(long, global = true)]
     pub k8s: bool,
-    /// The namespace for --k8s (empty: all).
+    /// The namespace to read Pacto resources from with --k8s (empty: all namespaces).
     #[arg(long, value_name = "NS", global = true)]
     pub namespace: Option<String>,
     /// Include every bundle of the local OCI cache (not supported here: a limitation says so).
@@ -72,8 +74,8 @@ impl SourceArgs {
         })
     }
 
-    /// The sources, in Go's order (local, target-state, traces, oci), plus an unavailable entry
-    /// for each kind this build cannot read.
+    /// The sources, in Go's order (local, target-state, traces, oci, k8s), plus an unavailable
+    /// entry for each kind this build cannot read. `--k8s` reads the cluster here.
     pub fn specs(&self, with_traces: bool) -> Vec<SourceSpec> {
         let mut specs: Vec<SourceSpec> =
             self.local.iter().cloned().map(SourceSpec::Local).collect();
@@ -96,11 +98,11 @@ impl SourceArgs {
             ),
         }
         };
-        if self.k8s {
-            specs.push(unsupported("k8s", "kubernetes", "--k8s"));
-        }
         if self.cache {
             specs.push(unsupported("cache", "cache", "--cache"));
+        }
+        if self.k8s {
+            specs.push(k8s_spec(self.namespace.as_deref().unwrap_or_default()));
         }
         for (i, _) in self.root.iter().enumerate() {
             specs.push(unsupported(&format!("root-{}", i + 1), "catalog", "--root"));
@@ -127,6 +129,32 @@ impl SourceArgs {
     }
 }
 
+/// The cluster's Pacto resources as a source (Go's K8sSource): its targets, or why it is
+/// unavailable; the source id is the kubeconfig's current context (`k8s` without one).
+fn k8s_spec(namespace: &str) -> SourceSpec {
+    let read = pacto_dashboard::k8s_fleet::read_pactos(
+        namespace,
+        pacto_dashboard::k8s_fleet::DEFAULT_TIMEOUT,
+    );
+    let kind = fleet::k8s::KIND.to_string();
+    let mapped = read
+        .result
+        .and_then(|list| fleet::k8s::targets_from_list(&list));
+    match mapped {
+        Ok(t) => SourceSpec::Targets {
+            id: read.source_id,
+            kind,
+            targets: t.targets,
+            invalid: t.invalid,
+        },
+        Err(reason) => SourceSpec::Unsupported {
+            id: read.source_id,
+            kind,
+            reason,
+        },
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
@@ -145,7 +173,8 @@ enum FleetCommand {
     Search(SearchArgs),
     /// Inspect a logical service, or an operational target with --target.
     Get(GetArgs),
-    /// Traverse the dependencies or dependents of a service.
+    /// Traverse the dependencies or dependents from an explicit root: a service (aggregated
+    /// across its revisions), --revision or --target (an exact revision, never 'latest').
     Graph(GraphArgs),
     /// Explain the reasons for a service's or target's state.
     Explain(ExplainArgs),
@@ -241,8 +270,16 @@ struct GetArgs {
 
 #[derive(Debug, clap::Args)]
 struct GraphArgs {
-    /// The root service.
-    service: String,
+    /// The root service (its revisions' edges aggregated).
+    service: Option<String>,
+    /// Root an exact contract revision: its key (`service@sha256:…`, see `fleet get`) or
+    /// `service@version` when one revision of the service has that version.
+    #[arg(long, value_name = "REVISION")]
+    revision: Option<String>,
+    /// Root the revision a target runs: the target's key or unique name (its service,
+    /// aggregated, when the snapshot links it to no revision).
+    #[arg(long, value_name = "TARGET")]
+    target: Option<String>,
     /// dependencies or dependents.
     #[arg(long, default_value = "dependencies")]
     direction: String,
@@ -365,12 +402,22 @@ pub fn run(args: &Args, format: OutputFormat) -> anyhow::Result<ExitCode> {
         }
         FleetCommand::Graph(a) => {
             let direction = Direction::parse(&a.direction).map_err(|e| anyhow::anyhow!("{e}"))?;
-            match snap.graph(&GraphQuery {
-                service: a.service.clone(),
+            // Go's precedence: a target, then a revision, then the service.
+            let from = match (&a.target, &a.revision, &a.service) {
+                (Some(t), _, _) => GraphRoot::Target(t.clone()),
+                (None, Some(r), _) => GraphRoot::Revision(r.clone()),
+                (None, None, Some(s)) => GraphRoot::Service(s.clone()),
+                (None, None, None) => {
+                    anyhow::bail!("provide a root: a service name, --revision or --target")
+                }
+            };
+            let q = GraphQuery {
+                service: a.service.clone().unwrap_or_default(),
                 direction,
                 transitive: a.transitive,
                 max_depth: a.max_depth,
-            }) {
+            };
+            match snap.graph_from(&from, &q) {
                 Ok(r) => emit(
                     format,
                     &r,
@@ -675,6 +722,8 @@ fn graph_text(r: &fleet::GraphResult) -> String {
     let mut root = r.root.clone();
     if r.aggregated {
         root.push_str(" (aggregated across revisions)");
+    } else if !r.revision.is_empty() {
+        root = format!("{root} (revision {})", r.revision);
     }
     let _ = writeln!(
         o,
@@ -711,6 +760,9 @@ fn graph_text(r: &fleet::GraphResult) -> String {
 fn graph_md(r: &fleet::GraphResult) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# {} of {}\n", r.direction.as_str(), md(&r.root));
+    if !r.revision.is_empty() {
+        let _ = writeln!(o, "Revision `{}`\n", r.revision);
+    }
     let _ = writeln!(o, "| Service | Depth | Path |");
     let _ = writeln!(o, "|---|---|---|");
     for n in &r.nodes {
