@@ -65,13 +65,32 @@ fn pacto(contract: &str, target: bool) -> Pacto {
 
 /// The Pacto object (metadata and status) after one reconcile of `p` in a cluster where the
 /// workload has `ready` replicas and the ConfigMap holds `config`.
-async fn record(p: Pacto, window: Duration, ready: i32, config: Option<&str>) -> Value {
+/// A targeted Pacto's contract is published with its bundle (the configuration schema), so
+/// the bound ConfigMap can be validated as Go's collector does.
+async fn record(mut p: Pacto, window: Duration, ready: i32, config: Option<&str>) -> Value {
     let api = FakeApi::new();
-    let mut ctx = Context::new(
-        api.client(),
-        Arc::new(MemSource::default()),
-        Arc::new(Metrics::default()),
-    );
+    let src = Arc::new(MemSource::default());
+    if let (Some(text), Some(_)) = (p.spec.contract_ref.inline.clone(), &p.spec.target) {
+        let oci = "ghcr.io/acme/orders-api-pacto:1.2.0";
+        let schema = r#"{"type": "object", "required": ["port"]}"#;
+        let bundle = pacto_core::bundle::MemBundle::new(oci)
+            .with("pacto.yaml", text.as_str())
+            .with("configuration/schema.json", schema)
+            .with(
+                "interfaces/openapi.yaml",
+                "openapi: 3.0.3\ninfo: {title: o, version: 1.2.0}\npaths: {}\n",
+            );
+        src.publish_bundle(
+            "ghcr.io/acme/orders-api-pacto",
+            "1.2.0",
+            &text,
+            &fake::digest_of(&text),
+            bundle,
+        );
+        p.spec.contract_ref.inline = None;
+        p.spec.contract_ref.oci = Some(oci.to_string());
+    }
+    let mut ctx = Context::new(api.client(), src, Arc::new(Metrics::default()));
     ctx.v2 = Options {
         stabilization_window: window,
         ..Options::default()
@@ -110,11 +129,11 @@ async fn recorded() -> Vec<(&'static str, Value)> {
     let mut out = vec![
         (
             "compliant",
-            record(pacto(V2, true), long, 1, Some("a: 1\n")).await,
+            record(pacto(V2, true), long, 1, Some("port: 8080\n")).await,
         ),
         (
             "noncompliant",
-            record(pacto(V2, true), Duration::ZERO, 0, Some("a: [1\n")).await,
+            record(pacto(V2, true), Duration::ZERO, 0, Some("host: x\n")).await,
         ),
         ("unknown", record(pacto(V2, true), long, 1, None).await),
         (
