@@ -1091,14 +1091,22 @@ pub fn derive_status(checks: &[Check]) -> ContractStatus {
     }
 }
 
-/// `summary`: one entry per check.
+/// `summary`: one entry per check; the severity counts of the failed ones (Go's printer
+/// columns `Errors` and `Warnings`).
 pub fn summarize(checks: &[Check]) -> Summary {
     let passed = checks.iter().filter(|c| c.passed()).count();
     let total = checks.len();
+    let n = |f: &dyn Fn(&Check) -> bool| {
+        i32::try_from(checks.iter().filter(|c| f(c)).count()).unwrap_or(i32::MAX)
+    };
     Summary {
         total: i32::try_from(total).unwrap_or(i32::MAX),
         passed: i32::try_from(passed).unwrap_or(i32::MAX),
         failed: i32::try_from(total - passed).unwrap_or(i32::MAX),
+        error_count: n(&|c| c.status == "False" && c.severity == Severity::Error),
+        warning_count: n(&|c| c.status == "False" && c.severity == Severity::Warning),
+        info_count: 0,
+        unknown_count: n(&|c| c.status == "Unknown"),
     }
 }
 

@@ -42,14 +42,14 @@ pub const LABEL_VERSION: &str = "pacto.trianalab.io/version";
         json_path = ".status.contractVersion"
     ),
     printcolumn(
-        name = "Passed",
+        name = "Errors",
         type_ = "integer",
-        json_path = ".status.summary.passed"
+        json_path = ".status.summary.errorCount"
     ),
     printcolumn(
-        name = "Failed",
+        name = "Warnings",
         type_ = "integer",
-        json_path = ".status.summary.failed"
+        json_path = ".status.summary.warningCount"
     ),
     printcolumn(
         name = "Last Reconciled",
@@ -433,11 +433,41 @@ pub enum ResolutionPolicy {
     PinnedDigest,
 }
 
+/// Counts of the last reconcile: per check (`total`, `passed`, `failed`: the 1.x checks and
+/// the 2.0 conditions) and, as Go's operator 5.x gives them (its `Errors` and `Warnings`
+/// printer columns), per severity: of the 2.0 findings, or of the failed 1.x checks.
 #[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub total: i32,
     pub passed: i32,
     pub failed: i32,
+    /// Error-severity findings (1.x: failed checks of severity error).
+    #[serde(default)]
+    pub error_count: i32,
+    /// Warning-severity findings (1.x: failed checks of severity warning).
+    #[serde(default)]
+    pub warning_count: i32,
+    /// Info-severity findings.
+    #[serde(default)]
+    pub info_count: i32,
+    /// Unknown-severity findings: a required assertion could not be evaluated (1.x: checks
+    /// whose status is Unknown).
+    #[serde(default)]
+    pub unknown_count: i32,
+}
+
+impl Summary {
+    /// The severity counts of 2.0 `findings` (the check counts are left as they are).
+    pub fn count_findings(&mut self, findings: &[FindingStatus]) {
+        let n = |s: FindingSeverity| {
+            i32::try_from(findings.iter().filter(|f| f.severity == s).count()).unwrap_or(i32::MAX)
+        };
+        self.error_count = n(FindingSeverity::Error);
+        self.warning_count = n(FindingSeverity::Warning);
+        self.info_count = n(FindingSeverity::Info);
+        self.unknown_count = n(FindingSeverity::Unknown);
+    }
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]

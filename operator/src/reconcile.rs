@@ -961,7 +961,12 @@ async fn write(
             _ => {}
         }
     }
-    status.summary = Some(checks::summarize(&checks));
+    let mut summary = checks::summarize(&checks);
+    if status.evaluation_coverage.is_some() {
+        // 2.0: Go counts the findings by severity.
+        summary.count_findings(&status.findings);
+    }
+    status.summary = Some(summary);
     status.contract_status = Some(verdict);
     status.last_reconciled_at = Some(stamp);
     status.observed_generation = generation;

@@ -240,6 +240,10 @@ async fn zero_window_contradictions_are_errors_with_go_codes() {
     cluster(&api, 0, Some("port: eighty\n"));
     let st = reconcile(&api, &ctx, &orders_pacto(&src, ORDERS)).await;
     assert_eq!(st["contractStatus"], "NonCompliant", "{st:#}");
+    // Go's `Errors`/`Warnings` printer columns read the findings counted by severity.
+    assert_eq!(st["summary"]["errorCount"], 2, "{st:#}");
+    assert_eq!(st["summary"]["warningCount"], 0);
+    assert_eq!(st["summary"]["unknownCount"], 0);
     assert_eq!(
         codes(&st),
         [
@@ -347,6 +351,14 @@ async fn a_1_x_pacto_beside_keeps_the_1_x_checks() {
     let v1 = "pactoVersion: \"1.0\"\nservice: {name: orders-api, version: 1.0.0}\ninterfaces:\n  - {name: api, type: http, port: 80}\n";
     let st = reconcile(&api, &ctx, &orders_pacto(&src, v1)).await;
     assert!(st["ports"].is_object(), "{st:#}");
+    // The `Errors` column of a 1.x Pacto counts its failed error checks.
+    let failed_errors = st["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "False" && c["severity"] != "warning")
+        .count();
+    assert_eq!(st["summary"]["errorCount"], failed_errors, "{st:#}");
     assert!(st.get("findings").is_none() && st.get("evaluationCoverage").is_none());
     assert!(st["conditions"]
         .as_array()
