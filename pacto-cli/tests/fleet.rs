@@ -393,6 +393,27 @@ fn unsupported_and_missing_sources_are_limitations_not_empty_answers() {
     assert_eq!(v["meta"]["limitations"][0]["code"], "SOURCE_UNAVAILABLE");
     assert_eq!(v["meta"]["limitations"][0]["source"], "k8s");
     assert_eq!(v["total"], 7, "the local records are still there");
+    // Go's source order: local, target-state, traces, oci, cache, k8s.
+    let out = pacto(&[
+        "fleet",
+        "snapshot",
+        "--local",
+        "fixtures/demo-v2",
+        "--k8s",
+        "--cache",
+        "--oci",
+        "oci://127.0.0.1:1/ghost:1.0.0",
+        "--output-format",
+        "json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = v["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["local", "oci", "cache", "k8s"]);
     let out = pacto(&["fleet", "search", "--local", "fixtures/no-such-dir"]);
     assert!(
         text(&out.stderr).contains("warning: answer is partial"),

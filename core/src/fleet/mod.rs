@@ -484,6 +484,7 @@ pub fn build(specs: &[SourceSpec], oci: Option<&dyn Fetcher>, options: &BuildOpt
     let n_targets = count(|s| matches!(s, SourceSpec::TargetState(_)));
     let n_traces = count(|s| matches!(s, SourceSpec::Traces(_)));
     let (mut i_local, mut i_targets, mut i_traces) = (0, 0, 0);
+    let mut oci_added = false;
     let oci_refs: Vec<&String> = specs
         .iter()
         .filter_map(|s| match s {
@@ -507,7 +508,14 @@ pub fn build(specs: &[SourceSpec], oci: Option<&dyn Fetcher>, options: &BuildOpt
                 let id = source_id("observation", i_traces, n_traces);
                 b.add_traces(&id, path);
             }
-            SourceSpec::Oci(_) => {}
+            // Every reference is one source, at the place of the first (Go's order: local,
+            // target-state, traces, oci, cache, k8s).
+            SourceSpec::Oci(_) => {
+                if !oci_added {
+                    oci_added = true;
+                    b.add_oci("oci", &oci_refs, oci);
+                }
+            }
             SourceSpec::Targets {
                 id,
                 kind,
@@ -516,9 +524,6 @@ pub fn build(specs: &[SourceSpec], oci: Option<&dyn Fetcher>, options: &BuildOpt
             } => b.add_targets(id, kind, targets.clone(), invalid.clone()),
             SourceSpec::Unsupported { id, kind, reason } => b.add_unavailable(id, kind, reason),
         }
-    }
-    if !oci_refs.is_empty() {
-        b.add_oci("oci", &oci_refs, oci);
     }
     b.finish()
 }
