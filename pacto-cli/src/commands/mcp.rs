@@ -86,7 +86,7 @@ pub struct Args {
     /// --fleet: an OTLP/JSON trace file of observed dependency edges (repeatable).
     #[arg(long, value_name = "FILE", requires = "fleet")]
     traces: Vec<PathBuf>,
-    /// --fleet: live Pacto resources from the cluster (not supported here: a limitation says so).
+    /// --fleet: the live Pacto resources of the current Kubernetes cluster as targets (as `pacto fleet --k8s`).
     #[arg(long, requires = "fleet")]
     k8s: bool,
     /// --fleet: the namespace for --k8s (empty: all).
