@@ -168,7 +168,10 @@ async fn scenario_1_reference_contract_creates_an_owned_revision() {
 
     let st = h.status("simple");
     assert_eq!(st["contractStatus"], "Reference");
-    assert_eq!(st["summary"], json!({"total": 1, "passed": 1, "failed": 0}));
+    assert_eq!(
+        st["summary"],
+        json!({"total": 1, "passed": 1, "failed": 0, "errorCount": 0, "warningCount": 0, "infoCount": 0, "unknownCount": 0})
+    );
     let cv = condition(&st, "ContractValid");
     assert_eq!(
         (cv["status"].as_str(), cv["reason"].as_str()),
@@ -250,7 +253,10 @@ async fn scenario_3_compliant_service_and_deployment() {
     let st = h.status("web");
     assert_eq!(st["contractStatus"], "Compliant", "{st:#}");
     let n = st["conditions"].as_array().unwrap().len();
-    assert_eq!(st["summary"], json!({"total": n, "passed": n, "failed": 0}));
+    assert_eq!(
+        st["summary"],
+        json!({"total": n, "passed": n, "failed": 0, "errorCount": 0, "warningCount": 0, "infoCount": 0, "unknownCount": 0})
+    );
     assert_eq!(st["resources"]["service"]["exists"], true);
     assert_eq!(
         st["resources"]["workload"],
@@ -298,7 +304,10 @@ async fn scenario_9_invalid_contract() {
         h.reconcile(&p).await.unwrap();
         let st = h.status(name);
         assert_eq!(st["contractStatus"], "Invalid", "{st:#}");
-        assert_eq!(st["summary"], json!({"total": 1, "passed": 0, "failed": 1}));
+        assert_eq!(
+            st["summary"],
+            json!({"total": 1, "passed": 0, "failed": 1, "errorCount": 1, "warningCount": 0, "infoCount": 0, "unknownCount": 0})
+        );
         let cv = condition(&st, "ContractValid");
         assert_eq!(
             (cv["status"].as_str(), cv["reason"].as_str()),
@@ -793,7 +802,10 @@ async fn scenario_11_readiness_gate_on_a_reference_contract() {
     let st = h.status("ready");
     // Readiness does not touch the verdict or the summary.
     assert_eq!(st["contractStatus"], "Reference");
-    assert_eq!(st["summary"], json!({"total": 1, "passed": 1, "failed": 0}));
+    assert_eq!(
+        st["summary"],
+        json!({"total": 1, "passed": 1, "failed": 0, "errorCount": 0, "warningCount": 0, "infoCount": 0, "unknownCount": 0})
+    );
     let r = &st["readiness"];
     assert_eq!(r["score"], 60);
     assert_eq!(r["minScore"], 100);
