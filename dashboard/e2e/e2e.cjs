@@ -2,7 +2,7 @@
 // Run by pacto-cli/tests/dashboard.rs. Environment:
 //   PLAYWRIGHT_CORE  path of the playwright-core package     CHROMIUM  the browser binary
 //   DASHBOARD_URL    the running dashboard (http://127.0.0.1:PORT/)
-//   MODE             demo | hostile | runtime | reload | load | traces | partial | v2 | mixed
+//   MODE             demo | hostile | runtime | runtime-v2 | reload | load | traces | partial | v2 | mixed
 //   SHOTS            directory for screenshots (optional)
 //   UI_DIR           serve the app's files from this directory instead of the binary's (optional)
 // Prints one JSON object with the measured facts; exits 1 with a message when a check fails.
@@ -533,6 +533,90 @@ async function runtime(page) {
   await shot(page, 'runtime');
 }
 
+// The operator's Pacto 2.0 evaluation (issue 21), status from a scripted Kubernetes API:
+// payments is NonCompliant (3 of 4 evaluated, one error, one warning, two unknown findings, a
+// dependency still inside its stabilization window), orders Unknown, menu Compliant, dispatch
+// Invalid, legacy-batch a 1.x Pacto with its checks. The page shows the verdict with Go's
+// wording and colours, the coverage, the findings grouped by severity, the pending window; an
+// Unknown is never drawn as a pass; the overview's count and list agree with the API.
+async function runtimeV2(page) {
+  const color = (sel) => page.locator(sel).evaluate((el) => getComputedStyle(el).color);
+  const okColor = await page.goto(`${base}/#/services/menu`).then(() => page.waitForSelector('#evaluation #verdict')).then(() => color('#verdict .verdict'));
+  check((await page.locator('#verdict').innerText()).includes('Compliant'), 'menu: Compliant');
+  check((await page.locator('#coverage').innerText()).includes('2 of 2 required assertions evaluated'), 'menu coverage');
+  check((await page.locator('#no-findings').count()) === 1, 'menu: no findings');
+
+  await page.goto(`${base}/#/services/payments`);
+  await detailShown(page, 'payments');
+  await page.waitForSelector('#evaluation #verdict');
+  const verdict = await page.locator('#verdict').innerText();
+  check(verdict.includes('Non-compliant'), `Go's wording: ${verdict}`);
+  const errColor = await color('#verdict .verdict');
+  check(errColor !== okColor, `NonCompliant (${errColor}) is not drawn like Compliant (${okColor})`);
+  const cov = await page.locator('#coverage').innerText();
+  check(cov.includes('3 of 4 required assertions evaluated'), `coverage: ${cov}`);
+  const share = await page.locator('#coverage .bar.cov').evaluate((b) => b.firstChild.getBoundingClientRect().width / b.getBoundingClientRect().width);
+  check(Math.abs(share - 0.75) < 0.03, `the coverage bar is 3/4 full: ${share}`);
+  const groups = await page.locator('#evaluation .findings').evaluateAll((els) => els.map((e) => e.dataset.severity));
+  check(JSON.stringify(groups) === JSON.stringify(['error', 'warning', 'unknown']), `grouped by severity, errors first: ${groups}`);
+  const err = await page.locator('.findings-error').innerText();
+  for (const x of ['INTERFACE_ABSENT', 'RuntimeDrift', 'interface/payments-api', 'zero ready endpoints']) check(err.includes(x), `error finding shows ${x}: ${err}`);
+  const warn = await page.locator('.findings-warning').innerText();
+  check(warn.includes('DEPENDENCY_UNREACHABLE') && warn.includes('dependency/notifications'), `warning finding: ${warn}`);
+  const unk = await page.locator('.findings-unknown').innerText();
+  check(unk.includes('CONFIGURATION_ABSENT') && unk.includes('Inconclusive') && unk.includes('EVIDENCE_INSUFFICIENT'), `unknown findings: ${unk}`);
+  // An unknown finding is never drawn with the colour of a pass.
+  const unkBadge = await page.locator('.findings-unknown .badge').first().evaluate((el) => getComputedStyle(el).color);
+  check(unkBadge !== okColor, `unknown badge ${unkBadge} is not the pass colour ${okColor}`);
+  const win = await page.locator('#observation-windows li[data-pending="true"]').innerText();
+  check(/^Waiting until \d\d:\d\d UTC for dependency\/payment-gateway/.test(win), `pending window: ${win}`);
+  const past = await page.locator('#observation-windows li[data-pending="false"]').innerText();
+  check(past.includes('interface/payments-api') && past.includes('past the stabilization window'), `past window: ${past}`);
+  const conds = await page.locator('#evaluation-conditions tbody tr').evaluateAll((trs) => trs.map((t) => t.cells[0].innerText));
+  check(JSON.stringify(conds) === JSON.stringify(['ContractValid', 'RuntimeObserved', 'ReadinessSatisfied']), `conditions: ${conds}`);
+  check((await page.locator('#insights').innerText()).includes('INTERFACE_ABSENT on interface/payments-api'), 'the error finding is a reason');
+  await page.locator('#evaluation').scrollIntoViewIfNeeded();
+  await shot(page, 'payments-evaluation');
+
+  // Unknown: a neutral badge, never OK.
+  await page.goto(`${base}/#/services/orders`);
+  await detailShown(page, 'orders');
+  await page.waitForSelector('#evaluation #verdict');
+  const ov = await page.locator('#verdict').innerText();
+  check(ov.includes('Unknown') && ov.includes('not a pass'), `orders verdict: ${ov}`);
+  check((await page.locator('#coverage').innerText()).includes('2 of 3'), 'orders coverage');
+  check(await color('#verdict .verdict') !== okColor, 'Unknown is not drawn as a pass');
+  const head = await page.locator('.row').first().innerText();
+  check(!/\bOK\b/.test(head), `orders header never says OK: ${head}`);
+  await shot(page, 'orders-unknown');
+
+  // 1.x keeps its checks.
+  await page.goto(`${base}/#/services/legacy-batch`);
+  await detailShown(page, 'legacy-batch');
+  check(await page.locator('#evaluation').count() === 0, '1.x: no 2.0 evaluation section');
+  check((await page.locator('#runtime-state').innerText()).includes('UpgradeStrategyMatch'), '1.x conditions listed');
+
+  // One definition of attention: NonCompliant and Invalid are listed, Unknown is counted apart.
+  const services = await getJson('/api/services');
+  const byName = Object.fromEntries(services.map((s) => [s.name, s]));
+  check(byName.payments.health === 'error' && byName.dispatch.health === 'error', 'NonCompliant and Invalid need attention');
+  check(byName.orders.health !== 'ok', 'Unknown is not OK');
+  const need = services.filter((s) => s.health === 'error' || s.health === 'warning');
+  await page.goto(`${base}/#/`);
+  await page.waitForSelector('#attention');
+  const tile = Number((await page.locator('#attention-tile .n').innerText()).trim());
+  check(tile === need.length, `attention tile ${tile} = ${need.length}`);
+  const rows = await page.locator('#attention tbody tr').evaluateAll((trs) => trs.map((t) => t.dataset.service));
+  check(sameSet(rows, new Set(need.map((s) => s.name))), `the list (${rows}) holds exactly the services needing attention`);
+  const unknown = services.filter((s) => s.health === 'unknown').length;
+  if (unknown) check(Number((await page.locator('#unknown-tile .n').innerText()).trim()) === unknown, 'the unknown tile counts the unknowns');
+  check(!rows.includes('menu'), 'Compliant not listed');
+  await shot(page, 'overview-runtime-v2');
+  facts.runtimeV2 = 'ok';
+  facts.needAttention = need.length;
+  facts.unknown = unknown;
+}
+
 // Auto-reload against a live source: the test adds a service to the dashboard's directory
 // (served with --refresh 1) and the open view picks it up on the next 10 s tick, without
 // taking the focus or caret from the filter being typed in. The page's timers run on
@@ -902,6 +986,7 @@ async function change(page) {
     if (mode === 'demo') await demo(page);
     else if (mode === 'hostile') await hostile(page);
     else if (mode === 'runtime') await runtime(page);
+    else if (mode === 'runtime-v2') await runtimeV2(page);
     else if (mode === 'reload') await reload(page);
     else if (mode === 'traces') await traces(page);
     else if (mode === 'partial') await partial(page);

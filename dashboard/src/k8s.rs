@@ -27,7 +27,7 @@ const PAGE: u32 = 200;
 const MAX_PAGES: usize = 50;
 
 /// What the runtime side knows about one service.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct RuntimeInfo {
     pub name: String,
@@ -48,6 +48,17 @@ pub struct RuntimeInfo {
     pub declared_runtime: Value,
     /// Versions from the PactoRevisions of this service.
     pub revisions: Vec<String>,
+    /// Pacto 2.0: the operator evaluated the contract against evidence (it wrote
+    /// `evaluationCoverage`, `findings` or `observationWindows`), so the verdict is Go's
+    /// summary of the findings, not the 1.x checks.
+    pub evaluated_v2: bool,
+    /// Pacto 2.0 `status.findings[]`: `{code, severity (error|warning|info|unknown), category,
+    /// subject, contractPath, message}`, most serious first (bounded).
+    pub findings: Vec<Value>,
+    /// Pacto 2.0 `status.evaluationCoverage` `{required, evaluated}`; `null` when absent.
+    pub evaluation_coverage: Value,
+    /// Pacto 2.0 `status.observationWindows[]` `{kind, subject, firstObservedNegativeAt}`.
+    pub observation_windows: Vec<Value>,
 }
 
 /// A source of runtime state.
@@ -522,6 +533,12 @@ pub fn parse_lists(pactos: &Value, revisions: &Value) -> Vec<RuntimeInfo> {
                 .cloned()
                 .unwrap_or(Value::Null),
             declared_runtime: status.get("runtime").cloned().unwrap_or(Value::Null),
+            evaluated_v2: ["evaluationCoverage", "findings", "observationWindows"]
+                .iter()
+                .any(|k| status.get(*k).is_some_and(|v| !v.is_null())),
+            findings: findings(status.get("findings")),
+            evaluation_coverage: coverage(status.get("evaluationCoverage")),
+            observation_windows: windows(status.get("observationWindows")),
             revisions,
             resource,
             name,
@@ -529,6 +546,92 @@ pub fn parse_lists(pactos: &Value, revisions: &Value) -> Vec<RuntimeInfo> {
     }
     out.sort_by(|a, b| (&a.name, &a.namespace).cmp(&(&b.name, &b.namespace)));
     out
+}
+
+/// Most findings kept per Pacto (a bound on memory and on the page).
+pub const MAX_FINDINGS: usize = 200;
+/// Longest text kept from one finding field.
+const MAX_TEXT: usize = 1000;
+
+fn text(v: &Value, key: &str) -> String {
+    truncate(&s(v, &[key]), MAX_TEXT)
+}
+
+/// A finding's severity; anything the dashboard does not know is `unknown` (never a pass).
+pub fn finding_severity(s: &str) -> &'static str {
+    match s.to_ascii_lowercase().as_str() {
+        "error" => "error",
+        "warning" => "warning",
+        "info" => "info",
+        _ => "unknown",
+    }
+}
+
+fn severity_order(s: &str) -> u8 {
+    match s {
+        "error" => 0,
+        "warning" => 1,
+        "unknown" => 2,
+        _ => 3,
+    }
+}
+
+/// `status.findings[]` (one object or an array), normalized, most serious first, bounded.
+fn findings(v: Option<&Value>) -> Vec<Value> {
+    let mut out: Vec<Value> = flex(v)
+        .iter()
+        .filter(|f| f.is_object())
+        .map(|f| {
+            json!({
+                "code": text(f, "code"),
+                "severity": finding_severity(&s(f, &["severity"])),
+                "category": text(f, "category"),
+                "subject": text(f, "subject"),
+                "contractPath": text(f, "contractPath"),
+                "message": text(f, "message"),
+            })
+        })
+        .collect();
+    // Stable: the operator's order within one severity.
+    out.sort_by_key(|f| severity_order(f["severity"].as_str().unwrap_or("")));
+    out.truncate(MAX_FINDINGS);
+    out
+}
+
+fn count(v: &Value, key: &str) -> Option<i64> {
+    match v.get(key)? {
+        Value::Number(n) => n.as_i64().filter(|n| *n >= 0),
+        Value::String(s) => s.trim().parse().ok().filter(|n: &i64| *n >= 0),
+        _ => None,
+    }
+}
+
+/// `status.evaluationCoverage` as `{required, evaluated}`; `null` when absent or unreadable.
+fn coverage(v: Option<&Value>) -> Value {
+    let Some(v) = v.filter(|v| v.is_object()) else {
+        return Value::Null;
+    };
+    match (count(v, "required"), count(v, "evaluated")) {
+        (Some(required), Some(evaluated)) => json!({"required": required, "evaluated": evaluated}),
+        (Some(required), None) => json!({"required": required, "evaluated": 0}),
+        _ => Value::Null,
+    }
+}
+
+/// `status.observationWindows[]`, bounded, each `{kind, subject, firstObservedNegativeAt}`.
+fn windows(v: Option<&Value>) -> Vec<Value> {
+    flex(v)
+        .iter()
+        .filter(|w| w.is_object())
+        .take(MAX_FINDINGS)
+        .map(|w| {
+            json!({
+                "kind": text(w, "kind"),
+                "subject": text(w, "subject"),
+                "firstObservedNegativeAt": text(w, "firstObservedNegativeAt"),
+            })
+        })
+        .collect()
 }
 
 /// The dashboard's contract statuses; anything else is `Unknown`.

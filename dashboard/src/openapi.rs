@@ -225,10 +225,42 @@ fn other_schemas() -> Value {
     })
 }
 
+/// The operator's Pacto 2.0 evaluation as the service page reads it.
+fn evaluation_schemas() -> Value {
+    json!({
+            "EvaluationCoverage": {"type": "object", "required": ["required", "evaluated"], "properties": {
+                "required": {"type": "integer", "minimum": 0, "description": "Required assertions the contract declares"},
+                "evaluated": {"type": "integer", "minimum": 0, "description": "Required assertions with a conclusive observation"}}},
+            "Finding": {"type": "object", "required": ["code", "severity", "category", "subject", "message"], "properties": {
+                "code": {"type": "string", "description": "e.g. INTERFACE_ABSENT, DEPENDENCY_UNREACHABLE, EVIDENCE_MISSING"},
+                "severity": {"enum": ["error", "warning", "unknown", "info"], "description": "A severity the dashboard does not know is read as unknown"},
+                "category": {"type": "string", "description": "RuntimeDrift (a contradiction), Inconclusive (could not tell), SchemaViolation..."},
+                "subject": {"type": "string", "description": "<kind>/<name>, e.g. interface/api"}, "contractPath": {"type": "string"}, "message": {"type": "string"}}},
+            "ObservationWindow": {"type": "object", "properties": {
+                "kind": {"enum": ["interface", "dependency", "configuration", "capability"]}, "subject": {"type": "string"},
+                "firstObservedNegativeAt": {"type": "string", "format": "date-time"},
+                "waitingUntil": {"type": ["string", "null"], "format": "date-time", "description": "firstObservedNegativeAt + the stabilization window: until then the negative observation is not an error"},
+                "pending": {"type": "boolean", "description": "waitingUntil is later than the snapshot"}}},
+            "Evaluation": {"type": "object", "required": ["verdict", "coverage", "findings", "findingCounts", "observationWindows", "conditions"], "properties": {
+                "verdict": {"enum": ["Compliant", "Warning", "NonCompliant", "Reference", "Invalid", "Unknown", "NotEvaluated"], "description": "The operator's contractStatus"},
+                "coverage": {"oneOf": [r("EvaluationCoverage"), {"type": "null"}]},
+                "findings": {"type": "object", "description": "The operator's status.findings grouped by severity, in its order", "properties": {
+                    "error": arr(r("Finding")), "warning": arr(r("Finding")), "unknown": arr(r("Finding")), "info": arr(r("Finding"))}},
+                "findingCounts": {"type": "object", "properties": {"error": {"type": "integer"}, "warning": {"type": "integer"}, "unknown": {"type": "integer"}, "info": {"type": "integer"}}},
+                "observationWindows": arr(r("ObservationWindow")),
+                "stabilizationWindowSeconds": {"type": "integer", "description": "The window the dashboard assumes (the operator's default 2m; PACTO_DASHBOARD_STABILIZATION_WINDOW)"},
+                "conditions": arr(json!({"type": "object", "description": "ContractValid, RuntimeObserved, ReadinessSatisfied"}))}}
+    })
+}
+
 /// The document.
 pub fn document() -> Value {
     let mut doc = base();
-    for (key, extra) in [("paths", more_paths()), ("schemas", more_schemas())] {
+    for (key, extra) in [
+        ("paths", more_paths()),
+        ("schemas", more_schemas()),
+        ("schemas", evaluation_schemas()),
+    ] {
         let target = if key == "paths" {
             doc.get_mut("paths")
         } else {
@@ -238,6 +270,29 @@ pub fn document() -> Value {
             t.extend(e);
         }
     }
+    // The Pacto 2.0 evaluation fields of the service list and the service page.
+    let props = |doc: &mut Value, schema: &str, extra: Value| {
+        if let (Some(Value::Object(t)), Value::Object(e)) = (
+            doc.pointer_mut(&format!("/components/schemas/{schema}/properties")),
+            extra,
+        ) {
+            t.extend(e);
+        }
+    };
+    let coverage = json!({"oneOf": [r("EvaluationCoverage"), {"type": "null"}],
+        "description": "Pacto 2.0: how many required assertions the operator evaluated (status.evaluationCoverage; never changes the verdict by itself)"});
+    props(
+        &mut doc,
+        "ServiceListEntry",
+        json!({"evaluationCoverage": coverage}),
+    );
+    props(
+        &mut doc,
+        "ServiceDetails",
+        json!({"evaluationCoverage": coverage,
+            "evaluation": {"oneOf": [r("Evaluation"), {"type": "null"}], "description": "Pacto 2.0: the operator's evaluation (null without a runtime source and for 1.x Pactos, which keep their checks in runtimeState.conditions)"},
+            "runtimeState": {"type": ["object", "null"], "description": "The operator's status as read from the Pacto resource: contractStatus, conditions, endpoints, observedRuntime, and for 2.0 Pactos evaluatedV2, findings, evaluationCoverage, observationWindows"}}),
+    );
     doc
 }
 
@@ -283,13 +338,13 @@ fn base() -> Value {
             "Sources": {"type": "object", "properties": {"sources": arr(r("Source")), "detected": arr(json!({"type": "object"})), "discovering": {"type": "boolean"}}},
             "Overview": {"type": "object", "required": ["complete", "allClear", "counts", "attention", "sources", "limitations"], "properties": {
                 "snapshotId": {"type": "integer"}, "asOf": {"type": "integer"}, "complete": {"type": "boolean"}, "allClear": {"type": "boolean"},
-                "counts": {"type": "object", "description": "services, versions, versionsNotFetched, error, warning, ok, attention, external, runtimeEvaluated, highImpact, and pactoV2 / pactoV1: services whose contract is on Pacto 2.0 / 1.x"}, "attention": arr(r("ServiceListEntry")),
+                "counts": {"type": "object", "description": "services, versions, versionsNotFetched, error, warning, ok, unknown (the runtime verdict is Unknown: not OK, not counted in attention), attention, external, runtimeEvaluated, highImpact, and pactoV2 / pactoV1: services whose contract is on Pacto 2.0 / 1.x"}, "attention": arr(r("ServiceListEntry")),
                 "attentionTotal": {"type": "integer", "description": "How many services need attention; `attention` holds the first 10, `/api/services` filtered by health lists them all"},
                 "sources": arr(r("Source")), "limitations": arr(json!({"type": "string"}))}},
             "ServiceListEntry": {"type": "object", "required": ["name", "version", "contractStatus", "health", "source", "sources", "blastRadius"], "properties": {
                 "name": {"type": "string"}, "version": {"type": "string"}, "owner": {"type": "string"},
                 "contractStatus": {"enum": ["Compliant", "Warning", "NonCompliant", "Unknown", "Reference", "Invalid", "NotEvaluated"]},
-                "health": {"enum": ["ok", "warning", "error"]},
+                "health": {"enum": ["ok", "warning", "error", "unknown"], "description": "error/warning: needs attention; unknown: nothing needs attention but the operator's verdict is Unknown (never OK)"},
                 "attention": {"type": "array", "description": "Why the service needs attention, most serious first (empty when healthy): the one definition the overview counts and lists", "items": {"type": "object", "properties": {
                     "severity": {"enum": ["error", "warning"]}, "title": {"type": "string"}, "description": {"type": "string"}}}},
                 "source": {"type": "string"}, "sources": arr(json!({"type": "string"})),

@@ -950,50 +950,15 @@ fn assess(s: &mut Service) {
             description: "The contract validates with warnings.".into(),
         });
     }
+    // The runtime verdict: the operator's contractStatus. `Unknown` is kept as the service's
+    // status (it is never a pass, and never replaced by the contract-only NotEvaluated).
     let runtime_status = s
         .runtime
         .as_ref()
         .map(|r| r.contract_status.clone())
-        .filter(|st| !st.is_empty() && st != "Unknown");
+        .filter(|st| !st.is_empty());
     if let Some(r) = &s.runtime {
-        match r.contract_status.as_str() {
-            "NonCompliant" => insights.push(Insight {
-                severity: "critical",
-                title: "Runtime does not comply with the contract".into(),
-                description: "The operator reports NonCompliant.".into(),
-            }),
-            "Warning" => insights.push(Insight {
-                severity: "warning",
-                title: "Runtime drifts from the contract".into(),
-                description: "The operator reports Warning.".into(),
-            }),
-            "Unknown" | "" => insights.push(Insight {
-                severity: "warning",
-                title: "Runtime compliance is inconclusive".into(),
-                description: "The operator has not evaluated this service.".into(),
-            }),
-            _ => {}
-        }
-        for c in &r.conditions {
-            if c.get("status").and_then(Value::as_str) == Some("False") {
-                let t = c.get("type").and_then(Value::as_str).unwrap_or("");
-                let sev = if condition_severity(t) == "warning" {
-                    "warning"
-                } else {
-                    "critical"
-                };
-                insights.push(Insight {
-                    severity: sev,
-                    title: format!("{t} failed"),
-                    description: c
-                        .get("message")
-                        .or_else(|| c.get("reason"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string(),
-                });
-            }
-        }
+        runtime_insights(r, &mut insights);
     }
     if s.current.is_none() {
         insights.push(Insight {
@@ -1003,6 +968,8 @@ fn assess(s: &mut Service) {
         });
     }
     s.contract_status = match runtime_status {
+        // A contract that does not validate stays Invalid when the operator could not tell.
+        Some(st) if st == "Unknown" && errors > 0 => "Invalid".into(),
         Some(st) => st,
         None if errors > 0 => "Invalid".into(),
         None if s.current.is_none() => "Unknown".into(),
@@ -1012,15 +979,113 @@ fn assess(s: &mut Service) {
         "error"
     } else if insights.iter().any(|i| i.severity == "warning") {
         "warning"
+    } else if insights.iter().any(|i| i.severity == "unknown") {
+        "unknown"
     } else {
         "ok"
     };
     insights.sort_by_key(|i| match i.severity {
         "critical" => 0,
         "warning" => 1,
-        _ => 2,
+        "unknown" => 2,
+        _ => 3,
     });
     s.insights = insights;
+}
+
+/// What the operator's verdict says about a service. One definition for every page:
+/// NonCompliant and Invalid are critical, Warning is a warning, Unknown (or no verdict) is
+/// `unknown` — never a pass, and not a reason that "needs attention" by itself.
+/// 1.x Pactos add one reason per failed check (condition); 2.0 Pactos one per error or
+/// warning finding (their conditions are ContractValid, RuntimeObserved, ReadinessSatisfied).
+fn runtime_insights(r: &crate::k8s::RuntimeInfo, insights: &mut Vec<Insight>) {
+    let count = |sev: &str| r.findings.iter().filter(|f| f["severity"] == sev).count();
+    let coverage = || {
+        let c = &r.evaluation_coverage;
+        match (c["evaluated"].as_i64(), c["required"].as_i64()) {
+            (Some(e), Some(q)) => format!(" ({e} of {q} required assertions evaluated)"),
+            _ => String::new(),
+        }
+    };
+    match r.contract_status.as_str() {
+        "NonCompliant" => insights.push(Insight {
+            severity: "critical",
+            title: "Runtime does not comply with the contract".into(),
+            description: if r.evaluated_v2 {
+                format!(
+                    "The operator reports NonCompliant: {} error finding(s).",
+                    count("error")
+                )
+            } else {
+                "The operator reports NonCompliant.".into()
+            },
+        }),
+        "Invalid" => insights.push(Insight {
+            severity: "critical",
+            title: "The operator finds the contract invalid".into(),
+            description: "The operator reports Invalid: the contract does not parse or validate."
+                .into(),
+        }),
+        "Warning" => insights.push(Insight {
+            severity: "warning",
+            title: "Runtime drifts from the contract".into(),
+            description: "The operator reports Warning.".into(),
+        }),
+        "Unknown" | "" => insights.push(Insight {
+            severity: "unknown",
+            title: "Runtime compliance is unknown".into(),
+            description: if r.evaluated_v2 {
+                format!(
+                    "The operator could not decide{}: {} finding(s) could not be observed.",
+                    coverage(),
+                    count("unknown")
+                )
+            } else {
+                "The operator has not evaluated this service.".into()
+            },
+        }),
+        _ => {}
+    }
+    if r.evaluated_v2 {
+        for f in &r.findings {
+            let severity = match f["severity"].as_str() {
+                Some("error") => "critical",
+                Some("warning") => "warning",
+                _ => continue,
+            };
+            let subject = f["subject"].as_str().unwrap_or("");
+            insights.push(Insight {
+                severity,
+                title: if subject.is_empty() {
+                    f["code"].as_str().unwrap_or("").to_string()
+                } else {
+                    format!("{} on {subject}", f["code"].as_str().unwrap_or(""))
+                },
+                description: f["message"].as_str().unwrap_or("").to_string(),
+            });
+        }
+        return;
+    }
+    for c in &r.conditions {
+        if c.get("status").and_then(Value::as_str) == Some("False") {
+            let t = c.get("type").and_then(Value::as_str).unwrap_or("");
+            let sev = if condition_severity(t) == "warning" {
+                "warning"
+            } else {
+                "critical"
+            };
+            insights.push(Insight {
+                severity: sev,
+                title: format!("{t} failed"),
+                description: c
+                    .get("message")
+                    .or_else(|| c.get("reason"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+            });
+        }
+    }
 }
 
 /// Spec §5.6 `ComputeCompliance` over the runtime conditions, or the contract-only verdict.

@@ -65,12 +65,13 @@ fn update_available(s: &Service) -> bool {
 /// errors or warnings, unsatisfied dependencies, a runtime the operator finds non-compliant or
 /// drifting, no contract content), a deployment that differs from the declared runtime, and a
 /// readiness assessment that does not pass its gate (score below `minScore`, or expired).
-/// Most serious first; empty when the service is healthy. `info` insights are not reasons.
+/// Most serious first; empty when the service is healthy. `info` insights are not reasons, nor
+/// is a runtime verdict of `Unknown` (the service is shown as unknown, never as OK).
 pub fn attention(s: &Service) -> Vec<Insight> {
     let mut out: Vec<Insight> = s
         .insights
         .iter()
-        .filter(|i| i.severity != "info")
+        .filter(|i| i.severity != "info" && i.severity != "unknown")
         .cloned()
         .collect();
     if let Value::Array(rows) = runtime_diff(s) {
@@ -121,9 +122,18 @@ fn severity_rank(severity: &str) -> u8 {
 }
 
 /// The status shown for a service: `error` when a reason is critical, `warning` when any other
-/// reason makes it need attention, `ok` otherwise (never `ok` below a readiness gate).
+/// reason makes it need attention, `unknown` when nothing needs attention but the operator
+/// could not decide (runtime verdict `Unknown`), `ok` otherwise (never `ok` below a readiness
+/// gate, never `ok` when unknown).
 pub fn health(s: &Service) -> &'static str {
-    status_of(&attention(s))
+    health_of(s, &attention(s))
+}
+
+fn health_of(s: &Service, reasons: &[Insight]) -> &'static str {
+    match status_of(reasons) {
+        "ok" if s.insights.iter().any(|i| i.severity == "unknown") => "unknown",
+        h => h,
+    }
 }
 
 fn status_of(reasons: &[Insight]) -> &'static str {
@@ -148,7 +158,7 @@ fn list_entry(s: &Service) -> Value {
         "version": s.version,
         "owner": s.owner,
         "contractStatus": s.contract_status,
-        "health": status_of(&reasons),
+        "health": health_of(s, &reasons),
         "attention": reasons,
         "source": s.source,
         "sources": s.sources,
@@ -168,6 +178,7 @@ fn list_entry(s: &Service) -> Value {
         "latestAvailable": latest_available(s),
         "updateAvailable": update_available(s),
         "runtimeEvaluated": s.runtime.is_some(),
+        "evaluationCoverage": s.runtime.as_ref().filter(|r| r.evaluated_v2).map(|r| r.evaluation_coverage.clone()),
         "readiness": s.readiness,
         "pactoVersion": pacto_version(s),
     })
@@ -340,9 +351,10 @@ pub fn overview(snap: &Snapshot) -> Value {
         .collect();
     // One pass: each service's status from the one definition of "needs attention".
     let mut attention_list: Vec<(&Service, &'static str)> = Vec::new();
-    let (mut errors, mut warnings, mut oks) = (0, 0, 0);
+    let (mut errors, mut warnings, mut oks, mut unknowns) = (0, 0, 0, 0);
     for s in snap.services.values() {
         match health(s) {
+            "unknown" => unknowns += 1,
             "error" => {
                 errors += 1;
                 attention_list.push((s, "error"));
@@ -395,7 +407,7 @@ pub fn overview(snap: &Snapshot) -> Value {
         "snapshotId": snap.id,
         "asOf": snap.built_at,
         "complete": complete,
-        "allClear": complete && problems == 0,
+        "allClear": complete && problems == 0 && unknowns == 0,
         "counts": {
             "services": snap.services.len(),
             "versions": snap.services.values().map(|s| s.versions.len()).sum::<usize>(),
@@ -403,6 +415,7 @@ pub fn overview(snap: &Snapshot) -> Value {
             "error": errors,
             "warning": warnings,
             "ok": oks,
+            "unknown": unknowns,
             "attention": problems,
             "external": snap.externals.len(),
             "runtimeEvaluated": snap.services.values().filter(|s| s.runtime.is_some()).count(),
@@ -1057,7 +1070,7 @@ pub fn details(snap: &Snapshot, s: &Service, at: Option<&Loaded>) -> Value {
     m.insert("currentVersion".into(), json!(s.version));
     m.insert("contractStatus".into(), json!(s.contract_status));
     let reasons = attention(s);
-    m.insert("health".into(), json!(status_of(&reasons)));
+    m.insert("health".into(), json!(health_of(s, &reasons)));
     m.insert("attention".into(), json!(reasons));
     m.insert("sources".into(), json!(s.sources));
     if !m.contains_key("source") {
@@ -1084,6 +1097,12 @@ pub fn details(snap: &Snapshot, s: &Service, at: Option<&Loaded>) -> Value {
     m.insert("versions".into(), versions(s));
     m.insert("runtimeEvaluated".into(), json!(s.runtime.is_some()));
     m.insert("runtimeState".into(), json!(s.runtime));
+    let eval = evaluation(s, snap.built_at);
+    m.insert(
+        "evaluationCoverage".into(),
+        eval.get("coverage").cloned().unwrap_or(Value::Null),
+    );
+    m.insert("evaluation".into(), eval);
     m.insert("runtimeDiff".into(), runtime_diff(s));
     if let Some(o) = &snap.observed {
         m.insert("traffic".into(), traffic(snap, s, o));
@@ -1105,6 +1124,96 @@ pub fn details(snap: &Snapshot, s: &Service, at: Option<&Loaded>) -> Value {
     );
     m.insert("sectionMeta".into(), meta);
     Value::Object(m)
+}
+
+/// The operator's stabilization window when `PACTO_DASHBOARD_STABILIZATION_WINDOW` does not say
+/// otherwise (the operator's `--stabilization-window` default, 2m).
+pub const DEFAULT_STABILIZATION_WINDOW_SECS: i64 = 120;
+
+/// A Go duration (`90s`, `2m`, `1m30s`, `1h`) in whole seconds; `None` when it is not one.
+pub fn parse_duration_secs(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    let (mut total, mut num) = (0i64, String::new());
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: i64 = num.parse().ok()?;
+        num.clear();
+        total = total.checked_add(n.checked_mul(match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return None,
+        })?)?;
+    }
+    num.is_empty().then_some(total)
+}
+
+/// The stabilization window the observation windows are read with, in seconds.
+pub fn stabilization_window_secs() -> i64 {
+    std::env::var("PACTO_DASHBOARD_STABILIZATION_WINDOW")
+        .ok()
+        .and_then(|v| parse_duration_secs(&v))
+        .unwrap_or(DEFAULT_STABILIZATION_WINDOW_SECS)
+}
+
+/// The operator's Pacto 2.0 evaluation of a service (`null` without one, and for 1.x Pactos,
+/// which keep their checks): the verdict, the coverage, the findings grouped by severity, the
+/// three conditions, and each observation window with the time the operator waits until
+/// before a negative observation counts (`waitingUntil`, `pending` while that is later than
+/// the snapshot).
+pub fn evaluation(s: &Service, now: u64) -> Value {
+    let Some(r) = s.runtime.as_ref().filter(|r| r.evaluated_v2) else {
+        return Value::Null;
+    };
+    let window = stabilization_window_secs();
+    let now = i64::try_from(now).unwrap_or(i64::MAX);
+    let by =
+        |sev: &str| -> Vec<&Value> { r.findings.iter().filter(|f| f["severity"] == sev).collect() };
+    let windows: Vec<Value> = r
+        .observation_windows
+        .iter()
+        .map(|w| {
+            let since = w["firstObservedNegativeAt"]
+                .as_str()
+                .and_then(pacto_core::fleet::time::parse_rfc3339);
+            let until = since.map(|t| t.saturating_add(window));
+            let mut w = w.clone();
+            w["waitingUntil"] = json!(until.map(pacto_core::fleet::time::format_rfc3339));
+            w["pending"] = json!(until.is_some_and(|u| u > now));
+            w
+        })
+        .collect();
+    let conditions: Vec<&Value> = r
+        .conditions
+        .iter()
+        .filter(|c| {
+            matches!(
+                c["type"].as_str(),
+                Some("ContractValid" | "RuntimeObserved" | "ReadinessSatisfied")
+            )
+        })
+        .collect();
+    json!({
+        "verdict": r.contract_status,
+        "coverage": r.evaluation_coverage,
+        "findingCounts": {
+            "error": by("error").len(), "warning": by("warning").len(),
+            "unknown": by("unknown").len(), "info": by("info").len(),
+        },
+        "findings": {
+            "error": by("error"), "warning": by("warning"),
+            "unknown": by("unknown"), "info": by("info"),
+        },
+        "observationWindows": windows,
+        "stabilizationWindowSeconds": window,
+        "conditions": conditions,
+    })
 }
 
 /// The contract sections of `ServiceDetails` and the runtime ones (spec §5.3 `sectionMeta`).

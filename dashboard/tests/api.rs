@@ -783,6 +783,7 @@ fn runtime_info(name: &str, status: &str) -> RuntimeInfo {
         observed_runtime: json!({"workloadKind": "Deployment", "hasPVC": false}),
         declared_runtime: Value::Null,
         revisions: vec!["2.0.0".into(), "1.1.0".into()],
+        ..RuntimeInfo::default()
     }
 }
 

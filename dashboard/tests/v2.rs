@@ -499,6 +499,7 @@ fn a_2_0_contract_is_compared_with_its_runtime() {
                 observed_runtime: json!({"workloadKind": "Deployment", "hasPVC": false}),
                 declared_runtime: Value::Null,
                 revisions: vec!["2.1.0".into()],
+                ..RuntimeInfo::default()
             }])
         }
     }

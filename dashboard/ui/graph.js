@@ -290,6 +290,7 @@ function legend(traffic, undeclared) {
   return h('div', { class: 'legend' },
     h('span', {}, h('span', { class: 'sw sw-error' }), 'needs attention'),
     h('span', {}, h('span', { class: 'sw sw-warning' }), 'warning'), h('span', {}, h('span', { class: 'sw sw-ok' }), 'ok'),
+    h('span', {}, h('span', { class: 'sw sw-unknown' }), 'unknown'),
     h('span', {}, h('span', { class: 'sw sw-external' }), 'external / unresolved'),
     h('span', {}, '── required'), h('span', {}, '- - optional'), h('span', {}, '··· reference'),
     traffic && traffic.available ? [h('span', { class: 'lg-unobserved' }, '── faded: declared, not observed'),

@@ -3,10 +3,17 @@ import { h, add, api, post, badge, table, fmt, section, svcHref, enc, runMounts,
 import { subgraphPanel, neighbourhood } from './graph.js';
 import { readinessView, readinessTile } from './readiness.js';
 
-const healthLabel = { error: 'Needs attention', warning: 'Warning', ok: 'OK' };
+const healthLabel = { error: 'Needs attention', warning: 'Warning', ok: 'OK', unknown: 'Unknown' };
+// One definition of "needs attention" (the server's health): errors and warnings. A service
+// whose runtime verdict is Unknown is shown as unknown: not listed as needing attention, and
+// never as OK.
+const needsAttention = (s) => s.health === 'error' || s.health === 'warning';
 
 function statusBadges(s) {
-  return [badge(healthLabel[s.health] || s.health, s.health), ' ', badge(s.contractStatus, s.contractStatus)];
+  const health = badge(healthLabel[s.health] || s.health, s.health);
+  // The contract status in Go's wording and colours; one badge when both say Unknown.
+  if (s.health === 'unknown' && s.contractStatus === 'Unknown') return [health];
+  return [health, ' ', verdictBadge(s.contractStatus)];
 }
 
 function page(title, ...content) {
@@ -41,7 +48,7 @@ export async function overview() {
   // One definition of "needs attention" (the server's status: invalid, warnings, drift,
   // readiness below its gate...): the tile, the banner, this list and the services list's
   // "Needs attention" filter all count the same services. Healthy services are never listed.
-  const need = attentionOrder(list.filter((s) => s.health !== 'ok'));
+  const need = attentionOrder(list.filter(needsAttention));
   const total = need.length;
   const all = '#/services?health=problem&sort=health';
   const attention = total
@@ -55,6 +62,7 @@ export async function overview() {
       tile(c.highImpact, 'high impact (blast radius ≥ 3)', '#/graph'),
       tile(c.versions, `versions (${c.versionsNotFetched} not fetched)`, '#/services'),
       tile(c.runtimeEvaluated, 'evaluated at runtime', '#/services'),
+      c.unknown ? tile(c.unknown, 'unknown at runtime (not OK)', '#/services?health=unknown', 'unknown-tile') : null,
       tile(c.external, 'unresolved dependencies', '#/graph'),
       readinessTile(list),
       // A fleet with Pacto 2.0 contracts: how far it has moved (1.x ones still to migrate).
@@ -106,7 +114,7 @@ const columns = [
   ['blastRadius', 'Blast radius'], ['dependencyCount', 'Deps'], ['dependentCount', 'Dependents'], ['versionCount', 'Versions'],
   ['pactoVersion', 'Pacto'],
 ];
-const rank = { error: 0, warning: 1, ok: 2 };
+const rank = { error: 0, warning: 1, unknown: 2, ok: 3 };
 
 export async function serviceList(query) {
   const list = await api('/api/services');
@@ -128,7 +136,7 @@ export async function serviceList(query) {
   function draw() {
     const q = state.q.toLowerCase();
     let rows = list.filter((s) => (!q || s.name.toLowerCase().includes(q) || (s.owner || '').toLowerCase().includes(q)) &&
-      (!state.health || (state.health === 'problem' ? s.health !== 'ok' : s.health === state.health)));
+      (!state.health || (state.health === 'problem' ? needsAttention(s) : s.health === state.health)));
     rows.sort((a, b) => {
       const k = state.sort;
       const av = k === 'health' ? rank[a.health] : a[k]; const bv = k === 'health' ? rank[b.health] : b[k];
@@ -149,7 +157,7 @@ export async function serviceList(query) {
   const input = h('input', { type: 'search', id: 'service-filter', placeholder: 'Filter by name or owner', value: state.q, 'aria-label': 'Filter services',
     oninput: (e) => { state.q = e.target.value; remember(); draw(); } });
   const sel = h('select', { id: 'status-filter', 'aria-label': 'Filter by status', onchange: (e) => { state.health = e.target.value; remember(); draw(); } },
-    [['', 'All statuses'], ['problem', 'Needs attention'], ['error', 'Errors'], ['warning', 'Warnings'], ['ok', 'OK']]
+    [['', 'All statuses'], ['problem', 'Needs attention'], ['error', 'Errors'], ['warning', 'Warnings'], ['unknown', 'Unknown'], ['ok', 'OK']]
       .map(([v, l]) => h('option', { value: v, selected: state.health === v }, l)));
   draw();
   return page('Services', h('h1', {}, 'Services'), h('div', { class: 'row' }, input, sel, count),
@@ -381,6 +389,66 @@ function runtimeView(d) {
   return [h('h3', {}, 'Declared'), declared, lc, sc, h('h3', {}, 'Observed'), observed];
 }
 
+// Go's wording and colours for the operator's verdict (contractStatus): Compliant green,
+// Warning amber, NonCompliant and Invalid red, Unknown and the rest neutral (never green).
+const verdictLabel = { Compliant: 'Compliant', Warning: 'Warning', NonCompliant: 'Non-compliant', Invalid: 'Invalid',
+  Unknown: 'Unknown', Reference: 'Reference', NotEvaluated: 'Not evaluated' };
+const verdictClass = { Compliant: 'ok', Warning: 'warning', NonCompliant: 'error', Invalid: 'error' };
+const verdictWhy = {
+  Compliant: 'every required assertion was observed and nothing contradicts the contract',
+  Warning: 'nothing contradicts the contract, but there are warnings',
+  NonCompliant: 'the runtime contradicts the contract',
+  Invalid: 'the contract does not parse or validate',
+  Unknown: 'the operator could not observe everything it needs: this is not a pass',
+  Reference: 'a reference-only Pacto: nothing runs to evaluate',
+  NotEvaluated: 'nothing was evaluated',
+};
+function verdictBadge(st) {
+  return h('span', { class: `badge verdict b-${verdictClass[st] || 'neutral'}`, 'data-verdict': st }, verdictLabel[st] || st);
+}
+
+// HH:MM (UTC) of an RFC 3339 time, as the operator wrote it.
+function hhmm(t) {
+  const m = /T(\d\d):(\d\d)/.exec(t || '');
+  return m ? `${m[1]}:${m[2]} UTC` : (t || '?');
+}
+
+// The operator's Pacto 2.0 evaluation: verdict, coverage, findings by severity, observation
+// windows still waiting, and the three conditions.
+// The share of required assertions evaluated (the width is set on the element: the CSP
+// refuses inline style attributes).
+function coverageBar(cov, complete, label) {
+  const fill = h('span', { class: `fill ${complete ? 'ok' : 'partial'}` });
+  fill.style.width = `${Math.max(0, Math.min(100, Math.round(100 * cov.evaluated / cov.required)))}%`;
+  return h('span', { class: 'bar cov', role: 'img', 'aria-label': label, title: label }, fill);
+}
+
+const findingGroups = [['error', 'Errors'], ['warning', 'Warnings'], ['unknown', 'Unknown (could not be evaluated)'], ['info', 'Info']];
+function evaluationView(d) {
+  const e = d.evaluation;
+  const cov = e.coverage;
+  const covText = cov ? `${cov.evaluated} of ${cov.required} required assertions evaluated` : 'coverage not reported';
+  const complete = cov && cov.evaluated >= cov.required;
+  const groups = findingGroups.filter(([k]) => e.findings[k].length).map(([k, label]) => h('div', { class: `findings findings-${k}`, 'data-severity': k },
+    h('h3', {}, `${label} (${e.findings[k].length})`),
+    table(['Severity', 'Code', 'Category', 'Subject', 'Message'], e.findings[k].map((f) => [badge(f.severity, f.severity === 'unknown' ? 'unknown' : f.severity),
+      h('code', {}, f.code), f.category, h('code', {}, f.subject), [f.message, f.contractPath ? h('div', { class: 'muted mono' }, f.contractPath) : null]]), { class: 'finding-table' })));
+  const pending = e.observationWindows.filter((w) => w.pending);
+  const windows = e.observationWindows.length ? h('div', { id: 'observation-windows' }, h('h3', {}, 'Observation windows'),
+    h('ul', {}, e.observationWindows.map((w) => h('li', { 'data-pending': String(!!w.pending) },
+      w.pending ? `Waiting until ${hhmm(w.waitingUntil)} for ${w.kind}/${w.subject}: negative since ${hhmm(w.firstObservedNegativeAt)}; it counts only if it lasts the ${Math.round(e.stabilizationWindowSeconds / 60 * 10) / 10}m stabilization window.`
+        : `${w.kind}/${w.subject}: negative since ${hhmm(w.firstObservedNegativeAt)}, past the stabilization window (since ${hhmm(w.waitingUntil)}).`)))) : null;
+  return h('div', { id: 'evaluation-body' },
+    h('p', { id: 'verdict' }, h('strong', {}, 'Runtime verdict: '), verdictBadge(e.verdict), ' ', h('span', { class: 'muted' }, verdictWhy[e.verdict] || '')),
+    h('p', { id: 'coverage' }, h('strong', {}, 'Coverage: '), h('span', { class: complete ? '' : 'cov-partial' }, covText),
+      cov && cov.required ? coverageBar(cov, complete, covText) : null,
+      pending.length ? h('span', { class: 'muted' }, ` · ${pending.length} observation(s) still inside the stabilization window`) : null),
+    groups.length ? groups : h('p', { class: 'muted', id: 'no-findings' }, 'No findings.'),
+    windows,
+    e.conditions.length ? [h('h3', {}, 'Conditions'), table(['Condition', 'Status', 'Reason', 'Message'], e.conditions.map((c) => [fmt(c.type),
+      badge(fmt(c.status), c.status === 'True' ? 'ok' : c.status === 'False' ? 'error' : 'unknown'), fmt(c.reason), fmt(c.message)]), { id: 'evaluation-conditions' })] : null);
+}
+
 function versionsView(d) {
   const notFetched = d.versions.filter((v) => !v.fetched).length;
   const status = h('span', { class: 'muted', 'aria-live': 'polite' });
@@ -419,6 +487,7 @@ export async function serviceDetail(name, version) {
   const v2 = Array.isArray(d.capabilities);
   if (v2) toc.splice(2, 0, ['capabilities', 'Capabilities']);
   if (d.skills && d.skills.length) toc.splice(toc.findIndex(([id]) => id === 'docs') + 1, 0, ['skills', 'Skills']);
+  if (d.evaluation) toc.unshift(['evaluation', 'Runtime evaluation']);
   const docs = docsView(d);
   const meta = d.sectionMeta || {};
   const docPaths = new Set(d.docs.map((x) => x.path));
@@ -437,6 +506,7 @@ export async function serviceDetail(name, version) {
       h('div', {}, h('strong', {}, 'Owner: '), ownerView(d.owner), workloadView(d)),
       h('div', {}, d.pactoVersion ? h('div', {}, h('strong', {}, 'pactoVersion: '), h('code', { id: 'pacto-version' }, d.pactoVersion)) : null, d.imageRef ? [h('strong', {}, 'Image: '), h('code', {}, d.imageRef)] : null, h('div', { class: 'muted mono' }, d.ref))),
       d.metadata ? table(['Metadata', 'Value'], Object.entries(d.metadata).map(([k, v]) => [k, fmt(v)])) : null),
+    d.evaluation ? section('Runtime evaluation', 'evaluation', evaluationView(d)) : null,
     section('Sources', 'sources-s', sourcesView(d.name)),
     section('Interfaces', 'interfaces', metaLine(meta.interfaces), interfacesView(d)),
     v2 ? section('Capabilities', 'capabilities', metaLine(meta.capabilities), capabilitiesView(d)) : null,
