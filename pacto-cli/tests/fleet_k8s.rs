@@ -165,6 +165,14 @@ fn pacto_resources_are_targets_linked_to_the_revision_they_run() {
         "shop/kubernetes/storefront-prod"
     );
 
+    // Freshness applies to the operator's lastReconciledAt (12h before --as-of).
+    let stale = json(&pacto(
+        Some(&kubeconfig),
+        &["status", "--stale", "--freshness", "6h", "--k8s"],
+    ));
+    assert_eq!(stale["items"][0]["code"], "STALE_EVIDENCE");
+    assert_eq!(stale["items"][0]["name"], "shop/kubernetes/storefront-prod");
+
     // --namespace reads one namespace only.
     let one = json(&pacto(
         Some(&kubeconfig),
@@ -249,4 +257,68 @@ fn an_unreachable_cluster_or_a_refused_list_is_a_limitation_not_a_crash() {
         "{}",
         v["limitations"][0]
     );
+}
+
+/// `pacto mcp --fleet --k8s` reads the cluster as `pacto fleet --k8s` does: the MCP tool's
+/// answer is the CLI's JSON.
+#[test]
+fn mcp_fleet_reads_the_cluster_as_the_cli_does() {
+    use std::io::{BufRead, BufReader, Write};
+    let api = cluster(&revision_key("storefront", "1.0.0"));
+    let tmp = tempfile::tempdir().unwrap();
+    let kubeconfig = api.kubeconfig(tmp.path());
+    let cli = json(&pacto(
+        Some(&kubeconfig),
+        &["get", "--target", "storefront-prod", "--k8s"],
+    ));
+    assert_eq!(cli["target"]["compliance"], "NonCompliant");
+
+    let home = tempfile::tempdir().unwrap();
+    let root_dir = root();
+    let root_s = root_dir.to_str().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pacto"))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env("KUBECONFIG", &kubeconfig)
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("PACTO_OFFLINE", "1")
+        .args([
+            "mcp",
+            "--workspace-root",
+            root_s,
+            "--fleet",
+            "--local",
+            "fixtures/demo-v2",
+            "--k8s",
+            "--as-of",
+            AS_OF,
+        ])
+        .current_dir(&root_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for line in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"raw","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"pacto_fleet_get","arguments":{"target":"storefront-prod"}}}"#,
+    ] {
+        writeln!(stdin, "{line}").unwrap();
+    }
+    let mut answer = Value::Null;
+    for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+        let Ok(line) = line else { break };
+        let v: Value = serde_json::from_str(&line).unwrap();
+        if v["id"] == 2 {
+            answer = v;
+            break;
+        }
+    }
+    drop(stdin);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(answer["result"]["isError"], false, "{answer}");
+    assert_eq!(answer["result"]["structuredContent"], cli);
 }
