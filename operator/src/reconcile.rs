@@ -793,8 +793,15 @@ async fn ensure_revision(
     .await
 }
 
+/// The first 12 characters of a digest (`sha256:abcde`), as Go's `TagOverwritten` message
+/// shows them.
+fn short_digest(d: &str) -> &str {
+    d.char_indices().nth(12).map_or(d, |(i, _)| &d[..i])
+}
+
 /// One revision per published semver tag; a tag whose digest changed (force-push) gets a new
-/// revision and a `TagOverwritten` event. Errors are logged and skipped.
+/// revision and a `TagOverwritten` Warning event naming the old and new digests, as Go's.
+/// Errors are logged and skipped.
 async fn sync_all_tags(
     pacto: &Pacto,
     ns: &str,
@@ -829,30 +836,48 @@ async fn sync_all_tags(
             return events;
         }
     };
+    // The newest revision of each tagged reference, keyed by the reference it was loaded from
+    // (`spec.source.oci`), as Go's `revisionsBySourceRef`: keying on the version label compared
+    // a registry tag (`v1.2.0`) with the contract's `service.version` (`1.2.0`), and the
+    // force-push check never ran for such tags.
+    let newest = |tagged: &str| -> Option<&PactoRevision> {
+        existing
+            .iter()
+            .filter(|r| r.spec.source.oci.as_deref() == Some(tagged))
+            .max_by(|a, b| a.creation_timestamp().cmp(&b.creation_timestamp()))
+    };
     let mut tags = tags;
     tags.sort();
     for tag in tags {
-        let known: Vec<&PactoRevision> = existing
-            .iter()
-            .filter(|r| r.labels().get(LABEL_VERSION).map(String::as_str) == Some(tag.as_str()))
-            .collect();
-        let digests: Vec<&str> = known
-            .iter()
-            .filter_map(|r| r.spec.source.digest.as_deref())
-            .collect();
-        if !known.is_empty() && digests.is_empty() {
-            continue;
-        }
+        let tagged = format!("{base}:{tag}");
+        let stored = match newest(&tagged) {
+            // A revision from before digests were recorded: no drift check (as Go).
+            Some(r) => match r.spec.source.digest.as_deref() {
+                Some(d) if !d.is_empty() => Some(d.to_string()),
+                _ => continue,
+            },
+            None => None,
+        };
         let src = ctx.source.clone();
-        let (r, c) = (format!("{base}:{tag}"), credential.cloned());
+        let (r, c) = (tagged.clone(), credential.cloned());
         let fetched = match tokio::task::spawn_blocking(move || src.fetch(&r, c.as_ref())).await {
             Ok(Ok(f)) => f,
             _ => continue,
         };
-        if digests.contains(&fetched.digest.as_str()) {
+        if stored.as_deref() == Some(fetched.digest.as_str()) {
             continue;
         }
-        let overwritten = !known.is_empty();
+        if let Some(old) = &stored {
+            // Go's event, word for word.
+            events.push(warn(
+                "TagOverwritten",
+                format!(
+                    "Tag {tag} was force-pushed (digest changed from {} to {})",
+                    short_digest(old),
+                    short_digest(&fetched.digest)
+                ),
+            ));
+        }
         let version = contract::prepare(&fetched.text, None, &[])
             .map(|p| p.contract.service_version().to_string())
             .unwrap_or_else(|_| tag.clone());
@@ -870,16 +895,7 @@ async fn sync_all_tags(
         .await
         {
             Ok((rev, created)) => {
-                if overwritten {
-                    events.push(warn(
-                        "TagOverwritten",
-                        format!(
-                            "tag {tag} now points to {} (was {}); created PactoRevision {rev}",
-                            fetched.digest,
-                            digests.join(", ")
-                        ),
-                    ));
-                } else if created {
+                if created && stored.is_none() {
                     events.push(normal(
                         "RevisionCreated",
                         format!("Created PactoRevision {rev}"),

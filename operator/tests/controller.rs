@@ -69,6 +69,18 @@ impl Harness {
         self.api.requests().iter().map(Recorded::line).collect()
     }
 
+    /// The notes (messages) of the events published with `reason`.
+    fn notes(&self, reason: &str) -> Vec<String> {
+        self.api
+            .requests()
+            .iter()
+            .filter(|r| {
+                r.path.ends_with("/events") && r.method == "POST" && r.body["reason"] == reason
+            })
+            .map(|r| r.body["note"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
     fn events(&self) -> Vec<(String, String)> {
         self.api
             .requests()
@@ -578,9 +590,62 @@ async fn latest_tag_is_tracked_and_every_tag_gets_a_revision() {
         h.events()
     );
     assert_eq!(
+        h.notes("TagOverwritten"),
+        ["Tag 1.0.0 was force-pushed (digest changed from sha256:aaa to sha256:ccc)"]
+    );
+    assert_eq!(
         h.api.list(&format!("{PACTOS}/{NS}/pactorevisions/")).len(),
         3
     );
+    // Nothing changed since: no event again.
+    h.api.clear_requests();
+    h.reconcile(&p).await.unwrap();
+    assert!(h.notes("TagOverwritten").is_empty(), "{:?}", h.events());
+}
+
+/// Go's `TagOverwritten` (contract-bindings.md "Choosing a reference form": "If someone
+/// force-pushes that tag the operator notices ...: it records a new `PactoRevision` and emits
+/// a `TagOverwritten` Warning Event naming the old and new digests"), with Go's message and
+/// its 12-character digests; the everyday `v1.2.0` tag of a `1.2.0` contract is checked too
+/// (revisions are keyed by the reference they were loaded from, not by the version label).
+#[tokio::test]
+async fn a_force_pushed_v_tag_is_a_tag_overwritten_warning_with_gos_message() {
+    let h = harness();
+    let (a, b) = (
+        format!("sha256:{}", "a1".repeat(32)),
+        format!("sha256:{}", "b2".repeat(32)),
+    );
+    h.source.publish("ghcr.io/acme/pay", "v1.0.0", V1, &a);
+    let p = pacto("pay", json!({"contractRef": {"oci": "ghcr.io/acme/pay"}}));
+    h.reconcile(&p).await.unwrap();
+    assert!(h.notes("TagOverwritten").is_empty(), "{:?}", h.events());
+    h.source.publish(
+        "ghcr.io/acme/pay",
+        "v1.0.0",
+        &format!("{V1}# rebuilt\n"),
+        &b,
+    );
+    h.api.clear_requests();
+    h.reconcile(&p).await.unwrap();
+    assert_eq!(
+        h.notes("TagOverwritten"),
+        ["Tag v1.0.0 was force-pushed (digest changed from sha256:a1a1a to sha256:b2b2b)"]
+    );
+    let warning = h
+        .api
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/events") && r.body["reason"] == "TagOverwritten")
+        .unwrap();
+    assert_eq!(warning.body["type"], "Warning");
+    assert_eq!(warning.body["regarding"]["name"], "pay");
+    let digests: Vec<String> = h
+        .api
+        .list(&format!("{PACTOS}/{NS}/pactorevisions/"))
+        .iter()
+        .map(|(_, r)| r["spec"]["source"]["digest"].as_str().unwrap().to_string())
+        .collect();
+    assert!(digests.contains(&a) && digests.contains(&b), "{digests:?}");
 }
 
 #[tokio::test]
