@@ -483,3 +483,181 @@ fn managed_dashboard_rbac_is_scoped_to_its_objects() {
     assert_eq!(docs[1]["roleRef"]["kind"], "ClusterRole");
     assert_eq!(docs[3]["roleRef"]["kind"], "Role");
 }
+
+// ---------------------------------------------------------------------------------------------
+// values.schema.json (Helm validates every install's values against it before rendering)
+
+fn values_schema() -> Value {
+    serde_json::from_str(&std::fs::read_to_string(chart().join("values.schema.json")).unwrap())
+        .unwrap()
+}
+
+fn schema_errors(values: &Value) -> Vec<String> {
+    let validator = jsonschema::options().build(&values_schema()).unwrap();
+    validator
+        .iter_errors(values)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn values_yaml_meets_its_draft_07_schema() {
+    let schema = values_schema();
+    // Draft-07, as Helm reads it.
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+    let errors = schema_errors(&yaml(&chart().join("values.yaml")));
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
+/// Every key of values.yaml is declared (typed and described) in the schema, and the schema
+/// declares nothing values.yaml does not have. Free-form maps (annotations, labels, rules...)
+/// are declared without `properties` and not descended into.
+#[test]
+fn values_yaml_and_its_schema_declare_the_same_keys() {
+    fn walk(values: &Value, schema: &Value, path: &str, problems: &mut Vec<String>) {
+        assert!(
+            schema["description"].as_str().is_some_and(|d| d.len() > 3),
+            "{path}: no description in values.schema.json"
+        );
+        assert!(
+            schema.get("type").is_some() || schema.get("enum").is_some(),
+            "{path}: no type in values.schema.json"
+        );
+        let Some(props) = schema["properties"].as_object() else {
+            return;
+        };
+        let Some(map) = values.as_object() else {
+            problems.push(format!(
+                "{path}: an object in the schema, {values} in values.yaml"
+            ));
+            return;
+        };
+        for (k, v) in map {
+            let p = format!("{path}.{k}");
+            match props.get(k) {
+                Some(s) => walk(v, s, &p, problems),
+                None => problems.push(format!("{p} is in values.yaml, not in values.schema.json")),
+            }
+        }
+        for k in props.keys() {
+            if !map.contains_key(k) {
+                problems.push(format!(
+                    "{path}.{k} is in values.schema.json, not in values.yaml"
+                ));
+            }
+        }
+    }
+    let mut problems = Vec::new();
+    walk(
+        &yaml(&chart().join("values.yaml")),
+        &values_schema(),
+        "",
+        &mut problems,
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn wrong_values_are_refused_by_the_schema() {
+    let defaults = yaml(&chart().join("values.yaml"));
+    let with = |pointer: &str, v: Value| {
+        let mut values = defaults.clone();
+        *values.pointer_mut(pointer).unwrap() = v;
+        values
+    };
+    let add = |pointer: &str, key: &str, v: Value| {
+        let mut values = defaults.clone();
+        values
+            .pointer_mut(pointer)
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .insert(key.to_string(), v);
+        values
+    };
+    for (what, values, expected) in [
+        (
+            "wrong type",
+            with("/replicaCount", "2".into()),
+            "/replicaCount",
+        ),
+        (
+            "wrong type",
+            with("/controller/enableProbing", "true".into()),
+            "/controller/enableProbing",
+        ),
+        (
+            "wrong type",
+            with("/metrics/service/port", "8443".into()),
+            "/metrics/service/port",
+        ),
+        ("unknown key", add("", "replicas", 2.into()), "replicas"),
+        (
+            "unknown key",
+            add("/controller", "watchNamespaces", "a".into()),
+            "watchNamespaces",
+        ),
+        (
+            "unknown key",
+            add("/dashboard", "ingres", serde_json::json!({})),
+            "ingres",
+        ),
+        (
+            "unknown key",
+            add("/dashboard/ingress", "class", "nginx".into()),
+            "class",
+        ),
+        (
+            "bad enum",
+            with("/image/pullPolicy", "Sometimes".into()),
+            "/image/pullPolicy",
+        ),
+        (
+            "bad enum",
+            with("/dashboard/service/type", "ExternalName".into()),
+            "/dashboard/service/type",
+        ),
+        (
+            "bad duration",
+            with("/controller/stabilizationWindow", "2 minutes".into()),
+            "/controller/stabilizationWindow",
+        ),
+        (
+            "bad namespace",
+            with("/controller/watchNamespace", "Prod_NS".into()),
+            "/controller/watchNamespace",
+        ),
+        (
+            "port out of range",
+            with("/dashboard/service/port", 70000.into()),
+            "/dashboard/service/port",
+        ),
+        (
+            "latest dashboard",
+            with("/dashboard/image/tag", "latest".into()),
+            "/dashboard/image/tag",
+        ),
+        (
+            "ingress path without pathType",
+            with(
+                "/dashboard/ingress/hosts",
+                serde_json::json!([{"host": "a", "paths": [{"path": "/"}]}]),
+            ),
+            "pathType",
+        ),
+        (
+            "parentRef without name",
+            with(
+                "/dashboard/httpRoute/parentRefs",
+                serde_json::json!([{"namespace": "gw"}]),
+            ),
+            "name",
+        ),
+    ] {
+        let errors = schema_errors(&values);
+        assert!(
+            errors.iter().any(|e| e.contains(expected)),
+            "{what} ({expected}) accepted: {errors:?}"
+        );
+    }
+}
