@@ -295,8 +295,46 @@ fn write_stdout(bytes: &[u8]) -> std::io::Result<()> {
     }
 }
 
+/// Go's `flag` package (the Go operator's) reads `-name` as `--name`: Deployment args copied
+/// from Go's docs (`-watch-namespace=shop`) are rewritten to the double-dash form when `name`
+/// is one of our long options. Short flags and values are untouched.
+fn go_style_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory as _;
+    let cmd = Cli::command();
+    let long: std::collections::HashSet<String> = cmd
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_string))
+        .chain(
+            cmd.get_subcommands()
+                .flat_map(|c| {
+                    c.get_arguments()
+                        .filter_map(|a| a.get_long().map(str::to_string))
+                })
+                .collect::<Vec<_>>(),
+        )
+        .collect();
+    let mut past_separator = false;
+    args.into_iter()
+        .map(|a| {
+            let Some(text) = a.to_str() else { return a };
+            if text == "--" {
+                past_separator = true;
+            }
+            if past_separator || text.starts_with("--") || !text.starts_with('-') {
+                return a;
+            }
+            let name = text[1..].split('=').next().unwrap_or("");
+            if name.len() > 1 && long.contains(name) {
+                format!("-{text}").into()
+            } else {
+                a
+            }
+        })
+        .collect()
+}
+
 fn real_main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(go_style_args(std::env::args_os()));
     if let Some(Command::Crds { write }) = cli.command {
         let files = pacto_operator::crd::crd_files().context("serializing the CRDs")?;
         match write {
@@ -482,6 +520,34 @@ mod tests {
     }
 
     /// Go operator 5.x's evaluation flags, with Go's duration and boolean spellings.
+    #[test]
+    fn go_single_dash_flags_parse_as_gos_flag_package_reads_them() {
+        let args = go_style_args(
+            [
+                "manager",
+                "-watch-namespace=shop",
+                "-stabilization-window",
+                "45s",
+                "-enable-probing",
+                "-leader-elect=true",
+            ]
+            .map(std::ffi::OsString::from),
+        );
+        let run = Cli::try_parse_from(args).unwrap().run;
+        assert_eq!(run.watch_namespace, "shop");
+        assert!(run.leader_elect);
+        assert!(run.enable_probing);
+        assert_eq!(run.stabilization_window, std::time::Duration::from_secs(45));
+        // Unknown single-dash words stay as they are, so clap still names them.
+        let err = Cli::try_parse_from(go_style_args(
+            ["manager", "-no-such-flag"].map(std::ffi::OsString::from),
+        ))
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(err.contains("-n"), "{err}");
+    }
+
     #[test]
     fn go_evaluation_flags_parse() {
         let cli = Cli::try_parse_from([
