@@ -11,6 +11,7 @@
 //! keyed by name.
 
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
+use pacto_core::fleet::k8s::text as s;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -403,22 +404,6 @@ impl RuntimeSource for KubeSource {
 
     fn diagnostics(&self) -> Value {
         crate::source::lock(&self.diagnostics).clone()
-    }
-}
-
-fn s(v: &Value, path: &[&str]) -> String {
-    let mut cur = v;
-    for p in path {
-        match cur.get(p) {
-            Some(n) => cur = n,
-            None => return String::new(),
-        }
-    }
-    match cur {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => String::new(),
     }
 }
 

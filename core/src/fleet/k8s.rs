@@ -130,8 +130,9 @@ pub fn targets_from_list(list: &Value) -> Result<K8sTargets, String> {
     Ok(out)
 }
 
-/// A string at `path` (numbers and booleans as text; anything else empty).
-fn text(v: &Value, path: &[&str]) -> String {
+/// A string at `path` of a Kubernetes object (numbers and booleans as text; anything else
+/// empty), as the faces that read Pacto resources (this module, the dashboard) take fields.
+pub fn text(v: &Value, path: &[&str]) -> String {
     let mut cur = v;
     for p in path {
         match cur.get(p) {
