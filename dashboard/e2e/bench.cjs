@@ -138,25 +138,42 @@ function startDashboard(bin, dir) {
   });
 }
 
-async function main() {
-  const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+// The dashboard to measure: $DASHBOARD_URL as it is, or `pacto dashboard` ($PACTO, else the most
+// recently built of the release and debug binaries: the app is embedded in it) on a generated
+// fleet of $SERVICES (default 1000). stop() ends the server and removes what was generated.
+async function dashboardUnderTest() {
   const n = Number(process.env.SERVICES || 1000);
+  const given = (process.env.DASHBOARD_URL || '').replace(/\/$/, '');
+  if (given) return { base: given, n, stop: () => {} };
   const root = path.join(__dirname, '..', '..');
-  let base = (process.env.DASHBOARD_URL || '').replace(/\/$/, '');
-  let server = null;
-  let fleet = null;
-  if (!base) {
-    // The most recently built of the release and debug binaries (the app is embedded in it).
-    const built = ['release', 'debug'].map((p) => path.join(root, 'target', p, 'pacto')).filter((p) => fs.existsSync(p))
-      .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
-    const bin = process.env.PACTO || built[0];
-    if (!bin) throw new Error('no pacto binary: build it (cargo build --release -p pacto-cli) or set PACTO');
-    fleet = fs.mkdtempSync(path.join(os.tmpdir(), 'pacto-bench-fleet-'));
+  const built = ['release', 'debug'].map((p) => path.join(root, 'target', p, 'pacto')).filter((p) => fs.existsSync(p))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs);
+  const bin = process.env.PACTO || built[0];
+  if (!bin) throw new Error('no pacto binary: build it (cargo build --release -p pacto-cli) or set PACTO');
+  const fleet = fs.mkdtempSync(path.join(os.tmpdir(), 'pacto-bench-fleet-'));
+  let server;
+  try {
     generateFleet(fleet, n);
     server = await startDashboard(bin, fleet);
-    base = server.url;
-    console.error(`bench: ${n} services from ${fleet}, ${bin} at ${base}`);
+  } catch (e) {
+    fs.rmSync(fleet, { recursive: true, force: true });
+    throw e;
   }
+  console.error(`bench: ${n} services from ${fleet}, ${bin} at ${server.url}`);
+  return {
+    base: server.url,
+    n,
+    stop: () => {
+      server.child.kill();
+      fs.rmSync(server.home, { recursive: true, force: true });
+      fs.rmSync(fleet, { recursive: true, force: true });
+    },
+  };
+}
+
+async function main() {
+  const { chromium } = require(process.env.PLAYWRIGHT_CORE);
+  const { base, stop } = await dashboardUnderTest();
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM, headless: true });
   try {
     const r = await measureGraph(browser, base, Number(process.env.RUNS || 3));
@@ -169,15 +186,11 @@ async function main() {
     console.log(JSON.stringify(r));
   } finally {
     await browser.close();
-    if (server) {
-      server.child.kill();
-      fs.rmSync(server.home, { recursive: true, force: true });
-    }
-    if (fleet) fs.rmSync(fleet, { recursive: true, force: true });
+    stop();
   }
 }
 
-module.exports = { measureGraph, timeToReady, keystrokes, stats, generateFleet };
+module.exports = { measureGraph, timeToReady, keystrokes, stats, generateFleet, startDashboard, dashboardUnderTest };
 
 if (require.main === module) {
   main().catch((e) => { console.error(e.stack || String(e)); process.exit(1); });
