@@ -380,7 +380,11 @@ fn findings_and_coverage_on_the_service_page_api_and_one_definition_of_attention
         .collect();
     assert!(listed.iter().all(|n| need.contains(n)), "{listed:?}");
     assert!(!listed.contains(&"menu"));
-    assert_eq!(health("orders"), "unknown", "Unknown: neither OK nor attention");
+    assert_eq!(
+        health("orders"),
+        "unknown",
+        "Unknown: neither OK nor attention"
+    );
     assert!(!need.contains(&"orders") && !listed.contains(&"orders"));
     assert_eq!(unknown, 1);
     assert_eq!(

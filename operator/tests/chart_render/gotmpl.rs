@@ -365,7 +365,9 @@ impl Parser<'_> {
                 els
             }
             Closer::ElseIf(p, l) if kw == "if" => vec![self.block("if", p, l)?],
-            Closer::ElseIf(..) => return Err(format!("{}:{line}: `else if` after {kw}", self.file)),
+            Closer::ElseIf(..) => {
+                return Err(format!("{}:{line}: `else if` after {kw}", self.file))
+            }
             Closer::Eof => return Err(format!("{}:{line}: `{kw}` without end", self.file)),
         };
         Ok(match kw {
