@@ -53,13 +53,17 @@ function pct(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(sorted.length * p) - 1))];
 }
 
+// `body` is a value, or a function of the request's index (a different body each time, so no
+// answer is served twice).
 async function measure(base, method, p, body, n) {
-  for (let i = 0; i < 20; i++) await request(base, method, p, body); // warm-up
+  const bodyOf = typeof body === 'function' ? body : () => body;
+  for (let i = 0; i < 20; i++) await request(base, method, p, bodyOf(n + i)); // warm-up
   const times = [];
   let bad = null;
+  let next = 0;
   const worker = async () => {
     while (times.length < n) {
-      const r = await request(base, method, p, body);
+      const r = await request(base, method, p, bodyOf(next++));
       if (r.status !== 200) bad = r.status;
       times.push(r.ms);
     }
@@ -83,6 +87,16 @@ async function main() {
     const roots = await json(base, '/api/fleet/entities?kinds=revision&text=svc-0000&limit=1');
     const rootKey = roots.entities && roots.entities[0] && roots.entities[0].key;
     if (!rootKey) throw new Error('no revision of svc-0000 in /api/fleet/entities');
+    // Every revision's key, for impact over many different services (the answer to one pair
+    // is the same every time; over many pairs each request does the whole analysis).
+    const keys = [];
+    for (let off = 0; off < 100000; off += 100) {
+      const page = await json(base, `/api/fleet/entities?kinds=revision&limit=100&offset=${off}`);
+      const got = (page.entities || []).map((e) => e.key).filter(Boolean);
+      keys.push(...got);
+      if (got.length < 100) break;
+    }
+    if (keys.length < 2) throw new Error(`only ${keys.length} revisions in /api/fleet/entities`);
     const cases = [
       ['GET', '/api/services'],
       ['GET', '/api/overview'],
@@ -97,12 +111,14 @@ async function main() {
       ['GET', `/api/fleet/revisions/document?key=${encodeURIComponent(revKey)}`],
       // The root service: every other service consumes it, directly or not.
       ['POST', '/api/fleet/impact', { fromRevisionKey: rootKey, toRevisionKey: rootKey }],
+      // Each service against itself, a different one per request.
+      ['POST', `/api/fleet/impact (${keys.length} services in turn)`, (i) => ({ fromRevisionKey: keys[i % keys.length], toRevisionKey: keys[i % keys.length] })],
     ];
     console.log(`dashboard API, ${n} services, ${requests} requests per endpoint, 2 clients, keep-alive, gzip`);
     console.log('  endpoint'.padEnd(72) + 'p50 ms   p99 ms   max ms');
     let worst = 0;
     for (const [method, p, body] of cases) {
-      const r = await measure(base, method, p, body, requests);
+      const r = await measure(base, method, p.split(' ')[0], body, requests); // the label after a space
       worst = Math.max(worst, r.p99);
       console.log(`  ${method} ${p}`.slice(0, 70).padEnd(72) + `${r.p50.toFixed(2).padStart(6)}   ${r.p99.toFixed(2).padStart(6)}   ${r.max.toFixed(2).padStart(6)}`);
     }

@@ -97,7 +97,7 @@ pub fn problem(status: StatusCode, detail: impl Into<String>) -> Response {
     r
 }
 
-fn json_bytes(bytes: impl Into<Body>) -> Response {
+pub(crate) fn json_bytes(bytes: impl Into<Body>) -> Response {
     let mut r = Response::new(bytes.into());
     r.headers_mut().insert(
         header::CONTENT_TYPE,

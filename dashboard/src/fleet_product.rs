@@ -9,7 +9,7 @@
 //! The core snapshot is rebuilt when what the dashboard read changes (a contract edited, added
 //! or removed), not on every background refresh.
 
-use crate::api::{blocking, json_value, problem, AppState};
+use crate::api::{blocking, json_bytes, json_value, problem, AppState};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -21,7 +21,7 @@ use pacto_core::fleet::{
     StatusQuery,
 };
 use pacto_core::impact;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -149,6 +149,58 @@ fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// `entity_ref` as a typed value, for answers serialized without a JSON tree.
+#[derive(Serialize)]
+struct EntityRef<'a> {
+    kind: &'a str,
+    key: &'a str,
+    label: String,
+    route: String,
+}
+
+impl<'a> EntityRef<'a> {
+    fn new(kind: &'a str, key: &'a str, label: &str) -> Self {
+        EntityRef {
+            kind,
+            key,
+            label: label.to_string(),
+            route: route(kind, key),
+        }
+    }
+}
+
+/// One affected consumer of `POST /api/fleet/impact`, with navigable references.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConsumerRef<'a> {
+    service: EntityRef<'a>,
+    path: Vec<EntityRef<'a>>,
+    depth: usize,
+    direct: bool,
+    confidence: &'a impact::Confidence,
+    compatibility_verdict: &'a str,
+    owner: &'a str,
+}
+
+/// The answer of `POST /api/fleet/impact`: `pacto impact`'s JSON (`result`) and its parts as
+/// references the UI navigates.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ImpactAnswer<'a> {
+    meta: fleet::Meta,
+    snapshot_id: &'a str,
+    snapshot_match: bool,
+    service: EntityRef<'a>,
+    old_revision: EntityRef<'a>,
+    new_revision: EntityRef<'a>,
+    classification: &'a pacto_core::diff::Classification,
+    consumers: Vec<ConsumerRef<'a>>,
+    owners: Vec<EntityRef<'a>>,
+    active_targets: Vec<EntityRef<'a>>,
+    result: &'a impact::ImpactResult,
+    limitations: &'a [fleet::Limitation],
 }
 
 fn entity_ref(kind: &str, key: &str, label: &str) -> Value {
@@ -552,9 +604,8 @@ pub(crate) async fn impact_post(State(s): State<AppState>, body: axum::body::Byt
         }
         let (old_rev, new_rev) = (sides[0], sides[1]);
         let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
-        let open = |r: &fleet::Revision, w| {
-            pacto_core::graph::open_side(&r.resolved_ref, &cwd, None, w)
-        };
+        let open =
+            |r: &fleet::Revision, w| pacto_core::graph::open_side(&r.resolved_ref, &cwd, None, w);
         let (old, new) = match (open(old_rev, Which::Old), open(new_rev, Which::New)) {
             (Ok(o), Ok(n)) => (o, n),
             (Err(e), _) | (_, Err(e)) => {
@@ -573,48 +624,54 @@ pub(crate) async fn impact_post(State(s): State<AppState>, body: axum::body::Byt
             Ok(r) => r,
             Err(e) => return problem(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
         };
-        let raw = match serde_json::to_value(&result) {
-            Ok(v) => v,
-            Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
-        };
-        let refs = |v: &Value, kind: &str| -> Vec<Value> {
-            v.as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(|x| entity_ref(kind, x, x))
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
-        let consumers: Vec<Value> = raw["consumers"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|c| {
-                        let name = c["service"].as_str().unwrap_or_default();
-                        json!({"service": entity_ref("service", name, name),
-                           "path": refs(&c["path"], "service"), "depth": c["depth"], "direct": c["direct"],
-                           "confidence": c["confidence"], "compatibilityVerdict": c["compatibilityVerdict"],
-                           "owner": c["owner"]})
-                    })
-                    .collect()
+        // Serialized straight from the result (no intermediate JSON tree): at 1,000 consumers
+        // the answer is ~700 KB and building it twice cost more than the analysis.
+        let consumers: Vec<ConsumerRef> = result
+            .consumers
+            .iter()
+            .map(|c| ConsumerRef {
+                service: EntityRef::new("service", &c.service, &c.service),
+                path: c
+                    .path
+                    .iter()
+                    .map(|x| EntityRef::new("service", x, x))
+                    .collect(),
+                depth: c.depth,
+                direct: c.direct,
+                confidence: &c.confidence,
+                compatibility_verdict: &c.compatibility_verdict,
+                owner: &c.owner,
             })
-            .unwrap_or_default();
-        json_value(&json!({
-            "meta": snap.meta(),
-            "snapshotId": snap.snapshot_id,
-            "snapshotMatch": true,
-            "service": entity_ref("service", &new_rev.service, &new_rev.service),
-            "oldRevision": entity_ref("revision", &old_rev.key, &format!("{}@{}", old_rev.service, old_rev.version)),
-            "newRevision": entity_ref("revision", &new_rev.key, &format!("{}@{}", new_rev.service, new_rev.version)),
-            "classification": raw["classification"],
-            "consumers": consumers,
-            "owners": refs(&raw["owners"], "owner"),
-            "activeTargets": refs(&raw["activeTargets"], "target"),
-            "result": raw,
-            "limitations": raw["limitations"],
-        }))
+            .collect();
+        fn refs<'a>(kind: &'static str, xs: &'a [String]) -> Vec<EntityRef<'a>> {
+            xs.iter().map(|x| EntityRef::new(kind, x, x)).collect()
+        }
+        let answer = ImpactAnswer {
+            meta: snap.meta(),
+            snapshot_id: &snap.snapshot_id,
+            snapshot_match: true,
+            service: EntityRef::new("service", &new_rev.service, &new_rev.service),
+            old_revision: EntityRef::new(
+                "revision",
+                &old_rev.key,
+                &format!("{}@{}", old_rev.service, old_rev.version),
+            ),
+            new_revision: EntityRef::new(
+                "revision",
+                &new_rev.key,
+                &format!("{}@{}", new_rev.service, new_rev.version),
+            ),
+            classification: &result.classification,
+            consumers,
+            owners: refs("owner", &result.owners),
+            active_targets: refs("target", &result.active_targets),
+            result: &result,
+            limitations: &result.limitations,
+        };
+        match serde_json::to_vec(&answer) {
+            Ok(bytes) => json_bytes(bytes),
+            Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+        }
     })
     .await
 }

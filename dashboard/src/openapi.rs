@@ -112,10 +112,11 @@ fn impact_post() -> Value {
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["fromRevisionKey", "toRevisionKey"], "properties": {
             "snapshotId": {"type": "string"}, "fromRevisionKey": {"type": "string", "description": "A revision key or name@version"},
             "toRevisionKey": {"type": "string"}, "includeObserved": {"type": "boolean"}}}}}},
-        "responses": ok(json!({"type": "object", "properties": {"meta": meta(), "snapshotId": {"type": "string"}, "service": entity_ref(),
+        "responses": ok(json!({"type": "object", "properties": {"meta": meta(), "snapshotId": {"type": "string"}, "snapshotMatch": {"type": "boolean"}, "service": entity_ref(),
             "oldRevision": entity_ref(), "newRevision": entity_ref(), "classification": {"type": "string"},
             "consumers": arr(json!({"type": "object"})), "owners": arr(entity_ref()), "activeTargets": arr(entity_ref()),
-            "result": {"type": "object", "description": "pacto impact --output-format json"}}}), "Impact")})
+            "result": {"type": "object", "description": "pacto impact --output-format json"},
+            "limitations": arr(json!({"type": "object", "description": "the result's limitations (empty when none)"}))}}), "Impact")})
 }
 
 fn fleet_paths() -> Value {
