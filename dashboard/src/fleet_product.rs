@@ -33,9 +33,35 @@ pub const DEFAULT_LIMIT: usize = 50;
 /// Largest contract document served by `/api/fleet/revisions/document`.
 pub const MAX_DOCUMENT_BYTES: usize = 4 << 20;
 
-/// The core snapshot of the current dashboard snapshot (keyed by its [`fingerprint`]).
+/// The core snapshot of the current dashboard snapshot (keyed by its [`fingerprint`]), and the
+/// last answers of `POST /api/fleet/impact` over it.
 #[derive(Default)]
-pub(crate) struct Cache(Mutex<Option<(u64, Arc<Snapshot>)>>);
+pub(crate) struct Cache(Mutex<Option<(u64, Arc<Snapshot>)>>, Mutex<Answers>);
+
+/// The last [`ANSWERS`] impact answers, keyed by snapshot id and the two revision keys: a
+/// snapshot never changes, so neither does an answer over it (the Change analysis page asks
+/// again on every visit, and a shared link is opened by many). Answers that read the traces
+/// file (`includeObserved`) are not kept: that file is read at request time.
+#[derive(Default)]
+struct Answers(std::collections::VecDeque<(String, axum::body::Bytes)>);
+
+const ANSWERS: usize = 16;
+
+impl Answers {
+    fn get(&mut self, key: &str) -> Option<axum::body::Bytes> {
+        let i = self.0.iter().position(|(k, _)| k == key)?;
+        let hit = self.0.remove(i)?;
+        let bytes = hit.1.clone();
+        self.0.push_front(hit);
+        Some(bytes)
+    }
+
+    fn put(&mut self, key: String, bytes: axum::body::Bytes) {
+        self.0.retain(|(k, _)| *k != key);
+        self.0.push_front((key, bytes));
+        self.0.truncate(ANSWERS);
+    }
+}
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -603,6 +629,13 @@ pub(crate) async fn impact_post(State(s): State<AppState>, body: axum::body::Byt
             }
         }
         let (old_rev, new_rev) = (sides[0], sides[1]);
+        let answer_key = format!("{}\n{}\n{}", snap.snapshot_id, old_rev.key, new_rev.key);
+        let answers = || s.product.1.lock().unwrap_or_else(|p| p.into_inner());
+        if !req.include_observed {
+            if let Some(bytes) = answers().get(&answer_key) {
+                return json_bytes(bytes);
+            }
+        }
         let cwd = std::env::current_dir().unwrap_or_else(|_| ".".into());
         let open =
             |r: &fleet::Revision, w| pacto_core::graph::open_side(&r.resolved_ref, &cwd, None, w);
@@ -669,9 +702,38 @@ pub(crate) async fn impact_post(State(s): State<AppState>, body: axum::body::Byt
             limitations: &result.limitations,
         };
         match serde_json::to_vec(&answer) {
-            Ok(bytes) => json_bytes(bytes),
+            Ok(bytes) => {
+                let bytes = axum::body::Bytes::from(bytes);
+                if !req.include_observed {
+                    answers().put(answer_key, bytes.clone());
+                }
+                json_bytes(bytes)
+            }
             Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         }
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn impact_answers_keep_the_most_recently_used_sixteen() {
+        let mut a = Answers::default();
+        for i in 0..ANSWERS {
+            a.put(format!("k{i}"), axum::body::Bytes::from(format!("v{i}")));
+        }
+        // k0 is used again, so k1 is the least recently used when a 17th answer comes.
+        assert_eq!(a.get("k0").as_deref(), Some(&b"v0"[..]));
+        a.put("new".into(), axum::body::Bytes::from_static(b"n"));
+        assert_eq!(a.0.len(), ANSWERS);
+        assert!(a.get("k1").is_none());
+        assert!(a.get("k0").is_some() && a.get("k2").is_some() && a.get("new").is_some());
+        // Putting a key again replaces its answer rather than holding two.
+        a.put("k2".into(), axum::body::Bytes::from_static(b"w"));
+        assert_eq!(a.0.len(), ANSWERS);
+        assert_eq!(a.get("k2").as_deref(), Some(&b"w"[..]));
+    }
 }

@@ -10,7 +10,7 @@
 mod server;
 
 use pacto_dashboard::{Config, Dashboard};
-use serde_json::Value;
+use serde_json::{json, Value};
 use server::{agent, start, Server};
 use std::path::Path;
 use std::sync::Arc;
@@ -166,6 +166,19 @@ fn bad_input_is_a_located_problem() {
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["classification"], "POTENTIAL_BREAKING");
     assert_eq!(v["result"]["schemaVersion"], "pacto.dev/impact/v1");
+    assert_eq!(
+        v["limitations"],
+        json!([]),
+        "no limitations is a list, not null"
+    );
+    // The same pair again (here without the snapshot id) is the same answer, byte for byte.
+    let (got, again) = post(
+        &s,
+        "/api/fleet/impact",
+        r#"{"fromRevisionKey":"payments@2.0.0","toRevisionKey":"payments@2.1.0"}"#,
+    );
+    assert_eq!(got, 200);
+    assert_eq!(again, out);
 }
 
 /// The dashboard's own overview (`/api/overview`) and the fleet product overview count the
@@ -215,6 +228,16 @@ fn a_refresh_rebuilds_the_core_snapshot_only_when_a_contract_changed() {
         None,
     )));
     let before = ok_json(&s, "/api/fleet/overview")["meta"].clone();
+    let impact = |s: &Server| -> Value {
+        let (got, out) = post(
+            s,
+            "/api/fleet/impact",
+            r#"{"fromRevisionKey":"menu@1.0.0","toRevisionKey":"menu@1.0.0"}"#,
+        );
+        assert_eq!(got, 200, "{out}");
+        serde_json::from_str(&out).unwrap()
+    };
+    assert_eq!(impact(&s)["snapshotId"], before["snapshotId"]);
     std::thread::sleep(Duration::from_millis(1100));
     assert_eq!(post(&s, "/api/refresh", "").0, 200);
     let same = ok_json(&s, "/api/fleet/overview")["meta"].clone();
@@ -232,6 +255,8 @@ fn a_refresh_rebuilds_the_core_snapshot_only_when_a_contract_changed() {
         after["snapshotId"], before["snapshotId"],
         "an edited contract is a new snapshot"
     );
+    // An impact answer kept for the old snapshot is not served for the new one.
+    assert_eq!(impact(&s)["snapshotId"], after["snapshotId"]);
 }
 
 fn copy_dir(from: &Path, to: &Path) {
