@@ -161,7 +161,7 @@ export function drawGraph(wrap, nodes, links, opts) {
     if (key && !settling && ticks >= 300) writeLayout(key, nodes);
   }
   const outside = o.outside || new Set();
-  const link = layer.append('g').selectAll('line').data(links).join('line')
+  const link = layer.append('g').attr('class', 'edges').selectAll('line').data(links).join('line')
     .attr('class', edgeClass)
     .attr('marker-end', detailed ? arrow : null);
   linkSel = link;
@@ -171,7 +171,7 @@ export function drawGraph(wrap, nodes, links, opts) {
   else link.append('title').text(edgeTitle);
   const edgeLabel = layer.append('g').selectAll('text').data(links.filter((l) => l.type === 'undeclared')).join('text')
     .attr('class', 'edge-label').attr('text-anchor', 'middle').text('observed, undeclared');
-  const node = layer.append('g').selectAll('g').data(nodes).join('g')
+  const node = layer.append('g').attr('class', 'nodes').selectAll('g').data(nodes).join('g')
     .attr('class', (d) => `node s-${d.status === 'external' ? 'external' : d.health}${d.id === o.center ? ' center' : ''}${outside.has(d.id) ? ' outside' : ''}`)
     .attr('data-id', (d) => d.id)
     .attr('tabindex', 0).attr('role', 'link')
