@@ -38,7 +38,8 @@ pub const MAX_DOCUMENT_BYTES: usize = 4 << 20;
 #[derive(Default)]
 pub(crate) struct Cache(Mutex<Option<(u64, Arc<Snapshot>)>>, Mutex<Answers>);
 
-/// The last [`ANSWERS`] impact answers, keyed by snapshot id and the two revision keys: a
+/// The last [`ANSWERS`] impact answers (at most [`ANSWER_BYTES`] in all), keyed by snapshot id
+/// and the two revision keys: a
 /// snapshot never changes, so neither does an answer over it (the Change analysis page asks
 /// again on every visit, and a shared link is opened by many). Answers that read the traces
 /// file (`includeObserved`) are not kept: that file is read at request time.
@@ -46,6 +47,9 @@ pub(crate) struct Cache(Mutex<Option<(u64, Arc<Snapshot>)>>, Mutex<Answers>);
 struct Answers(std::collections::VecDeque<(String, axum::body::Bytes)>);
 
 const ANSWERS: usize = 16;
+/// The bytes the kept answers may hold together (the root of a 10,000-service fleet answers
+/// several MB); an answer larger than this is not kept.
+const ANSWER_BYTES: usize = 64 << 20;
 
 impl Answers {
     fn get(&mut self, key: &str) -> Option<axum::body::Bytes> {
@@ -58,8 +62,14 @@ impl Answers {
 
     fn put(&mut self, key: String, bytes: axum::body::Bytes) {
         self.0.retain(|(k, _)| *k != key);
+        if bytes.len() > ANSWER_BYTES {
+            return;
+        }
         self.0.push_front((key, bytes));
         self.0.truncate(ANSWERS);
+        while self.0.iter().map(|(_, b)| b.len()).sum::<usize>() > ANSWER_BYTES {
+            self.0.pop_back();
+        }
     }
 }
 
@@ -735,5 +745,18 @@ mod tests {
         a.put("k2".into(), axum::body::Bytes::from_static(b"w"));
         assert_eq!(a.0.len(), ANSWERS);
         assert_eq!(a.get("k2").as_deref(), Some(&b"w"[..]));
+        // Bytes bound the store too, least recently used out first: two answers of over half
+        // the bound cannot both stay; an oversized one is not kept at all.
+        let half = axum::body::Bytes::from(vec![b'x'; ANSWER_BYTES / 2 + 1]);
+        a.put("big1".into(), half.clone());
+        a.put("big2".into(), half);
+        assert!(a.get("big2").is_some() && a.get("big1").is_none());
+        assert!(a.0.iter().map(|(_, b)| b.len()).sum::<usize>() <= ANSWER_BYTES);
+        a.put(
+            "huge".into(),
+            axum::body::Bytes::from(vec![b'x'; ANSWER_BYTES + 1]),
+        );
+        assert!(a.get("huge").is_none());
+        assert!(a.get("big2").is_some());
     }
 }

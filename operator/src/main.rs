@@ -519,7 +519,7 @@ mod tests {
         }
     }
 
-    /// Go operator 5.x's evaluation flags, with Go's duration and boolean spellings.
+    /// Args as Go's `flag` package takes them: one dash before a long name.
     #[test]
     fn go_single_dash_flags_parse_as_gos_flag_package_reads_them() {
         let args = go_style_args(
@@ -548,6 +548,7 @@ mod tests {
         assert!(err.contains("-n"), "{err}");
     }
 
+    /// Go operator 5.x's evaluation flags, with Go's duration and boolean spellings.
     #[test]
     fn go_evaluation_flags_parse() {
         let cli = Cli::try_parse_from([
